@@ -1,0 +1,69 @@
+"""DuckDB file access: numbered migrations and connections."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+DOSSIER_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_NOM_MIGRATION = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+
+
+def migrations_disponibles() -> list[tuple[int, str, Path]]:
+    """Numbered migration files, in order; a gap or a duplicate number is a packaging error."""
+    trouvees = []
+    for chemin in sorted(DOSSIER_MIGRATIONS.glob("*.sql")):
+        correspondance = _NOM_MIGRATION.match(chemin.name)
+        if not correspondance:
+            raise RuntimeError(f"Nom de migration invalide : {chemin.name}")
+        trouvees.append((int(correspondance.group(1)), correspondance.group(2), chemin))
+    numeros = [numero for numero, _, _ in trouvees]
+    if numeros != list(range(1, len(numeros) + 1)):
+        raise RuntimeError(f"Migrations non consécutives : {numeros}")
+    return trouvees
+
+
+def version_schema(con: duckdb.DuckDBPyConnection) -> int:
+    existe = con.execute(
+        "select count(*) from information_schema.tables where table_name = 'schema_version'"
+    ).fetchone()[0]
+    if not existe:
+        return 0
+    return con.execute("select coalesce(max(version), 0) from schema_version").fetchone()[0]
+
+
+def migrer(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply the migrations not yet applied, each in its own transaction; return their numbers."""
+    con.execute(
+        "create table if not exists schema_version ("
+        " version integer primary key, nom varchar not null,"
+        " appliquee_le timestamp not null default current_timestamp)"
+    )
+    actuelle = version_schema(con)
+    appliquees = []
+    for numero, nom, chemin in migrations_disponibles():
+        if numero <= actuelle:
+            continue
+        con.execute("begin transaction")
+        try:
+            con.execute(chemin.read_text(encoding="utf-8"))
+            con.execute("insert into schema_version (version, nom) values (?, ?)", [numero, nom])
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        appliquees.append(numero)
+    return appliquees
+
+
+def migrer_fichier(chemin: Path) -> list[int]:
+    """Open the file read-write just long enough to bring its schema up to date."""
+    chemin.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(chemin)) as con:
+        return migrer(con)
+
+
+def ouvrir_lecture(chemin: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(chemin), read_only=True)

@@ -1,0 +1,76 @@
+"""French number, money, percentage and date formats (`1 234,5`, `12,3 %`, `23/11/2026`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+# Narrow no-break space, the French thousands separator; a no-break space before units.
+ESPACE_MILLIERS = "\u202f"
+ESPACE_UNITE = "\u00a0"
+VIDE = "–"
+
+
+def _est_vide(valeur) -> bool:
+    return valeur is None or (isinstance(valeur, float) and math.isnan(valeur))
+
+
+def nombre(valeur, decimales: int = 0) -> str:
+    """`1234.5` -> `1 234,5` (with `decimales` digits after the comma)."""
+    if _est_vide(valeur):
+        return VIDE
+    texte = f"{valeur:,.{decimales}f}"
+    if texte.startswith("-") and float(texte.replace(",", "")) == 0:
+        texte = texte[1:]
+    return texte.replace(",", ESPACE_MILLIERS).replace(".", ",")
+
+
+def euros(valeur, decimales: int = 0) -> str:
+    return VIDE if _est_vide(valeur) else f"{nombre(valeur, decimales)}{ESPACE_UNITE}€"
+
+
+def pourcentage(valeur, decimales: int = 1) -> str:
+    """A value already in percent: `12.34` -> `12,3 %`."""
+    return VIDE if _est_vide(valeur) else f"{nombre(valeur, decimales)}{ESPACE_UNITE}%"
+
+
+def variation(actuelle, precedente, decimales: int = 1) -> str | None:
+    """Relative change as `+4,2 %`, or None when it cannot be computed."""
+    if _est_vide(actuelle) or _est_vide(precedente) or precedente == 0:
+        return None
+    taux = 100 * (actuelle - precedente) / abs(precedente)
+    signe = "+" if taux > 0 else ("−" if taux < 0 else "")
+    return f"{signe}{pourcentage(abs(taux), decimales)}"
+
+
+def ecart_points(actuelle, precedente, decimales: int = 1) -> str | None:
+    """Difference between two percentages, in points: `+1,3 pt`."""
+    if _est_vide(actuelle) or _est_vide(precedente):
+        return None
+    ecart = actuelle - precedente
+    signe = "+" if ecart > 0 else ("−" if ecart < 0 else "")
+    unite = "pt" if abs(ecart) < 2 else "pts"
+    return f"{signe}{nombre(abs(ecart), decimales)}{ESPACE_UNITE}{unite}"
+
+
+def date(valeur: dt.date | str | None) -> str:
+    """`2025-12-31` -> `31/12/2025`."""
+    if _est_vide(valeur):
+        return VIDE
+    if isinstance(valeur, str):
+        valeur = dt.date.fromisoformat(valeur)
+    return valeur.strftime("%d/%m/%Y")
+
+
+def selon_unite(valeur, unite: str) -> str:
+    """Format a value given the unit names used by the indicator registry."""
+    formateurs = {
+        "nombre": lambda v: nombre(v, 0),
+        "decimal": lambda v: nombre(v, 1),
+        "euros": euros,
+        "pourcentage": pourcentage,
+        "mois": lambda v: f"{nombre(v, 1)}{ESPACE_UNITE}mois" if not _est_vide(v) else VIDE,
+    }
+    if unite not in formateurs:
+        raise ValueError(f"Unité inconnue : {unite}")
+    return formateurs[unite](valeur)

@@ -1,0 +1,23 @@
+-- National reference figures, version 1 (DOMAIN.md section 3).
+insert into reference_nationale values
+    ('programmes', 'ensemble', 530, 'nombre', 2021, 'ANCT, enquête nationale PRE 2022 (données 2021)', 1),
+    ('credits_politique_ville', 'ensemble', 66000000, 'euros', 2021, 'ANCT, enquête nationale PRE 2022 (données 2021)', 1),
+    ('referents_etp', 'ensemble', 1000, 'nombre', 2021, 'ANCT, enquête nationale PRE 2022 (données 2021)', 1),
+    ('beneficiaires', 'ensemble', 85000, 'nombre', 2021, 'ANCT, enquête nationale PRE 2022 (données 2021)', 1),
+    ('sexe', 'M', 58.2, 'pourcentage', 2021, 'ANCT, enquête nationale PRE 2022 (données 2021)', 1),
+    ('sexe', 'F', 41.8, 'pourcentage', 2021, 'ANCT, enquête nationale PRE 2022 (données 2021)', 1),
+    ('tranche_age', '2-5 ans', 14.6, 'pourcentage', 2021, 'ANCT, enquête nationale PRE 2022 (données 2021)', 1),
+    ('tranche_age', '6-10 ans', 52.4, 'pourcentage', 2021, 'ANCT, enquête nationale PRE 2022 (données 2021)', 1),
+    ('tranche_age', '11-16 ans', 31.5, 'pourcentage', 2021, 'ANCT, enquête nationale PRE 2022 (données 2021)', 1),
+    ('tranche_age', '17 ans et plus', 1.5, 'pourcentage', 2021, 'ANCT, enquête nationale PRE 2022 (données 2021)', 1),
+    ('profil', '1', 23, 'pourcentage', 2021, 'ANCT, enquête nationale PRE 2022 (données 2021) ; publié comme « profils 1 et 2 près de 23 % », lu comme profil 1', 1),
+    ('duree_parcours_mois', 'minimum', 12, 'mois', 2021, 'ANCT, enquête nationale PRE 2022 (données 2021) : durée moyenne entre 12 et 19 mois', 1),
+    ('duree_parcours_mois', 'maximum', 19, 'mois', 2021, 'ANCT, enquête nationale PRE 2022 (données 2021) : durée moyenne entre 12 et 19 mois', 1),
+    ('enfants_par_referent', 'ensemble', 68, 'nombre', 2021, 'ANCT, journée nationale des PRE, 13 décembre 2022', 1),
+    ('niveau_scolaire', 'maternelle', 38, 'pourcentage', 2016, 'CGET, enquêtes nationales PRE antérieures à 2017', 1),
+    ('niveau_scolaire', 'élémentaire', 43, 'pourcentage', 2016, 'CGET, enquêtes nationales PRE antérieures à 2017', 1),
+    ('niveau_scolaire', 'collège', 16, 'pourcentage', 2016, 'CGET, enquêtes nationales PRE antérieures à 2017', 1),
+    ('niveau_scolaire', 'lycée', 3, 'pourcentage', 2016, 'CGET, enquêtes nationales PRE antérieures à 2017', 1),
+    ('financement', 'etat', 73, 'pourcentage', 2016, 'CGET, enquêtes nationales PRE antérieures à 2017', 1),
+    ('financement', 'commune', 21, 'pourcentage', 2016, 'CGET, enquêtes nationales PRE antérieures à 2017', 1),
+    ('cout_par_enfant', 'ensemble', 850, 'euros', 2016, 'CGET, enquêtes nationales PRE antérieures à 2017', 1);

@@ -1,0 +1,131 @@
+"""Query layer: one `queries/<nom>.sql` statement per result, masked before anyone sees it.
+
+Every `.sql` file starts with a header:
+
+    -- <what the result is>
+    -- grain: one row per ...
+    -- params: $annee INTEGER, $pre_id VARCHAR        (or: none)
+    -- secret: counts=...; partition=...; rate=...    (or: none; see confidentialite.lire_regles)
+
+`run(nom, **params)` is the only way pages get data: it executes the statement on a cursor of one
+cached read-only connection, then passes the frame through `confidentialite.proteger`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from pre_pilotage import config
+from pre_pilotage.confidentialite import Regles, lire_regles, proteger
+from pre_pilotage.db import ouvrir_lecture
+
+_LIGNE_PARAMETRE = re.compile(r"^\$([a-z_][a-z0-9_]*)\s+([A-Z]+)$")
+
+
+@dataclass(frozen=True)
+class Requete:
+    nom: str
+    description: str
+    grain: str
+    parametres: dict[str, str]
+    regles: Regles
+    sql: str
+
+
+def _entete(chemin: Path) -> dict[str, str]:
+    lignes = chemin.read_text(encoding="utf-8").splitlines()
+    entete: dict[str, str] = {}
+    for numero, ligne in enumerate(lignes):
+        if not ligne.startswith("--"):
+            break
+        texte = ligne[2:].strip()
+        if numero == 0:
+            entete["description"] = texte
+            continue
+        cle, separateur, valeur = texte.partition(":")
+        if separateur and cle.strip() in ("grain", "params", "secret"):
+            entete[cle.strip()] = valeur.strip()
+    return entete
+
+
+@cache
+def charger(nom: str, dossier: Path = config.DOSSIER_REQUETES) -> Requete:
+    """Read and check `queries/<nom>.sql`; a missing header item is a programming error."""
+    chemin = dossier / f"{nom}.sql"
+    if not chemin.exists():
+        raise FileNotFoundError(f"Requête inconnue : {nom} ({chemin})")
+    entete = _entete(chemin)
+    manquants = [c for c in ("description", "grain", "params", "secret") if not entete.get(c)]
+    if manquants:
+        raise ValueError(f"En-tête incomplet dans {chemin.name} : {', '.join(manquants)}")
+    parametres: dict[str, str] = {}
+    if entete["params"] != "none":
+        for morceau in entete["params"].split(","):
+            correspondance = _LIGNE_PARAMETRE.match(morceau.strip())
+            if not correspondance:
+                raise ValueError(f"Paramètre mal déclaré dans {chemin.name} : « {morceau} »")
+            parametres[correspondance.group(1)] = correspondance.group(2)
+    sql = chemin.read_text(encoding="utf-8")
+    corps = "\n".join(ligne for ligne in sql.splitlines() if not ligne.lstrip().startswith("--"))
+    utilises = set(re.findall(r"\$([a-z_][a-z0-9_]*)", corps))
+    if utilises != set(parametres):
+        raise ValueError(
+            f"{chemin.name} : paramètres déclarés {sorted(parametres)} "
+            f"mais utilisés {sorted(utilises)}"
+        )
+    return Requete(
+        nom=nom,
+        description=entete["description"],
+        grain=entete["grain"],
+        parametres=parametres,
+        regles=lire_regles(entete["secret"]),
+        sql=sql,
+    )
+
+
+def executer(
+    con: duckdb.DuckDBPyConnection, nom: str, seuil: int | None = None, **params
+) -> pl.DataFrame:
+    """Run one query on its own cursor and return the masked result."""
+    requete = charger(nom)
+    if set(params) != set(requete.parametres):
+        raise TypeError(
+            f"Requête {nom} : paramètres attendus {sorted(requete.parametres)}, "
+            f"reçus {sorted(params)}"
+        )
+    curseur = con.cursor()
+    try:
+        cadre = curseur.sql(requete.sql, params=params).pl()
+    finally:
+        curseur.close()
+    return proteger(cadre, requete.regles, config.seuil_secret() if seuil is None else seuil)
+
+
+@st.cache_resource(show_spinner=False)
+def _connexion(chemin: str) -> duckdb.DuckDBPyConnection:
+    return ouvrir_lecture(Path(chemin))
+
+
+@st.cache_data(show_spinner=False, max_entries=1_000)
+def _executer_en_cache(chemin: str, seuil: int, nom: str, params: tuple) -> pl.DataFrame:
+    return executer(_connexion(chemin), nom, seuil, **dict(params))
+
+
+def run(nom: str, **params) -> pl.DataFrame:
+    """Masked result of `queries/<nom>.sql`, cached per parameter values."""
+    return _executer_en_cache(
+        str(config.chemin_base()), config.seuil_secret(), nom, tuple(sorted(params.items()))
+    )
+
+
+def vider_caches() -> None:
+    """After a write to the database: forget cached results and the read-only connection."""
+    _executer_en_cache.clear()
+    _connexion.clear()

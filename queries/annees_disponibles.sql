@@ -1,0 +1,13 @@
+-- Years for which the programme has a team or a programming, most recent first
+-- grain: one row per year
+-- params: $pre_id VARCHAR
+-- secret: none
+with annees as (
+    select annee from equipe where pre_id = $pre_id
+    union
+    select annee from fiche_action where pre_id = $pre_id
+)
+
+select annee
+from annees
+order by annee desc

@@ -1,0 +1,33 @@
+"""Shared fixtures: the hand-computed fixture database and the generated demo database."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from pre_pilotage.demo import generer_base
+from tests import fixture_base
+
+
+@pytest.fixture(scope="session")
+def chemin_fixture(tmp_path_factory):
+    return fixture_base.construire(tmp_path_factory.mktemp("fixture") / "fixture.duckdb")
+
+
+@pytest.fixture(scope="session")
+def con_fixture(chemin_fixture):
+    con = duckdb.connect(str(chemin_fixture), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="session")
+def chemin_demo(tmp_path_factory):
+    return generer_base(tmp_path_factory.mktemp("demo") / "demo.duckdb")
+
+
+@pytest.fixture(scope="session")
+def con_demo(chemin_demo):
+    con = duckdb.connect(str(chemin_demo), read_only=True)
+    yield con
+    con.close()
