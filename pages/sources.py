@@ -6,7 +6,7 @@ from pre_pilotage import ui
 from pre_pilotage.indicateurs import definitions
 from pre_pilotage.requetes import run
 
-st.title("Sources et définitions")
+ui.debut_page("Sources et définitions")
 st.markdown(
     "Chaque chiffre du tableau de bord est défini ci-dessous : ce qu'il compte, sa formule, la "
     "période retenue et la règle de secret statistique qui s'y applique."
@@ -20,8 +20,11 @@ for definition in definitions().values():
             f"**Formule** : {definition.formule}\n\n"
             f"**Période** : {definition.periode}\n\n"
             f"**Secret statistique** : {definition.masquage}"
-            + (f"\n\n**Référence nationale** : {definition.reference_nationale}"
-               if definition.reference_nationale else "")
+            + (
+                f"\n\n**Référence nationale** : {definition.reference_nationale}"
+                if definition.reference_nationale
+                else ""
+            )
         )
 
 st.subheader("Références nationales")

@@ -5,8 +5,7 @@ import streamlit as st
 from pre_pilotage import graphiques, ui
 from pre_pilotage.requetes import run
 
-filtres = ui.filtres()
-st.title("Synthèse")
+filtres = ui.debut_page("Synthèse")
 if filtres:
     st.caption(f"{filtres.territoire} · année {filtres.annee} · {ui.legende_donnees()}")
     publics = run("synthese_publics", **filtres.parametres())
@@ -20,16 +19,28 @@ if filtres:
             ui.chiffre_cle(code, publics, filtres.annee)
     colonnes = st.columns(4)
     with colonnes[0]:
-        ui.chiffre_cle("duree_mediane_mois", publics, filtres.annee,
-                       reference=ui.reference_nationale("duree_mediane_mois"))
+        ui.chiffre_cle(
+            "duree_mediane_mois",
+            publics,
+            filtres.annee,
+            reference=ui.reference_nationale("duree_mediane_mois"),
+        )
     with colonnes[1]:
-        ui.chiffre_cle("enfants_par_etp", equipe, filtres.annee,
-                       reference=ui.reference_nationale("enfants_par_etp"))
+        ui.chiffre_cle(
+            "enfants_par_etp",
+            equipe,
+            filtres.annee,
+            reference=ui.reference_nationale("enfants_par_etp"),
+        )
     with colonnes[2]:
         ui.chiffre_cle("budget_programme", budget, filtres.annee)
     with colonnes[3]:
-        ui.chiffre_cle("part_cofinancee", budget, filtres.annee,
-                       reference=ui.reference_nationale("part_cofinancee"))
+        ui.chiffre_cle(
+            "part_cofinancee",
+            budget,
+            filtres.annee,
+            reference=ui.reference_nationale("part_cofinancee"),
+        )
     if filtres.commune or filtres.qpv:
         st.caption(
             "Enfants par référent : calculé sur l'ensemble du programme. Budget : fiches-action "
@@ -38,15 +49,24 @@ if filtres:
 
     par_annee = run("beneficiaires_par_annee", **filtres.parametres(annee=False))
     ui.afficher_graphique(
-        graphiques.beneficiaires_par_annee(par_annee), "beneficiaires_par_annee", filtres,
-        par_annee, periode=f"{filtres.annees[-1]}–{filtres.annees[0]}",
+        graphiques.beneficiaires_par_annee(par_annee),
+        "beneficiaires_par_annee",
+        filtres,
+        par_annee,
+        periode=f"{filtres.annees[-1]}–{filtres.annees[0]}",
     )
     gauche, droite = st.columns(2)
     with gauche:
         ages = run("beneficiaires_par_tranche_age", **filtres.parametres())
-        ui.afficher_graphique(graphiques.tranches_age(ages), "part_tranche_age", filtres, ages,
-                              source="données du programme ; ANCT, enquête nationale PRE 2022")
+        ui.afficher_graphique(
+            graphiques.tranches_age(ages),
+            "part_tranche_age",
+            filtres,
+            ages,
+            source="données du programme ; ANCT, enquête nationale PRE 2022",
+        )
     with droite:
         financeurs = run("budget_par_financeur", **filtres.parametres())
-        ui.afficher_graphique(graphiques.budget_par_financeur(financeurs),
-                              "budget_par_financeur", filtres, financeurs)
+        ui.afficher_graphique(
+            graphiques.budget_par_financeur(financeurs), "budget_par_financeur", filtres, financeurs
+        )

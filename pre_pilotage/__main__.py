@@ -20,7 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--sortie", type=Path, default=None, help="fichier DuckDB à écrire")
     demo.add_argument("--programmes", type=int, default=1, help="nombre de PRE fictifs")
     demo.add_argument(
-        "--beneficiaires-par-an", type=int, default=None,
+        "--beneficiaires-par-an",
+        type=int,
+        default=None,
         help="enfants suivis par an, tous programmes confondus (échelle nationale : 85000)",
     )
     demo.add_argument("--si-absente", action="store_true", help="ne rien faire si la base existe")

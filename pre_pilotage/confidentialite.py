@@ -348,6 +348,8 @@ class _Etat:
                 if e == _PRIMAIRE:
                     self.etat[cell] = _SECONDAIRE
         self.sensibles = sorted(c for c in self.etat if 1 <= self.valeur(c) <= seuil - 1)
+        self.ensemble_sensibles = set(self.sensibles)
+        self.verifiees: set[Cell] = set()
         self.non_verifiees = 0
         self.relations = self._relations()
         if self.non_verifiees:
@@ -542,16 +544,24 @@ class _Etat:
                         pile.append(autre)
         return sorted(cells), sorted(rels)
 
-    def protegee(self, cell: Cell) -> bool:
+    def protegee(self, cell: Cell) -> tuple[bool, set[Cell]]:
+        """Whether ``cell`` keeps two possible values given everything linked to it.
+
+        Also returns sensitive cells proven protected on the way (a feasible solution
+        where they differ from their true value); the proof holds as long as the
+        current suppression is kept, since further suppression only adds solutions.
+        """
         cells, rels = self.composante(cell)
         if not rels:
             a, b = self.domaine(cell)
-            return b - a >= 1
+            return b - a >= 1, set()
         if len(rels) == 1:
-            return self.nb_entiers(self.relations[rels[0]], cell) >= 2
+            return self.nb_entiers(self.relations[rels[0]], cell) >= 2, set()
         return self._protegee_milp(cell, cells, rels)
 
-    def _protegee_milp(self, cell: Cell, cells: list[Cell], rels: list[int]) -> bool:
+    def _protegee_milp(
+        self, cell: Cell, cells: list[Cell], rels: list[int]
+    ) -> tuple[bool, set[Cell]]:
         import numpy as np
         from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -569,20 +579,21 @@ class _Etat:
         domaines = [self.domaine(c) for c in cells]
         bornes = Bounds([d[0] for d in domaines], [d[1] for d in domaines])
         contrainte = LinearConstraint(a, b, b)
-        objectif = np.zeros(len(cells))
-        objectif[position[cell]] = 1.0
-        extremes = []
-        for signe in (1.0, -1.0):
+        temoins: set[Cell] = set()
+        for signe in (-1.0, 1.0):  # maximise the cell, then (if needed) minimise it
+            objectif = np.zeros(len(cells))
+            objectif[position[cell]] = signe
             res = milp(
-                signe * objectif,
-                integrality=np.ones(len(cells)),
-                bounds=bornes,
-                constraints=contrainte,
+                objectif, integrality=np.ones(len(cells)), bounds=bornes, constraints=contrainte
             )
-            if res.status != 0:
-                return False  # should not happen: the true values are feasible
-            extremes.append(signe * res.fun)
-        return round(extremes[1]) - round(extremes[0]) >= 1
+            if res.status != 0 or res.x is None:
+                return False, temoins  # should not happen: the true values are feasible
+            for c, x in zip(cells, res.x, strict=True):
+                if c in self.ensemble_sensibles and abs(x - self.valeur(c)) >= 0.5:
+                    temoins.add(c)
+            if cell in temoins:
+                return True, temoins
+        return False, temoins
 
     def _reparer(self, cible: Cell) -> bool:
         """Suppress more to protect ``cible``; False when nothing can be changed."""
@@ -591,7 +602,9 @@ class _Etat:
         candidates = self._visibles(voisines)
         for cand in candidates[:_ESSAIS_MAX]:
             self.etat[cand] = _SECONDAIRE
-            if self.protegee(cible):
+            ok, temoins = self.protegee(cible)
+            if ok:
+                self.verifiees |= temoins
                 return True
             self.etat[cand] = _VISIBLE
         if candidates:
@@ -600,16 +613,17 @@ class _Etat:
         return self._elargir_primaire(cells, cible)
 
     def point_fixe_global(self) -> None:
-        verifiees: set[Cell] = set()
         abandonnees: set[Cell] = set()
         while True:
             cible = None
             for cell in self.sensibles:
-                if cell in verifiees or cell in abandonnees:
+                if cell in self.verifiees or cell in abandonnees:
                     continue
                 # More suppression never un-protects a cell, so a check is final.
-                if self.protegee(cell):
-                    verifiees.add(cell)
+                ok, temoins = self.protegee(cell)
+                self.verifiees |= temoins
+                if ok:
+                    self.verifiees.add(cell)
                 else:
                     cible = cell
                     break

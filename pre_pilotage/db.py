@@ -58,9 +58,20 @@ def migrer(con: duckdb.DuckDBPyConnection) -> list[int]:
     return appliquees
 
 
+def migrations_en_attente(chemin: Path) -> bool:
+    """Whether the file's schema is behind the code's (read-only check, no write lock taken)."""
+    with duckdb.connect(str(chemin), read_only=True) as con:
+        return version_schema(con) < len(migrations_disponibles())
+
+
 def migrer_fichier(chemin: Path) -> list[int]:
-    """Open the file read-write just long enough to bring its schema up to date."""
+    """Bring the schema up to date, opening the file read-write only when something is pending.
+
+    Readers (other app processes, a benchmark) keep working while the schema is current.
+    """
     chemin.parent.mkdir(parents=True, exist_ok=True)
+    if chemin.exists() and not migrations_en_attente(chemin):
+        return []
     with duckdb.connect(str(chemin)) as con:
         return migrer(con)
 

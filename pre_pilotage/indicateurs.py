@@ -61,6 +61,4 @@ def indicateur(code: str) -> Indicateur:
     try:
         return definitions()[code]
     except KeyError:
-        raise KeyError(
-            f"Indicateur « {code} » sans définition dans docs/indicateurs.md"
-        ) from None
+        raise KeyError(f"Indicateur « {code} » sans définition dans docs/indicateurs.md") from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
@@ -17,6 +18,8 @@ from pre_pilotage.indicateurs import indicateur
 from pre_pilotage.requetes import run
 
 SOURCE_PROGRAMME = "Données du programme (tableau de bord PRE)"
+# Option meaning "no filter": Streamlit shows a None option as an empty (English) placeholder.
+TOUT = "tout"
 
 
 @dataclass(frozen=True)
@@ -54,13 +57,18 @@ def _selecteur(cle: str, libelle: str, options: list, etiquettes: dict, aide: st
     elif st.session_state[cle] not in options:
         st.session_state[cle] = options[0]
     valeur = st.selectbox(
-        libelle, options, key=cle, format_func=lambda o: etiquettes[o], help=aide
+        libelle,
+        options,
+        key=cle,
+        format_func=lambda o: etiquettes[o],
+        help=aide,
+        placeholder="Choisir…",
     )
     if valeur == options[0]:
         st.query_params.pop(cle, None)
     else:
         st.query_params[cle] = str(valeur)
-    return valeur
+    return None if valeur == TOUT else valeur
 
 
 def barre_laterale() -> Filtres | None:
@@ -74,25 +82,34 @@ def barre_laterale() -> Filtres | None:
         pre_id = _selecteur("pre", "Programme", list(noms_programmes), noms_programmes)
 
         communes = run("communes_du_programme", pre_id=pre_id)
-        noms_communes = {None: "Toutes les communes"} | dict(
+        noms_communes = {TOUT: "Toutes les communes"} | dict(
             zip(communes["code_insee"], communes["nom"], strict=True)
         )
-        commune = _selecteur("commune", "Commune de résidence", list(noms_communes),
-                             noms_communes, "Communes d'intervention du programme.")
+        commune = _selecteur(
+            "commune",
+            "Commune de résidence",
+            list(noms_communes),
+            noms_communes,
+            "Communes d'intervention du programme.",
+        )
 
         qpv = run("qpv_du_programme", pre_id=pre_id, commune=commune)
-        noms_qpv = {None: "Tous les quartiers"} | {
+        noms_qpv = {TOUT: "Tous les quartiers"} | {
             code: f"{nom} ({code})" for code, nom in zip(qpv["code_qp"], qpv["nom"], strict=True)
         }
-        code_qp = _selecteur("qpv", "Quartier prioritaire de résidence", list(noms_qpv),
-                             noms_qpv)
+        code_qp = _selecteur("qpv", "Quartier prioritaire de résidence", list(noms_qpv), noms_qpv)
 
         annees = [int(a) for a in run("annees_disponibles", pre_id=pre_id)["annee"]]
         if not annees:
             return None
-        annee = _selecteur("annee", "Année", annees, {a: str(a) for a in annees},
-                           "Année civile : un enfant est compté s'il a été accompagné "
-                           "au moins un jour dans l'année.")
+        annee = _selecteur(
+            "annee",
+            "Année",
+            annees,
+            {a: str(a) for a in annees},
+            "Année civile : un enfant est compté s'il a été accompagné "
+            "au moins un jour dans l'année.",
+        )
     return Filtres(
         pre_id=pre_id,
         nom_programme=noms_programmes[pre_id],
@@ -150,6 +167,7 @@ def chiffre_cle(
         definition.libelle,
         affichee,
         delta=ecart.replace("−", "-") if ecart else None,
+        delta_arrow="auto" if ecart and ecart[0] in "+−" else "off",
         delta_color="off",
         delta_description=f"par rapport à {annee - 1}" if ecart else None,
         help=f"{definition.definition} Formule : {definition.formule}",
@@ -197,7 +215,7 @@ def afficher_graphique(
         config={"displaylogo": False, "locale": "fr"},
         alt=f"{titre}. {definition.definition}",
     )
-    legende = [f"Source : {source}.", legende_donnees()]
+    legende = [f"Source : {source}.", f"{legende_donnees()}." if legende_donnees() else ""]
     if _a_des_masques(cadre):
         legende.append(note_secret())
     st.caption(" ".join(part for part in legende if part))
@@ -241,6 +259,20 @@ def styles() -> None:
     st.markdown(_STYLES, unsafe_allow_html=True)
 
 
+def _exiger_navigation_de_l_application() -> None:
+    """Run app.py's navigation even when a deep link is the server's first request.
+
+    Streamlit runs a `pages/` script on its own (its old multipage mode) until some session has
+    run the entry point's `st.navigation`; a page opened that way would miss the sidebar, the
+    filters and the demo banner. Switch the process to `st.navigation` and start again.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 @st.cache_resource(show_spinner=False)
 def _migrer_une_fois(chemin: str) -> list[int]:
     from pathlib import Path
@@ -259,12 +291,21 @@ def verifier_base() -> bool:
             "de démonstration, ou indiquez votre base avec la variable d'environnement PRE_BASE."
         )
         return False
-    _migrer_une_fois(str(chemin))
+    try:
+        _migrer_une_fois(str(chemin))
+    except duckdb.IOException:
+        st.error(
+            f"La base {chemin} doit être mise à jour, mais un autre programme la tient ouverte "
+            "en écriture. Fermez-le (import en cours, autre instance), puis rechargez la page."
+        )
+        return False
     return True
 
 
-def filtres() -> Filtres | None:
-    """The territory and period chosen in the sidebar (set by app.py before the page runs)."""
+def debut_page(titre: str) -> Filtres | None:
+    """First call of every page: title, and the territory and period chosen in the sidebar."""
+    _exiger_navigation_de_l_application()
+    st.title(titre)
     choisis = st.session_state.get("filtres")
     if choisis is None:
         st.info("La base ne contient encore aucun programme : importez les données du PRE.")
@@ -276,8 +317,14 @@ def reference_nationale(code: str) -> str | None:
     cadre = run("references_nationales")
     valeurs = {
         (i, m): (v, a, s)
-        for i, m, v, a, s in zip(cadre["indicateur"], cadre["modalite"], cadre["valeur"],
-                                 cadre["annee_donnees"], cadre["source"], strict=True)
+        for i, m, v, a, s in zip(
+            cadre["indicateur"],
+            cadre["modalite"],
+            cadre["valeur"],
+            cadre["annee_donnees"],
+            cadre["source"],
+            strict=True,
+        )
     }
 
     def source(cle) -> str:
@@ -289,8 +336,10 @@ def reference_nationale(code: str) -> str | None:
     if code == "duree_mediane_mois" and ("duree_parcours_mois", "minimum") in valeurs:
         mini = valeurs[("duree_parcours_mois", "minimum")][0]
         maxi = valeurs[("duree_parcours_mois", "maximum")][0]
-        return (f"durée moyenne de {formats.nombre(mini)} à {formats.nombre(maxi)} mois "
-                f"({source(('duree_parcours_mois', 'minimum'))})")
+        return (
+            f"durée moyenne de {formats.nombre(mini)} à {formats.nombre(maxi)} mois "
+            f"({source(('duree_parcours_mois', 'minimum'))})"
+        )
     if code == "part_cofinancee" and ("financement", "etat") in valeurs:
         cle = ("financement", "etat")
         return f"{formats.pourcentage(100 - valeurs[cle][0])} hors État ({source(cle)})"
@@ -309,3 +358,8 @@ def texte_confidentialite() -> str:
         "ou de l'année précédente. Les taux, moyennes et médianes calculés sur un groupe masqué "
         "sont masqués eux aussi."
     )
+
+
+def accueil() -> None:
+    """The app's root URL: forward to Synthèse, keeping the filters of the link."""
+    st.switch_page("pages/synthese.py", query_params=st.query_params.to_dict())

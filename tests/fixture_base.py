@@ -38,17 +38,35 @@ GROUPES = [
 FINANCEMENTS = [
     # fiche, year, level, commune, thematique, [(funder, planned)]
     ("FA1", 2024, "intercommunal", None, "ingenierie", [("etat", 10_000), ("epci", 10_000)]),
-    ("FA2", 2024, "communal", ALPHA, "scolarite",
-     [("etat", 3_000), ("commune", 1_500), ("cite_educative", 500)]),
+    (
+        "FA2",
+        2024,
+        "communal",
+        ALPHA,
+        "scolarite",
+        [("etat", 3_000), ("commune", 1_500), ("cite_educative", 500)],
+    ),
     ("FA3", 2025, "intercommunal", None, "parentalite", [("etat", 12_000), ("epci", 8_000)]),
-    ("FA4", 2025, "communal", BETA, "langage", [("etat", 2_000), ("commune", 2_000), ("caf", 1_000)]),
+    (
+        "FA4",
+        2025,
+        "communal",
+        BETA,
+        "langage",
+        [("etat", 2_000), ("commune", 2_000), ("caf", 1_000)],
+    ),
     ("FA5", 2025, "communal", ALPHA, "culture_sport", [("commune", 4_000)]),
 ]
 
 EQUIPE = [
-    (2023, "R1", "referent", 1.0), (2023, "R2", "referent", 0.5),
-    (2024, "R1", "referent", 1.0), (2024, "R2", "referent", 0.8), (2024, "C1", "coordination", 1.0),
-    (2025, "R1", "referent", 1.0), (2025, "R2", "referent", 1.0), (2025, "C1", "coordination", 1.0),
+    (2023, "R1", "referent", 1.0),
+    (2023, "R2", "referent", 0.5),
+    (2024, "R1", "referent", 1.0),
+    (2024, "R2", "referent", 0.8),
+    (2024, "C1", "coordination", 1.0),
+    (2025, "R1", "referent", 1.0),
+    (2025, "R2", "referent", 1.0),
+    (2025, "C1", "coordination", 1.0),
 ]
 
 
@@ -66,14 +84,18 @@ def construire(chemin: Path, demo: bool = False) -> Path:
             "(?, 'Alpha Nord', 2024, 3000), (?, 'Beta Sud', 2024, 1500)",
             [QPV_ALPHA, QPV_BETA],
         )
-        con.execute("insert into qpv_commune values (?, ?), (?, ?)", [QPV_ALPHA, ALPHA, QPV_BETA, BETA])
+        con.execute(
+            "insert into qpv_commune values (?, ?), (?, ?)", [QPV_ALPHA, ALPHA, QPV_BETA, BETA]
+        )
         con.execute(
             "insert into programme values (?, 'PRE de test', 'EPCI de test', 'EPCI', '999999901')",
             [PRE],
         )
         con.execute("insert into programme_commune values (?, ?), (?, ?)", [PRE, ALPHA, PRE, BETA])
         for annee, personne, fonction, etp in EQUIPE:
-            con.execute("insert into equipe values (?, ?, ?, ?, ?)", [PRE, annee, personne, fonction, etp])
+            con.execute(
+                "insert into equipe values (?, ?, ?, ?, ?)", [PRE, annee, personne, fonction, etp]
+            )
         for nom, taille, sexe, naissance, zone, qpv, commune, entree, sortie in GROUPES:
             for k in range(taille):
                 ident = f"{nom}-{k:02d}"

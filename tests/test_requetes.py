@@ -35,7 +35,10 @@ def test_chaque_requete_a_un_entete_et_s_execute(con_fixture, nom):
 def test_aucune_requete_inutilisee():
     sources = "\n".join(
         p.read_text(encoding="utf-8")
-        for p in [*Path(config.RACINE, "pages").glob("*.py"), *Path(config.RACINE, "pre_pilotage").glob("*.py")]
+        for p in [
+            *Path(config.RACINE, "pages").glob("*.py"),
+            *Path(config.RACINE, "pre_pilotage").glob("*.py"),
+        ]
     )
     utilisees = set(re.findall(r"run\(\s*\"(\w+)\"", sources))
     assert utilisees == set(TOUTES)
@@ -48,8 +51,16 @@ def test_parametres_verifies(con_fixture):
 
 def test_synthese_publics_programme(con_fixture):
     cadre = executer(con_fixture, "synthese_publics", 11, **territoire())
-    colonnes = ["annee", "actifs", "entrees", "sorties", "beneficiaires_qpv",
-                "beneficiaires_hors_qpv", "part_qpv", "duree_mediane_mois"]
+    colonnes = [
+        "annee",
+        "actifs",
+        "entrees",
+        "sorties",
+        "beneficiaires_qpv",
+        "beneficiaires_hors_qpv",
+        "part_qpv",
+        "duree_mediane_mois",
+    ]
     assert lignes(cadre, colonnes) == [
         (2024, 54, 34, 27, 39, 15, 72.2, 10.0),
         (2025, 41, 14, 12, 15, 26, 36.6, 5.9),
@@ -60,8 +71,9 @@ def test_synthese_publics_programme(con_fixture):
 def test_synthese_publics_petit_qpv_masque(con_fixture):
     # Beta Sud has 4 children in 2024 and none in 2025: no 4 may be shown, nor the rates on them.
     cadre = executer(con_fixture, "synthese_publics", 11, **territoire(qpv=QPV_BETA))
-    assert lignes(cadre, ["annee", "actifs", "entrees", "sorties", "part_qpv",
-                          "duree_mediane_mois"]) == [
+    assert lignes(
+        cadre, ["annee", "actifs", "entrees", "sorties", "part_qpv", "duree_mediane_mois"]
+    ) == [
         (2024, None, None, None, None, None),
         (2025, 0, 0, 0, None, None),
     ]
@@ -91,12 +103,24 @@ def test_synthese_equipe(con_fixture):
 @pytest.mark.parametrize(
     ("commune", "qpv", "attendu"),
     [
-        (None, None, [(2024, 2, 25_000.0, 13_000.0, 12_000.0, 48.0),
-                      (2025, 3, 29_000.0, 14_000.0, 15_000.0, 51.7)]),
-        (ALPHA, None, [(2024, 1, 5_000.0, 3_000.0, 2_000.0, 40.0),
-                       (2025, 1, 4_000.0, 0.0, 4_000.0, 100.0)]),
-        (None, QPV_BETA, [(2024, 0, 0.0, 0.0, 0.0, None),
-                          (2025, 1, 5_000.0, 2_000.0, 3_000.0, 60.0)]),
+        (
+            None,
+            None,
+            [
+                (2024, 2, 25_000.0, 13_000.0, 12_000.0, 48.0),
+                (2025, 3, 29_000.0, 14_000.0, 15_000.0, 51.7),
+            ],
+        ),
+        (
+            ALPHA,
+            None,
+            [(2024, 1, 5_000.0, 3_000.0, 2_000.0, 40.0), (2025, 1, 4_000.0, 0.0, 4_000.0, 100.0)],
+        ),
+        (
+            None,
+            QPV_BETA,
+            [(2024, 0, 0.0, 0.0, 0.0, None), (2025, 1, 5_000.0, 2_000.0, 3_000.0, 60.0)],
+        ),
     ],
 )
 def test_synthese_budget(con_fixture, commune, qpv, attendu):
@@ -105,8 +129,7 @@ def test_synthese_budget(con_fixture, commune, qpv, attendu):
 
 
 def test_beneficiaires_par_annee(con_fixture):
-    cadre = executer(con_fixture, "beneficiaires_par_annee", 11, pre_id=PRE, commune=None,
-                     qpv=None)
+    cadre = executer(con_fixture, "beneficiaires_par_annee", 11, pre_id=PRE, commune=None, qpv=None)
     assert lignes(cadre, ["annee", "actifs", "entrees", "sorties"]) == [
         (2023, 20, 20, 0),
         (2024, 54, 34, 27),
@@ -117,8 +140,9 @@ def test_beneficiaires_par_annee(con_fixture):
 def test_tranches_age_avec_masquage_complementaire(con_fixture):
     # 2024: 12 children aged 2-5 (G3), 20 aged 6-10 (G1), 19 aged 11-16 (G2, G4), 3 aged 17 (G6).
     cadre = executer(con_fixture, "beneficiaires_par_tranche_age", 11, **territoire(annee=2024))
-    assert lignes(cadre, ["tranche_age", "beneficiaires", "beneficiaires__secret", "part",
-                          "part_nationale"]) == [
+    assert lignes(
+        cadre, ["tranche_age", "beneficiaires", "beneficiaires__secret", "part", "part_nationale"]
+    ) == [
         ("2-5 ans", None, "s", None, 14.6),
         ("6-10 ans", 20, None, 37.0, 52.4),
         ("11-16 ans", 19, None, 35.2, 31.5),
@@ -149,20 +173,33 @@ def test_budget_par_financeur(con_fixture):
 def test_listes_du_territoire(con_fixture):
     assert lignes(executer(con_fixture, "programmes", 11)) == [(PRE, "PRE de test")]
     assert lignes(executer(con_fixture, "communes_du_programme", 11, pre_id=PRE)) == [
-        (ALPHA, "Alpha"), (BETA, "Beta")]
+        (ALPHA, "Alpha"),
+        (BETA, "Beta"),
+    ]
     assert lignes(executer(con_fixture, "qpv_du_programme", 11, pre_id=PRE, commune=BETA)) == [
-        (QPV_BETA, "Beta Sud", BETA)]
+        (QPV_BETA, "Beta Sud", BETA)
+    ]
     assert lignes(executer(con_fixture, "qpv_du_programme", 11, pre_id=PRE, commune=None)) == [
-        (QPV_ALPHA, "Alpha Nord", ALPHA), (QPV_BETA, "Beta Sud", BETA)]
+        (QPV_ALPHA, "Alpha Nord", ALPHA),
+        (QPV_BETA, "Beta Sud", BETA),
+    ]
     assert lignes(executer(con_fixture, "annees_disponibles", 11, pre_id=PRE)) == [
-        (2025,), (2024,), (2023,)]
+        (2025,),
+        (2024,),
+        (2023,),
+    ]
 
 
 def test_references_nationales(con_fixture):
     cadre = executer(con_fixture, "references_nationales", 11)
-    par_cle = {(i, m): (libelle, v) for i, m, libelle, v in
-               cadre.select("indicateur", "modalite", "libelle", "valeur").rows()}
-    assert par_cle[("enfants_par_referent", "ensemble")] == ("Enfants par référent de parcours", 68.0)
+    par_cle = {
+        (i, m): (libelle, v)
+        for i, m, libelle, v in cadre.select("indicateur", "modalite", "libelle", "valeur").rows()
+    }
+    assert par_cle[("enfants_par_referent", "ensemble")] == (
+        "Enfants par référent de parcours",
+        68.0,
+    )
     assert par_cle[("tranche_age", "6-10 ans")] == ("Tranche d'âge – 6 à 10 ans", 52.4)
     assert par_cle[("sexe", "M")] == ("Sexe – Garçons", 58.2)
     assert cadre["source"].null_count() == 0 and cadre.height == 21

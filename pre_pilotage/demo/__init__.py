@@ -22,35 +22,73 @@ def _wkb(geometrie) -> bytes:
 
 
 def _lignes_geographie(territoire) -> dict[str, list[dict]]:
-    lignes: dict[str, list[dict]] = {k: [] for k in (
-        "epci", "commune", "qpv", "qpv_commune", "etablissement", "cite_educative",
-        "cite_educative_commune", "cite_educative_qpv", "cite_educative_etablissement")}
-    lignes["epci"].append({
-        "siren": territoire.siren, "nom": territoire.nom_epci,
-        "population": sum(c["population"] for c in territoire.communes),
-        "geom": _wkb(territoire.contour)})
+    lignes: dict[str, list[dict]] = {
+        k: []
+        for k in (
+            "epci",
+            "commune",
+            "qpv",
+            "qpv_commune",
+            "etablissement",
+            "cite_educative",
+            "cite_educative_commune",
+            "cite_educative_qpv",
+            "cite_educative_etablissement",
+        )
+    }
+    lignes["epci"].append(
+        {
+            "siren": territoire.siren,
+            "nom": territoire.nom_epci,
+            "population": sum(c["population"] for c in territoire.communes),
+            "geom": _wkb(territoire.contour),
+        }
+    )
     for c in territoire.communes:
-        lignes["commune"].append({
-            "code_insee": c["code_insee"], "nom": c["nom"], "siren_epci": territoire.siren,
-            "population": c["population"], "geom": _wkb(c["geom"])})
+        lignes["commune"].append(
+            {
+                "code_insee": c["code_insee"],
+                "nom": c["nom"],
+                "siren_epci": territoire.siren,
+                "population": c["population"],
+                "geom": _wkb(c["geom"]),
+            }
+        )
     for q in territoire.qpv:
-        lignes["qpv"].append({
-            "code_qp": q["code_qp"], "nom": q["nom"], "annee_geographie": 2024,
-            "population": q["population"], "geom": _wkb(q["geom"])})
+        lignes["qpv"].append(
+            {
+                "code_qp": q["code_qp"],
+                "nom": q["nom"],
+                "annee_geographie": 2024,
+                "population": q["population"],
+                "geom": _wkb(q["geom"]),
+            }
+        )
         lignes["qpv_commune"].append({"code_qp": q["code_qp"], "code_insee": q["code_insee"]})
     for e in territoire.etablissements:
         point = en_wgs84(e["geom"])
-        lignes["etablissement"].append({
-            "uai": e["uai"], "nom": e["nom"], "type_etablissement": e["type_etablissement"],
-            "code_insee": e["code_insee"], "longitude": round(point.x, 6),
-            "latitude": round(point.y, 6), "education_prioritaire": e["education_prioritaire"],
-            "uai_tete_reseau": e["uai_tete_reseau"], "position_qpv": e["position_qpv"],
-            "code_qp_proche": e["code_qp_proche"]})
+        lignes["etablissement"].append(
+            {
+                "uai": e["uai"],
+                "nom": e["nom"],
+                "type_etablissement": e["type_etablissement"],
+                "code_insee": e["code_insee"],
+                "longitude": round(point.x, 6),
+                "latitude": round(point.y, 6),
+                "education_prioritaire": e["education_prioritaire"],
+                "uai_tete_reseau": e["uai_tete_reseau"],
+                "position_qpv": e["position_qpv"],
+                "code_qp_proche": e["code_qp_proche"],
+            }
+        )
     for cite in territoire.cites:
-        lignes["cite_educative"].append({k: cite[k] for k in (
-            "cite_id", "nom", "uai_chef_de_file", "annee_labellisation")})
+        lignes["cite_educative"].append(
+            {k: cite[k] for k in ("cite_id", "nom", "uai_chef_de_file", "annee_labellisation")}
+        )
         for code in cite["communes"]:
-            lignes["cite_educative_commune"].append({"cite_id": cite["cite_id"], "code_insee": code})
+            lignes["cite_educative_commune"].append(
+                {"cite_id": cite["cite_id"], "code_insee": code}
+            )
         for code in cite["qpv"]:
             lignes["cite_educative_qpv"].append({"cite_id": cite["cite_id"], "code_qp": code})
         for uai in cite["etablissements"]:

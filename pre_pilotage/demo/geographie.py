@@ -21,8 +21,16 @@ LAMBERT93_VERS_WGS84 = Transformer.from_crs(2154, 4326, always_xy=True)
 DISTANCE_PROCHE_QPV_M = 300
 
 NOMS_COMMUNES = [
-    "Valrenne", "Montcalve-sur-Selle", "Aubricourt", "Saint-Aurel-les-Mines", "Hernoy",
-    "Bruille-la-Forêt", "Cardeval", "Les Hautes-Rives", "Morvaux", "Sainte-Olive-du-Canal",
+    "Valrenne",
+    "Montcalve-sur-Selle",
+    "Aubricourt",
+    "Saint-Aurel-les-Mines",
+    "Hernoy",
+    "Bruille-la-Forêt",
+    "Cardeval",
+    "Les Hautes-Rives",
+    "Morvaux",
+    "Sainte-Olive-du-Canal",
     "Quérémont",
 ]
 # Share of the territory's population living in each commune (the first is the ville-centre).
@@ -31,15 +39,43 @@ QPV_PAR_COMMUNE = [4, 2, 2, 1, 1, 1, 1, 1, 1, 1, 0]
 ECOLES_PAR_COMMUNE = [15, 9, 8, 6, 6, 5, 5, 4, 4, 3, 2]
 COLLEGES_PAR_COMMUNE = [3, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]
 NOMS_QPV = [
-    "Les Tilleuls", "Le Moulin Blanc", "La Briqueterie", "Les Hauts de Sambre", "Chasse Royale",
-    "Le Faubourg", "La Cité des Fleurs", "Les Aulnes", "Le Plateau", "Les Coteaux",
-    "La Sucrerie", "Les Près du Canal", "Le Carré Vert", "La Garenne", "Les Ormeaux",
+    "Les Tilleuls",
+    "Le Moulin Blanc",
+    "La Briqueterie",
+    "Les Hauts de Sambre",
+    "Chasse Royale",
+    "Le Faubourg",
+    "La Cité des Fleurs",
+    "Les Aulnes",
+    "Le Plateau",
+    "Les Coteaux",
+    "La Sucrerie",
+    "Les Près du Canal",
+    "Le Carré Vert",
+    "La Garenne",
+    "Les Ormeaux",
 ]
 NOMS_PERSONNALITES = [
-    "Jean-Jaurès", "Louise-Michel", "Jules-Ferry", "Marie-Curie", "Victor-Hugo", "Jean-Macé",
-    "Paul-Langevin", "Lucie-Aubrac", "Pierre-Brossolette", "Simone-Veil", "Albert-Camus",
-    "Anatole-France", "Jacques-Prévert", "Condorcet", "Pablo-Neruda", "Rosa-Parks",
-    "Nelson-Mandela", "George-Sand", "Jean-Zay", "Germaine-Tillion",
+    "Jean-Jaurès",
+    "Louise-Michel",
+    "Jules-Ferry",
+    "Marie-Curie",
+    "Victor-Hugo",
+    "Jean-Macé",
+    "Paul-Langevin",
+    "Lucie-Aubrac",
+    "Pierre-Brossolette",
+    "Simone-Veil",
+    "Albert-Camus",
+    "Anatole-France",
+    "Jacques-Prévert",
+    "Condorcet",
+    "Pablo-Neruda",
+    "Rosa-Parks",
+    "Nelson-Mandela",
+    "George-Sand",
+    "Jean-Zay",
+    "Germaine-Tillion",
 ]
 
 
@@ -236,13 +272,16 @@ def position_par_rapport_aux_qpv(point: Point, qpv: list[dict]) -> dict:
 def _definir_cites(territoire: Territoire, indice: int) -> None:
     """Two Cités éducatives: the ville-centre with commune 2, communes 3 and 4 together."""
     for k, (rangs, nom, annee) in enumerate(
-        (((0, 1), "Cité éducative de Valrenne-Montcalve", 2019),
-         ((2, 3), "Cité éducative d'Aubricourt – Saint-Aurel", 2021))
+        (
+            ((0, 1), "Cité éducative de Valrenne-Montcalve", 2019),
+            ((2, 3), "Cité éducative d'Aubricourt – Saint-Aurel", 2021),
+        )
     ):
         communes = [territoire.communes[r]["code_insee"] for r in rangs]
         qpv = [q["code_qp"] for q in territoire.qpv if q["code_insee"] in communes]
         etabs = [
-            e for e in territoire.etablissements
+            e
+            for e in territoire.etablissements
             if e["code_insee"] in communes and e["education_prioritaire"] is not None
         ]
         chef = next(e for e in etabs if e["type_etablissement"] == "college")

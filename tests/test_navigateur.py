@@ -1,0 +1,248 @@
+"""Real-browser tests: the app served by Streamlit, driven by Playwright in Debian's Chromium.
+
+Every page is opened by its URL in a fresh browser context; a Streamlit exception or a browser
+console error fails the test; a screenshot of each page is saved in tests/captures/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from pre_pilotage import config
+
+pytestmark = pytest.mark.navigateur
+
+CHROMIUM = Path(os.environ.get("PRE_CHROMIUM", "/usr/bin/chromium"))
+ARGUMENTS_CHROMIUM = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+CAPTURES = config.RACINE / "tests" / "captures"
+SONDES_STREAMLIT = re.compile(r"/[a-z_-]+/_stcore/(health|host-config)$")
+# Every page of app.py but the hidden root, which forwards to Synthèse.
+PAGES = [
+    chemin
+    for chemin in re.findall(
+        r'url_path="([a-z_-]+)"', (config.RACINE / "app.py").read_text(encoding="utf-8")
+    )
+    if chemin != "accueil"
+]
+
+
+def _port_libre() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def serveur(chemin_demo, tmp_path_factory):
+    port = _port_libre()
+    journal = tmp_path_factory.mktemp("serveur") / "streamlit.log"
+    env = os.environ | {
+        "PRE_BASE": str(chemin_demo),
+        "STREAMLIT_SERVER_PORT": str(port),
+        "STREAMLIT_SERVER_HEADLESS": "true",
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    }
+    with journal.open("w") as sortie:
+        processus = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py"],
+            cwd=config.RACINE,
+            env=env,
+            stdout=sortie,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    limite = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reponse:
+                if reponse.read() == b"ok":
+                    break
+        except OSError:
+            pass
+        if processus.poll() is not None or time.monotonic() > limite:
+            processus.kill()
+            pytest.fail(f"Le serveur Streamlit n'a pas démarré :\n{journal.read_text()}")
+        time.sleep(0.3)
+    yield url
+    processus.terminate()
+    processus.wait(timeout=20)
+    assert "Traceback" not in journal.read_text(), journal.read_text()
+
+
+@pytest.fixture(scope="module")
+def navigateur():
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium introuvable ({CHROMIUM}) : lancez `make test`, qui l'installe.")
+    with sync_playwright() as p:
+        navigateur = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGUMENTS_CHROMIUM)
+        yield navigateur
+        navigateur.close()
+
+
+def attendre_rendu(page) -> None:
+    """Wait until Streamlit has finished running the script and the charts are drawn."""
+    page.wait_for_selector("h1", timeout=30_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
+    )
+    page.wait_for_timeout(1_500)
+
+
+def ouvrir(navigateur, url: str):
+    contexte = navigateur.new_context(viewport={"width": 1440, "height": 1000}, locale="fr-FR")
+    page = contexte.new_page()
+    erreurs: list[str] = []
+
+    def console(message) -> None:
+        # Failed requests are checked below from the responses, which name their URL.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            erreurs.append(message.text)
+
+    def reponse(r) -> None:
+        # Streamlit's front end first probes /<page>/_stcore/... to guess its base path.
+        if r.status >= 400 and not SONDES_STREAMLIT.search(r.url):
+            erreurs.append(f"{r.status} {r.url}")
+
+    page.on("console", console)
+    page.on("response", reponse)
+    page.on("pageerror", lambda e: erreurs.append(str(e)))
+    page.goto(url)
+    attendre_rendu(page)
+    return contexte, page, erreurs
+
+
+def capturer(page, nom: str) -> None:
+    """Screenshot of the whole page: Streamlit scrolls inside its main block, so grow the window."""
+    hauteur = page.evaluate(
+        '() => Math.max(...[...document.querySelectorAll(\'[data-testid="stMain"], '
+        '[data-testid="stMainBlockContainer"]\')].map(e => e.scrollHeight), 1000)'
+    )
+    page.set_viewport_size({"width": 1440, "height": int(hauteur) + 80})
+    page.wait_for_timeout(1_000)
+    CAPTURES.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(CAPTURES / f"{nom}.png"), full_page=True)
+    page.set_viewport_size({"width": 1440, "height": 1000})
+
+
+def chiffres_cles(page) -> dict[str, str]:
+    valeurs = {}
+    for metrique in page.locator('[data-testid="stMetric"]').all():
+        libelle = metrique.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        valeurs[libelle] = metrique.locator('[data-testid="stMetricValue"]').inner_text().strip()
+    return valeurs
+
+
+def test_les_pages_sont_declarees():
+    assert PAGES == ["synthese", "sources"]
+
+
+def test_la_racine_mene_a_la_synthese_avec_ses_filtres(serveur, navigateur):
+    contexte, page, erreurs = ouvrir(navigateur, f"{serveur}/?annee=2024&commune=96002")
+    try:
+        page.wait_for_url(re.compile(r"/synthese\?"), timeout=15_000)
+        assert "annee=2024" in page.url and "commune=96002" in page.url
+        assert page.locator("h1").first.inner_text() == "Synthèse"
+        assert erreurs == []
+    finally:
+        contexte.close()
+
+
+@pytest.mark.parametrize("chemin", PAGES)
+def test_chaque_page_par_son_url(serveur, navigateur, chemin):
+    contexte, page, erreurs = ouvrir(navigateur, f"{serveur}/{chemin}")
+    try:
+        capturer(page, chemin)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert erreurs == []
+        texte = page.locator("body").inner_text()
+        assert "Données fictives de démonstration" in texte
+        # The app's own navigation is shown, with French page titles.
+        navigation = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Synthèse" in navigation and "Sources et définitions" in navigation
+        for anglais in ("Traceback", "Error", "None", "nan"):
+            assert not re.search(rf"\b{anglais}\b", texte), anglais
+    finally:
+        contexte.close()
+
+
+def test_synthese_chiffres_francais_et_secret(serveur, navigateur):
+    contexte, page, _ = ouvrir(navigateur, f"{serveur}/synthese")
+    try:
+        chiffres = chiffres_cles(page)
+        assert set(chiffres) >= {"Enfants accompagnés", "Budget programmé", "Part cofinancée"}
+        assert re.fullmatch(
+            r"\d{1,3}(\u202f\d{3})* €", chiffres["Budget programmé"].replace("\u00a0", " ")
+        ), chiffres["Budget programmé"]
+        assert re.fullmatch(r"\d{1,3},\d %", chiffres["Part cofinancée"].replace("\u00a0", " "))
+        for libelle in ("Enfants accompagnés", "Entrées dans le programme", "Sorties du programme"):
+            valeur = chiffres[libelle]
+            assert valeur.startswith("<") or int(valeur.replace("\u202f", "")) >= 11
+    finally:
+        contexte.close()
+
+
+def test_filtre_dans_l_url_et_lien_partage(serveur, navigateur):
+    contexte, page, erreurs = ouvrir(navigateur, f"{serveur}/synthese")
+    try:
+        page.get_by_role("combobox", name="Commune de résidence").click()
+        page.get_by_role("option", name="Aubricourt").click()
+        page.wait_for_url(re.compile(r"commune=96003"), timeout=15_000)
+        attendre_rendu(page)
+        page.get_by_role("combobox", name="Année").click()
+        page.get_by_role("option", name="2023", exact=True).click()
+        page.wait_for_url(re.compile(r"annee=2023"), timeout=15_000)
+        attendre_rendu(page)
+        lien = page.url
+        chiffres = chiffres_cles(page)
+        assert "Aubricourt (96003) · année 2023" in page.locator("body").inner_text()
+        assert erreurs == []
+    finally:
+        contexte.close()
+    nouveau, page2, erreurs2 = ouvrir(navigateur, lien)
+    try:
+        assert chiffres_cles(page2) == chiffres
+        assert "commune=96003" in page2.url and "annee=2023" in page2.url
+        assert erreurs2 == []
+    finally:
+        nouveau.close()
+
+
+def test_petit_quartier_aucun_effectif_sous_le_seuil(serveur, navigateur):
+    # In the demo, QPV "Les Coteaux" (QN09610N) has 9 entries and 6 exits in 2025.
+    contexte, page, erreurs = ouvrir(navigateur, f"{serveur}/synthese?qpv=QN09610N")
+    try:
+        capturer(page, "synthese-petit-quartier")
+        chiffres = chiffres_cles(page)
+        assert chiffres["Entrées dans le programme"] == "< 11"
+        assert chiffres["Sorties du programme"] == "< 11"
+        assert chiffres["Durée médiane des parcours"] == "s"
+        for libelle in ("Enfants accompagnés", "Entrées dans le programme", "Sorties du programme"):
+            valeur = chiffres[libelle]
+            assert valeur in ("< 11", "s") or int(valeur.replace("\u202f", "")) >= 11
+        # Chart labels go through the same choke point: no bar or point labelled 1 to 10.
+        etiquettes = page.locator(
+            ".js-plotly-plot .bartext, .js-plotly-plot .textpoint"
+        ).all_text_contents()
+        assert not [e for e in etiquettes if re.fullmatch(r"[1-9]|10", e.strip())]
+        assert "secret statistique" in page.locator("body").inner_text()
+        assert erreurs == []
+    finally:
+        contexte.close()

@@ -1,0 +1,73 @@
+"""AppTest smoke and content tests of every page, on the fixture database."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pre_pilotage import config
+from tests.fixture_base import QPV_BETA
+
+PAGES = re.findall(r'st\.Page\("(pages/[a-z_]+\.py)"', (config.RACINE / "app.py").read_text())
+
+
+@pytest.fixture
+def application(chemin_fixture, monkeypatch):
+    monkeypatch.setenv("PRE_BASE", str(chemin_fixture))
+    from pre_pilotage.requetes import vider_caches
+
+    vider_caches()
+    return AppTest.from_file(str(config.RACINE / "app.py"), default_timeout=60)
+
+
+def metriques(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_chaque_page_s_affiche_sans_erreur(application, page):
+    at = application.run()
+    at.switch_page(page).run()
+    assert not at.exception
+    assert at.title[0].value in ("Synthèse", "Sources et définitions")
+
+
+def test_synthese_chiffres_du_programme(application):
+    at = application.run()
+    assert not at.exception
+    assert metriques(at) == {
+        "Enfants accompagnés": "41",
+        "Entrées dans le programme": "14",
+        "Sorties du programme": "12",
+        "Part résidant en QPV": "36,6\u00a0%",
+        "Durée médiane des parcours": "5,9\u00a0mois",
+        "Enfants par référent (ETP)": "20,5",
+        "Budget programmé": "29\u202f000\u00a0€",
+        "Part cofinancée": "51,7\u00a0%",
+    }
+    deltas = {m.label: m.delta for m in at.metric}
+    assert deltas["Enfants accompagnés"] == "-24,1\u00a0%"
+    assert deltas["Part cofinancée"] == "+3,7\u00a0pts"
+    # The fixture database is not demo data: no demo banner.
+    assert not any("Données fictives" in m.value for m in at.markdown)
+
+
+def test_synthese_petit_qpv_ne_montre_aucun_petit_effectif(application):
+    at = application.run()
+    at.selectbox(key="qpv").set_value(QPV_BETA).run()
+    at.selectbox(key="annee").set_value(2024).run()
+    assert not at.exception
+    valeurs = metriques(at)
+    assert valeurs["Enfants accompagnés"] == "< 11"
+    assert valeurs["Entrées dans le programme"] == "< 11"
+    assert valeurs["Part résidant en QPV"] == "s"
+    assert valeurs["Durée médiane des parcours"] == "s"
+    assert at.query_params["qpv"] == [QPV_BETA] or at.query_params["qpv"] == QPV_BETA
+
+
+def test_la_page_lit_ses_filtres_dans_l_url(application):
+    application.query_params["annee"] = "2024"
+    at = application.run()
+    assert metriques(at)["Enfants accompagnés"] == "54"
