@@ -10,7 +10,12 @@ from streamlit.testing.v1 import AppTest
 from pre_pilotage import config
 from tests.fixture_base import QPV_BETA
 
-PAGES = re.findall(r'st\.Page\("(pages/[a-z_]+\.py)"', (config.RACINE / "app.py").read_text())
+PAGES = sorted(set(re.findall(r'"(pages/[a-z_]+\.py)"', (config.RACINE / "app.py").read_text())))
+
+
+def test_pages_declarees():
+    fichiers = sorted(f"pages/{p.name}" for p in (config.RACINE / "pages").glob("*.py"))
+    assert PAGES == fichiers == ["pages/sources.py", "pages/synthese.py"]
 
 
 @pytest.fixture
