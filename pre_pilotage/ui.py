@@ -64,7 +64,9 @@ def _selecteur(cle: str, libelle: str, options: list, etiquettes: dict, aide: st
         help=aide,
         placeholder="Choisir…",
     )
-    if valeur == options[0]:
+    # The year and programme are always written, so that a link keeps its meaning after the
+    # next year's data arrive; "all communes" / "all QPV" are simply left out.
+    if valeur == TOUT:
         st.query_params.pop(cle, None)
     else:
         st.query_params[cle] = str(valeur)
