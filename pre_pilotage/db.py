@@ -12,7 +12,11 @@ _NOM_MIGRATION = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 
 
 def migrations_disponibles() -> list[tuple[int, str, Path]]:
-    """Numbered migration files, in order; a gap or a duplicate number is a packaging error."""
+    """Numbered migration files, in order; a duplicate number is a packaging error.
+
+    Numbers may leave gaps (parallel work reserves ranges); the runner applies every file whose
+    number is not yet recorded, so a lower number landing later is still applied.
+    """
     trouvees = []
     for chemin in sorted(DOSSIER_MIGRATIONS.glob("*.sql")):
         correspondance = _NOM_MIGRATION.match(chemin.name)
@@ -20,18 +24,22 @@ def migrations_disponibles() -> list[tuple[int, str, Path]]:
             raise RuntimeError(f"Nom de migration invalide : {chemin.name}")
         trouvees.append((int(correspondance.group(1)), correspondance.group(2), chemin))
     numeros = [numero for numero, _, _ in trouvees]
-    if numeros != list(range(1, len(numeros) + 1)):
-        raise RuntimeError(f"Migrations non consécutives : {numeros}")
+    if len(set(numeros)) != len(numeros):
+        raise RuntimeError(f"Numéros de migration en double : {numeros}")
     return trouvees
 
 
-def version_schema(con: duckdb.DuckDBPyConnection) -> int:
+def versions_appliquees(con: duckdb.DuckDBPyConnection) -> set[int]:
     existe = con.execute(
         "select count(*) from information_schema.tables where table_name = 'schema_version'"
     ).fetchone()[0]
     if not existe:
-        return 0
-    return con.execute("select coalesce(max(version), 0) from schema_version").fetchone()[0]
+        return set()
+    return {v for (v,) in con.execute("select version from schema_version").fetchall()}
+
+
+def version_schema(con: duckdb.DuckDBPyConnection) -> int:
+    return max(versions_appliquees(con), default=0)
 
 
 def migrer(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -41,10 +49,10 @@ def migrer(con: duckdb.DuckDBPyConnection) -> list[int]:
         " version integer primary key, nom varchar not null,"
         " appliquee_le timestamp not null default current_timestamp)"
     )
-    actuelle = version_schema(con)
+    deja = versions_appliquees(con)
     appliquees = []
     for numero, nom, chemin in migrations_disponibles():
-        if numero <= actuelle:
+        if numero in deja:
             continue
         con.execute("begin transaction")
         try:
@@ -61,7 +69,8 @@ def migrer(con: duckdb.DuckDBPyConnection) -> list[int]:
 def migrations_en_attente(chemin: Path) -> bool:
     """Whether the file's schema is behind the code's (read-only check, no write lock taken)."""
     with duckdb.connect(str(chemin), read_only=True) as con:
-        return version_schema(con) < len(migrations_disponibles())
+        deja = versions_appliquees(con)
+    return any(numero not in deja for numero, _, _ in migrations_disponibles())
 
 
 def migrer_fichier(chemin: Path) -> list[int]:

@@ -94,3 +94,19 @@ def test_references_nationales_versionnees_avec_source():
         ).fetchone()[0]
         == 68
     )
+
+
+def test_numero_inferieur_arrive_plus_tard_est_applique(tmp_path, monkeypatch):
+    vraies = db.migrations_disponibles()
+    haute = tmp_path / "050_haute.sql"
+    haute.write_text("create table haute (a integer);")
+    basse = tmp_path / "040_basse.sql"
+    basse.write_text("create table basse (a integer);")
+    con = duckdb.connect()
+    monkeypatch.setattr(db, "migrations_disponibles", lambda: [*vraies, (50, "haute", haute)])
+    db.migrer(con)
+    monkeypatch.setattr(
+        db, "migrations_disponibles", lambda: [*vraies, (40, "basse", basse), (50, "haute", haute)]
+    )
+    assert db.migrer(con) == [40]
+    assert db.migrer(con) == []
