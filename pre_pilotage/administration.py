@@ -1,0 +1,116 @@
+"""Administration store (SQLite): accounts and the audit log, kept apart from the DuckDB data.
+
+The dashboard reads DuckDB through one read-only connection; sign-ins, failed attempts and exports
+are small, frequent writes from several sessions, which SQLite handles with its own locking. The
+audit log is append-only: the code never updates or deletes a row of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+from pre_pilotage import config
+
+ROLES = ("lecture", "coordination", "administration")
+ACTIONS = ("connexion", "echec_connexion", "deconnexion", "import", "export", "compte", "reglage")
+
+_SCHEMA = """
+create table if not exists compte (
+    identifiant text primary key,
+    nom_affiche text not null,
+    role text not null check (role in ('lecture', 'coordination', 'administration')),
+    empreinte_mot_de_passe text,
+    source text not null default 'local' check (source in ('local', 'oidc', 'demo')),
+    actif integer not null default 1,
+    echecs_consecutifs integer not null default 0,
+    bloque_jusqu_a text,
+    cree_le text not null
+);
+create table if not exists journal_audit (
+    numero integer primary key autoincrement,
+    horodatage text not null,
+    identifiant text,
+    role text,
+    action text not null check (action in
+        ('connexion', 'echec_connexion', 'deconnexion', 'import', 'export', 'compte', 'reglage')),
+    objet text,
+    filtres text,
+    details text
+);
+create trigger if not exists journal_audit_sans_modification
+    before update on journal_audit
+    begin select raise(abort, 'Le journal d''audit ne peut pas être modifié.'); end;
+create trigger if not exists journal_audit_sans_suppression
+    before delete on journal_audit
+    begin select raise(abort, 'Le journal d''audit ne peut pas être modifié.'); end;
+"""
+
+
+def chemin_administration() -> Path:
+    """SQLite file of accounts and audit; PRE_ADMINISTRATION overrides it."""
+    defaut = config.chemin_base().with_name("administration.sqlite")
+    return Path(os.environ.get("PRE_ADMINISTRATION", str(defaut)))
+
+
+def connexion(chemin: Path | None = None) -> sqlite3.Connection:
+    chemin = chemin or chemin_administration()
+    chemin.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(chemin, timeout=10, isolation_level=None)
+    con.execute("pragma journal_mode = wal")
+    con.executescript(_SCHEMA)
+    return con
+
+
+@dataclass(frozen=True)
+class Utilisateur:
+    identifiant: str
+    nom_affiche: str
+    role: str
+
+
+def maintenant() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+def journaliser(
+    action: str,
+    utilisateur: Utilisateur | None,
+    objet: str | None = None,
+    filtres: dict | None = None,
+    details: dict | None = None,
+    chemin: Path | None = None,
+) -> None:
+    """Append one line to the audit log (who, when, what, with which filters)."""
+    if action not in ACTIONS:
+        raise ValueError(f"Action d'audit inconnue : {action}")
+    with closing(connexion(chemin)) as con:
+        con.execute(
+            "insert into journal_audit (horodatage, identifiant, role, action, objet, filtres,"
+            " details) values (?, ?, ?, ?, ?, ?, ?)",
+            (
+                maintenant(),
+                utilisateur.identifiant if utilisateur else None,
+                utilisateur.role if utilisateur else None,
+                action,
+                objet,
+                json.dumps(filtres, ensure_ascii=False, default=str) if filtres else None,
+                json.dumps(details, ensure_ascii=False, default=str) if details else None,
+            ),
+        )
+
+
+def lire_journal(limite: int = 1_000, chemin: Path | None = None) -> list[dict]:
+    with closing(connexion(chemin)) as con:
+        con.row_factory = sqlite3.Row
+        lignes = con.execute(
+            "select horodatage, identifiant, role, action, objet, filtres, details"
+            " from journal_audit order by numero desc limit ?",
+            (limite,),
+        ).fetchall()
+    return [dict(ligne) for ligne in lignes]
