@@ -6,12 +6,14 @@ BIN := $(VENV)/bin
 BASE ?= data/pre_demo.duckdb
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint format demo base assets install install-test chromium clean
+.PHONY: run test lint format demo base assets install install-test chromium libreoffice clean \
+	geodata bench
 
-run: install assets base
+# Chart and map images are drawn by Chromium, report PDFs by LibreOffice: both are installed.
+run: install assets base chromium libreoffice
 	PRE_BASE=$(BASE) $(BIN)/streamlit run app.py
 
-test: install-test assets chromium
+test: install-test assets chromium libreoffice
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -40,13 +42,18 @@ $(VENV)/.installe-test: requirements-dev.txt $(VENV)/.installe
 	touch $@
 
 # Leaflet is served by Streamlit from ./static: maps must work without internet access.
-assets: static/leaflet/leaflet.js
+# axe-core, the accessibility audit injected by the browser tests, is copied to tests/vendor/.
+assets: static/leaflet/leaflet.js tests/vendor/axe.min.js
 
 static/leaflet/leaflet.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p static/leaflet
 	cp -r node_modules/leaflet/dist/. static/leaflet/
 	touch $@
+
+tests/vendor/axe.min.js: static/leaflet/leaflet.js
+	mkdir -p tests/vendor
+	cp node_modules/axe-core/axe.min.js $@
 
 # The demo database is built once, then kept (and its schema migrated) at every start.
 base: install
@@ -55,13 +62,36 @@ base: install
 demo: install
 	$(BIN)/python -m pre_pilotage demo --sortie $(BASE)
 
-# Real-browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+# Reference geography of a real territory from the official files (geodata/sources.toml):
+# `make geodata EPCI=245901160` or `make geodata COMMUNES=59606,59014`; files already in
+# geodata/sources/ are used, missing ones are downloaded (needs internet access).
+geodata: install
+	$(BIN)/python -m pre_pilotage geographie --base $(BASE) --telecharger \
+	  $(if $(EPCI),--epci $(EPCI)) $(if $(COMMUNES),--communes $(COMMUNES))
+
+# Benchmarks (not part of `make test`): map HTML size and build time, written to docs/performance.md.
+bench: install chromium
+	$(BIN)/python bench/carte.py
+	$(BIN)/python bench/exports.py
+
+# Real-browser tests and image exports (kaleido) drive Debian's Chromium (Playwright cannot
+# download browsers here).
 chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \
-	  echo "Installation de Chromium (paquet Debian) pour les tests navigateur..."; \
+	  echo "Installation de Chromium (paquet Debian) pour les exports et les tests navigateur..."; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
 	fi
 
+# The « Rapport » page converts its DOCX to PDF with LibreOffice; the tests turn that PDF into
+# PNG pages with poppler's pdftoppm (Debian packages, installed once).
+libreoffice:
+	@if ! command -v soffice >/dev/null || ! command -v pdftoppm >/dev/null; then \
+	  echo "Installation de LibreOffice Writer et poppler-utils (paquets Debian)..."; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    libreoffice-writer-nogui poppler-utils; \
+	fi
+
 clean:
-	rm -rf $(VENV) node_modules static/leaflet .pytest_cache .ruff_cache tests/captures
+	rm -rf $(VENV) node_modules static/leaflet tests/vendor .pytest_cache .ruff_cache tests/captures

@@ -2,10 +2,13 @@
 
 import streamlit as st
 
-from pre_pilotage import ui
+from pre_pilotage import acces, ui
 
-st.set_page_config(page_title="Pilotage du PRE", page_icon=":material/school:", layout="wide")
+st.set_page_config(page_title="Pilotage du PRE", page_icon="🎓", layout="wide")
 ui.styles()
+if not ui.verifier_base():
+    st.stop()
+utilisateur = acces.ouvrir_session(demo=ui.est_demo())
 page = st.navigation(
     [
         # Streamlit serves the default page at "/": it forwards to /synthese, so that every page,
@@ -14,15 +17,53 @@ page = st.navigation(
         st.Page(
             "pages/synthese.py", title="Synthèse", icon=":material/dashboard:", url_path="synthese"
         ),
+        st.Page("pages/carte.py", title="Carte", icon=":material/map:", url_path="carte"),
+        st.Page(
+            "pages/publics.py",
+            title="Publics et parcours",
+            icon=":material/groups:",
+            url_path="publics",
+        ),
+        st.Page(
+            "pages/budget.py",
+            title="Programmation et budgets",
+            icon=":material/euro:",
+            url_path="budget",
+        ),
+        st.Page(
+            "pages/rapport.py",
+            title="Rapport",
+            icon=":material/description:",
+            url_path="rapport",
+            visibility=acces.visibilite("coordination"),
+        ),
         st.Page(
             "pages/sources.py",
             title="Sources et définitions",
             icon=":material/menu_book:",
             url_path="sources",
         ),
-    ]
+        st.Page(
+            "pages/import.py",
+            title="Import des données",
+            icon=":material/upload_file:",
+            url_path="import",
+            visibility=acces.visibilite("administration"),
+        ),
+        st.Page(
+            "pages/administration.py",
+            title="Comptes et journal",
+            icon=":material/admin_panel_settings:",
+            url_path="administration",
+            visibility=acces.visibilite("administration"),
+        ),
+    ],
+    position="sidebar" if utilisateur else "hidden",
 )
-if ui.verifier_base():
-    st.session_state["filtres"] = ui.barre_laterale()
-    ui.bandeau_demo()
-    page.run()
+if utilisateur is None:
+    ui.formulaire_connexion()
+    st.stop()
+st.session_state["filtres"] = ui.barre_laterale()
+ui.bandeau_demo()
+page.run()
+ui.fin_page(page.url_path)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pre_pilotage import config
 from pre_pilotage.db import migrer_fichier
+from pre_pilotage.geographie import commande as commande_geographie
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--si-absente", action="store_true", help="ne rien faire si la base existe")
     migrer = commandes.add_parser("migrer", help="met à jour le schéma d'une base existante")
     migrer.add_argument("--base", type=Path, default=None)
+    _declarer_import(commandes)
+    commande_geographie.declarer(commandes)
     arguments = analyseur.parse_args(argv)
 
     if arguments.commande == "demo":
@@ -55,7 +58,134 @@ def main(argv: list[str] | None = None) -> int:
         appliquees = migrer_fichier(base)
         print(f"Migrations appliquées : {appliquees or 'aucune'}")
         return 0
+    if arguments.commande == "formats":
+        from pre_pilotage.importation.documentation import documentation_formats
+
+        arguments.sortie.parent.mkdir(parents=True, exist_ok=True)
+        arguments.sortie.write_text(documentation_formats(), encoding="utf-8")
+        print(f"Formats décrits dans {arguments.sortie}")
+        return 0
+    if arguments.commande in ("importer", "exemples", "compte"):
+        return _executer_import(arguments)
+    if arguments.commande == "geographie":
+        return commande_geographie.executer(arguments)
     return 1
+
+
+def _declarer_import(commandes) -> None:
+    importer = commandes.add_parser(
+        "importer", help="importe les fichiers du programme pour une année (tout ou rien)"
+    )
+    importer.add_argument("fichiers", nargs="+", type=Path, help="fichiers CSV ou XLSX")
+    importer.add_argument("--programme", required=True, help="identifiant du programme")
+    importer.add_argument("--annee", required=True, type=int, help="année importée")
+    importer.add_argument("--base", type=Path, default=None)
+    importer.add_argument(
+        "--identifiants",
+        choices=("supprimer", "refuser"),
+        default="supprimer",
+        help="colonnes identifiantes : supprimées (défaut) ou fichier refusé",
+    )
+    exemples = commandes.add_parser(
+        "exemples", help="écrit des fichiers d'exemple au format d'import depuis une base"
+    )
+    exemples.add_argument("--sortie", type=Path, required=True, help="dossier à écrire")
+    exemples.add_argument("--base", type=Path, default=None)
+    exemples.add_argument("--programme", default="pre-90001")
+    exemples.add_argument("--annees", default="2021-2025", help="ex. 2025 ou 2021-2025")
+    exemples.add_argument("--lignes", type=int, default=None, help="lignes au plus par fichier")
+    formats = commandes.add_parser("formats", help="écrit docs/formats/README.md")
+    formats.add_argument("--sortie", type=Path, default=config.RACINE / "docs/formats/README.md")
+    compte = commandes.add_parser("compte", help="crée ou modifie un compte local")
+    compte.add_argument("identifiant")
+    compte.add_argument("--nom", default=None, help="nom affiché")
+    compte.add_argument(
+        "--role", choices=("lecture", "coordination", "administration"), required=True
+    )
+    compte.add_argument(
+        "--mot-de-passe-stdin",
+        action="store_true",
+        help="lire le mot de passe sur l'entrée standard (sinon il est demandé)",
+    )
+
+
+def _executer_import(arguments) -> int:
+    base = getattr(arguments, "base", None) or config.chemin_base()
+    if arguments.commande == "exemples":
+        from pre_pilotage.importation.exemples import ecrire_exemples
+
+        debut, _, fin = arguments.annees.partition("-")
+        annees = list(range(int(debut), int(fin or debut) + 1))
+        ecrits = ecrire_exemples(
+            base, arguments.sortie, arguments.programme, annees, arguments.lignes
+        )
+        print(f"{len(ecrits)} fichiers d'exemple écrits dans {arguments.sortie}")
+        return 0
+    if arguments.commande == "compte":
+        import getpass
+
+        from pre_pilotage import comptes
+
+        if arguments.mot_de_passe_stdin:
+            mot_de_passe = sys.stdin.readline().rstrip("\n")
+        else:
+            mot_de_passe = getpass.getpass("Mot de passe : ")
+        try:
+            comptes.enregistrer_compte(
+                arguments.identifiant,
+                arguments.nom or arguments.identifiant,
+                arguments.role,
+                mot_de_passe,
+            )
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        print(f"Compte « {arguments.identifiant} » enregistré (rôle {arguments.role}).")
+        return 0
+    from pre_pilotage.importation import CleAbsente, Fichier, cle_pseudonymisation, importer
+
+    try:
+        cle = cle_pseudonymisation(demo=False)
+    except CleAbsente as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    fichiers = []
+    for chemin in arguments.fichiers:
+        if not chemin.exists():
+            print(f"Fichier introuvable : {chemin}", file=sys.stderr)
+            return 2
+        fichiers.append(Fichier(chemin.name, chemin.read_bytes()))
+
+    def afficher(fraction: float, message: str) -> None:
+        print(f"[{round(100 * fraction):3d} %] {message}", file=sys.stderr)
+
+    rapport = importer(
+        base,
+        fichiers,
+        arguments.programme,
+        arguments.annee,
+        cle,
+        arguments.identifiants,
+        utilisateur="ligne de commande",
+        progression=afficher,
+    )
+    for remarque in rapport.remarques:
+        print(f"Remarque : {remarque}")
+    if rapport.erreurs:
+        print(
+            f"Import refusé : {len(rapport.erreurs)} erreur(s), rien n'a été écrit.",
+            file=sys.stderr,
+        )
+        for e in rapport.erreurs:
+            print(
+                f"{e.fichier}, ligne {e.ligne}, colonne {e.colonne} : valeur « {e.valeur} », "
+                f"attendu : {e.attendu}",
+                file=sys.stderr,
+            )
+        return 1
+    total = sum(rapport.lignes.values())
+    print(f"Import réussi : {total} lignes écrites ({', '.join(rapport.lignes)}).")
+    return 0
 
 
 if __name__ == "__main__":

@@ -33,3 +33,8 @@ def seuil_secret() -> int:
             "un seuil plus bas ne protège pas les familles."
         )
     return seuil
+
+
+def fond_de_carte_ign() -> bool:
+    """Whether maps draw the IGN Plan background (internet tiles): off unless PRE_FOND_IGN=oui."""
+    return os.environ.get("PRE_FOND_IGN", "non").strip().lower() in ("oui", "1", "true")

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 DOSSIER_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _NOM_MIGRATION = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
@@ -87,3 +88,14 @@ def migrer_fichier(chemin: Path) -> list[int]:
 
 def ouvrir_lecture(chemin: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(chemin), read_only=True)
+
+
+def inserer_lignes(con: duckdb.DuckDBPyConnection, table: str, lignes: list[dict]) -> None:
+    """Insert dict rows into `table` by column name (bulk, through Arrow); absent columns are NULL."""
+    if not lignes:
+        return
+    colonnes = con.table(table).columns
+    cadre = pl.DataFrame(lignes, infer_schema_length=None)
+    manquantes = [pl.lit(None).alias(c) for c in colonnes if c not in cadre.columns]
+    cadre = cadre.with_columns(manquantes).select(colonnes)
+    con.from_arrow(cadre.to_arrow()).insert_into(table)

@@ -62,6 +62,13 @@ def date(valeur: dt.date | str | None) -> str:
     return valeur.strftime("%d/%m/%Y")
 
 
+def date_heure(valeur: dt.datetime | None) -> str:
+    """`2026-11-23 07:30:12` -> `23/11/2026 07:30`."""
+    if _est_vide(valeur):
+        return VIDE
+    return valeur.strftime("%d/%m/%Y %H:%M")
+
+
 def selon_unite(valeur, unite: str) -> str:
     """Format a value given the unit names used by the indicator registry."""
     formateurs = {
@@ -70,6 +77,8 @@ def selon_unite(valeur, unite: str) -> str:
         "euros": euros,
         "pourcentage": pourcentage,
         "mois": lambda v: f"{nombre(v, 1)}{ESPACE_UNITE}mois" if not _est_vide(v) else VIDE,
+        "date": date,
+        "date_heure": date_heure,
     }
     if unite not in formateurs:
         raise ValueError(f"Unité inconnue : {unite}")

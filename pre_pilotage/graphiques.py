@@ -143,3 +143,331 @@ def budget_par_financeur(cadre: pl.DataFrame) -> go.Figure:
         title_text="Montant programmé (€)", range=[0, maximum * 1.8], tickformat=",.0f"
     )
     return _mise_en_page(fig, hauteur=max(260, 44 * ordonne.height + 80))
+
+
+# --------------------------------------------------------------------- programming and budgets
+
+GRIS_ANNEE_PRECEDENTE = "#B7B7B7"
+VERT_VERSE = "#00A95F"
+
+
+def _barres_annee_et_precedente(
+    cadre: pl.DataFrame, libelles: str, annee: int, titre_axe: str
+) -> go.Figure:
+    """Horizontal bars of the year's planned amounts beside the year before, largest first."""
+    ordonne = cadre.sort("montant_prevu", descending=False, maintain_order=True)
+    fig = go.Figure()
+    for colonne, nom, couleur in (
+        ("montant_prevu_precedent", str(annee - 1), GRIS_ANNEE_PRECEDENTE),
+        ("montant_prevu", str(annee), BLEU_FRANCE),
+    ):
+        textes = [formats.euros(v) for v in ordonne[colonne]]
+        fig.add_bar(
+            y=list(ordonne[libelles]),
+            x=ordonne[colonne],
+            orientation="h",
+            name=nom,
+            marker_color=couleur,
+            text=textes,
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate=f"%{{y}} ({nom}) : %{{text}}<extra></extra>",
+        )
+    maximum = max(
+        float(ordonne["montant_prevu"].max() or 0),
+        float(ordonne["montant_prevu_precedent"].max() or 0),
+    )
+    fig.update_layout(barmode="group", legend={"traceorder": "reversed"})
+    fig.update_xaxes(title_text=titre_axe, range=[0, maximum * 1.45 or 1], tickformat=",.0f")
+    return _mise_en_page(fig, hauteur=max(280, 56 * ordonne.height + 110))
+
+
+def budget_par_thematique(cadre: pl.DataFrame, annee: int) -> go.Figure:
+    """Planned amounts by thematic, the year and the year before."""
+    return _barres_annee_et_precedente(cadre, "libelle", annee, "Montant programmé (€)")
+
+
+def budget_par_niveau(cadre: pl.DataFrame, annee: int) -> go.Figure:
+    """Intercommunal and communal fiches-action, the year and the year before."""
+    return _barres_annee_et_precedente(cadre, "libelle", annee, "Montant programmé (€)")
+
+
+def budget_par_commune(cadre: pl.DataFrame, annee: int) -> go.Figure:
+    """Communal fiches-action by commune, the year and the year before."""
+    return _barres_annee_et_precedente(cadre, "nom", annee, "Montant des fiches communales (€)")
+
+
+def execution_par_financeur(cadre: pl.DataFrame) -> go.Figure:
+    """Planned, granted and paid amounts per funder, the paid bar labelled with the execution rate."""
+    ordonne = cadre.filter(pl.col("montant_prevu") > 0).reverse()
+    fig = go.Figure()
+    for colonne, nom, couleur in (
+        ("montant_prevu", "Prévu", GRIS_CLAIR),
+        ("montant_accorde", "Accordé", "#6A6AF4"),
+        ("montant_verse", "Versé", BLEU_FRANCE),
+    ):
+        if colonne == "montant_verse":
+            textes = [
+                f"{formats.euros(v)} ({formats.pourcentage(t)} de l'accordé)"
+                if t is not None
+                else formats.euros(v)
+                for v, t in zip(ordonne[colonne], ordonne["taux_execution"], strict=True)
+            ]
+        else:
+            textes = [formats.euros(v) for v in ordonne[colonne]]
+        fig.add_bar(
+            y=list(ordonne["libelle"]),
+            x=ordonne[colonne].fill_null(0),
+            orientation="h",
+            name=nom,
+            marker_color=couleur,
+            marker_line={"color": GRIS, "width": 1 if colonne == "montant_prevu" else 0},
+            text=textes,
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate=f"%{{y}}, {nom.lower()} : %{{text}}<extra></extra>",
+        )
+    maximum = float(ordonne["montant_prevu"].max() or 0)
+    fig.update_layout(barmode="group", legend={"traceorder": "normal"})
+    fig.update_xaxes(title_text="Montant (€)", range=[0, maximum * 1.9 or 1], tickformat=",.0f")
+    return _mise_en_page(fig, hauteur=max(300, 66 * ordonne.height + 110))
+
+
+def _rgba(couleur: str, opacite: float) -> str:
+    rouge, vert, bleu = (int(couleur[k : k + 2], 16) for k in (1, 3, 5))
+    return f"rgba({rouge}, {vert}, {bleu}, {opacite})"
+
+
+def _centres(tailles: list[float], marge: float = 0.05) -> list[float]:
+    """Vertical centres (0 at the top) of stacked Sankey nodes of these sizes, with gaps."""
+    total = sum(tailles) or 1
+    hauteur_utile = 1 - marge * (len(tailles) - 1)
+    centres, haut = [], 0.0
+    for taille in tailles:
+        part = hauteur_utile * taille / total
+        centres.append(min(0.999, max(0.001, haut + part / 2)))
+        haut += part + marge
+    return centres
+
+
+def flux_financeurs_thematiques(cadre: pl.DataFrame) -> go.Figure:
+    """Sankey diagram: each funder's planned money flowing to the thematics it finances."""
+    flux = cadre.select("libelle_financeur", "libelle_thematique", "montant_prevu").rows()
+    financeurs = list(dict.fromkeys(f for f, _, _ in flux))
+    thematiques = list(dict.fromkeys(t for _, t, _ in flux))
+    totaux = [0.0] * (len(financeurs) + len(thematiques))
+    for f, t, montant in flux:
+        totaux[financeurs.index(f)] += montant
+        totaux[len(financeurs) + thematiques.index(t)] += montant
+    couleurs = [PALETTE[k % len(PALETTE)] for k in range(len(financeurs))]
+    # Fixed places keep the funders and the thematics in their usual order, top to bottom.
+    positions_y = _centres(totaux[: len(financeurs)]) + _centres(totaux[len(financeurs) :])
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="fixed",
+            valueformat=",.0f",
+            valuesuffix=f"{formats.ESPACE_UNITE}€",
+            node={
+                "label": [
+                    f"{n} ({formats.euros(m)})"
+                    for n, m in zip(financeurs + thematiques, totaux, strict=True)
+                ],
+                "color": couleurs + [GRIS_FONCE] * len(thematiques),
+                "x": [0.001] * len(financeurs) + [0.999] * len(thematiques),
+                "y": positions_y,
+                "pad": 14,
+                "thickness": 16,
+                "hovertemplate": "%{label}<extra></extra>",
+            },
+            link={
+                "source": [financeurs.index(f) for f, _, _ in flux],
+                "target": [len(financeurs) + thematiques.index(t) for _, t, _ in flux],
+                "value": [m for _, _, m in flux],
+                "color": [_rgba(couleurs[financeurs.index(f)], 0.35) for f, _, _ in flux],
+                "customdata": [formats.euros(m) for _, _, m in flux],
+                "hovertemplate": "%{source.label} → %{target.label} : %{customdata}<extra></extra>",
+            },
+        )
+    )
+    return _mise_en_page(fig, hauteur=max(480, 52 * max(len(financeurs), len(thematiques))))
+
+
+def cout_par_beneficiaire_thematique(cadre: pl.DataFrame) -> go.Figure:
+    """Cost per child linked to the actions of each thematic; masked costs shown by their token."""
+    lignes = cadre.filter(
+        (pl.col("montant_prevu") > 0)
+        & (pl.col("cout_par_beneficiaire").is_not_null() | pl.col("beneficiaires").is_null())
+    ).reverse()
+    textes = [
+        _texte(v, j, formats.euros)
+        for v, j in zip(
+            lignes["cout_par_beneficiaire"], lignes["cout_par_beneficiaire__secret"], strict=True
+        )
+    ]
+    enfants = [
+        _texte(v, j, formats.nombre)
+        for v, j in zip(lignes["beneficiaires"], lignes["beneficiaires__secret"], strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            y=list(lignes["libelle"]),
+            x=lignes["cout_par_beneficiaire"].fill_null(0),
+            orientation="h",
+            marker_color=BLEU_FRANCE,
+            text=textes,
+            textposition="outside",
+            cliponaxis=False,
+            customdata=enfants,
+            hovertemplate="%{y} : %{text} par enfant (%{customdata} enfants)<extra></extra>",
+        )
+    )
+    maximum = float(lignes["cout_par_beneficiaire"].max() or 0)
+    fig.update_xaxes(
+        title_text="Coût par enfant (€)", range=[0, maximum * 1.4 or 1_000], tickformat=",.0f"
+    )
+    return _mise_en_page(fig, hauteur=max(260, 44 * lignes.height + 80))
+
+
+def evolution_budget(cadre: pl.DataFrame) -> go.Figure:
+    """Programming by year, State and co-funders stacked, total and co-financed share on top."""
+    annees = [str(a) for a in cadre["annee"]]
+    fig = go.Figure()
+    for colonne, nom, couleur in (
+        ("montant_etat", "État – politique de la ville", BLEU_FRANCE),
+        ("montant_cofinancement", "Cofinanceurs", "#6A6AF4"),
+    ):
+        fig.add_bar(
+            x=annees,
+            y=cadre[colonne],
+            name=nom,
+            marker_color=couleur,
+            customdata=[formats.euros(v) for v in cadre[colonne]],
+            hovertemplate=f"%{{x}}, {nom} : %{{customdata}}<extra></extra>",
+        )
+    fig.add_scatter(
+        x=annees,
+        y=cadre["budget_programme"],
+        mode="text",
+        text=[
+            f"{formats.euros(b)}<br>{formats.pourcentage(p)} cofinancé" if b else ""
+            for b, p in zip(cadre["budget_programme"], cadre["part_cofinancee"], strict=True)
+        ],
+        textposition="top center",
+        showlegend=False,
+        hoverinfo="skip",
+    )
+    maximum = float(cadre["budget_programme"].max() or 0)
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(
+        title_text="Montant programmé (€)", range=[0, maximum * 1.3 or 1], tickformat=",.0f"
+    )
+    fig.update_xaxes(type="category")
+    return _mise_en_page(fig, hauteur=400)
+
+
+# ------------------------------------------------------------------------- publics and parcours
+
+BLEU_ANNEE_PRECEDENTE = "#9898F8"
+
+
+def _horizontal(libelles: list[str], series: int) -> bool:
+    """Many bars or long labels read better as horizontal bars (labels keep their size)."""
+    longueur = max((len(libelle) for libelle in libelles), default=0)
+    return len(libelles) * series > 6 or longueur > 16
+
+
+def repartition(cadre: pl.DataFrame, annee: int, unite: str = "enfants") -> go.Figure:
+    """Shares by category for the year and the year before, beside the national share if known.
+
+    `cadre` is a masked distribution frame: `annee`, `libelle`, `effectif`, `part` (each count and
+    share with its `__secret` token), and `part_nationale`, `annee_nationale`, `source_nationale`
+    (null where there is no national figure). A masked share has no bar, only its count's token
+    (or its own), written where the bar starts (as is a zero share).
+    """
+    courante = cadre.filter(pl.col("annee") == annee)
+    libelles = list(courante["libelle"])
+    national = courante.filter(pl.col("part_nationale").is_not_null())
+    horizontal = _horizontal(libelles, 2 + (not national.is_empty()))
+    categorie = "y" if horizontal else "x"
+    fig = go.Figure()
+    maximum = 0.0
+    for an, couleur in ((annee - 1, BLEU_ANNEE_PRECEDENTE), (annee, BLEU_FRANCE)):
+        lignes = cadre.filter(pl.col("annee") == an)
+        masques = lignes["effectif__secret"].is_not_null().any()
+        if not masques and not lignes["effectif"].fill_null(0).sum():
+            continue  # nobody that year (or no data yet): no series rather than empty labels
+        # A masked share is labelled with its count's token (« < 11 » says more than « s »).
+        parts = [
+            _texte(v, jeton_effectif or j, formats.pourcentage)
+            for v, j, jeton_effectif in zip(
+                lignes["part"], lignes["part__secret"], lignes["effectif__secret"], strict=True
+            )
+        ]
+        effectifs = [
+            f"{_texte(v, j, formats.nombre)} {unite}"
+            for v, j in zip(lignes["effectif"], lignes["effectif__secret"], strict=True)
+        ]
+        valeurs = lignes["part"].fill_null(0)
+        maximum = max(maximum, float(valeurs.max() or 0))
+        fig.add_bar(
+            name=str(an),
+            offsetgroup=str(an),
+            marker_color=couleur,
+            text=[texte if v > 0 else "" for texte, v in zip(parts, valeurs, strict=True)],
+            customdata=list(zip(parts, effectifs, strict=True)),
+            hovertemplate=f"%{{{categorie}}} ({an}) : %{{customdata[0]}}"
+            " (%{customdata[1]})<extra></extra>",
+            **_axes(list(lignes["libelle"]), valeurs, horizontal),
+        )
+        # Plotly writes no text on an empty bar: masked and zero shares get a text-only trace.
+        vides = [
+            (libelle, texte)
+            for libelle, texte, v in zip(lignes["libelle"], parts, valeurs, strict=True)
+            if v == 0
+        ]
+        if vides:
+            fig.add_scatter(
+                mode="text",
+                offsetgroup=str(an),
+                text=[texte for _, texte in vides],
+                textposition="middle right" if horizontal else "top center",
+                showlegend=False,
+                hoverinfo="skip",
+                **_axes([libelle for libelle, _ in vides], [0] * len(vides), horizontal),
+            )
+    if not national.is_empty():
+        source = str(national["source_nationale"][0]).split(",")[0]
+        nom = f"National ({source}, données {national['annee_nationale'][0]})"
+        maximum = max(maximum, float(national["part_nationale"].max() or 0))
+        fig.add_bar(
+            name=nom,
+            offsetgroup="national",
+            marker_color=GRIS_CLAIR,
+            marker_line={"color": GRIS, "width": 1},
+            text=[formats.pourcentage(v) for v in national["part_nationale"]],
+            hovertemplate=f"%{{{categorie}}} : %{{text}} au niveau national<extra></extra>",
+            **_axes(list(national["libelle"]), national["part_nationale"], horizontal),
+        )
+    fig.update_traces(
+        textposition="outside", constraintext="none", cliponaxis=False, selector={"type": "bar"}
+    )
+    fig.update_layout(barmode="group", scattermode="group")
+    titre = f"Part des {unite} (%)"
+    etendue = [0, max(maximum, 1) * (1.3 if horizontal else 1.2)]
+    if horizontal:
+        series = len([trace for trace in fig.data if trace.type == "bar"])
+        _mise_en_page(fig, hauteur=max(300, len(libelles) * (16 * series + 14) + 110))
+        fig.update_yaxes(
+            categoryorder="array", categoryarray=libelles, autorange="reversed", showgrid=False
+        )
+        fig.update_xaxes(title_text=titre, range=etendue, showgrid=True, gridcolor="#EEEEEE")
+        return fig
+    fig.update_xaxes(categoryorder="array", categoryarray=libelles)
+    fig.update_yaxes(title_text=titre, range=etendue)
+    return _mise_en_page(fig)
+
+
+def _axes(libelles: list[str], valeurs, horizontal: bool) -> dict:
+    if horizontal:
+        return {"y": libelles, "x": valeurs, "orientation": "h"}
+    return {"x": libelles, "y": valeurs}

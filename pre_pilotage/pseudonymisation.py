@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 
@@ -9,9 +10,16 @@ import hmac
 CLE_DEMO = b"cle-de-demonstration-NON-SECRETE-ne-pas-utiliser-pour-des-donnees-reelles"
 
 
+@functools.lru_cache(maxsize=8)
+def _hmac_avec_cle(cle: bytes):
+    # The key is prepared once; each pseudonym starts from a copy (same digest as hmac.new).
+    return hmac.new(cle, digestmod=hashlib.sha256)
+
+
 def pseudonyme(cle: bytes, espace: str, identifiant: str, prefixe: str = "") -> str:
     """Pseudonym of `identifiant` within a namespace (beneficiaire, referent...)."""
     if not cle:
         raise ValueError("Clé de pseudonymisation absente.")
-    empreinte = hmac.new(cle, f"{espace}\x1f{identifiant}".encode(), hashlib.sha256).hexdigest()
-    return f"{prefixe}{empreinte[:24]}"
+    calcul = _hmac_avec_cle(cle).copy()
+    calcul.update(f"{espace}\x1f{identifiant}".encode())
+    return f"{prefixe}{calcul.hexdigest()[:24]}"

@@ -22,7 +22,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from pre_pilotage import config
+from pre_pilotage import acces, config
 from pre_pilotage.confidentialite import Regles, lire_regles, proteger
 from pre_pilotage.db import ouvrir_lecture
 
@@ -108,7 +108,12 @@ def executer(
     return proteger(cadre, requete.regles, config.seuil_secret() if seuil is None else seuil)
 
 
-@st.cache_resource(show_spinner=False)
+def _fermer(con: duckdb.DuckDBPyConnection) -> None:
+    con.close()
+
+
+# Closed when released, so that an import in this process can open the file read-write.
+@st.cache_resource(show_spinner=False, on_release=_fermer)
 def _connexion(chemin: str) -> duckdb.DuckDBPyConnection:
     return ouvrir_lecture(Path(chemin))
 
@@ -121,11 +126,11 @@ def _executer_en_cache(chemin: str, seuil: int, nom: str, params: tuple) -> pl.D
 def run(nom: str, **params) -> pl.DataFrame:
     """Masked result of `queries/<nom>.sql`, cached per parameter values."""
     return _executer_en_cache(
-        str(config.chemin_base()), config.seuil_secret(), nom, tuple(sorted(params.items()))
+        str(config.chemin_base()), acces.seuil(), nom, tuple(sorted(params.items()))
     )
 
 
 def vider_caches() -> None:
-    """After a write to the database: forget cached results and the read-only connection."""
+    """Before and after a write to the database: close the read-only connection, forget results."""
     _executer_en_cache.clear()
     _connexion.clear()

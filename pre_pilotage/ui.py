@@ -6,6 +6,7 @@ so that exports, captions and presentation mode change one place.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import duckdb
@@ -13,7 +14,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from pre_pilotage import config, formats
+from pre_pilotage import acces, config, diffusion, exports, formats
 from pre_pilotage.indicateurs import indicateur
 from pre_pilotage.requetes import run
 
@@ -79,6 +80,7 @@ def barre_laterale() -> Filtres | None:
     if programmes.is_empty():
         return None
     with st.sidebar:
+        _bloc_utilisateur()
         st.markdown("### Territoire et période")
         noms_programmes = dict(zip(programmes["pre_id"], programmes["nom"], strict=True))
         pre_id = _selecteur("pre", "Programme", list(noms_programmes), noms_programmes)
@@ -122,6 +124,59 @@ def barre_laterale() -> Filtres | None:
         annee=annee,
         annees=tuple(annees),
     )
+
+
+def est_demo() -> bool:
+    return informations_base().get("donnees_demo") == "oui"
+
+
+def formulaire_connexion() -> None:
+    """Sign-in form shown in place of any page until the session has a user."""
+    from pre_pilotage import comptes
+
+    st.title("Connexion")
+    st.markdown("Le tableau de bord du PRE est réservé aux personnes disposant d'un compte.")
+    if acces.oidc_configure():
+        st.button(
+            "Se connecter avec ProConnect", on_click=st.login, args=("proconnect",), type="primary"
+        )
+        if getattr(st.user, "is_logged_in", False):
+            st.error(
+                "Votre compte ProConnect n'est pas autorisé : demandez à l'administrateur "
+                "du tableau de bord de l'ajouter."
+            )
+    if comptes.nombre_comptes() == 0:
+        st.info(
+            "Aucun compte n'existe encore. Créez le premier compte d'administration sur le "
+            "serveur : `python -m pre_pilotage compte <identifiant> --role administration`."
+        )
+        return
+    with st.form("connexion"):
+        identifiant = st.text_input("Identifiant")
+        mot_de_passe = st.text_input("Mot de passe", type="password")
+        envoye = st.form_submit_button("Se connecter", type="primary")
+    if envoye:
+        utilisateur, message = comptes.authentifier(identifiant.strip(), mot_de_passe)
+        if utilisateur is None:
+            st.error(message)
+        else:
+            st.session_state[acces.CLE_SESSION] = utilisateur
+            st.rerun()
+
+
+def _bloc_utilisateur() -> None:
+    utilisateur = acces.utilisateur_courant()
+    if utilisateur is None:
+        return
+    st.caption(
+        f"Connecté·e : {utilisateur.nom_affiche} – rôle {acces.LIBELLES_ROLES[utilisateur.role]}"
+    )
+    if utilisateur.identifiant != acces.utilisateur_demo().identifiant:
+        if st.button("Se déconnecter"):
+            acces.fermer_session()
+            if acces.oidc_configure() and getattr(st.user, "is_logged_in", False):
+                st.logout()
+            st.rerun()
 
 
 def informations_base() -> dict[str, str]:
@@ -192,11 +247,31 @@ def _a_des_masques(cadre: pl.DataFrame) -> bool:
 
 
 def note_secret() -> str:
-    seuil = config.seuil_secret()
-    return (
-        f"« < {seuil} » : moins de {seuil} enfants ; « s » : valeur masquée pour qu'un petit "
-        "effectif ne puisse pas être recalculé (secret statistique)."
+    return exports.note_secret(acces.seuil())
+
+
+def _legende_export(
+    titre: str, periode: str | None, source: str, cadre: pl.DataFrame
+) -> exports.Legende:
+    """What an exported chart, table or map says about itself (see exports.Legende)."""
+    filtres = st.session_state.get("filtres")
+    return exports.Legende(
+        titre=titre,
+        territoire=filtres.territoire if filtres else "",
+        periode=periode or (str(filtres.annee) if filtres else ""),
+        source=source,
+        date_donnees=informations_base().get("date_donnees"),
+        secret=note_secret() if _a_des_masques(cadre) else None,
     )
+
+
+def _journal(objet: str) -> dict:
+    """Filters and details written to the audit log with an export."""
+    filtres = st.session_state.get("filtres")
+    return {
+        "filtres": filtres.parametres() if filtres else None,
+        "details": {"objet": objet},
+    }
 
 
 def afficher_graphique(
@@ -213,22 +288,42 @@ def afficher_graphique(
     titre = f"{definition.libelle} – {filtres.territoire}, {periode}"
     st.markdown(f"#### {titre}")
     st.plotly_chart(
-        fig,
+        diffusion.agrandir(fig) if diffusion.presentation() else fig,
         config={"displaylogo": False, "locale": "fr"},
-        alt=f"{titre}. {definition.definition}",
+        alt=" ".join(
+            part for part in (f"{titre}.", definition.definition, exports.resume(fig)) if part
+        ),
     )
     legende = [f"Source : {source}.", f"{legende_donnees()}." if legende_donnees() else ""]
     if _a_des_masques(cadre):
         legende.append(note_secret())
     st.caption(" ".join(part for part in legende if part))
+    diffusion.menu_graphique(fig, _legende_export(titre, periode, source, cadre), _journal(code))
 
 
-def afficher_tableau(cadre: pl.DataFrame, colonnes: dict[str, tuple[str, str]]) -> None:
+def afficher_tableau(
+    cadre: pl.DataFrame,
+    colonnes: dict[str, tuple[str, str]],
+    *,
+    recherche_et_tri: str | None = None,
+    titre: str | None = None,
+    source: str = SOURCE_PROGRAMME,
+) -> None:
     """Every table goes through here: French formats, masked cells shown by their token.
 
     `colonnes` maps a frame column to (French header, unit): one of formats.selon_unite's units,
     "texte", or "@<column>" to take each row's unit from another column.
+    `recherche_et_tri`, a widget key prefix: shows a search box and a sort choice above the table.
+    Sorting uses the values, not their formatted text (999 € before 1 234 €), and masked cells
+    come last; the search looks for the words in the displayed text, accents and case ignored.
+    `titre` names the exported files (by default the page title and the table's rank).
     """
+    if cadre.height == 0:
+        st.caption("Aucune ligne à afficher.")
+        return
+    recherche = ""
+    if recherche_et_tri:
+        cadre, recherche = _rechercher_et_trier(cadre, colonnes, recherche_et_tri)
     affiche = {}
     for colonne, (entete, unite) in colonnes.items():
         jetons = (
@@ -241,9 +336,61 @@ def afficher_tableau(cadre: pl.DataFrame, colonnes: dict[str, tuple[str, str]]) 
             jeton or (str(v) if u == "texte" else formats.selon_unite(v, u))
             for v, jeton, u in zip(cadre[colonne], jetons, unites, strict=True)
         ]
-    st.dataframe(pl.DataFrame(affiche), hide_index=True)
+    tableau = pl.DataFrame(affiche)
+    if recherche:
+        trouvees = [
+            all(mot in _sans_accents(" ".join(ligne)) for mot in _sans_accents(recherche).split())
+            for ligne in tableau.rows()
+        ]
+        tableau = tableau.filter(pl.Series(trouvees, dtype=pl.Boolean))
+        st.caption(f"{tableau.height} ligne(s) sur {cadre.height} contiennent « {recherche} ».")
+    st.dataframe(tableau, hide_index=True)
     if _a_des_masques(cadre):
         st.caption(note_secret())
+    if recherche:
+        cadre = cadre.filter(pl.Series(trouvees, dtype=pl.Boolean))
+    titre = titre or (
+        f"{st.session_state.get('_titre_page', 'Tableau')} – tableau {diffusion.numero_tableau()}"
+    )
+    filtres = st.session_state.get("filtres")
+    if filtres:
+        titre += f" – {filtres.territoire}, {filtres.annee}"
+    diffusion.menu_tableau(
+        cadre, colonnes, _legende_export(titre, None, source, cadre), _journal(titre)
+    )
+
+
+def _sans_accents(texte: str) -> str:
+    decompose = unicodedata.normalize("NFKD", texte.casefold())
+    return "".join(c for c in decompose if not unicodedata.combining(c))
+
+
+def _cle_de_tri(valeur):
+    return _sans_accents(valeur) if isinstance(valeur, str) else valeur
+
+
+def _rechercher_et_trier(
+    cadre: pl.DataFrame, colonnes: dict[str, tuple[str, str]], cle: str
+) -> tuple[pl.DataFrame, str]:
+    """Search and sort widgets of a table; the frame sorted on the chosen column, and the words."""
+    entetes = {entete: colonne for colonne, (entete, _) in colonnes.items()}
+    ordre_initial = "Ordre initial"
+    gauche, milieu, droite = st.columns([3, 2, 1], vertical_alignment="bottom")
+    recherche = gauche.text_input(
+        "Rechercher",
+        key=f"{cle}_recherche",
+        placeholder="Un ou plusieurs mots",
+        help="Garde les lignes qui contiennent tous les mots, sans tenir compte des accents.",
+    )
+    choix = milieu.selectbox("Trier par", [ordre_initial, *entetes], key=f"{cle}_tri")
+    decroissant = droite.toggle("Décroissant", key=f"{cle}_decroissant")
+    if choix != ordre_initial:
+        valeurs = cadre[entetes[choix]].to_list()
+        presentes = [i for i, v in enumerate(valeurs) if v is not None]
+        presentes.sort(key=lambda i: _cle_de_tri(valeurs[i]), reverse=decroissant)
+        absentes = [i for i, v in enumerate(valeurs) if v is None]
+        cadre = cadre.select(pl.all().gather(presentes + absentes))
+    return cadre, recherche.strip()
 
 
 _STYLES = """
@@ -253,12 +400,15 @@ _STYLES = """
     padding: 0.6rem 1rem; margin-bottom: 1rem; font-weight: 600;
 }
 [data-testid="stMetricValue"] { color: #000091; }
+/* A disabled widget keeps a readable label (contrast 4.5:1); its control shows the state. */
+.stApp label[data-testid="stWidgetLabel"] { color: inherit !important; }
 </style>
 """
 
 
 def styles() -> None:
     st.markdown(_STYLES, unsafe_allow_html=True)
+    diffusion.styles()
 
 
 def _exiger_navigation_de_l_application() -> None:
@@ -304,14 +454,21 @@ def verifier_base() -> bool:
     return True
 
 
-def debut_page(titre: str) -> Filtres | None:
-    """First call of every page: title, and the territory and period chosen in the sidebar."""
+def debut_page(titre: str, role: str = "lecture") -> Filtres | None:
+    """First call of every page: role gate, title, and the territory and period of the sidebar."""
     _exiger_navigation_de_l_application()
-    st.title(titre)
+    acces.exiger(role)
+    st.session_state["_titre_page"] = titre
+    diffusion.entete(titre)
     choisis = st.session_state.get("filtres")
     if choisis is None:
         st.info("La base ne contient encore aucun programme : importez les données du PRE.")
     return choisis
+
+
+def fin_page(chemin_page: str) -> None:
+    """Last call of every run (app.py): the « Partager » menu, once the URL holds every setting."""
+    diffusion.partage(chemin_page)
 
 
 # Which national reference figure sits beside which indicator (the figures live in the database).
@@ -335,21 +492,36 @@ def reference_nationale(code: str) -> str | None:
     if code == "enfants_par_etp" and ("enfants_par_referent", "ensemble") in valeurs:
         cle = ("enfants_par_referent", "ensemble")
         return f"{formats.nombre(valeurs[cle][0])} enfants par référent ({source(cle)})"
-    if code == "duree_mediane_mois" and ("duree_parcours_mois", "minimum") in valeurs:
-        mini = valeurs[("duree_parcours_mois", "minimum")][0]
+    duree = ("duree_parcours_mois", "minimum")
+    if code in ("duree_mediane_mois", "duree_moyenne_mois") and duree in valeurs:
+        mini = valeurs[duree][0]
         maxi = valeurs[("duree_parcours_mois", "maximum")][0]
         return (
             f"durée moyenne de {formats.nombre(mini)} à {formats.nombre(maxi)} mois "
-            f"({source(('duree_parcours_mois', 'minimum'))})"
+            f"({source(duree)})"
         )
+    if code == "cout_par_beneficiaire" and ("cout_par_enfant", "ensemble") in valeurs:
+        cle = ("cout_par_enfant", "ensemble")
+        return f"environ {formats.euros(valeurs[cle][0])} par enfant ({source(cle)})"
     if code == "part_cofinancee" and ("financement", "etat") in valeurs:
         cle = ("financement", "etat")
         return f"{formats.pourcentage(100 - valeurs[cle][0])} hors État ({source(cle)})"
     return None
 
 
+def source_avec_reference(cadre: pl.DataFrame) -> str:
+    """Chart source: the programme's data, and the national figure's source when the frame has one.
+
+    The frame carries the reference's source in a `source_nationale` column (null when none).
+    """
+    sources = []
+    if "source_nationale" in cadre.columns:
+        sources = cadre["source_nationale"].drop_nulls().unique(maintain_order=True).to_list()
+    return " ; ".join([SOURCE_PROGRAMME, *sources])
+
+
 def texte_confidentialite() -> str:
-    seuil = config.seuil_secret()
+    seuil = acces.seuil()
     return (
         "Le tableau de bord ne contient aucun nom, adresse, date de naissance exacte, téléphone, "
         "courriel ni numéro de sécurité sociale : chaque enfant n'y figure que sous un pseudonyme "
@@ -365,3 +537,182 @@ def texte_confidentialite() -> str:
 def accueil() -> None:
     """The app's root URL: forward to Synthèse, keeping the filters of the link."""
     st.switch_page("pages/synthese.py", query_params=st.query_params.to_dict())
+
+
+def chemin_base():
+    return config.chemin_base()
+
+
+def secrets() -> dict:
+    """Streamlit secrets as a plain dict (empty when there is no secrets file)."""
+    try:
+        return {
+            cle: dict(valeur) if hasattr(valeur, "keys") else valeur
+            for cle, valeur in st.secrets.items()
+        }
+    except Exception:  # no or unreadable secrets file: the environment variables remain
+        return {}
+
+
+def liste_colonnes(format_) -> str:
+    """Markdown list of a file format's columns, for the Import page."""
+    lignes = []
+    for colonne in format_.colonnes:
+        obligatoire = "obligatoire" if colonne.obligatoire else "facultative"
+        alias = f" (ou {', '.join(colonne.alias)})" if colonne.alias else ""
+        description = f" – {colonne.description}" if colonne.description else ""
+        lignes.append(f"- `{colonne.nom}`{alias}, {obligatoire}{description}")
+    return "\n".join(lignes)
+
+
+def rapport_import(rapport, annee: int) -> None:
+    """Success or error report of an import, with the downloadable error list."""
+    from pre_pilotage.importation import cadre_erreurs, csv_erreurs
+
+    if rapport.ecrit:
+        total = sum(rapport.lignes.values())
+        st.success(
+            f"Import réussi pour {annee} : {formats.nombre(total)} lignes enregistrées ("
+            + ", ".join(f"{nom} : {formats.nombre(n)}" for nom, n in rapport.lignes.items())
+            + "). Les pages affichent désormais ces données."
+        )
+    else:
+        st.error(
+            f"Import refusé : {formats.nombre(len(rapport.erreurs))} erreur(s). Rien n'a été "
+            "enregistré ; corrigez les fichiers puis recommencez."
+        )
+        afficher_tableau(
+            cadre_erreurs(rapport),
+            {
+                "fichier": ("Fichier", "texte"),
+                "ligne": ("Ligne", "texte"),
+                "colonne": ("Colonne", "texte"),
+                "valeur": ("Valeur", "texte"),
+                "attendu": ("Attendu", "texte"),
+            },
+        )
+        st.download_button(
+            "Télécharger la liste des erreurs (CSV)",
+            csv_erreurs(rapport),
+            file_name=f"erreurs-import-{annee}.csv",
+            mime="text/csv",
+            on_click=acces.journaliser_export,
+            args=("rapport d'erreurs d'import",),
+            kwargs={"filtres": {"annee": annee}},
+        )
+    for remarque in rapport.remarques:
+        st.warning(remarque)
+
+
+def cadre(lignes: list[dict]) -> pl.DataFrame:
+    """Rows of the administration store as a text table."""
+    if not lignes:
+        return pl.DataFrame()
+    return pl.DataFrame([{k: "" if v is None else str(v) for k, v in r.items()} for r in lignes])
+
+
+def csv_francais(cadre_: pl.DataFrame) -> bytes:
+    from pre_pilotage.exports import csv_francais as exporter
+
+    return exporter(cadre_)
+
+
+def afficher_carte(
+    carte,
+    code: str,
+    filtres: Filtres,
+    cadre: pl.DataFrame,
+    *,
+    cle: str,
+    selection: str | None = None,
+    choix: tuple = (),
+    propriete: str = "code",
+    hauteur: int = 660,
+    source: str = SOURCE_PROGRAMME,
+    image=None,
+) -> None:
+    """Every map goes through here: French title with territory and period, caption, and a click
+    on a feature that puts its `propriete` into the widget `selection` (when among `choix`).
+    `image`, a callable returning the map as a Plotly figure, offers its PNG export.
+
+    Only the last clicked feature comes back from the browser, so panning or zooming the map does
+    not rerun the page.
+    """
+    from streamlit_folium import st_folium
+
+    definition = indicateur(code)
+    titre = f"{definition.libelle} – {filtres.territoire}, {filtres.annee}"
+    st.markdown(f"#### {titre}")
+
+    def cliquer() -> None:
+        retour = st.session_state.get(cle) or {}
+        objet = (retour.get("last_active_drawing") or {}).get("properties") or {}
+        if selection and objet.get(propriete) in choix:
+            st.session_state[selection] = objet[propriete]
+
+    st_folium(
+        carte,
+        key=cle,
+        height=hauteur,
+        use_container_width=True,
+        returned_objects=["last_active_drawing"],
+        on_change=cliquer,
+    )
+    legende = [f"Source : {source}.", f"{legende_donnees()}." if legende_donnees() else ""]
+    legende.append(f"Définition : {definition.definition}")
+    if _a_des_masques(cadre):
+        legende.append(note_secret())
+    st.caption(" ".join(part for part in legende if part))
+    if image is not None:
+        diffusion.menu_carte(image, _legende_export(titre, None, source, cadre), _journal(code))
+
+
+def choix_dans_url(
+    cle: str,
+    libelle: str,
+    options: list,
+    etiquettes: dict,
+    *,
+    forme: str = "liste",
+    defaut=None,
+    aide: str | None = None,
+    desactive: bool = False,
+):
+    """A page setting whose value lives in the URL like the sidebar filters (`?cle=code`, or
+    `?cle=a,b` for several), so that a copied link reopens the same view.
+
+    `forme`: "liste" (drop-down), "boutons" (one of a few buttons), "plusieurs" (several buttons).
+    The URL holds codes, never labels; it is left out when the value is the default. Another
+    widget's callback may set `st.session_state[cle]` (a click on a map, for instance).
+    """
+    plusieurs = forme == "plusieurs"
+    if defaut is None:
+        defaut = [] if plusieurs else options[0]
+    if cle not in st.session_state:
+        brut = st.query_params.get(cle)
+        if plusieurs:
+            codes = brut.split(",") if brut is not None else [str(o) for o in defaut]
+            st.session_state[cle] = [o for o in options if str(o) in codes]
+        else:
+            st.session_state[cle] = next((o for o in options if str(o) == brut), defaut)
+    elif plusieurs:
+        st.session_state[cle] = [o for o in st.session_state[cle] if o in options]
+    elif st.session_state[cle] not in options:
+        st.session_state[cle] = defaut
+    communs = {
+        "key": cle,
+        "format_func": lambda o: etiquettes[o],
+        "help": aide,
+        "disabled": desactive,
+    }
+    if forme == "liste":
+        valeur = st.selectbox(libelle, options, **communs)
+    elif forme == "boutons":
+        valeur = st.segmented_control(libelle, options, required=True, **communs)
+    else:
+        valeur = st.pills(libelle, options, selection_mode="multi", **communs)
+    if (sorted(map(str, valeur)) == sorted(map(str, defaut))) if plusieurs else valeur == defaut:
+        st.query_params.pop(cle, None)
+    else:
+        st.query_params[cle] = ",".join(map(str, valeur)) if plusieurs else str(valeur)
+    return valeur

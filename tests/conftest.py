@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import os
+
 import duckdb
 import pytest
 
 from pre_pilotage.demo import generer_base
 from tests import fixture_base
+
+
+@pytest.fixture(scope="session", autouse=True)
+def administration_isolee(tmp_path_factory):
+    """Accounts and audit log of the tests live in a temporary SQLite file, never in data/."""
+    chemin = tmp_path_factory.mktemp("administration") / "administration.sqlite"
+    ancien = os.environ.get("PRE_ADMINISTRATION")
+    os.environ["PRE_ADMINISTRATION"] = str(chemin)
+    yield chemin
+    if ancien is None:
+        os.environ.pop("PRE_ADMINISTRATION", None)
+    else:
+        os.environ["PRE_ADMINISTRATION"] = ancien
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,64 @@ Children, by group (all groups of one programme "pre-test"):
 Active: 2023 = 20; 2024 = 20+15+12+4+3 = 54; 2025 = 15+12+14 = 41.
 Entries: 2023 = 20; 2024 = 15+12+4+3 = 34; 2025 = 14. Exits: 2023 = 0; 2024 = 20+4+3 = 27;
 2025 = 12.
+
+Parcours details (ORIENTATIONS, SCOLARITE_ET_MOTIFS; actions: ACTIONS_FICHES below):
+  G1 profile 3, oriented by the school, CE1, exit "objectifs atteints", oriented 15/06/2023,
+     first EPS 05/07/2023 (20 days), motives résultats scolaires + comportement
+  G2 profile 2, service social départemental, 6e, open, 04/12/2023 -> 08/01/2024 (35 days),
+     résultats scolaires + isolement social
+  G3 profile 3, PMI, maternelle, exit "relais droit commun", 26/08/2024 -> 16/09/2024 (21 days),
+     langage
+  G4 profile 1, school, 3e, exit "déménagement", 01/12/2023 -> 05/01/2024 (35 days), followed by
+     child welfare (ASE), absentéisme + santé mentale
+  G5 profile 2, famille, CE1 (G5-00 to G5-05) or CE2 (the 8 others), open,
+     25/11/2024 -> 06/01/2025 (42 days), langage + parentalité
+  G6 profile 1, CCAS, lycée, exit "limite d'âge", 18/03/2024 -> 15/04/2024 (28 days), ASE,
+     isolement social
+EPS (EPS, EPS_REUNIONS): EPS-A in Alpha / Alpha Nord, EPS-B in Beta / Beta Sud.
+Figures, 2024 (54 children, 54 parcours) | 2025 (41 children, 41 parcours):
+  sex            F 19, M 35 | F 29, M 12
+  school level   maternelle 12, élémentaire 20, collège 19, lycée 3 | 12, 14, 15, 0
+  profile        1: 7 (G4+G6), 2: 15, 3: 32 | 1: 0, 2: 29, 3: 12
+  residence      Alpha Nord 35, Beta Sud 4, QVA 0, outside 15 | 15, 0, 14, 12
+  motives        résultats 35, isolement 18, comportement 20, langage 12, absentéisme 4, santé
+                 mentale 4 | résultats 15, isolement 15, langage 26, parentalité 14
+  who oriented   école 24, service social 15, PMI 12, CCAS 3 | service social 15, PMI 12, famille 14
+  exits          objectifs 20, déménagement 4, limite d'âge 3, all 6 to 12 months, mean
+                 8 039 / 27 days = 9,8 months | relais 12, all under 6 months, mean 5,9 months
+  action types   soutien scolaire 20, parentalité 15, sport 12, psychologue 3 | parentalité 29,
+  (parcours)     sport 12, orthophonie 6; actions per parcours 51 / 54 = 0,9 | 48 / 41 = 1,2
+  first EPS      34 parcours, median delay 35 days | 14 parcours, 42 days
+  transitions    CP/CE1 20 (G1), CM2/6e 15 (G2) | CP/CE1 6 (G5 00-05), CM2/6e 15
+  ASE            7 (G4 + G6) | 0
+  EPS meetings   4 (Alpha 3, Beta 1), 30 / 4 = 7,5 professionals, 22 situations (Beta: 4)
+                 | 4 (2 + 2), 26 / 4 = 6,5 professionals, 23 situations (Beta: 9)
+
+Programming (FINANCEMENTS, planned amounts; EXECUTION and DETAILS_FICHES below):
+  FA0 2023 intercommunal scolarite      État 8 000 + CAF 2 000 = 10 000 (État exactly 80 %)
+  FA1 2024 intercommunal ingenierie     État 10 000 + EPCI 10 000 = 20 000
+  FA2 2024 communal Alpha scolarite     État 3 000 + commune 1 500 + Cité 500 = 5 000
+  FA3 2025 intercommunal parentalite    État 12 000 + EPCI 8 000 = 20 000
+  FA4 2025 communal Beta langage        État 2 000 + commune 2 000 + CAF 1 000 = 5 000
+  FA5 2025 communal Alpha culture_sport commune 4 000 (100 %)
+Budget: 2023 = 10 000; 2024 = 25 000; 2025 = 29 000 (État 14 000, EPCI 8 000, communes 6 000,
+CAF 1 000; co-financed (29 000 − 14 000) / 29 000 = 51,7 %; change from 2024 +16,0 %).
+Granted / paid (unlisted lines: granted = paid = planned):
+  2024: granted 25 000, paid 24 500 (FA2 commune paid 1 000) -> execution 98,0 %.
+  2025: FA3 État 12 000 / 6 000; FA4 État 2 000 / 1 000, commune 1 500 / 1 500, CAF 1 000 / 0;
+  FA5 commune 4 000 / 2 000. Granted 28 500, paid 18 500 -> execution 64,9 %.
+  2025 by funder: État 14 000 / 14 000 / 7 000 (50,0 %); EPCI 8 000 / 8 000 / 8 000 (100,0 %);
+  communes 6 000 / 5 500 / 3 500 (63,6 %); CAF 1 000 / 1 000 / 0 (0,0 %).
+  By fiche 2025: FA3 20 000 / 20 000 / 14 000 (70,0 %); FA4 5 000 / 4 500 / 2 500 (55,6 %);
+  FA5 4 000 / 4 000 / 2 000 (50,0 %).
+Single funder (one funder >= 80 % of the planned money): FA0 (80 %) in 2023, FA5 (100 %) in 2025.
+Cost per child (whole programme only): 2023 = 10 000 / 20 = 500 €; 2024 = 25 000 / 54 = 463 €;
+2025 = 29 000 / 41 = 707 € (+52,7 %).
+Children linked to fiches (ACTIONS_FICHES, distinct children): FA2 2024 scolarite = G1 = 20
+(5 000 / 20 = 250 €); FA3 2025 parentalite = G2 + G5 = 29 (20 000 / 29 = 690 €); FA4 2025
+langage = 6 of G5 (masked, and its cost); FA5 2025 culture_sport = G3 = 12 (4 000 / 12 = 333 €).
+Planned / actual beneficiaries (DETAILS_FICHES): FA3 40 / 35, FA4 15 / 6 (masked), FA5 20 / 12,
+FA2 30 / 25, FA0 20 / 20, FA1 none.
 """
 
 from __future__ import annotations
@@ -37,6 +95,7 @@ GROUPES = [
 
 FINANCEMENTS = [
     # fiche, year, level, commune, thematique, [(funder, planned)]
+    ("FA0", 2023, "intercommunal", None, "scolarite", [("etat", 8_000), ("caf", 2_000)]),
     ("FA1", 2024, "intercommunal", None, "ingenierie", [("etat", 10_000), ("epci", 10_000)]),
     (
         "FA2",
@@ -58,6 +117,37 @@ FINANCEMENTS = [
     ("FA5", 2025, "communal", ALPHA, "culture_sport", [("commune", 4_000)]),
 ]
 
+# (fiche, funder): (granted, paid); lines not listed are granted and paid as planned.
+EXECUTION = {
+    ("FA2", "commune"): (1_500, 1_000),
+    ("FA3", "etat"): (12_000, 6_000),
+    ("FA4", "etat"): (2_000, 1_000),
+    ("FA4", "commune"): (1_500, 1_500),
+    ("FA4", "caf"): (1_000, 0),
+    ("FA5", "commune"): (4_000, 2_000),
+}
+
+# fiche: (carrier, status, planned beneficiaries, actual beneficiaries)
+DETAILS_FICHES = {
+    "FA0": ("Association Lire ensemble", "realisee", 20, 20),
+    "FA1": ("EPCI de test", "realisee", None, None),
+    "FA2": ("Centre social Alpha", "realisee", 30, 25),
+    "FA3": ("École des parents", "en_cours", 40, 35),
+    "FA4": ("Médiathèque de Beta", "validee", 15, 6),
+    "FA5": (None, "en_cours", 20, 12),
+}
+
+# Actions used by children of a group (members first..last - 1), linked to a fiche or not.
+ACTIONS_FICHES = [
+    ("G1", 0, 20, "soutien_scolaire", "FA2"),
+    ("G2", 0, 15, "parentalite", "FA3"),
+    ("G2", 0, 1, "parentalite", "FA3"),  # a second action on the same fiche: one child
+    ("G5", 0, 14, "parentalite", "FA3"),
+    ("G5", 0, 6, "orthophonie", "FA4"),
+    ("G3", 0, 12, "sport", "FA5"),
+    ("G6", 0, 3, "psychologue", None),
+]
+
 EQUIPE = [
     (2023, "R1", "referent", 1.0),
     (2023, "R2", "referent", 0.5),
@@ -67,6 +157,41 @@ EQUIPE = [
     (2025, "R1", "referent", 1.0),
     (2025, "R2", "referent", 1.0),
     (2025, "C1", "coordination", 1.0),
+]
+
+
+# group: (profile, who oriented, orientation date, first EPS date, followed by child welfare)
+ORIENTATIONS = {
+    "G1": (3, "ecole", dt.date(2023, 6, 15), dt.date(2023, 7, 5), False),
+    "G2": (2, "service_social_departemental", dt.date(2023, 12, 4), dt.date(2024, 1, 8), False),
+    "G3": (3, "pmi", dt.date(2024, 8, 26), dt.date(2024, 9, 16), False),
+    "G4": (1, "ecole", dt.date(2023, 12, 1), dt.date(2024, 1, 5), True),
+    "G5": (2, "famille", dt.date(2024, 11, 25), dt.date(2025, 1, 6), False),
+    "G6": (1, "ccas", dt.date(2024, 3, 18), dt.date(2024, 4, 15), True),
+}
+# group: (school level, exit reason, orientation motives)
+SCOLARITE_ET_MOTIFS = {
+    "G1": ("CE1", "objectifs_atteints", ("resultats_scolaires", "comportement")),
+    "G2": ("6e", None, ("resultats_scolaires", "isolement_social")),
+    "G3": ("maternelle", "relais_droit_commun", ("langage",)),
+    "G4": ("3e", "demenagement", ("absenteisme", "sante_mentale")),
+    "G5": ("CE2", None, ("langage", "parentalite")),
+    "G6": ("lycee", "limite_age", ("isolement_social",)),
+}
+# Children G5-00 to G5-05 are in CE1 (the CP/CE1 transition), the other G5 children in CE2.
+CE1_DANS_G5 = 6
+
+EPS = [("EPS-A", "EPS Alpha Nord", ALPHA, QPV_ALPHA), ("EPS-B", "EPS Beta Sud", BETA, QPV_BETA)]
+# eps, date, professionals present, situations examined
+EPS_REUNIONS = [
+    ("EPS-A", dt.date(2024, 2, 12), 8, 5),
+    ("EPS-A", dt.date(2024, 5, 13), 10, 7),
+    ("EPS-A", dt.date(2024, 10, 7), 7, 6),
+    ("EPS-B", dt.date(2024, 3, 11), 5, 4),
+    ("EPS-A", dt.date(2025, 1, 6), 9, 8),
+    ("EPS-A", dt.date(2025, 6, 2), 7, 6),
+    ("EPS-B", dt.date(2025, 2, 3), 6, 3),
+    ("EPS-B", dt.date(2025, 9, 15), 4, 6),
 ]
 
 
@@ -100,7 +225,8 @@ def construire(chemin: Path, demo: bool = False) -> Path:
             for k in range(taille):
                 ident = f"{nom}-{k:02d}"
                 con.execute(
-                    "insert into beneficiaire values (?, ?, ?, ?, null, null, ?, ?, ?)",
+                    "insert into beneficiaire (beneficiaire_id, pre_id, sexe, annee_naissance,"
+                    " zone_residence, code_qp, code_insee_residence) values (?, ?, ?, ?, ?, ?, ?)",
                     [f"B-{ident}", PRE, sexe, naissance, zone, qpv, commune],
                 )
                 con.execute(
@@ -115,11 +241,60 @@ def construire(chemin: Path, demo: bool = False) -> Path:
                 [fiche, PRE, annee, f"Fiche {fiche}", thematique, niveau, commune],
             )
             for financeur, montant in lignes:
+                accorde, verse = EXECUTION.get((fiche, financeur), (montant, montant))
                 con.execute(
                     "insert into financement values (?, ?, ?, ?, ?)",
-                    [fiche, financeur, montant, montant, montant],
+                    [fiche, financeur, montant, accorde, verse],
                 )
+        for fiche, (porteur, statut, prevus, realises) in DETAILS_FICHES.items():
+            con.execute(
+                "update fiche_action set porteur = ?, statut = ?, beneficiaires_prevus = ?,"
+                " beneficiaires_realises = ? where fiche_id = ?",
+                [porteur, statut, prevus, realises, fiche],
+            )
+        for groupe, premier, dernier, type_action, fiche in ACTIONS_FICHES:
+            for k in range(premier, dernier):
+                con.execute(
+                    "insert into action_parcours (parcours_id, type_action, fiche_id)"
+                    " values (?, ?, ?)",
+                    [f"P-{groupe}-{k:02d}", type_action, fiche],
+                )
+        _detailler_parcours(con)
         con.execute("insert into meta values ('date_donnees', '2025-12-31')")
         if demo:
             con.execute("insert into meta values ('donnees_demo', 'oui')")
     return chemin
+
+
+def _detailler_parcours(con: duckdb.DuckDBPyConnection) -> None:
+    """Profiles, orientation, school levels, exits, EPS dates, motives and EPS meetings."""
+    for groupe, (profil, orienteur, orientation, eps, ase) in ORIENTATIONS.items():
+        niveau, motif_sortie, motifs = SCOLARITE_ET_MOTIFS[groupe]
+        con.execute(
+            "update parcours set profil = ?, orienteur = ?, motif_sortie = ?,"
+            " date_orientation = ?, date_premiere_eps = ?, suivi_ase = ?"
+            " where parcours_id like ?",
+            [profil, orienteur, motif_sortie, orientation, eps, ase, f"P-{groupe}-%"],
+        )
+        con.execute(
+            "update beneficiaire set niveau_scolaire = ? where beneficiaire_id like ?",
+            [niveau, f"B-{groupe}-%"],
+        )
+        for motif in motifs:
+            con.execute(
+                "insert into parcours_motif select parcours_id, ? from parcours"
+                " where parcours_id like ?",
+                [motif, f"P-{groupe}-%"],
+            )
+    for k in range(CE1_DANS_G5):
+        con.execute(
+            "update beneficiaire set niveau_scolaire = 'CE1' where beneficiaire_id = ?",
+            [f"B-G5-{k:02d}"],
+        )
+    for eps_id, nom, commune, qpv in EPS:
+        con.execute("insert into eps values (?, ?, ?, ?, ?)", [eps_id, PRE, nom, commune, qpv])
+    for numero, (eps_id, date_reunion, professionnels, situations) in enumerate(EPS_REUNIONS):
+        con.execute(
+            "insert into eps_reunion values (?, ?, ?, ?, ?)",
+            [f"R{numero:02d}", eps_id, date_reunion, professionnels, situations],
+        )

@@ -65,13 +65,14 @@ def test_migration_en_echec_ne_laisse_rien(tmp_path, monkeypatch):
     fausse = tmp_path / "099_casse.sql"
     fausse.write_text("create table intermediaire (a integer); select * from table_absente;")
     vraies = db.migrations_disponibles()
+    derniere = max(numero for numero, _, _ in vraies)
     monkeypatch.setattr(
-        db, "migrations_disponibles", lambda: [*vraies, (len(vraies) + 1, "casse", fausse)]
+        db, "migrations_disponibles", lambda: [*vraies, (derniere + 1, "casse", fausse)]
     )
     con = duckdb.connect()
     with pytest.raises(duckdb.Error):
         db.migrer(con)
-    assert db.version_schema(con) == len(vraies)
+    assert db.version_schema(con) == derniere
     assert not con.execute(
         "select count(*) from information_schema.tables where table_name = 'intermediaire'"
     ).fetchone()[0]

@@ -6,6 +6,7 @@ console error fails the test; a screenshot of each page is saved in tests/captur
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -50,16 +51,17 @@ def _port_libre() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def serveur(chemin_demo, tmp_path_factory):
+@contextlib.contextmanager
+def serveur_streamlit(base: Path, dossier: Path, env_supplementaire: dict | None = None):
+    """A Streamlit server of the app on `base`; fails the test on a Python traceback."""
     port = _port_libre()
-    journal = tmp_path_factory.mktemp("serveur") / "streamlit.log"
+    journal = dossier / "streamlit.log"
     env = os.environ | {
-        "PRE_BASE": str(chemin_demo),
+        "PRE_BASE": str(base),
         "STREAMLIT_SERVER_PORT": str(port),
         "STREAMLIT_SERVER_HEADLESS": "true",
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-    }
+    } | (env_supplementaire or {})
     with journal.open("w") as sortie:
         processus = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py"],
@@ -81,10 +83,18 @@ def serveur(chemin_demo, tmp_path_factory):
             processus.kill()
             pytest.fail(f"Le serveur Streamlit n'a pas démarré :\n{journal.read_text()}")
         time.sleep(0.3)
-    yield url
-    processus.terminate()
-    processus.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        processus.terminate()
+        processus.wait(timeout=20)
     assert "Traceback" not in journal.read_text(), journal.read_text()
+
+
+@pytest.fixture(scope="module")
+def serveur(chemin_demo, tmp_path_factory):
+    with serveur_streamlit(chemin_demo, tmp_path_factory.mktemp("serveur")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +114,15 @@ def attendre_rendu(page) -> None:
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
     )
     page.wait_for_timeout(1_500)
+    # The status widget may not be up yet while a long page still runs: wait until the page has
+    # stopped growing for two checks in a row.
+    hauteur, stable, limite = -1, 0, time.monotonic() + 30
+    while stable < 2 and time.monotonic() < limite:
+        nouvelle = page.evaluate(
+            "() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight ?? 0"
+        )
+        stable, hauteur = (stable + 1 if nouvelle == hauteur else 0), nouvelle
+        page.wait_for_timeout(700)
 
 
 def ouvrir(navigateur, url: str):
@@ -151,7 +170,16 @@ def chiffres_cles(page) -> dict[str, str]:
 
 
 def test_les_pages_sont_declarees():
-    assert PAGES == ["synthese", "sources"]
+    assert PAGES == [
+        "synthese",
+        "carte",
+        "publics",
+        "budget",
+        "rapport",
+        "sources",
+        "import",
+        "administration",
+    ]
 
 
 def test_la_racine_mene_a_la_synthese_avec_ses_filtres(serveur, navigateur):
@@ -243,6 +271,48 @@ def test_petit_quartier_aucun_effectif_sous_le_seuil(serveur, navigateur):
         ).all_text_contents()
         assert not [e for e in etiquettes if re.fullmatch(r"[1-9]|10", e.strip())]
         assert "secret statistique" in page.locator("body").inner_text()
+        assert erreurs == []
+    finally:
+        contexte.close()
+
+
+def test_publics_et_export_de_l_enquete_nationale(serveur, navigateur, tmp_path):
+    import io
+
+    import openpyxl
+
+    contexte, page, erreurs = ouvrir(navigateur, f"{serveur}/publics?annee=2025")
+    try:
+        capturer(page, "publics")
+        texte = page.locator("body").inner_text()
+        for attendu in ("Motifs d'orientation", "Qui oriente les enfants", "Durée des parcours"):
+            assert attendu in texte
+        chiffres = chiffres_cles(page)
+        assert re.fullmatch(r"\d{1,3}(\u202f\d{3})*", chiffres["Enfants accompagnés"])
+        for libelle in ("Enfants en CP ou CE1", "Enfants suivis par l'ASE"):
+            valeur = chiffres[libelle]
+            assert valeur in ("< 11", "s") or int(valeur.replace("\u202f", "")) >= 11
+        # In the demo, QPV « Les Hauts de Sambre » has fewer than 11 children in 2025: the chart
+        # labels its bar with the token; no bar is labelled with a count or a raw decimal.
+        etiquettes = [
+            e.strip()
+            for e in page.locator(
+                ".js-plotly-plot .bartext, .js-plotly-plot .textpoint"
+            ).all_text_contents()
+        ]
+        assert "< 11" in etiquettes
+        assert not [e for e in etiquettes if re.fullmatch(r"\d+(\.\d+)?", e)]
+        with page.expect_download() as attente:
+            page.get_by_role(
+                "button", name="Télécharger les chiffres de l'enquête nationale"
+            ).click()
+        telechargement = attente.value
+        assert telechargement.suggested_filename == "enquete-nationale-pre-2025.xlsx"
+        chemin = tmp_path / telechargement.suggested_filename
+        telechargement.save_as(chemin)
+        livre = openpyxl.load_workbook(io.BytesIO(chemin.read_bytes()))
+        assert livre.sheetnames[0] == "Bénéficiaires"
+        assert livre.sheetnames[-1] == "Sources et définitions"
         assert erreurs == []
     finally:
         contexte.close()

@@ -13,7 +13,14 @@ from pre_pilotage.requetes import charger, executer
 from tests.fixture_base import ALPHA, BETA, PRE, QPV_ALPHA, QPV_BETA
 
 TOUTES = sorted(p.stem for p in config.DOSSIER_REQUETES.glob("*.sql"))
-VALEURS_TEST = {"pre_id": PRE, "commune": None, "qpv": None, "annee": 2025}
+VALEURS_TEST = {
+    "pre_id": PRE,
+    "commune": None,
+    "qpv": None,
+    "annee": 2025,
+    "geographie": 2024,
+    "niveau": "territoire",
+}
 
 
 def lignes(cadre: pl.DataFrame, colonnes: list[str] | None = None) -> list[tuple]:

@@ -6,68 +6,55 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import polars as pl
-import shapely
 
-from pre_pilotage.db import migrer
+from pre_pilotage.db import inserer_lignes, migrer
 from pre_pilotage.demo.geographie import construire_territoire, en_wgs84
 from pre_pilotage.demo.programme import ACTIFS_CIBLES, DATE_DONNEES, generer_programme
+from pre_pilotage.geographie import Geographie, completer, lignes_tables
 
 GRAINE = 20_251_231
 VERSION_GENERATEUR = "1"
-
-
-def _wkb(geometrie) -> bytes:
-    return shapely.to_wkb(en_wgs84(geometrie))
+PROGRAMMES_PAR_LOT = 50
 
 
 def _lignes_geographie(territoire) -> dict[str, list[dict]]:
-    lignes: dict[str, list[dict]] = {
-        k: []
-        for k in (
-            "epci",
-            "commune",
-            "qpv",
-            "qpv_commune",
-            "etablissement",
-            "cite_educative",
-            "cite_educative_commune",
-            "cite_educative_qpv",
-            "cite_educative_etablissement",
-        )
-    }
-    lignes["epci"].append(
+    """The territory's geography rows, completed by the same code as real geography (simplified
+    levels, school positions, QPV ↔ school links, Cité perimeters)."""
+    geo = Geographie(territoire=f"EPCI {territoire.siren}")
+    t = geo.tables
+    t["epci"].append(
         {
             "siren": territoire.siren,
             "nom": territoire.nom_epci,
             "population": sum(c["population"] for c in territoire.communes),
-            "geom": _wkb(territoire.contour),
+            "geom": en_wgs84(territoire.contour),
         }
     )
     for c in territoire.communes:
-        lignes["commune"].append(
+        t["commune"].append(
             {
                 "code_insee": c["code_insee"],
                 "nom": c["nom"],
                 "siren_epci": territoire.siren,
                 "population": c["population"],
-                "geom": _wkb(c["geom"]),
+                "geom": en_wgs84(c["geom"]),
             }
         )
     for q in territoire.qpv:
-        lignes["qpv"].append(
+        t["qpv"].append(
             {
                 "code_qp": q["code_qp"],
                 "nom": q["nom"],
                 "annee_geographie": 2024,
                 "population": q["population"],
-                "geom": _wkb(q["geom"]),
+                "population_enfants": q["population_enfants"],
+                "geom": en_wgs84(q["geom"]),
             }
         )
-        lignes["qpv_commune"].append({"code_qp": q["code_qp"], "code_insee": q["code_insee"]})
+        t["qpv_commune"].append({"code_qp": q["code_qp"], "code_insee": q["code_insee"]})
     for e in territoire.etablissements:
         point = en_wgs84(e["geom"])
-        lignes["etablissement"].append(
+        t["etablissement"].append(
             {
                 "uai": e["uai"],
                 "nom": e["nom"],
@@ -77,23 +64,23 @@ def _lignes_geographie(territoire) -> dict[str, list[dict]]:
                 "latitude": round(point.y, 6),
                 "education_prioritaire": e["education_prioritaire"],
                 "uai_tete_reseau": e["uai_tete_reseau"],
-                "position_qpv": e["position_qpv"],
-                "code_qp_proche": e["code_qp_proche"],
             }
         )
     for cite in territoire.cites:
-        lignes["cite_educative"].append(
+        t["cite_educative"].append(
             {k: cite[k] for k in ("cite_id", "nom", "uai_chef_de_file", "annee_labellisation")}
         )
         for code in cite["communes"]:
-            lignes["cite_educative_commune"].append(
-                {"cite_id": cite["cite_id"], "code_insee": code}
-            )
+            t["cite_educative_commune"].append({"cite_id": cite["cite_id"], "code_insee": code})
         for code in cite["qpv"]:
-            lignes["cite_educative_qpv"].append({"cite_id": cite["cite_id"], "code_qp": code})
+            t["cite_educative_qpv"].append(
+                {"cite_id": cite["cite_id"], "code_qp": code, "origine": "declare"}
+            )
         for uai in cite["etablissements"]:
-            lignes["cite_educative_etablissement"].append({"cite_id": cite["cite_id"], "uai": uai})
-    return lignes
+            t["cite_educative_etablissement"].append(
+                {"cite_id": cite["cite_id"], "uai": uai, "origine": "declare"}
+            )
+    return lignes_tables(completer(geo))
 
 
 def _actifs_cibles(programmes: int, beneficiaires_par_an: int | None) -> dict[int, int]:
@@ -102,14 +89,6 @@ def _actifs_cibles(programmes: int, beneficiaires_par_an: int | None) -> dict[in
     par_programme = beneficiaires_par_an / programmes
     dernier = ACTIFS_CIBLES[max(ACTIFS_CIBLES)]
     return {a: max(20, round(v * par_programme / dernier)) for a, v in ACTIFS_CIBLES.items()}
-
-
-def _inserer(con: duckdb.DuckDBPyConnection, table: str, lignes: list[dict]) -> None:
-    if not lignes:
-        return
-    colonnes = con.table(table).columns
-    cadre = pl.DataFrame(lignes, infer_schema_length=None).select(colonnes)
-    con.from_arrow(cadre.to_arrow()).insert_into(table)
 
 
 def generer_base(
@@ -126,14 +105,21 @@ def generer_base(
     cibles = _actifs_cibles(programmes, beneficiaires_par_an)
     with duckdb.connect(str(provisoire)) as con:
         migrer(con)
+        # Rows are written in batches of programmes: one insert per table and batch instead of
+        # one per programme (the national-scale demo has 530 of them).
+        lot: dict[str, list[dict]] = {}
         for indice in range(programmes):
             rng = np.random.default_rng([graine, indice])
             territoire = construire_territoire(indice, rng)
             tables = _lignes_geographie(territoire) | generer_programme(territoire, rng, cibles)
-            con.execute("begin transaction")
             for table, lignes in tables.items():
-                _inserer(con, table, lignes)
-            con.execute("commit")
+                lot.setdefault(table, []).extend(lignes)
+            if (indice + 1) % PROGRAMMES_PAR_LOT == 0 or indice + 1 == programmes:
+                con.execute("begin transaction")
+                for table, lignes in lot.items():
+                    inserer_lignes(con, table, lignes)
+                con.execute("commit")
+                lot = {}
         con.execute(
             "update fiche_action f set beneficiaires_realises = n.nombre from ("
             " select a.fiche_id, count(distinct a.parcours_id) as nombre"

@@ -176,11 +176,15 @@ def construire_territoire(indice: int, rng: np.random.Generator) -> Territoire:
                 ):
                     break
             numero_qpv += 1
+            population = int(rng.integers(1_500, 7_500))
             territoire.qpv.append(
                 {
                     "code_qp": codes.code_qpv(departement, numero_qpv),
                     "nom": NOMS_QPV[(numero_qpv - 1) % len(NOMS_QPV)] + suffixe,
-                    "population": int(rng.integers(1_500, 7_500)),
+                    "population": population,
+                    # Under-15s: 18 to 26 % of the inhabitants (QPV are young), without drawing
+                    # from the generator so that the rest of the demo stays the same.
+                    "population_enfants": round(population * (0.18 + 0.08 * (numero_qpv % 5) / 4)),
                     "geom": forme,
                     "code_insee": commune["code_insee"],
                 }
@@ -203,17 +207,43 @@ def _placer_etablissements(territoire, rng, prefixe_uai, rang_dans_dep) -> None:
                 return nom
         return f"{base} n° {len(noms_utilises)}"
 
+    # Zones are computed once per QPV or commune (the same shapes as computing them per school).
+    zones: dict[tuple, object] = {}
+
+    def zone(cle: tuple, calcul):
+        if cle not in zones:
+            zones[cle] = calcul()
+            shapely.prepare(zones[cle])
+        return zones[cle]
+
     def position(commune, qpv_commune, tirage) -> Point:
         # About 45 % inside a QPV, 25 % within 300 m of one, the rest elsewhere in the commune.
         if qpv_commune and tirage < 0.45:
-            return _point_dans(rng, rng.choice(qpv_commune)["geom"].buffer(-40))
+            q = rng.choice(qpv_commune)
+            return _point_dans(rng, zone(("dans", q["code_qp"]), lambda: q["geom"].buffer(-40)))
         if qpv_commune and tirage < 0.70:
-            q = rng.choice(qpv_commune)["geom"]
-            anneau = q.buffer(DISTANCE_PROCHE_QPV_M - 40).difference(q.buffer(40))
-            return _point_dans(rng, anneau.intersection(commune["geom"]))
-        tous_qpv = unary_union([q["geom"] for q in territoire.qpv])
-        loin = commune["geom"].buffer(-150).difference(tous_qpv.buffer(DISTANCE_PROCHE_QPV_M + 60))
-        return _point_dans(rng, loin if not loin.is_empty else commune["geom"])
+            q = rng.choice(qpv_commune)
+            return _point_dans(
+                rng,
+                zone(
+                    ("anneau", q["code_qp"], commune["code_insee"]),
+                    lambda: (
+                        q["geom"]
+                        .buffer(DISTANCE_PROCHE_QPV_M - 40)
+                        .difference(q["geom"].buffer(40))
+                        .intersection(commune["geom"])
+                    ),
+                ),
+            )
+
+        def loin():
+            tous_qpv = unary_union([q["geom"] for q in territoire.qpv])
+            reste = (
+                commune["geom"].buffer(-150).difference(tous_qpv.buffer(DISTANCE_PROCHE_QPV_M + 60))
+            )
+            return reste if not reste.is_empty else commune["geom"]
+
+        return _point_dans(rng, zone(("loin", commune["code_insee"]), loin))
 
     for commune in territoire.communes:
         qpv_commune = [q for q in territoire.qpv if q["code_insee"] == commune["code_insee"]]
@@ -253,20 +283,7 @@ def _placer_etablissements(territoire, rng, prefixe_uai, rang_dans_dep) -> None:
             tete = min(colleges, key=lambda c: c["geom"].distance(etab["geom"]))
             etab["uai_tete_reseau"] = tete["uai"]
             etab["education_prioritaire"] = tete["education_prioritaire"]
-        etab.update(position_par_rapport_aux_qpv(etab["geom"], territoire.qpv))
-
-
-def position_par_rapport_aux_qpv(point: Point, qpv: list[dict]) -> dict:
-    """Inside a QPV, within 300 m of one, or neither, with the nearest QPV code (metres CRS)."""
-    if not qpv:
-        return {"position_qpv": "hors_qpv", "code_qp_proche": None}
-    plus_proche = min(qpv, key=lambda q: q["geom"].distance(point))
-    distance = plus_proche["geom"].distance(point)
-    if distance == 0:
-        return {"position_qpv": "dans_qpv", "code_qp_proche": plus_proche["code_qp"]}
-    if distance <= DISTANCE_PROCHE_QPV_M:
-        return {"position_qpv": "moins_300m", "code_qp_proche": plus_proche["code_qp"]}
-    return {"position_qpv": "hors_qpv", "code_qp_proche": None}
+    # Positions relative to the QPV are derived by pre_pilotage.geographie, as for real data.
 
 
 def _definir_cites(territoire: Territoire, indice: int) -> None:
@@ -284,7 +301,15 @@ def _definir_cites(territoire: Territoire, indice: int) -> None:
             for e in territoire.etablissements
             if e["code_insee"] in communes and e["education_prioritaire"] is not None
         ]
-        chef = next(e for e in etabs if e["type_etablissement"] == "college")
+        # Some generated territories have no REP collège in the Cité's communes: the nearest
+        # collège of those communes (or of the territory) leads it then.
+        chef = next(
+            (e for e in etabs if e["type_etablissement"] == "college"),
+            None,
+        ) or min(
+            (e for e in territoire.etablissements if e["type_etablissement"] == "college"),
+            key=lambda e: (e["code_insee"] not in communes, e["education_prioritaire"] is None),
+        )
         suffixe = "" if indice == 0 else f" n° {indice + 1}"
         territoire.cites.append(
             {

@@ -7,9 +7,11 @@ Valenciennes Métropole PRE (`003_*.txt`); see docs/donnees-demo.md.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 
 import numpy as np
+import shapely
 
 from pre_pilotage.demo.geographie import Territoire
 from pre_pilotage.pseudonymisation import CLE_DEMO, pseudonyme
@@ -120,12 +122,31 @@ PARTENAIRES_EPS = (
 )
 
 
+@functools.cache
+def _cumul_table(table) -> np.ndarray:
+    poids = np.array([p[-1] for p in table], dtype=float)
+    return _cumul(poids / poids.sum())
+
+
+def _cumul(p) -> np.ndarray:
+    """Cumulative distribution exactly as `Generator.choice(n, p=p)` computes it."""
+    cdf = np.asarray(p, dtype=float).cumsum()
+    cdf /= cdf[-1]
+    return cdf
+
+
+def _tirer(rng, cdf: np.ndarray) -> int:
+    """Same draw as `int(rng.choice(len(cdf), p=p))`, without re-checking `p` at every call
+    (the national-scale demo draws millions of times)."""
+    return int(cdf.searchsorted(rng.random(), side="right"))
+
+
 def _choix(rng, table, taille=None):
     valeurs = [v for v, *_ in table]
+    if taille is None:
+        return valeurs[_tirer(rng, _cumul_table(table))]
     poids = np.array([p[-1] for p in table], dtype=float)
     indices = rng.choice(len(valeurs), size=taille, p=poids / poids.sum())
-    if taille is None:
-        return valeurs[int(indices)]
     return [valeurs[int(i)] for i in indices]
 
 
@@ -400,7 +421,11 @@ def _generer_parcours(
 ) -> None:
     poids_qpv = np.array([q["population"] for q in territoire.qpv], dtype=float)
     poids_communes = np.array([c["population"] for c in territoire.communes], dtype=float)
+    cumul_qpv = _cumul(poids_qpv / poids_qpv.sum())
+    cumul_communes = _cumul(poids_communes / poids_communes.sum())
+    cumul_ages = _cumul([p for *_, p in AGES_ENTREE])
     ecoles = [e for e in territoire.etablissements if e["type_etablissement"] == "ecole"]
+    positions_ecoles = np.array([e["geom"] for e in ecoles])
     colleges = {
         e["uai"]: e for e in territoire.etablissements if e["type_etablissement"] == "college"
     }
@@ -423,22 +448,20 @@ def _generer_parcours(
             beneficiaire_id = pseudonyme(CLE_DEMO, "beneficiaire", source, "B-")
             zone = _choix(rng, ZONES)
             if zone == "qpv":
-                qpv = territoire.qpv[int(rng.choice(len(poids_qpv), p=poids_qpv / poids_qpv.sum()))]
+                qpv = territoire.qpv[_tirer(rng, cumul_qpv)]
                 code_qp, code_insee = qpv["code_qp"], qpv["code_insee"]
                 pres_de = qpv["geom"].centroid
             else:
-                commune = territoire.communes[
-                    int(rng.choice(len(poids_communes), p=poids_communes / poids_communes.sum()))
-                ]
+                commune = territoire.communes[_tirer(rng, cumul_communes)]
                 code_qp, code_insee = None, commune["code_insee"]
                 pres_de = commune["geom"].representative_point()
-            age_min, age_max, _ = AGES_ENTREE[
-                int(rng.choice(len(AGES_ENTREE), p=[p for *_, p in AGES_ENTREE]))
-            ]
+            age_min, age_max, _ = AGES_ENTREE[_tirer(rng, cumul_ages)]
             age = int(rng.integers(age_min, age_max + 1))
-            ecole = min(
-                ecoles, key=lambda e, p=pres_de: e["geom"].distance(p) + rng.uniform(0, 600)
+            # Nearest school after a random jitter of up to 600 m (one draw per school, in order).
+            eloignement = shapely.distance(positions_ecoles, pres_de) + rng.uniform(
+                0, 600, size=len(ecoles)
             )
+            ecole = ecoles[int(np.argmin(eloignement))]
             if age <= 10:
                 uai = ecole["uai"] if age >= 3 else None
             elif age <= 14:
@@ -493,6 +516,9 @@ def _generer_parcours(
             for motif in motifs:
                 lignes["parcours_motif"].append({"parcours_id": parcours_id, "motif": motif})
             annee_action = min(max(annee, ANNEES[0]), ANNEES[-1])
+            # A parcours closed before the first demo year has no action (the draws are kept so
+            # that the rest of the demo stays the same).
+            garder_actions = ouvert or sortie >= dt.date(annee_action, 1, 1)
             for type_action in rng.choice(
                 list(ACTIONS), size=int(rng.integers(1, 4)), replace=False
             ):
@@ -503,6 +529,8 @@ def _generer_parcours(
                     if f["thematique"] == thematique and f["code_insee"] in (None, code_insee)
                 ]
                 fiche = candidates[int(rng.integers(0, len(candidates)))] if candidates else None
+                if not garder_actions:
+                    continue
                 lignes["action_parcours"].append(
                     {
                         "parcours_id": parcours_id,

@@ -1,0 +1,175 @@
+"""Programmation et budgets: who pays for what, where, how much is paid, at what cost per child."""
+
+import streamlit as st
+
+from pre_pilotage import formats, graphiques, ui
+from pre_pilotage.requetes import run
+
+EUROS = "euros"
+FINANCEMENT = {
+    "montant_prevu": ("Prévu", EUROS),
+    "part": ("Part du total", "pourcentage"),
+    "montant_prevu_precedent": ("Prévu l'année précédente", EUROS),
+    "evolution": ("Évolution sur un an", "pourcentage"),
+}
+
+filtres = ui.debut_page("Programmation et budgets")
+if filtres:
+    parametres = filtres.parametres()
+    annee = filtres.annee
+    st.caption(f"{filtres.territoire} · programmation {annee} · {ui.legende_donnees()}")
+    perimetre = run("budget_perimetre", **parametres)
+    if perimetre["nom_commune"][0]:
+        retenues, autres = perimetre["fiches_retenues"][0], perimetre["fiches_hors_perimetre"][0]
+        st.info(
+            f"Périmètre : fiches-action communales de la commune {perimetre['nom_commune'][0]} "
+            f"({retenues} sur {retenues + autres}). Les autres fiches de l'année, "
+            "intercommunales ou d'autres communes "
+            f"({formats.euros(perimetre['montant_hors_perimetre'][0])}), ne sont pas réparties "
+            "entre communes et ne sont pas comptées ici. Le coût par enfant n'est calculé que "
+            "pour le programme entier."
+        )
+    else:
+        st.caption(
+            "Périmètre : toutes les fiches-action du programme, intercommunales et communales."
+        )
+
+    chiffres = run("budget_chiffres_cles", **parametres)
+    for codes in (
+        ("budget_programme", "part_cofinancee", "fiches_action", "fiches_financeur_unique"),
+        ("montant_accorde", "montant_verse", "taux_execution", "cout_par_beneficiaire"),
+    ):
+        for colonne, code in zip(st.columns(4), codes, strict=True):
+            with colonne:
+                ui.chiffre_cle(code, chiffres, annee, reference=ui.reference_nationale(code))
+
+    st.subheader("Qui finance ?")
+    financeurs = run("budget_par_financeur", **parametres)
+    execution = run("budget_execution_par_financeur", **parametres)
+    flux = run("budget_flux_financeurs_thematiques", **parametres)
+    gauche, droite = st.columns(2)
+    with gauche:
+        ui.afficher_graphique(
+            graphiques.budget_par_financeur(financeurs), "budget_par_financeur", filtres, financeurs
+        )
+    with droite:
+        ui.afficher_graphique(
+            graphiques.execution_par_financeur(execution),
+            "execution_par_financeur",
+            filtres,
+            execution,
+        )
+    ui.afficher_graphique(
+        graphiques.flux_financeurs_thematiques(flux), "flux_financeurs_thematiques", filtres, flux
+    )
+    ui.afficher_tableau(
+        execution,
+        {"libelle": ("Financeur", "texte")}
+        | FINANCEMENT
+        | {
+            "montant_accorde": ("Accordé", EUROS),
+            "montant_verse": ("Versé", EUROS),
+            "taux_execution": ("Taux d'exécution", "pourcentage"),
+        },
+    )
+
+    st.subheader("Pour quelles actions ?")
+    thematiques = run("budget_par_thematique", **parametres)
+    gauche, droite = st.columns(2)
+    with gauche:
+        ui.afficher_graphique(
+            graphiques.budget_par_thematique(thematiques, annee),
+            "budget_par_thematique",
+            filtres,
+            thematiques,
+        )
+    with droite:
+        ui.afficher_graphique(
+            graphiques.cout_par_beneficiaire_thematique(thematiques),
+            "cout_par_beneficiaire_thematique",
+            filtres,
+            thematiques,
+        )
+    ui.afficher_tableau(
+        thematiques,
+        {"libelle": ("Thématique", "texte")}
+        | FINANCEMENT
+        | {
+            "beneficiaires": ("Enfants ayant suivi une action", "nombre"),
+            "cout_par_beneficiaire": ("Coût par enfant", EUROS),
+        },
+    )
+
+    st.subheader("Où ?")
+    niveaux = run("budget_par_niveau", **parametres)
+    communes = run("budget_par_commune", **parametres)
+    gauche, droite = st.columns(2)
+    with gauche:
+        ui.afficher_graphique(
+            graphiques.budget_par_niveau(niveaux, annee), "budget_par_niveau", filtres, niveaux
+        )
+    with droite:
+        ui.afficher_graphique(
+            graphiques.budget_par_commune(communes, annee), "budget_par_commune", filtres, communes
+        )
+
+    st.subheader("Sur plusieurs années")
+    annees = run("budget_par_annee", **filtres.parametres(annee=False))
+    ui.afficher_graphique(
+        graphiques.evolution_budget(annees),
+        "evolution_budget",
+        filtres,
+        annees,
+        periode=f"{filtres.annees[-1]}–{filtres.annees[0]}",
+    )
+    ui.afficher_tableau(
+        annees,
+        {
+            "annee": ("Année", "texte"),
+            "fiches_action": ("Fiches-action", "nombre"),
+            "budget_programme": ("Budget programmé", EUROS),
+            "part_cofinancee": ("Part cofinancée", "pourcentage"),
+            "montant_verse": ("Versé", EUROS),
+            "taux_execution": ("Taux d'exécution", "pourcentage"),
+            "cout_par_beneficiaire": ("Coût par enfant", EUROS),
+        },
+    )
+
+    st.subheader("Exécution des fiches-action")
+    st.caption(
+        "Exécution : part de l'accordé qui a été versée. « Financeur unique » : un financeur "
+        "apporte au moins 80 % du montant prévu de la fiche. Enfants prévus : objectif de la "
+        "fiche ; réalisés : enfants qui en ont bénéficié."
+    )
+    ui.afficher_tableau(
+        run("budget_execution_par_fiche", **parametres),
+        {
+            "intitule": ("Fiche-action", "texte"),
+            "montant_prevu": ("Prévu", EUROS),
+            "montant_accorde": ("Accordé", EUROS),
+            "montant_verse": ("Versé", EUROS),
+            "taux_execution": ("Exécution", "pourcentage"),
+            "dependance": ("Financeur unique", "texte"),
+            "beneficiaires_prevus": ("Enfants prévus", "nombre"),
+            "beneficiaires_realises": ("Enfants réalisés", "nombre"),
+            "financeur_principal": ("Premier financeur", "texte"),
+            "part_financeur_principal": ("Sa part", "pourcentage"),
+        },
+        recherche_et_tri="execution_fiches",
+    )
+
+    st.subheader(f"Les fiches-action {annee}")
+    ui.afficher_tableau(
+        run("budget_fiches_action", **parametres),
+        {
+            "intitule": ("Intitulé", "texte"),
+            "thematique": ("Thématique", "texte"),
+            "niveau": ("Niveau", "texte"),
+            "commune": ("Commune", "texte"),
+            "montant_prevu": ("Budget", EUROS),
+            "statut": ("Statut", "texte"),
+            "porteur": ("Porteur", "texte"),
+            "financeurs": ("Financeurs, du plus grand au plus petit", "texte"),
+        },
+        recherche_et_tri="fiches",
+    )

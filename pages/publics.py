@@ -1,0 +1,146 @@
+"""Publics et parcours: whom the programme reaches, how children are oriented and followed.
+
+Every figure is shown for the year beside the year before and, where one exists, the national
+reference; the « Enquête nationale PRE » workbook holds the same (masked) frames.
+"""
+
+import streamlit as st
+
+from pre_pilotage import acces, enquete, graphiques, ui
+from pre_pilotage.requetes import run
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+filtres = ui.debut_page("Publics et parcours")
+if filtres:
+    annee = filtres.annee
+    st.caption(
+        f"{filtres.territoire} · année {annee}, comparée à {annee - 1} et aux références "
+        f"nationales · {ui.legende_donnees()}"
+    )
+    cadres = enquete.lire(run, **filtres.parametres())
+    publics, indicateurs = cadres["publics"], cadres["indicateurs"]
+
+    def repartition(code: str, unite: str = "enfants") -> None:
+        cadre = cadres[code]
+        ui.afficher_graphique(
+            graphiques.repartition(cadre, annee, unite),
+            code,
+            filtres,
+            cadre,
+            periode=f"{annee} et {annee - 1}",
+            source=ui.source_avec_reference(cadre),
+        )
+
+    st.subheader("Enfants accompagnés")
+    for colonne, code in zip(
+        st.columns(4), ("actifs", "entrees", "sorties", "part_qpv"), strict=True
+    ):
+        with colonne:
+            ui.chiffre_cle(code, publics, annee)
+    for colonne, code in zip(st.columns(2), ("part_sexe", "part_tranche_age"), strict=True):
+        with colonne:
+            repartition(code)
+    gauche, droite = st.columns(2)
+    with gauche:
+        repartition("part_niveau_scolaire")
+    with droite:
+        repartition("part_profil", "parcours")
+    repartition("part_residence")
+
+    st.subheader("Orientation vers le programme")
+    for colonne, code in zip(
+        st.columns(2), ("part_motif_orientation", "part_orienteur"), strict=True
+    ):
+        with colonne:
+            repartition(code, "parcours")
+
+    st.subheader("Parcours")
+    colonnes = st.columns(4)
+    with colonnes[0]:
+        ui.chiffre_cle(
+            "duree_mediane_mois",
+            publics,
+            annee,
+            reference=ui.reference_nationale("duree_mediane_mois"),
+        )
+    for colonne, code in zip(
+        colonnes[1:],
+        ("duree_moyenne_mois", "actions_par_parcours", "delai_orientation_eps"),
+        strict=True,
+    ):
+        with colonne:
+            ui.chiffre_cle(code, indicateurs, annee, reference=ui.reference_nationale(code))
+    for colonne, code in zip(
+        st.columns(2), ("part_duree_parcours", "part_motif_sortie"), strict=True
+    ):
+        with colonne:
+            repartition(code, "parcours")
+    repartition("part_type_action", "parcours")
+
+    st.subheader("Équipe et équipes pluridisciplinaires de soutien (EPS)")
+    colonnes = st.columns(4)
+    with colonnes[0]:
+        ui.chiffre_cle(
+            "enfants_par_etp",
+            cadres["equipe"],
+            annee,
+            reference=ui.reference_nationale("enfants_par_etp"),
+        )
+    for colonne, code in zip(
+        colonnes[1:],
+        ("reunions_eps", "professionnels_par_reunion", "situations_examinees"),
+        strict=True,
+    ):
+        with colonne:
+            ui.chiffre_cle(code, cadres["eps"], annee)
+    if filtres.commune or filtres.qpv:
+        st.caption(
+            "Enfants par référent : calculé sur l'ensemble du programme. Réunions d'EPS : "
+            "celles des EPS rattachées à la commune ou au quartier retenu."
+        )
+
+    st.subheader("Transitions scolaires et protection de l'enfance")
+    st.caption(
+        "L'enquête nationale désigne les passages CP/CE1 et CM2/6e et les situations suivies "
+        "par l'Aide sociale à l'enfance (ASE) comme axes de travail prioritaires."
+    )
+    for colonne, code in zip(
+        st.columns(4),
+        ("transition_cp_ce1", "transition_cm2_6e", "suivi_ase", "part_suivi_ase"),
+        strict=True,
+    ):
+        with colonne:
+            ui.chiffre_cle(code, indicateurs, annee)
+
+    st.subheader("Enquête nationale PRE")
+    st.markdown(
+        f"Le classeur reprend, pour « {filtres.territoire} » et l'année {annee}, les chiffres "
+        "demandés par l'enquête nationale de l'ANCT : enfants par sexe, tranche d'âge, profil et "
+        "niveau, motifs d'orientation, orienteurs, durée des parcours, équipe et EPS, budget par "
+        "financeur, avec une feuille « Sources et définitions ». Les petits effectifs y sont "
+        "masqués comme à l'écran."
+    )
+    if acces.autorise("coordination"):
+        fichier = f"enquete-nationale-pre-{annee}.xlsx"
+        st.download_button(
+            "Télécharger les chiffres de l'enquête nationale (XLSX)",
+            enquete.classeur(
+                cadres,
+                annee=annee,
+                territoire=filtres.territoire,
+                date_donnees=ui.informations_base().get("date_donnees"),
+                seuil=acces.seuil(),
+            ),
+            file_name=fichier,
+            mime=XLSX,
+            on_click=acces.journaliser_export,
+            args=(fichier,),
+            kwargs={"filtres": filtres.parametres()},
+            icon=":material/download:",
+            type="primary",
+        )
+    else:
+        st.info(
+            "L'export de l'enquête nationale est réservé aux rôles coordination et administration."
+        )

@@ -1,0 +1,84 @@
+"""Rapport: one document for the contrat de ville report (DOCX and PDF), for the chosen sections.
+
+The territory and the year are those of the sidebar; the document is made only when a download
+button is clicked, from the masked frames read here (the pages' own queries).
+"""
+
+import streamlit as st
+
+from pre_pilotage import acces, exports, rapport, ui
+from pre_pilotage.requetes import run
+
+filtres = ui.debut_page("Rapport", role="coordination")
+if filtres:
+    st.markdown(
+        "Un document prêt à insérer dans le rapport annuel du contrat de ville : page de titre, "
+        "chiffres clés, phrases de synthèse, graphiques et carte, définitions et sources, note "
+        "de confidentialité. Le territoire et l'année se choisissent dans le panneau latéral."
+    )
+    sections = ui.choix_dans_url(
+        "sections",
+        "Sections du rapport",
+        list(rapport.SECTIONS),
+        rapport.SECTIONS,
+        forme="plusieurs",
+        defaut=list(rapport.SECTIONS),
+    )
+    contexte = rapport.Contexte(
+        territoire=filtres.territoire,
+        annee=filtres.annee,
+        seuil=acces.seuil(),
+        date_donnees=ui.informations_base().get("date_donnees"),
+        demo=ui.est_demo(),
+        sections=tuple(sections),
+    )
+    st.caption(f"{filtres.territoire} · année {filtres.annee} · {ui.legende_donnees()}")
+    if not sections:
+        st.info("Choisissez au moins une section.")
+    contenu = rapport.contenu(
+        rapport.lire(run, **filtres.parametres(), sections=contexte.sections), contexte
+    )
+    st.subheader("Aperçu du texte")
+    for section in contenu:
+        st.markdown(f"**{section.titre}**")
+        st.markdown("\n".join(f"- {phrase}" for phrase in section.phrases))
+    st.caption(
+        f"Le document compte aussi {sum(len(s.graphiques) for s in contenu)} graphique(s) ou "
+        f"carte(s) et {sum(len(s.chiffres) for s in contenu)} chiffre(s) clé(s). Sa préparation "
+        "prend quelques secondes."
+    )
+
+    def document_word() -> bytes:
+        return rapport.docx(contenu, contexte)
+
+    def document_pdf() -> bytes:
+        return rapport.pdf(rapport.docx(contenu, contexte))
+
+    journal = {"filtres": filtres.parametres(), "details": {"sections": list(sections)}}
+    gauche, droite = st.columns(2)
+    for colonne, format_, libelle, donnees in (
+        (gauche, "docx", "Télécharger le rapport (Word, DOCX)", document_word),
+        (droite, "pdf", "Télécharger le rapport (PDF)", document_pdf),
+    ):
+        nom = rapport.nom_fichier(contexte, format_)
+        colonne.download_button(
+            libelle,
+            donnees,
+            file_name=nom,
+            mime=exports.TYPES_MIME[format_],
+            on_click=acces.journaliser_export,
+            args=(nom,),
+            kwargs={
+                "filtres": journal["filtres"],
+                "details": journal["details"] | {"format": format_},
+            },
+            icon=":material/download:",
+            type="primary",
+            width="stretch",
+            disabled=not sections,
+        )
+    if rapport.chemin_libreoffice() is None:
+        st.warning(
+            "LibreOffice n'est pas installé sur ce serveur : le PDF ne pourra pas être produit. "
+            "Le document Word s'enregistre en PDF depuis Word ou LibreOffice."
+        )

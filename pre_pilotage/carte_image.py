@@ -1,0 +1,247 @@
+"""The Carte page's map as a Plotly figure, for PNG export and the report; no Streamlit here.
+
+Same masked frames, same layers, classes, colours and symbols as the interactive map of
+`cartes.construire_carte` (an EPCI outline, communes, QPV shaded by class, masked QPV hatched,
+uncovered QPV outlined in red, Cités éducatives dashed, REP+ triangles and REP circles, hollow
+when no child is followed), drawn on plain axes in longitude and latitude (scaled at the map's
+latitude) so that the one warm Chromium of `rendu` renders it without any tile server.
+"""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+import polars as pl
+import shapely
+
+from pre_pilotage import cartes, formats
+
+GRIS_CONTOUR = "#929292"
+
+
+def _anneaux(geometrie) -> list[list[tuple[float, float]]]:
+    """Exterior and interior rings of a WKB polygon or multipolygon, as lists of points."""
+    if geometrie is None:
+        return []
+    forme = shapely.from_wkb(geometrie) if isinstance(geometrie, bytes) else geometrie
+    if forme is None or forme.is_empty:
+        return []
+    polygones = list(forme.geoms) if hasattr(forme, "geoms") else [forme]
+    anneaux = []
+    for polygone in polygones:
+        if polygone.geom_type != "Polygon":
+            continue
+        anneaux.append(list(polygone.exterior.coords))
+        anneaux += [list(interieur.coords) for interieur in polygone.interiors]
+    return anneaux
+
+
+def _trace_surfaces(geometries, nom: str, style: dict, legende: bool = True) -> go.Scatter | None:
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for geometrie in geometries:
+        for anneau in _anneaux(geometrie):
+            xs += [x for x, _ in anneau] + [None]
+            ys += [y for _, y in anneau] + [None]
+    if not xs:
+        return None
+    return go.Scatter(
+        x=xs,
+        y=ys,
+        mode="lines",
+        name=nom,
+        showlegend=legende,
+        hoverinfo="skip",
+        **style,
+    )
+
+
+def _classe_qpv(r: dict, colonne: str, limites: list[float]) -> str:
+    if r.get("beneficiaires__secret"):
+        return "masque"
+    if r["beneficiaires"] == 0:
+        return "lacune"
+    if r[colonne] is None or r.get(f"{colonne}__secret"):
+        return "inconnu"
+    return f"c{cartes.classe(r[colonne], limites)}"
+
+
+def figure_carte(
+    qpv: pl.DataFrame,
+    etablissements: pl.DataFrame,
+    contours: pl.DataFrame,
+    cites: pl.DataFrame,
+    mesure: str = "beneficiaires",
+    couches: tuple[str, ...] | set[str] = cartes.COUCHES_PAR_DEFAUT,
+    annee: int | None = None,
+) -> go.Figure:
+    """The map of the `carte_*` frames (already masked) as a figure with its legend."""
+    couches = set(couches)
+    choisie = cartes.MESURES[mesure]
+    fig = go.Figure()
+    traces: list[go.Scatter | None] = []
+    for nature, couche, style in (
+        (
+            "epci",
+            "epci",
+            {"fill": "toself", "fillcolor": "#F5F5FE", "line": {"color": "#3A3A3A", "width": 2.5}},
+        ),
+        ("commune", "communes", {"line": {"color": GRIS_CONTOUR, "width": 1}}),
+    ):
+        if couche in couches:
+            lignes = contours.filter(pl.col("nature") == nature)
+            traces.append(_trace_surfaces(lignes["geom"].to_list(), cartes.COUCHES[couche], style))
+
+    if "qpv" in couches:
+        lignes = qpv.to_dicts()
+        visibles = [
+            r[choisie.colonne]
+            for r in lignes
+            if r[choisie.colonne] is not None and not r.get(f"{choisie.colonne}__secret")
+        ]
+        limites = cartes.bornes(visibles, choisie.unite)
+        libelles = cartes.libelles_classes(limites, max(visibles, default=0), choisie.unite)
+        genres: dict[str, list] = {}
+        for r in lignes:
+            genres.setdefault(_classe_qpv(r, choisie.colonne, limites), []).append(r["geom"])
+        ordre = [f"c{k}" for k in range(len(limites))] + ["masque", "lacune", "inconnu"]
+        for genre in ordre:
+            if genre not in genres:
+                continue
+            if genre.startswith("c"):
+                k = int(genre[1:])
+                nom = f"{libelles[k]} ({choisie.libelle.lower()})"
+                style = {
+                    "fill": "toself",
+                    "fillcolor": cartes.BLEUS[k],
+                    "line": {"color": "#000091", "width": 1},
+                }
+            elif genre == "masque":
+                nom = "moins de 11 enfants (secret statistique)"
+                style = {
+                    "fill": "toself",
+                    "fillcolor": "#EEEEEE",
+                    "fillpattern": {"shape": "/", "fgcolor": cartes.GRIS, "size": 6},
+                    "line": {"color": cartes.GRIS, "width": 1},
+                }
+            elif genre == "lacune":
+                nom = "aucun enfant accompagné (lacune de couverture)"
+                style = {
+                    "fill": "toself",
+                    "fillcolor": "#FFFFFF",
+                    "line": {"color": cartes.ROUGE, "width": 2, "dash": "dash"},
+                }
+            else:
+                nom = "mesure non disponible"
+                style = {
+                    "fill": "toself",
+                    "fillcolor": cartes.GRIS_CLAIR,
+                    "line": {"color": cartes.GRIS, "width": 1},
+                }
+            traces.append(_trace_surfaces(genres[genre], nom, style))
+
+    if "cites" in couches:
+        traces.append(
+            _trace_surfaces(
+                cites["geom"].to_list(),
+                "périmètre de Cité éducative",
+                {"line": {"color": cartes.VIOLET, "width": 2.5, "dash": "dash"}},
+            )
+        )
+    for trace in traces:
+        if trace is not None:
+            fig.add_trace(trace)
+    _etablissements(fig, etablissements, couches, annee)
+
+    points = _points(qpv, contours, cites, etablissements)
+    if points:
+        xmin, ymin, xmax, ymax = shapely.total_bounds(points)
+        latitude = (ymin + ymax) / 2
+        rapport = (ymax - ymin) / max((xmax - xmin) * math.cos(math.radians(latitude)), 1e-9)
+    else:
+        latitude, rapport = 46.6, 1.0
+    hauteur = int(min(max(460 * rapport, 360), 760))
+    fig.update_xaxes(visible=False, showgrid=False)
+    fig.update_yaxes(
+        visible=False,
+        showgrid=False,
+        scaleanchor="x",
+        scaleratio=1 / math.cos(math.radians(latitude)),
+    )
+    fig.update_layout(
+        separators="," + formats.ESPACE_MILLIERS,
+        font={"family": "Marianne, Arial, sans-serif", "size": 12, "color": "#161616"},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        height=hauteur,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        legend={
+            "orientation": "v",
+            "x": 1.01,
+            "xanchor": "left",
+            "y": 1,
+            "yanchor": "top",
+            "font": {"size": 11},
+            "title": {"text": "Légende"},
+            "tracegroupgap": 2,
+        },
+        showlegend=True,
+    )
+    return fig
+
+
+def _etablissements(fig: go.Figure, cadre: pl.DataFrame, couches: set[str], annee) -> None:
+    """REP+ triangles, REP circles (hollow when no child is followed), other schools as dots."""
+    groupes: dict[tuple, list[tuple[float, float]]] = {}
+    for r in cadre.to_dicts():
+        if r["longitude"] is None:
+            continue
+        ep = r["education_prioritaire"]
+        couche = {"REP+": "rep_plus", "REP": "rep"}.get(ep, "autres")
+        if couche not in couches:
+            continue
+        lacune = ep is not None and r["beneficiaires"] == 0 and not r["beneficiaires__secret"]
+        groupes.setdefault((ep, lacune), []).append((r["longitude"], r["latitude"]))
+    apres = f" en {annee}" if annee else ""
+    for ep, lacune, nom, symbole, couleur, taille in (
+        (None, False, "autre école ou collège", "circle", cartes.GRIS, 5),
+        ("REP", False, "école ou collège REP", "circle", cartes.ORANGE, 9),
+        ("REP", True, f"REP sans enfant accompagné{apres}", "circle-open", cartes.ORANGE, 9),
+        ("REP+", False, "école ou collège REP+", "triangle-up", cartes.ROUGE, 11),
+        ("REP+", True, f"REP+ sans enfant accompagné{apres}", "triangle-up-open", cartes.ROUGE, 11),
+    ):
+        points = groupes.get((ep, lacune))
+        if not points:
+            continue
+        fig.add_scatter(
+            x=[x for x, _ in points],
+            y=[y for _, y in points],
+            mode="markers",
+            name=nom,
+            hoverinfo="skip",
+            marker={
+                "symbol": symbole,
+                "color": couleur,
+                "size": taille,
+                "line": {"color": couleur if lacune else "#FFFFFF", "width": 2 if lacune else 1},
+            },
+        )
+
+
+def _points(*cadres: pl.DataFrame) -> list:
+    formes = [
+        shapely.from_wkb(g)
+        for cadre in cadres
+        if "geom" in cadre.columns
+        for g in cadre["geom"]
+        if g is not None
+    ]
+    for cadre in cadres:
+        if "longitude" in cadre.columns and "geom" not in cadre.columns:
+            formes += [
+                shapely.Point(x, y)
+                for x, y in zip(cadre["longitude"], cadre["latitude"], strict=True)
+                if x is not None
+            ]
+    return formes

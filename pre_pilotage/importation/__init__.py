@@ -1,0 +1,301 @@
+"""Import of a programme's files for one year: read, validate everything, then write in one
+transaction (all or nothing), pseudonymising identifiers at the door."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from pre_pilotage.db import migrer_fichier
+from pre_pilotage.importation.controle import Erreur, Reference, valider
+from pre_pilotage.importation.ecriture import ORDRE, ecrire
+from pre_pilotage.importation.lecture import FichierIllisible, lire_tableau, normaliser_entete
+from pre_pilotage.importation.schemas import FORMATS
+from pre_pilotage.pseudonymisation import CLE_DEMO, pseudonyme
+
+POLITIQUES = ("supprimer", "refuser")
+
+
+class CleAbsente(Exception):
+    """No pseudonymisation key is configured: real data must not be imported."""
+
+
+def cle_pseudonymisation(secrets: dict | None = None, demo: bool = False) -> bytes:
+    """The HMAC key: Streamlit secrets [pseudonymisation] cle, or PRE_CLE_PSEUDONYMISATION."""
+    valeur = None
+    if secrets:
+        valeur = (secrets.get("pseudonymisation") or {}).get("cle")
+    valeur = valeur or os.environ.get("PRE_CLE_PSEUDONYMISATION")
+    if valeur:
+        if len(valeur) < 16:
+            raise CleAbsente("La clé de pseudonymisation doit compter au moins 16 caractères.")
+        return valeur.encode()
+    if demo:
+        return CLE_DEMO
+    raise CleAbsente(
+        "Aucune clé de pseudonymisation n'est configurée : l'import est refusé. Définissez la "
+        "variable d'environnement PRE_CLE_PSEUDONYMISATION (ou [pseudonymisation] cle dans "
+        ".streamlit/secrets.toml), conservée hors de la base et du dépôt, et toujours la même "
+        "d'une année sur l'autre."
+    )
+
+
+@dataclass
+class Fichier:
+    nom: str
+    contenu: bytes
+    type_fichier: str | None = None  # detected from the name when None
+
+
+@dataclass
+class Rapport:
+    erreurs: list[Erreur] = field(default_factory=list)
+    remarques: list[str] = field(default_factory=list)
+    lignes: dict[str, int] = field(default_factory=dict)  # per file
+    ecrit: bool = False
+
+    @property
+    def valide(self) -> bool:
+        return not self.erreurs
+
+
+def type_depuis_nom(nom: str) -> str | None:
+    """`2025_fiches-action.csv` -> `fiches_action` (the file name says what it holds)."""
+    normalise = normaliser_entete(Path(nom).stem)
+    for code in sorted(FORMATS, key=len, reverse=True):
+        if code in normalise or code.rstrip("s") in normalise:
+            return code
+    return None
+
+
+def _reference(con: duckdb.DuckDBPyConnection, pre_id: str, annee: int) -> Reference:
+    nomenclatures: dict[str, dict[str, str]] = {}
+    for domaine, code, libelle in con.execute(
+        "select domaine, code, libelle from nomenclature"
+    ).fetchall():
+        table = nomenclatures.setdefault(domaine, {})
+        table[normaliser_entete(code)] = code
+        table[normaliser_entete(libelle)] = code
+    qpv: dict[str, set[str]] = {}
+    for code, commune in con.execute(
+        "select q.code_qp, qc.code_insee from qpv q left join qpv_commune qc using (code_qp)"
+    ).fetchall():
+        qpv.setdefault(code, set()).update({commune} if commune else set())
+
+    def ensemble(sql: str, params: list | None = None) -> set:
+        return {v for (v,) in con.execute(sql, params or []).fetchall()}
+
+    return Reference(
+        pre_id=pre_id,
+        annee=annee,
+        nomenclatures=nomenclatures,
+        communes=ensemble("select code_insee from programme_commune where pre_id = ?", [pre_id]),
+        qpv=qpv,
+        uai=ensemble("select uai from etablissement"),
+        cites=ensemble("select cite_id from cite_educative"),
+        fiches_annee=ensemble(
+            "select fiche_id from fiche_action where pre_id = ? and annee = ?", [pre_id, annee]
+        ),
+        fiches_autres=ensemble(
+            "select fiche_id from fiche_action where pre_id <> ? or annee <> ?", [pre_id, annee]
+        ),
+        parcours=ensemble("select parcours_id from parcours where pre_id = ?", [pre_id]),
+    )
+
+
+def _pseudonymiser(type_fichier: str, lignes: list[dict], cle: bytes) -> None:
+    for ligne in lignes:
+        if type_fichier == "beneficiaires":
+            ligne["beneficiaire_id"] = pseudonyme(
+                cle, "beneficiaire", ligne.pop("identifiant_enfant"), "B-"
+            )
+            ligne["parcours_id"] = pseudonyme(
+                cle, "parcours", ligne.pop("identifiant_parcours"), "P-"
+            )
+            if ligne.get("referent"):
+                ligne["referent"] = pseudonyme(cle, "personne", ligne["referent"], "R-")
+        elif type_fichier == "actions":
+            ligne["parcours_id"] = pseudonyme(
+                cle, "parcours", ligne.pop("identifiant_parcours"), "P-"
+            )
+        elif type_fichier == "equipe":
+            ligne["personne_id"] = pseudonyme(
+                cle, "personne", ligne.pop("identifiant_personne"), "R-"
+            )
+
+
+def importer(
+    base: Path,
+    fichiers: list[Fichier],
+    pre_id: str,
+    annee: int,
+    cle: bytes,
+    politique: str = "supprimer",
+    utilisateur: str | None = None,
+    avant_ecriture: Callable[[], None] | None = None,
+    progression: Callable[[float, str], None] | None = None,
+) -> Rapport:
+    """Validate every file, then write them all in one transaction, or nothing at all."""
+    if politique not in POLITIQUES:
+        raise ValueError(f"Politique inconnue : {politique}")
+    avancer = progression or (lambda _f, _m: None)
+    rapport = Rapport()
+    if not fichiers:
+        rapport.erreurs.append(
+            Erreur("(aucun fichier)", 0, "", "", "au moins un fichier à importer")
+        )
+        return rapport
+    migrer_fichier(base)
+    with duckdb.connect(str(base), read_only=True) as con:
+        if not con.execute("select count(*) from programme where pre_id = ?", [pre_id]).fetchone()[
+            0
+        ]:
+            rapport.erreurs.append(
+                Erreur("(import)", 0, "programme", pre_id, "un programme présent dans la base")
+            )
+            return rapport
+        reference = _reference(con, pre_id, annee)
+
+    valides: dict[str, tuple[Fichier, list[dict]]] = {}
+    for rang, fichier in enumerate(fichiers):
+        avancer(0.6 * rang / len(fichiers), f"Lecture et contrôle de {fichier.nom}")
+        type_fichier = fichier.type_fichier or type_depuis_nom(fichier.nom)
+        if type_fichier not in FORMATS:
+            rapport.erreurs.append(
+                Erreur(
+                    fichier.nom,
+                    0,
+                    "",
+                    "",
+                    "un nom de fichier indiquant son contenu : "
+                    + ", ".join(FORMATS)
+                    + " (ex. 2025_beneficiaires.csv)",
+                )
+            )
+            continue
+        if type_fichier in valides:
+            rapport.erreurs.append(
+                Erreur(fichier.nom, 0, "", "", f"un seul fichier « {type_fichier} » par import")
+            )
+            continue
+        try:
+            tableau = lire_tableau(fichier.nom, fichier.contenu)
+        except FichierIllisible as exc:
+            rapport.erreurs.append(Erreur(fichier.nom, 0, "", "", str(exc)))
+            continue
+        resultat = valider(tableau, FORMATS[type_fichier], reference, politique)
+        rapport.erreurs.extend(resultat.erreurs)
+        rapport.remarques.extend(f"{fichier.nom} : {r}" for r in resultat.remarques)
+        rapport.lignes[fichier.nom] = len(resultat.lignes)
+        _pseudonymiser(type_fichier, resultat.lignes, cle)
+        valides[type_fichier] = (fichier, resultat.lignes)
+        if type_fichier == "fiches_action":
+            reference.fiches_annee = {ligne["identifiant_fiche"] for ligne in resultat.lignes}
+    _controles_croises(valides, reference, rapport)
+    if rapport.erreurs:
+        return rapport
+
+    avancer(0.7, "Écriture dans la base")
+    if avant_ecriture:
+        avant_ecriture()
+    horodatage = dt.datetime.now().replace(microsecond=0)
+    with duckdb.connect(str(base)) as con:
+        con.execute("begin transaction")
+        try:
+            for type_fichier in ORDRE:
+                if type_fichier not in valides:
+                    continue
+                fichier, lignes = valides[type_fichier]
+                ecrire(con, type_fichier, lignes, pre_id, annee)
+                con.execute(
+                    "insert into lot_import values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        str(uuid.uuid4()),
+                        pre_id,
+                        type_fichier,
+                        annee,
+                        fichier.nom,
+                        hashlib.sha256(fichier.contenu).hexdigest(),
+                        len(lignes),
+                        horodatage,
+                        utilisateur,
+                    ],
+                )
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+    avancer(1.0, "Import terminé")
+    rapport.ecrit = True
+    return rapport
+
+
+def _controles_croises(valides, reference: Reference, rapport: Rapport) -> None:
+    """Checks between files of the same import (actions of unknown parcours...)."""
+    if "actions" in valides:
+        fichier, lignes = valides["actions"]
+        connus = set(reference.parcours)
+        if "beneficiaires" in valides:
+            connus |= {ligne["parcours_id"] for ligne in valides["beneficiaires"][1]}
+        for ligne in lignes:
+            if ligne["parcours_id"] not in connus:
+                rapport.erreurs.append(
+                    Erreur(
+                        fichier.nom,
+                        ligne["_ligne"],
+                        "identifiant_parcours",
+                        "(pseudonymisé)",
+                        "un parcours présent dans le fichier des enfants et parcours ou déjà importé",
+                    )
+                )
+            if ligne.get("fiche_action") and ligne["fiche_action"] not in (
+                reference.fiches_annee | reference.fiches_autres
+            ):
+                rapport.erreurs.append(
+                    Erreur(
+                        fichier.nom,
+                        ligne["_ligne"],
+                        "fiche_action",
+                        ligne["fiche_action"],
+                        "l'identifiant d'une fiche-action importée",
+                    )
+                )
+
+
+def cadre_erreurs(rapport: Rapport):
+    """The errors as a table (French headers come from the page)."""
+    import polars as pl
+
+    return pl.DataFrame(
+        {
+            "fichier": [e.fichier for e in rapport.erreurs],
+            "ligne": [str(e.ligne) if e.ligne else "–" for e in rapport.erreurs],
+            "colonne": [e.colonne or "–" for e in rapport.erreurs],
+            "valeur": [e.valeur for e in rapport.erreurs],
+            "attendu": [e.attendu for e in rapport.erreurs],
+        },
+        schema=dict.fromkeys(("fichier", "ligne", "colonne", "valeur", "attendu"), pl.Utf8),
+    )
+
+
+def csv_erreurs(rapport: Rapport) -> bytes:
+    """The error report as a CSV for French Excel (`;`, UTF-8 with BOM, no live formula)."""
+    from pre_pilotage.exports import csv_francais
+
+    return csv_francais(
+        cadre_erreurs(rapport),
+        {
+            "fichier": "Fichier",
+            "ligne": "Ligne",
+            "colonne": "Colonne",
+            "valeur": "Valeur",
+            "attendu": "Attendu",
+        },
+    )

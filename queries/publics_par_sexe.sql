@@ -1,0 +1,60 @@
+-- Active children by sex, for the selected year and the year before, beside the national split
+-- grain: one row per year ($annee - 1 and $annee) and sex (both, even when empty)
+-- params: $pre_id VARCHAR, $commune VARCHAR, $qpv VARCHAR, $annee INTEGER
+-- secret: counts=effectif; partition=annee; rate=part:effectif
+with annees as (
+    select unnest([$annee - 1, $annee]) as annee
+),
+
+actifs as (
+    select distinct
+        a.annee,
+        p.beneficiaire_id,
+        p.sexe
+    from annees as a
+    inner join parcours_territoire($pre_id, $commune, $qpv) as p
+        on actif_dans_annee(p.date_entree, p.date_sortie, a.annee)
+),
+
+modalites as (
+    select code as modalite, libelle, ordre
+    from nomenclature
+    where domaine = 'sexe'
+),
+
+national as (
+    select
+        modalite,
+        valeur as part_nationale,
+        annee_donnees as annee_nationale,
+        source as source_nationale
+    from reference_nationale
+    where indicateur = 'sexe'
+        and version = (select max(version) from reference_nationale where indicateur = 'sexe')
+),
+
+comptes as (
+    select
+        a.annee,
+        m.modalite,
+        m.libelle,
+        m.ordre,
+        count(x.beneficiaire_id) as effectif
+    from annees as a
+    cross join modalites as m
+    left join actifs as x on x.annee = a.annee and x.sexe = m.modalite
+    group by a.annee, m.modalite, m.libelle, m.ordre
+)
+
+select
+    c.annee,
+    c.modalite,
+    c.libelle,
+    c.effectif,
+    round(100.0 * c.effectif / nullif(sum(c.effectif) over (partition by c.annee), 0), 1) as part,
+    n.part_nationale,
+    n.annee_nationale,
+    n.source_nationale
+from comptes as c
+left join national as n on n.modalite = c.modalite
+order by c.annee, c.ordre

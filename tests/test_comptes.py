@@ -1,0 +1,114 @@
+"""Accounts, roles and the audit log."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pre_pilotage import comptes, config
+from pre_pilotage.administration import Utilisateur, journaliser, lire_journal
+
+
+@pytest.fixture
+def chemin(tmp_path):
+    return tmp_path / "administration.sqlite"
+
+
+def test_mot_de_passe_jamais_en_clair(chemin):
+    comptes.enregistrer_compte("coordinatrice", "Coordinatrice", "coordination",
+                               "un mot de passe long", chemin=chemin)
+    with sqlite3.connect(chemin) as con:
+        contenu = "\n".join(str(r) for r in con.execute("select * from compte"))
+    assert "un mot de passe long" not in contenu and "scrypt$" in contenu
+    utilisateur, message = comptes.authentifier("coordinatrice", "un mot de passe long",
+                                                chemin=chemin, pause=0)
+    assert utilisateur == Utilisateur("coordinatrice", "Coordinatrice", "coordination")
+    assert message is None
+    assert comptes.authentifier("coordinatrice", "mauvais", chemin=chemin, pause=0) == (
+        None, "Identifiant ou mot de passe incorrect.")
+    assert comptes.authentifier("inconnu", "x", chemin=chemin, pause=0)[0] is None
+
+
+def test_mot_de_passe_trop_court_refuse(chemin):
+    with pytest.raises(ValueError, match="12 caractères"):
+        comptes.enregistrer_compte("x", "X", "lecture", "court", chemin=chemin)
+    with pytest.raises(ValueError, match="Rôle inconnu"):
+        comptes.enregistrer_compte("x", "X", "super", "un mot de passe long", chemin=chemin)
+
+
+def test_blocage_apres_echecs(chemin):
+    comptes.enregistrer_compte("elu", "Élu", "lecture", "un mot de passe long", chemin=chemin)
+    for _ in range(comptes.ECHECS_AVANT_BLOCAGE):
+        comptes.authentifier("elu", "faux", chemin=chemin, pause=0)
+    utilisateur, message = comptes.authentifier("elu", "un mot de passe long", chemin=chemin,
+                                                pause=0)
+    assert utilisateur is None and "bloqué" in message
+
+
+def test_journal_d_audit(chemin):
+    comptes.enregistrer_compte("elu", "Élu", "lecture", "un mot de passe long", chemin=chemin)
+    comptes.authentifier("elu", "un mot de passe long", chemin=chemin, pause=0)
+    comptes.authentifier("elu", "faux", chemin=chemin, pause=0)
+    journaliser("export", Utilisateur("coord", "Coord", "coordination"), objet="graphique",
+                filtres={"annee": 2025, "commune": "96003"}, chemin=chemin)
+    journal = lire_journal(chemin=chemin)
+    assert [(j["action"], j["identifiant"], j["objet"]) for j in journal] == [
+        ("export", "coord", "graphique"),
+        ("echec_connexion", None, "elu"),
+        ("connexion", "elu", None),
+        ("compte", None, "elu"),
+    ]
+    assert journal[0]["filtres"] == '{"annee": 2025, "commune": "96003"}'
+    with sqlite3.connect(chemin) as con, pytest.raises(sqlite3.DatabaseError, match="modifié"):
+        con.execute("delete from journal_audit")
+
+
+@pytest.fixture
+def application(chemin_fixture, monkeypatch):
+    monkeypatch.setenv("PRE_BASE", str(chemin_fixture))
+    from pre_pilotage.requetes import vider_caches
+
+    vider_caches()
+    return AppTest.from_file(str(config.RACINE / "app.py"), default_timeout=60)
+
+
+def test_sans_session_la_page_de_connexion(application, administration_isolee):
+    comptes.enregistrer_compte("admin", "Admin", "administration", "un mot de passe long")
+    at = application.run()
+    assert [t.value for t in at.title] == ["Connexion"]
+    assert not at.metric  # no figure before signing in
+    at.text_input[0].input("admin")
+    at.text_input[1].input("un mot de passe long")
+    at.button[0].click().run()
+    assert [t.value for t in at.title] == ["Synthèse"]
+
+
+@pytest.mark.parametrize(("role", "autorise"), [("lecture", False), ("coordination", False),
+                                                 ("administration", True)])
+def test_import_reserve_a_l_administration(application, monkeypatch, role, autorise):
+    monkeypatch.setenv("PRE_CLE_PSEUDONYMISATION", "cle-de-test-assez-longue")
+    application.session_state["utilisateur"] = Utilisateur("u", "U", role)
+    at = application.run()
+    at.switch_page("pages/import.py").run()
+    assert not at.exception
+    refuse = any("Accès refusé" in e.value for e in at.error)
+    assert refuse is not autorise
+    assert (len(at.get("file_uploader")) > 0) is autorise
+
+
+def test_seuil_du_role_lecture(application, monkeypatch):
+    monkeypatch.setenv("PRE_SEUIL_SECRET", "5")
+    application.session_state["utilisateur"] = Utilisateur("u", "U", "coordination")
+    application.query_params["qpv"] = "QN09691N"
+    application.query_params["annee"] = "2024"
+    at = application.run()
+    # Beta Sud has 4 children in 2024: masked for everybody, threshold 5 or 11.
+    assert {m.label: m.value for m in at.metric}["Enfants accompagnés"] == "< 5"
+    lecture = AppTest.from_file(str(config.RACINE / "app.py"), default_timeout=60)
+    lecture.session_state["utilisateur"] = Utilisateur("e", "E", "lecture")
+    lecture.query_params["qpv"] = "QN09691N"
+    lecture.query_params["annee"] = "2024"
+    at = lecture.run()
+    assert {m.label: m.value for m in at.metric}["Enfants accompagnés"] == "< 11"

@@ -1,0 +1,214 @@
+"""Export files opened and checked: PNG size and dpi, SVG, PDF, XLSX, CSV; masking in each.
+
+The masked fixture cells: in 2024, the 3 children aged 17 or more (G6) are shown « < 11 » and the
+12 children aged 2 to 5 (G3) « s » (complementary suppression), their shares « s »; no export
+may contain 3, 12, nor their shares 5,6 % and 22,2 %.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import xml.etree.ElementTree as ET
+
+import openpyxl
+import polars as pl
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from pre_pilotage import carte_image, config, enquete, exports, graphiques, rendu
+from pre_pilotage.requetes import executer
+from tests.fixture_base import PRE
+
+COLONNES = {
+    "libelle": ("Tranche d'âge", "texte"),
+    "beneficiaires": ("Enfants", "nombre"),
+    "part": ("Part des enfants", "pourcentage"),
+    "part_nationale": ("Part nationale", "pourcentage"),
+}
+LEGENDE = exports.Legende(
+    titre="Répartition par tranche d'âge – PRE de test, 2024",
+    territoire="PRE de test",
+    periode="2024",
+    source="données du programme ; ANCT, enquête nationale PRE 2022",
+    date_donnees="2025-12-31",
+    secret=exports.note_secret(11),
+)
+CAPTURES = config.RACINE / "tests" / "captures"
+VALEURS_MASQUEES = {"3", "12", "5,6 %", "22,2 %"}
+
+
+def territoire(annee=2024, qpv=None):
+    return {"pre_id": PRE, "commune": None, "qpv": qpv, "annee": annee}
+
+
+@pytest.fixture(scope="module")
+def ages(con_fixture):
+    return executer(con_fixture, "beneficiaires_par_tranche_age", 11, **territoire())
+
+
+@pytest.fixture(scope="module")
+def figure_masquee(con_fixture):
+    cadre = executer(con_fixture, "publics_par_tranche_age", 11, **territoire())
+    return graphiques.repartition(cadre, 2024)
+
+
+@pytest.fixture(scope="module")
+def images(figure_masquee):
+    """The same chart in the three formats, from one warm browser."""
+    avant = rendu.demarrages()
+    fichiers = {f: exports.graphique(figure_masquee, LEGENDE, f) for f in ("png", "svg", "pdf")}
+    fichiers["demarrages"] = rendu.demarrages() - avant
+    return fichiers
+
+
+def textes(contenu: str) -> list[str]:
+    return [t.replace("\u202f", " ").replace("\u00a0", " ").strip() for t in contenu if t.strip()]
+
+
+def test_png_a_la_resolution_d_impression(images):
+    with Image.open(io.BytesIO(images["png"])) as image:
+        largeur, hauteur = image.size
+        dpi = image.info["dpi"]
+    assert largeur == 1890 and hauteur > 900
+    assert round(dpi[0]) == round(dpi[1]) == 300
+    assert largeur / 300 * 2.54 == pytest.approx(16.0, abs=0.01)  # an A4 column, 2,5 cm margins
+    # One browser for every export of the process, started at most once here.
+    assert images["demarrages"] <= 1
+
+
+def test_svg_legende_francaise_et_masquage(images):
+    racine = ET.fromstring(images["svg"])
+    assert racine.tag.endswith("svg")
+    contenu = textes(racine.itertext())
+    assert "Répartition par tranche d'âge – PRE de test, 2024" in contenu
+    legende = " ".join(contenu)
+    assert "Source : données du programme ; ANCT, enquête nationale PRE 2022." in legende
+    assert "Données au 31/12/2025." in legende
+    assert "secret statistique" in legende
+    # The masked bar is labelled with its token, never with the hidden count or share.
+    assert "< 11" in contenu
+    assert not VALEURS_MASQUEES & set(contenu)
+    assert "37,0 %" in contenu  # 20 of 54 children aged 6 to 10, shown
+
+
+def test_pdf_une_page_avec_le_jeton(images):
+    lecteur = PdfReader(io.BytesIO(images["pdf"]))
+    assert len(lecteur.pages) == 1
+    texte = lecteur.pages[0].extract_text().replace("\u202f", " ").replace("\u00a0", " ")
+    assert "Répartition par tranche d'âge" in texte and "Données au 31/12/2025" in texte
+    assert "< 11" in texte
+    assert not VALEURS_MASQUEES & {ligne.strip() for ligne in texte.splitlines()}
+
+
+def test_csv_pour_excel_francais(ages):
+    contenu = exports.csv_tableau(ages, COLONNES)
+    assert contenu.startswith("\ufeff".encode())
+    lignes = contenu.decode("utf-8-sig").splitlines()
+    assert [ligne.split(";") for ligne in lignes] == [
+        ["Tranche d'âge", "Enfants", "Part des enfants (%)", "Part nationale (%)"],
+        ["2 à 5 ans", "s", "s", "14,6"],
+        ["6 à 10 ans", "20", "37,0", "52,4"],
+        ["11 à 16 ans", "19", "35,2", "31,5"],
+        ["17 ans et plus", "< 11", "s", "1,5"],
+    ]
+
+
+def test_csv_neutralise_les_formules():
+    cadre = pl.DataFrame({"texte": ['=HYPERLINK("x")', "@A1", "Beta"], "ecart": [-5.0, 1.0, 0.0]})
+    lignes = exports.csv_tableau(
+        cadre, {"texte": ("Nom", "texte"), "ecart": ("Écart", "pourcentage")}
+    )
+    assert lignes.decode("utf-8-sig").splitlines()[1:] == [
+        '"\'=HYPERLINK(""x"")";-5,0',
+        "'@A1;1,0",
+        "Beta;0,0",
+    ]
+    assert enquete.neutraliser is exports.neutraliser
+
+
+def test_xlsx_valeurs_formats_et_definitions(ages):
+    livre = openpyxl.load_workbook(
+        io.BytesIO(exports.xlsx_tableau(ages, COLONNES, LEGENDE, ("part_tranche_age",)))
+    )
+    assert livre.sheetnames == ["Tableau", "Filtres et définitions"]
+    feuille = livre["Tableau"]
+    lignes = [[c.value for c in ligne] for ligne in feuille.iter_rows()]
+    assert lignes == [
+        ["Tranche d'âge", "Enfants", "Part des enfants", "Part nationale"],
+        ["2 à 5 ans", "s", "s", 14.6],
+        ["6 à 10 ans", 20, 37.0, 52.4],
+        ["11 à 16 ans", 19, 35.2, 31.5],
+        ["17 ans et plus", "< 11", "s", 1.5],
+    ]
+    assert all(c.font.bold for c in feuille[1])
+    assert feuille["B3"].number_format == "#,##0"
+    assert feuille["C3"].number_format == '0.0" %"'
+    assert feuille["B5"].data_type == "s" and feuille["B5"].alignment.horizontal == "right"
+    assert feuille.freeze_panes == "A2"
+    assert all(feuille.column_dimensions[c].width >= 10 for c in "ABCD")
+    notes = [
+        [v for v in ligne if v is not None]
+        for ligne in livre["Filtres et définitions"].iter_rows(values_only=True)
+    ]
+    assert notes[0] == ["Répartition par tranche d'âge – PRE de test, 2024"]
+    assert ["Territoire", "PRE de test"] in notes and ["Période", "2024"] in notes
+    assert ["Données au", "31/12/2025"] in notes
+    assert ["Secret statistique", exports.note_secret(11)] in notes
+    assert ["Part des enfants", "pourcentage (0 à 100)"] in notes
+    assert any(ligne and ligne[0] == "Répartition par tranche d'âge" for ligne in notes)
+    cellules = {c.value for f in livre for ligne in f.iter_rows() for c in ligne}
+    assert not {3, 12, 5.6, 22.2} & cellules
+
+
+def test_png_de_la_carte(con_demo):
+    pre_id = executer(con_demo, "programmes", 11)["pre_id"][0]
+    carte = {"pre_id": pre_id, "commune": None, "annee": 2025}
+    qpv = executer(con_demo, "carte_qpv", 11, **carte, geographie=2024, niveau="territoire")
+    figure = carte_image.figure_carte(
+        qpv,
+        executer(con_demo, "carte_etablissements", 11, **carte),
+        executer(con_demo, "carte_contours", 11, pre_id=pre_id, niveau="territoire"),
+        executer(con_demo, "carte_cites", 11, pre_id=pre_id, geographie=2024, niveau="territoire"),
+        annee=2025,
+    )
+    legende = exports.Legende(
+        "Enfants accompagnés par quartier prioritaire – Agglomération, 2025",
+        "Agglomération",
+        "2025",
+        "données du programme ; contours : IGN, ANCT",
+        "2025-12-31",
+        exports.note_secret(11),
+    )
+    noms = [trace.name for trace in figure.data]
+    assert {"Communes", "Intercommunalité", "périmètre de Cité éducative"} <= set(noms)
+    # In the demo, « Les Hauts de Sambre » has fewer than 11 children in 2025: hatched.
+    assert qpv.filter(pl.col("beneficiaires__secret") == "< 11").height >= 1
+    assert "moins de 11 enfants (secret statistique)" in noms
+    png = exports.graphique(figure, legende, "png")
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.size[0] == 1890 and round(image.info["dpi"][0]) == 300
+    CAPTURES.mkdir(parents=True, exist_ok=True)
+    (CAPTURES / "export-carte.png").write_bytes(png)
+    svg = textes(ET.fromstring(exports.graphique(figure, legende, "svg")).itertext())
+    assert "Légende" in svg and "moins de 11 enfants (secret statistique)" in svg
+    assert "Enfants accompagnés par quartier prioritaire – Agglomération, 2025" in svg
+
+
+def test_noms_de_fichiers_et_qr_code():
+    assert exports.nom_fichier("Budget par financeur – Aubricourt (96003), 2025", "png") == (
+        "budget-par-financeur-aubricourt-96003-2025.png"
+    )
+    png = exports.qr_png("http://127.0.0.1:8501/synthese?pre=pre-90001&annee=2025")
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.size[0] == image.size[1] >= 200
+    assert b"<title>QR code du lien de la vue</title>" in exports.qr_svg("http://x/synthese")
+
+
+def test_texte_alternatif_des_graphiques(figure_masquee):
+    # The chart's text alternative lists its labels: masked ones by their token.
+    texte = exports.resume(figure_masquee)
+    assert "2024 – 6 à 10 ans : 37,0 % ; 11 à 16 ans : 35,2 %" in texte
+    assert "2024 – 2 à 5 ans : s ; 17 ans et plus : < 11" in texte
+    assert not re.search(r"\b(3|12|5,6 %|22,2 %)(?![\d,])", texte.replace("2 à 5", ""))

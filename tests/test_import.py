@@ -1,0 +1,395 @@
+"""Import of programme files: round trip of the example files, pseudonymisation, bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pre_pilotage import config
+from pre_pilotage.importation import CleAbsente, Fichier, cle_pseudonymisation, importer
+from pre_pilotage.importation.exemples import contenu_exemple, ecrire_exemples
+from pre_pilotage.pseudonymisation import CLE_DEMO
+from pre_pilotage.requetes import charger, executer
+
+PRE = "pre-90001"
+CORPUS = Path(__file__).parent / "corpus"
+TABLES_PROGRAMME = (
+    "parcours_motif",
+    "action_parcours",
+    "parcours",
+    "beneficiaire",
+    "eps_reunion_partenaire",
+    "eps_reunion",
+    "eps",
+    "financement",
+    "fiche_action",
+    "gouvernance_participation",
+    "gouvernance_reunion",
+    "equipe",
+)
+CLE_TEST = b"cle-de-test-suffisamment-longue"
+
+
+def empreinte_base(chemin: Path, sauf: tuple[str, ...] = ()) -> str:
+    """Hash of every row of every table: unchanged hash, unchanged database."""
+    h = hashlib.sha256()
+    with duckdb.connect(str(chemin), read_only=True) as con:
+        tables = [
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables order by 1"
+            ).fetchall()
+            if t not in sauf
+        ]
+        for table in tables:
+            h.update(table.encode())
+            for ligne in sorted(map(repr, con.table(table).fetchall())):
+                h.update(ligne.encode())
+    return h.hexdigest()
+
+
+@pytest.fixture
+def base_vide(chemin_demo, tmp_path) -> Path:
+    """The demo's geography and programme, without any of its programme data."""
+    chemin = tmp_path / "vide.duckdb"
+    shutil.copy(chemin_demo, chemin)
+    with duckdb.connect(str(chemin)) as con:
+        for table in TABLES_PROGRAMME:
+            con.table(table)  # the table exists
+            con.execute("delete from " + table)  # noqa: S608 - fixed table names above
+    return chemin
+
+
+@pytest.fixture(scope="module")
+def exemples(chemin_demo, tmp_path_factory) -> Path:
+    dossier = tmp_path_factory.mktemp("exemples")
+    ecrire_exemples(chemin_demo, dossier, PRE, list(range(2021, 2026)))
+    return dossier
+
+
+def fichiers_de(dossier: Path, annee: int) -> list[Fichier]:
+    return [Fichier(p.name, p.read_bytes()) for p in sorted(dossier.glob(f"{annee}_*.csv"))]
+
+
+def test_les_exemples_reproduisent_la_demo(chemin_demo, base_vide, exemples):
+    for annee in range(2021, 2026):
+        rapport = importer(base_vide, fichiers_de(exemples, annee), PRE, annee, CLE_DEMO)
+        assert rapport.erreurs == [] and rapport.ecrit, rapport.erreurs[:5]
+    demo = duckdb.connect(str(chemin_demo), read_only=True)
+    importee = duckdb.connect(str(base_vide), read_only=True)
+    valeurs = {"pre_id": PRE, "qpv": None}
+    compares = 0
+    for chemin in sorted(config.DOSSIER_REQUETES.glob("*.sql")):
+        requete = charger(chemin.stem)
+        if chemin.stem == "lots_import" or not {"pre_id"} <= set(requete.parametres):
+            continue
+        for annee in (2022, 2025):  # the year before 2021 is not in the files
+            for commune in (None, "96003"):
+                params = {
+                    k: v
+                    for k, v in (valeurs | {"annee": annee, "commune": commune}).items()
+                    if k in requete.parametres
+                }
+                if set(params) != set(requete.parametres):
+                    break
+                attendu = executer(demo, chemin.stem, 11, **params)
+                obtenu = executer(importee, chemin.stem, 11, **params)
+                assert obtenu.equals(attendu), (chemin.stem, params)
+                compares += 1
+    assert compares >= 20
+    with duckdb.connect(str(base_vide), read_only=True) as con:
+        assert con.execute("select count(*) from lot_import").fetchone()[0] == 35
+
+
+def test_reimporter_une_annee_est_idempotent(base_vide, exemples):
+    for annee in (2024, 2025):
+        assert importer(base_vide, fichiers_de(exemples, annee), PRE, annee, CLE_DEMO).ecrit
+    avant = empreinte_base(base_vide, sauf=("lot_import",))
+    assert importer(base_vide, fichiers_de(exemples, 2025), PRE, 2025, CLE_DEMO).ecrit
+    assert empreinte_base(base_vide, sauf=("lot_import",)) == avant
+    with duckdb.connect(str(base_vide), read_only=True) as con:
+        # History of the other year is kept: 2024's team is still there.
+        assert con.execute("select count(*) from equipe where annee = 2024").fetchone()[0] == 10
+        parcours = con.execute("select count(*) from parcours").fetchone()[0]
+        lots = con.execute("select count(*) from lot_import where annee = 2025").fetchone()[0]
+    assert parcours == len({*_parcours_fichier(exemples, 2024), *_parcours_fichier(exemples, 2025)})
+    assert lots == 14
+
+
+def _parcours_fichier(dossier: Path, annee: int) -> set[str]:
+    texte = (dossier / f"{annee}_beneficiaires.csv").read_text(encoding="utf-8-sig")
+    return {ligne.split(";")[1] for ligne in texte.splitlines()[1:]}
+
+
+def test_un_import_avec_une_erreur_n_ecrit_rien(base_vide, exemples):
+    fichiers = fichiers_de(exemples, 2025)
+    financements = next(f for f in fichiers if "financements" in f.nom)
+    texte = financements.contenu.decode("utf-8-sig").splitlines()
+    morceaux = texte[3].split(";")
+    morceaux[2] = "-1 500,00"
+    texte[3] = ";".join(morceaux)
+    financements.contenu = ("\ufeff" + "\r\n".join(texte)).encode()
+    avant = empreinte_base(base_vide)
+    rapport = importer(base_vide, fichiers, PRE, 2025, CLE_DEMO)
+    assert not rapport.ecrit
+    assert [(e.fichier, e.ligne, e.colonne) for e in rapport.erreurs] == [
+        ("2025_financements.csv", 4, "montant_prevu")
+    ]
+    assert "négatif" in rapport.erreurs[0].attendu
+    assert empreinte_base(base_vide) == avant
+
+
+IDENTIFIANTS = (
+    "Dupont",
+    "Camille",
+    "12 rue des Lilas",
+    "06 12 34 56 78",
+    "camille.dupont@exemple.fr",
+    "14/03/2016",
+    "2016-03-14",
+)
+
+
+def _fichier_avec_identifiants(exemples: Path) -> bytes:
+    lignes = (exemples / "2025_beneficiaires.csv").read_text(encoding="utf-8-sig").splitlines()
+    entete = "nom;prénom;Adresse;Téléphone;Courriel;Date de naissance;" + lignes[0]
+    corps = []
+    for ligne in lignes[1:6]:
+        annee = ligne.split(";")[3]
+        corps.append(
+            f"Dupont;Camille;12 rue des Lilas;06 12 34 56 78;camille.dupont@exemple.fr;"
+            f"14/03/{annee};{ligne}"
+        )
+    return ("\ufeff" + "\r\n".join([entete, *corps])).encode()
+
+
+def test_aucun_identifiant_direct_n_est_enregistre(base_vide, exemples):
+    fichier = Fichier("2025_beneficiaires.csv", _fichier_avec_identifiants(exemples))
+    rapport = importer(base_vide, [fichier], PRE, 2025, CLE_TEST)
+    assert rapport.ecrit, rapport.erreurs
+    assert len(rapport.remarques) == 6
+    assert any("date de naissance exacte" in r and "année" in r for r in rapport.remarques)
+    with duckdb.connect(str(base_vide), read_only=True) as con:
+        assert con.execute("select count(*) from beneficiaire").fetchone()[0] == 5
+        for (table,) in con.execute("select table_name from information_schema.tables").fetchall():
+            for ligne in con.table(table).fetchall():
+                texte = " ".join(str(v) for v in ligne)
+                for valeur in IDENTIFIANTS:
+                    assert valeur not in texte, (table, valeur)
+        # Source identifiers themselves are never stored either: only their HMAC pseudonyms.
+        source = (exemples / "2025_beneficiaires.csv").read_text(encoding="utf-8-sig")
+        premier = source.splitlines()[1].split(";")[0]
+        assert not con.execute(
+            "select count(*) from beneficiaire where beneficiaire_id = ?", [premier]
+        ).fetchone()[0]
+
+
+def test_identifiants_refuses_si_configure(base_vide, exemples):
+    avant = empreinte_base(base_vide)
+    fichier = Fichier("2025_beneficiaires.csv", _fichier_avec_identifiants(exemples))
+    rapport = importer(base_vide, [fichier], PRE, 2025, CLE_TEST, politique="refuser")
+    assert not rapport.ecrit
+    assert {e.colonne for e in rapport.erreurs} == {
+        "nom",
+        "prénom",
+        "Adresse",
+        "Téléphone",
+        "Courriel",
+        "Date de naissance",
+    }
+    assert empreinte_base(base_vide) == avant
+
+
+def test_donnee_personnelle_dans_une_cellule(base_vide):
+    contenu = (
+        b"identifiant_fiche;annee;intitule;thematique;niveau;porteur\n"
+        b"FA1;2025;Atelier;parentalite;intercommunal;appeler le 06 12 34 56 78\n"
+    )
+    rapport = importer(base_vide, [Fichier("2025_fiches_action.csv", contenu)], PRE, 2025, CLE_TEST)
+    assert [(e.ligne, e.colonne) for e in rapport.erreurs] == [(2, "porteur")]
+    assert "téléphone" in rapport.erreurs[0].attendu
+    assert "06 12" not in rapport.erreurs[0].valeur
+
+
+def test_meme_enfant_meme_pseudonyme_d_une_annee_a_l_autre(base_vide, exemples):
+    importer(base_vide, fichiers_de(exemples, 2024), PRE, 2024, CLE_TEST)
+    importer(base_vide, fichiers_de(exemples, 2025), PRE, 2025, CLE_TEST)
+    with duckdb.connect(str(base_vide), read_only=True) as con:
+        enfants = con.execute("select count(*) from beneficiaire").fetchone()[0]
+    source = {
+        ligne.split(";")[0]
+        for annee in (2024, 2025)
+        for ligne in (exemples / f"{annee}_beneficiaires.csv")
+        .read_text(encoding="utf-8-sig")
+        .splitlines()[1:]
+    }
+    assert enfants == len(source)
+
+
+def test_sans_cle_l_import_est_refuse(monkeypatch):
+    monkeypatch.delenv("PRE_CLE_PSEUDONYMISATION", raising=False)
+    with pytest.raises(CleAbsente, match="PRE_CLE_PSEUDONYMISATION"):
+        cle_pseudonymisation({}, demo=False)
+    assert cle_pseudonymisation({}, demo=True) == CLE_DEMO
+    monkeypatch.setenv("PRE_CLE_PSEUDONYMISATION", "une-cle-secrete-de-test")
+    assert cle_pseudonymisation({}, demo=True) == b"une-cle-secrete-de-test"
+    assert cle_pseudonymisation({"pseudonymisation": {"cle": "cle-venant-des-secrets"}}) == (
+        b"cle-venant-des-secrets"
+    )
+
+
+@pytest.mark.parametrize(
+    ("fichier", "message"),
+    [
+        ("2025_equipe_vide.csv", "vide"),
+        ("2025_beneficiaires_binaire.csv", "binaire"),
+        ("2025_fiches_action_utf16.csv", "UTF-16"),
+        ("2025_fiches_action_colonne_manquante.csv", "obligatoire"),
+        ("2025_fiches_action_colonne_inconnue.csv", "colonne connue"),
+        ("2025_fiches_action_formule.csv", "formule"),
+        ("2025_fiches_action_html.csv", "HTML"),
+        ("2025_fiches_action_autre_programme.csv", "autre programme"),
+    ],
+)
+def test_corpus_de_fichiers_invalides(base_vide, fichier, message):
+    avant = empreinte_base(base_vide)
+    rapport = importer(
+        base_vide, [Fichier(fichier, (CORPUS / fichier).read_bytes())], PRE, 2025, CLE_TEST
+    )
+    assert not rapport.ecrit
+    assert rapport.erreurs and all(e.fichier == fichier for e in rapport.erreurs)
+    assert any(message in e.attendu for e in rapport.erreurs), rapport.erreurs
+    assert empreinte_base(base_vide) == avant
+
+
+def test_fichier_dix_fois_trop_gros(base_vide):
+    avant = empreinte_base(base_vide)
+    enorme = b"a;b\n" * (10 * 50 * 1024 * 1024 // 4)
+    rapport = importer(base_vide, [Fichier("2025_equipe.csv", enorme)], PRE, 2025, CLE_TEST)
+    assert (
+        "trop volumineux" in rapport.erreurs[0].attendu and "500,0 Mo" in rapport.erreurs[0].attendu
+    )
+    assert empreinte_base(base_vide) == avant
+
+
+def test_xlsx_valide_puis_tronque(base_vide, chemin_demo):
+    from openpyxl import Workbook
+
+    with duckdb.connect(str(chemin_demo), read_only=True) as con:
+        texte = contenu_exemple(con, "equipe", PRE, 2025).decode("utf-8-sig")
+    classeur = Workbook()
+    feuille = classeur.active
+    for ligne in texte.splitlines():
+        feuille.append(ligne.split(";"))
+    feuille.append([])  # trailing empty rows are ignored
+    tampon = io.BytesIO()
+    classeur.save(tampon)
+    complet = tampon.getvalue()
+    rapport = importer(base_vide, [Fichier("2025_equipe.xlsx", complet)], PRE, 2025, CLE_TEST)
+    assert rapport.ecrit and rapport.lignes == {"2025_equipe.xlsx": 10}
+    avant = empreinte_base(base_vide)
+    tronque = importer(
+        base_vide, [Fichier("2025_equipe.xlsx", complet[: len(complet) // 2])], PRE, 2025, CLE_TEST
+    )
+    assert not tronque.ecrit and "tronqué" in tronque.erreurs[0].attendu
+    assert empreinte_base(base_vide) == avant
+
+
+def test_formats_francais_acceptes(base_vide):
+    # Windows-1252, ',' separator, accents and case in headers, decimal comma, trailing empty rows.
+    contenu = (
+        "Identifiant Fiche,Année,Intitulé,Thématique,Niveau,Commune,Porteur\r\n"
+        "FA1,2025,Atelier théâtre,Langage et expression orale,Communale,96003,Compagnie\r\n"
+        ",,,,,,\r\n\r\n"
+    ).encode("cp1252")
+    financement = (
+        "identifiant_fiche;financeur;montant_prevu;montant_accorde;montant_verse\n"
+        "FA1;État – politique de la ville;1 234,56;1\u202f200;1 000,5\n"
+    ).encode("utf-8-sig")
+    rapport = importer(
+        base_vide,
+        [Fichier("2025_fiches_action.csv", contenu), Fichier("2025_financements.csv", financement)],
+        PRE,
+        2025,
+        CLE_TEST,
+    )
+    assert rapport.ecrit, rapport.erreurs
+    with duckdb.connect(str(base_vide), read_only=True) as con:
+        assert con.execute(
+            "select fiche_id, thematique, niveau, code_insee from fiche_action"
+        ).fetchall() == [("FA1", "langage", "communal", "96003")]
+        assert con.execute(
+            "select financeur, montant_prevu::double, montant_accorde::double,"
+            " montant_verse::double from financement"
+        ).fetchall() == [("etat", 1234.56, 1200.0, 1000.5)]
+
+
+def test_erreurs_metier_localisees(base_vide):
+    entete = (
+        "identifiant_enfant;identifiant_parcours;sexe;annee_naissance;commune_residence;"
+        "code_qpv;uai;date_entree;date_sortie;motif_sortie;profil;orienteur;motifs\n"
+    )
+    lignes = [
+        "E1;P1;F;2015;96001;;;01/02/2025;15/01/2025;demenagement;2;ecole;isolement social",
+        "E2;P2;G;2015;96001;QN09699N;;01/02/2025;;;2;ecole;langage",
+        "E3;P3;F;2015;96001;;9999999Z;01/02/2025;;;2;ecole;langage",
+        "E4;P4;F;1950;96001;;;01/02/2025;;;2;ecole;langage",
+        "E5;P5;F;2015;96001;;;2025-02-30;;;4;voisin;langage",
+        "E6;P3;F;2015;96001;;;01/02/2025;;;2;ecole;langage",
+    ]
+    contenu = (entete + "\n".join(lignes) + "\n").encode()
+    rapport = importer(base_vide, [Fichier("2025_beneficiaires.csv", contenu)], PRE, 2025, CLE_TEST)
+    assert [(e.ligne, e.colonne) for e in rapport.erreurs] == [
+        (2, "date_sortie"),
+        (3, "code_qpv"),
+        (4, "uai"),
+        (5, "annee_naissance"),
+        (6, "date_entree"),
+        (6, "profil"),
+        (6, "orienteur"),
+        (7, "identifiant_parcours"),
+    ]
+    assert "ligne 4" in rapport.erreurs[-1].attendu
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    contenu=st.one_of(
+        st.binary(max_size=2_000),
+        st.text(
+            alphabet=st.sampled_from(list(";,\n\r\"'=+-@<>aé0123456789 /|\t")), max_size=600
+        ).map(lambda t: ("identifiant_fiche;annee;intitule;thematique;niveau\n" + t).encode()),
+    )
+)
+def test_octets_aleatoires_ni_plantage_ni_ecriture(fixture_aleatoire, contenu):
+    chemin, avant = fixture_aleatoire
+    for nom in ("2025_fiches_action.csv", "2025_beneficiaires.csv", "2025_eps.xlsx"):
+        rapport = importer(chemin, [Fichier(nom, contenu)], PRE, 2025, CLE_TEST)
+        assert not rapport.ecrit and rapport.erreurs
+        assert all(e.fichier == nom for e in rapport.erreurs)
+    assert empreinte_base(chemin) == avant
+
+
+@pytest.fixture(scope="module")
+def fixture_aleatoire(chemin_demo, tmp_path_factory):
+    chemin = tmp_path_factory.mktemp("aleatoire") / "base.duckdb"
+    shutil.copy(chemin_demo, chemin)
+    return chemin, empreinte_base(chemin)
+
+
+def test_documentation_des_formats_a_jour():
+    from pre_pilotage.importation.documentation import documentation_formats
+
+    fichier = config.RACINE / "docs" / "formats" / "README.md"
+    assert fichier.read_text(encoding="utf-8") == documentation_formats(), (
+        "docs/formats/README.md n'est plus à jour : python -m pre_pilotage formats"
+    )

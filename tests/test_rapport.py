@@ -1,0 +1,225 @@
+"""« Rapport »: generated sentences on the fixture, the DOCX opened and checked, its PDF made by
+LibreOffice (headless) and turned into PNG pages (tests/captures/rapport-page-*.png, to look at).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+
+import docx
+import pytest
+from pypdf import PdfReader
+
+from pre_pilotage import config, rapport
+from pre_pilotage.administration import Utilisateur
+from pre_pilotage.requetes import executer
+from tests.fixture_base import PRE, QPV_BETA
+
+CAPTURES = config.RACINE / "tests" / "captures"
+
+
+def lire(con, annee: int, qpv: str | None = None, pre_id: str = PRE):
+    return rapport.lire(lambda nom, **p: executer(con, nom, 11, **p), pre_id, None, qpv, annee)
+
+
+def contexte(annee: int, **autres) -> rapport.Contexte:
+    return rapport.Contexte("PRE de test", annee, 11, "2025-12-31", **autres)
+
+
+@pytest.fixture(scope="module")
+def sections_2025(con_fixture):
+    return {s.titre: s for s in rapport.contenu(lire(con_fixture, 2025), contexte(2025))}
+
+
+@pytest.fixture(scope="module")
+def sections_beta_2024(con_fixture):
+    # Beta Sud has 4 children in 2024 (G4): every count of it is masked.
+    return rapport.contenu(lire(con_fixture, 2024, QPV_BETA), contexte(2024))
+
+
+def test_phrases_generees_du_programme(sections_2025):
+    assert sections_2025["Synthèse"].phrases == [
+        "En 2025, le programme a accompagné 41 enfants sur le territoire « PRE de test » "
+        "(−24,1\u00a0% par rapport à 2024).",
+        "Il y a eu 14 entrées dans le programme et 12 sorties.",
+        "36,6\u00a0% des enfants accompagnés résident dans un quartier prioritaire de la "
+        "politique de la ville.",
+    ]
+    assert sections_2025["Budgets"].phrases == [
+        "En 2025, la programmation s'élève à 29\u202f000\u00a0€, dont 51,7\u00a0% apportés par "
+        "d'autres financeurs que l'État.",
+        "Premier financeur : État – politique de la ville (14\u202f000\u00a0€, soit 48,3\u00a0% "
+        "du total).",
+        "À la date des données, 64,9\u00a0% des montants accordés ont été versés.",
+    ]
+    assert sections_2025["Publics"].phrases == [
+        "Les garçons représentent 29,3\u00a0% des enfants accompagnés (58,2\u00a0% au niveau "
+        "national).",
+        "La tranche d'âge la plus représentée est « 11 à 16 ans » (36,6\u00a0% des enfants).",
+        "Le premier motif d'orientation est « Langage » (63,4\u00a0% des parcours).",
+        "Le partenaire qui oriente le plus est « Service social départemental » (36,6\u00a0% "
+        "des parcours).",
+    ]
+    assert sections_2025["Carte"].phrases == [
+        "Quartiers prioritaires sans enfant accompagné en 2025 : 1 sur 2. Écoles et collèges "
+        "REP+ ou REP sans enfant accompagné : 0 sur 0."
+    ]
+    assert sections_2025["Cité éducative"].phrases == [
+        "Aucune Cité éducative n'est labellisée sur les communes du territoire."
+    ]
+    assert sections_2025["Synthèse"].chiffres[0] == (
+        "Enfants accompagnés",
+        "41",
+        "−24,1\u00a0% par rapport à 2024",
+    )
+
+
+def test_petit_quartier_aucun_effectif_revele(sections_beta_2024):
+    synthese = sections_beta_2024[0]
+    assert synthese.chiffres[:3] == [
+        ("Enfants accompagnés", "< 11", "–"),
+        ("Entrées dans le programme", "< 11", "–"),
+        ("Sorties du programme", "< 11", "–"),
+    ]
+    assert synthese.phrases == [
+        "En 2024, le programme a accompagné moins de 11 enfants sur le territoire « PRE de test ».",
+        "Il y a eu moins de 11 entrées dans le programme et moins de 11 sorties.",
+    ]
+    carte = sections_beta_2024[1]
+    assert carte.tableaux[0].lignes == [
+        ["Alpha Nord (QN09690N)", "Alpha", "s", "s"],
+        ["Beta Sud (QN09691N)", "Beta", "< 11", "s"],
+    ]
+    assert carte.tableaux[0].masque
+    textes = [t for s in sections_beta_2024 for c in s.chiffres for t in c] + [
+        p for s in sections_beta_2024 for p in s.phrases
+    ]
+    assert not [t for t in textes if re.search(r"(?<![\d,])4(?![\d,])", t)]
+
+
+def test_docx_sections_chiffres_et_masquage(sections_beta_2024):
+    contenu = rapport.docx(sections_beta_2024, contexte(2024, demo=True))
+    document = docx.Document(io.BytesIO(contenu))
+    titres = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert titres == [
+        "Synthèse",
+        "Carte",
+        "Budgets",
+        "Cité éducative",
+        "Publics",
+        "Définitions et sources",
+        "Confidentialité",
+    ]
+    paragraphes = [p.text for p in document.paragraphs]
+    assert paragraphes[0] == "Programme de Réussite Éducative – rapport 2024"
+    assert "Territoire : PRE de test" in paragraphes
+    assert "Données au 31/12/2025" in paragraphes
+    assert any(p.startswith("Données fictives de démonstration") for p in paragraphes)
+    assert rapport.texte_confidentialite(11) in paragraphes
+    assert any(p.startswith("Enfants accompagnés. nombre d'enfants distincts") for p in paragraphes)
+    cellules = [c.text for t in document.tables for ligne in t.rows for c in ligne.cells]
+    assert ["Enfants accompagnés", "< 11", "–"] == [
+        c.text for c in document.tables[0].rows[1].cells
+    ]
+    assert "< 11" in cellules and "s" in cellules and "4" not in cellules
+    images = document.inline_shapes
+    graphiques = sum(len(s.graphiques) for s in sections_beta_2024)
+    assert len(images) == graphiques == 7
+    assert all(i._inline.docPr.get("descr") for i in images)
+    assert document.core_properties.language == "fr-FR"
+    assert "secret statistique" in " ".join(p for p in paragraphes if "Source" in p)
+
+
+def _outils() -> None:
+    manquants = [o for o in ("soffice", "pdftoppm", "pdftotext") if shutil.which(o) is None]
+    if manquants:
+        pytest.fail(
+            f"Outils introuvables : {', '.join(manquants)}. Lancez `make test` (cible "
+            "`libreoffice`, paquets Debian libreoffice-writer-nogui et poppler-utils)."
+        )
+
+
+def test_pdf_par_libreoffice_et_pages_png(con_demo, tmp_path):
+    _outils()
+    pre_id = executer(con_demo, "programmes", 11)["pre_id"][0]
+    nom = executer(con_demo, "programmes", 11)["nom"][0]
+    contexte_demo = rapport.Contexte(nom, 2025, 11, "2025-12-31", demo=True)
+    sections = rapport.contenu(lire(con_demo, 2025, pre_id=pre_id), contexte_demo)
+    document = rapport.docx(sections, contexte_demo)
+    pdf = rapport.pdf(document)
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    assert 5 <= pages <= 20
+    chemin = tmp_path / "rapport.pdf"
+    chemin.write_bytes(pdf)
+    texte = subprocess.run(
+        ["pdftotext", "-layout", str(chemin), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    for attendu in (
+        "Éducative – rapport 2025",
+        "Données fictives de démonstration",
+        "Chiffres clés",
+        "Cité éducative de Valrenne-Montcalve",
+        "Définitions et sources",
+        "Confidentialité",
+        # In the demo, « Les Hauts de Sambre » has fewer than 11 children in 2025.
+        "< 11",
+    ):
+        assert attendu in texte, attendu
+    CAPTURES.mkdir(parents=True, exist_ok=True)
+    for ancienne in CAPTURES.glob("rapport-page-*.png"):
+        ancienne.unlink()
+    subprocess.run(
+        ["pdftoppm", "-r", "70", "-png", str(chemin), str(CAPTURES / "rapport-page")],
+        check=True,
+        capture_output=True,
+    )
+    assert len(list(CAPTURES.glob("rapport-page-*.png"))) == pages
+
+
+@pytest.fixture
+def application(chemin_fixture, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from pre_pilotage.requetes import vider_caches
+
+    monkeypatch.setenv("PRE_BASE", str(chemin_fixture))
+    vider_caches()
+
+    def lancer(role: str):
+        at = AppTest.from_file(str(config.RACINE / "app.py"), default_timeout=60)
+        at.session_state["utilisateur"] = Utilisateur("test", "Compte de test", role)
+        return at
+
+    return lancer
+
+
+def test_page_rapport(application):
+    at = application("coordination").run()
+    at.switch_page("pages/rapport.py").run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Rapport"]
+    apercu = " ".join(m.value for m in at.markdown)
+    assert "En 2025, le programme a accompagné 41 enfants" in apercu
+    boutons = [b.proto.label for b in at.get("download_button")]
+    assert boutons[-2:] == ["Télécharger le rapport (Word, DOCX)", "Télécharger le rapport (PDF)"]
+    # Sections live in the URL, like every setting of a page.
+    at.query_params["sections"] = "synthese,budgets"
+    at.session_state["sections"] = ["synthese", "budgets"]
+    at.run()
+    apercu = " ".join(m.value for m in at.markdown)
+    assert "**Budgets**" in apercu and "**Publics**" not in apercu
+
+
+def test_exports_reserves_aux_roles_coordination_et_administration(application):
+    at = application("coordination").run()
+    assert not at.exception
+    menus = [p.proto.popover.label for p in at.get("popover")]
+    assert menus.count("Exporter le graphique") == 3
+    lecture = application("lecture").run()
+    assert not lecture.exception
+    assert [p.proto.popover.label for p in lecture.get("popover")] == ["Partager"]
+    lecture.switch_page("pages/rapport.py").run()
+    assert "Accès refusé" in lecture.error[0].value
