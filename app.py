@@ -31,6 +31,12 @@ page = st.navigation(
             url_path="budget",
         ),
         st.Page(
+            "pages/cite.py",
+            title="PRE et Cité éducative",
+            icon=":material/handshake:",
+            url_path="cite",
+        ),
+        st.Page(
             "pages/rapport.py",
             title="Rapport",
             icon=":material/description:",

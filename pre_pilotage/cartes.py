@@ -683,7 +683,7 @@ def construire_carte(
     emprise = _emprise(qpv, cites, etablissements) or _emprise(contours)
     if emprise:
         # Leave the right-hand side to the legend.
-        carte.fit_bounds(emprise, padding_top_left=(10, 10), padding_bottom_right=(250, 10))
+        carte.fit_bounds(emprise, padding_top_left=(30, 30), padding_bottom_right=(250, 20))
     return carte
 
 

@@ -197,6 +197,9 @@ def partage(chemin_page: str) -> None:
             'height="180" alt="QR code du lien de cette vue, à imprimer dans un document">',
             unsafe_allow_html=True,
         )
+        # Any download is for the coordination and administration roles (the image stays).
+        if not acces.autorise("coordination"):
+            return
         st.download_button(
             "Télécharger le QR code (PNG)",
             qr,

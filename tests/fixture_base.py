@@ -68,6 +68,21 @@ Children linked to fiches (ACTIONS_FICHES, distinct children): FA2 2024 scolarit
 langage = 6 of G5 (masked, and its cost); FA5 2025 culture_sport = G3 = 12 (4 000 / 12 = 333 €).
 Planned / actual beneficiaries (DETAILS_FICHES): FA3 40 / 35, FA4 15 / 6 (masked), FA5 20 / 12,
 FA2 30 / 25, FA0 20 / 20, FA1 none.
+
+Cité éducative (CITE: cite-99001 "Cité éducative d'Alpha", commune Alpha, QPV Alpha Nord; its
+schools C1 collège Jean-Zay (chef de file) and E1 école Condorcet; E2 is in Alpha, outside it).
+Schools of the children (UAI_GROUPES): G1 E1, G2 C1, G3 E1, G5 E2, G4 and G6 unknown.
+  1. schooled in the Cité: 2024 G1+G2+G3 = 47 / 54 = 87,0 %, 2025 G2+G3 = 27 / 41 = 65,9 %;
+     living in Alpha Nord: 2024 35 / 54 = 64,8 %, 2025 15 / 41 = 36,6 %.
+  2. Alpha Nord covered by EPS-A: 2024 and 2025 1 / 1 = 100,0 %.
+  3. co-financed by the Cité: 2024 FA2 (communal Alpha) 1 fiche, 500 € from the Cité, fiches of
+     5 000 € = 20,0 % of 25 000 €; 2025 none (0,0 % of 29 000 €).
+  4. governance (GOUVERNANCE): 2024 one copil_cite with the PRE and one copil_conjoint -> 1 joint
+     meeting, PRE present; 2025 one copil_cite without the PRE, one copil_pre -> 0, absent.
+  5. orientations by Cité actors (G6 flagged), children living in Alpha, year of orientation:
+     2024 G3+G6 = 15 orientations, 3 from the Cité (masked, and its share); 2025 none.
+  6. Cité schools at EPS meetings (EPS_PARTENAIRES): 2024 C1 and E1 = 2 / 2 = 100,0 % (2 meetings
+     with a Cité actor); 2025 E1 = 1 / 2 = 50,0 % (1 meeting).
 """
 
 from __future__ import annotations
@@ -195,6 +210,34 @@ EPS_REUNIONS = [
 ]
 
 
+CITE = "cite-99001"
+C1, E1, E2 = "0969001A", "0969002B", "0969003C"
+ETABLISSEMENTS = [
+    # uai, name, type, in the Cité
+    (C1, "Collège Jean-Zay", "college", True),
+    (E1, "École Condorcet", "ecole", True),
+    (E2, "École des Champs", "ecole", False),
+]
+UAI_GROUPES = {"G1": E1, "G2": C1, "G3": E1, "G5": E2}
+ORIENTES_PAR_LA_CITE = ("G6",)
+# reunion, date, instance, cite, PRE present
+GOUVERNANCE = [
+    ("GV1", dt.date(2024, 3, 5), "copil_cite", CITE, True),
+    ("GV2", dt.date(2024, 11, 18), "copil_conjoint", CITE, True),
+    ("GV3", dt.date(2025, 3, 10), "copil_cite", CITE, False),
+    ("GV4", dt.date(2025, 5, 20), "copil_pre", None, True),
+]
+# EPS meeting (index in EPS_REUNIONS), partner type, uai, Cité actor
+EPS_PARTENAIRES = [
+    (0, "college", C1, True),
+    (0, "ecole", E1, True),
+    (1, "ecole", E2, False),
+    (2, "ecole", E1, True),
+    (4, "ecole", E1, True),
+    (4, "service_social", None, False),
+]
+
+
 def construire(chemin: Path, demo: bool = False) -> Path:
     with duckdb.connect(str(chemin)) as con:
         migrer(con)
@@ -260,6 +303,7 @@ def construire(chemin: Path, demo: bool = False) -> Path:
                     [f"P-{groupe}-{k:02d}", type_action, fiche],
                 )
         _detailler_parcours(con)
+        _ajouter_cite_educative(con)
         con.execute("insert into meta values ('date_donnees', '2025-12-31')")
         if demo:
             con.execute("insert into meta values ('donnees_demo', 'oui')")
@@ -297,4 +341,49 @@ def _detailler_parcours(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(
             "insert into eps_reunion values (?, ?, ?, ?, ?)",
             [f"R{numero:02d}", eps_id, date_reunion, professionnels, situations],
+        )
+
+
+def _ajouter_cite_educative(con: duckdb.DuckDBPyConnection) -> None:
+    """The Cité éducative of Alpha, schools, governance, EPS partners, orientations (docstring)."""
+    con.execute(
+        "insert into cite_educative (cite_id, nom, uai_chef_de_file, annee_labellisation)"
+        " values (?, 'Cité éducative d''Alpha', ?, 2022)",
+        [CITE, C1],
+    )
+    con.execute("insert into cite_educative_commune values (?, ?)", [CITE, ALPHA])
+    con.execute(
+        "insert into cite_educative_qpv (cite_id, code_qp) values (?, ?)", [CITE, QPV_ALPHA]
+    )
+    for uai, nom, genre, dans_cite in ETABLISSEMENTS:
+        con.execute(
+            "insert into etablissement (uai, nom, type_etablissement, code_insee)"
+            " values (?, ?, ?, ?)",
+            [uai, nom, genre, ALPHA],
+        )
+        if dans_cite:
+            con.execute(
+                "insert into cite_educative_etablissement (cite_id, uai) values (?, ?)",
+                [CITE, uai],
+            )
+    for groupe, uai in UAI_GROUPES.items():
+        con.execute(
+            "update beneficiaire set uai = ? where beneficiaire_id like ?", [uai, f"B-{groupe}-%"]
+        )
+    for groupe in ORIENTES_PAR_LA_CITE:
+        con.execute(
+            "update parcours set oriente_par_cite_educative = true where parcours_id like ?",
+            [f"P-{groupe}-%"],
+        )
+    for reunion, date_reunion, instance, cite, present in GOUVERNANCE:
+        con.execute(
+            "insert into gouvernance_reunion values (?, ?, ?, ?)",
+            [reunion, date_reunion, instance, cite],
+        )
+        if present:
+            con.execute("insert into gouvernance_participation values (?, ?)", [reunion, PRE])
+    for numero, type_partenaire, uai, acteur in EPS_PARTENAIRES:
+        con.execute(
+            "insert into eps_reunion_partenaire values (?, ?, ?, ?)",
+            [f"R{numero:02d}", type_partenaire, uai, acteur],
         )

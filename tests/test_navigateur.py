@@ -175,6 +175,7 @@ def test_les_pages_sont_declarees():
         "carte",
         "publics",
         "budget",
+        "cite",
         "rapport",
         "sources",
         "import",
@@ -314,5 +315,22 @@ def test_publics_et_export_de_l_enquete_nationale(serveur, navigateur, tmp_path)
         assert livre.sheetnames[0] == "Bénéficiaires"
         assert livre.sheetnames[-1] == "Sources et définitions"
         assert erreurs == []
+    finally:
+        contexte.close()
+
+
+def test_cite_educative_deux_cites_phrases_et_seuils(serveur, navigateur):
+    contexte, page, erreurs = ouvrir(navigateur, f"{serveur}/cite?annee=2025")
+    try:
+        page.get_by_text("Phrases pour le compte rendu").first.wait_for(timeout=30_000)
+        capturer(page, "cite")
+        texte = page.locator("body").inner_text()
+        assert erreurs == []
+        assert page.locator('[data-testid="stException"]').count() == 0
+        onglets = page.get_by_role("tab").all_inner_texts()
+        assert len(onglets) == 3 and onglets[-1] == "Comparaison des Cités"
+        assert "En 2025, " in texte and "lu sur trois niveaux" in texte
+        for anglais in ("Traceback", "Error", "None", "nan", "true", "false"):
+            assert not re.search(rf"\b{anglais}\b", texte), anglais
     finally:
         contexte.close()

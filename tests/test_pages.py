@@ -21,6 +21,7 @@ def test_pages_declarees():
         "pages/synthese.py",
         "pages/carte.py",
         "pages/budget.py",
+        "pages/cite.py",
         "pages/sources.py",
         "pages/import.py",
         "pages/administration.py",

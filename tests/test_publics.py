@@ -447,8 +447,9 @@ def test_export_reserve_a_la_coordination_et_journalise(page_publics, administra
     assert "réservé aux rôles coordination" in lecture.info[0].value
 
     at = page_publics(annee="2024")
-    bouton = at.get("download_button")[0]
-    assert bouton.label == "Télécharger les chiffres de l'enquête nationale (XLSX)"
+    # The page header's « Partager » menu has its own download button (the QR code).
+    libelle = "Télécharger les chiffres de l'enquête nationale (XLSX)"
+    bouton = next(b for b in at.get("download_button") if b.label == libelle)
     bouton.click().run()
     assert not at.exception
     journal = [

@@ -32,6 +32,8 @@ _ADRESSE = re.compile(
     r"place|route|quai|cours|r[ée]sidence)\b",
     re.IGNORECASE,
 )
+_SEPARATEURS = re.compile(r"[\s.-]")
+_DIX_CHIFFRES = re.compile(r"\d{10}")
 _FORMULE = re.compile(r"^[=+@]|^-[^\d\s]|^\t|^\r")
 _HTML = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 
@@ -99,20 +101,21 @@ def _valeur_affichee(valeur: str) -> str:
 
 
 def _donnee_personnelle(texte: str) -> str | None:
-    # Exact shortcut: an e-mail needs "@", a phone number at least 10 digits, a NIR 13, an
-    # address at least one digit.
+    # The costly patterns are only tried where they can match (same answers, in the same order):
+    # an e-mail needs "@"; a NIR (13 digits) or a phone number (10) is a run of digits with at
+    # most single separators; an address needs a digit.
+    arobase = "@" in texte
     chiffres = sum(map(str.isdigit, texte))
-    if not chiffres and "@" not in texte:
+    if not chiffres and not arobase:
         return None
-    if chiffres < 10 and "@" not in texte:
-        return "une adresse postale" if _ADRESSE.search(texte) else None
-    if _COURRIEL.search(texte):
+    if arobase and _COURRIEL.search(texte):
         return "une adresse électronique"
-    if _NIR.search(texte):
-        return "un numéro de sécurité sociale"
-    if _TELEPHONE.search(texte):
-        return "un numéro de téléphone"
-    if _ADRESSE.search(texte):
+    if chiffres >= 10 and _DIX_CHIFFRES.search(_SEPARATEURS.sub("", texte)):
+        if _NIR.search(texte):
+            return "un numéro de sécurité sociale"
+        if _TELEPHONE.search(texte):
+            return "un numéro de téléphone"
+    if chiffres and _ADRESSE.search(texte):
         return "une adresse postale"
     return None
 

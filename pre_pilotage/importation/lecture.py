@@ -125,11 +125,11 @@ def lire_tableau(fichier: str, contenu: bytes, taille_max: int = TAILLE_MAX_OCTE
     else:
         brutes, _ = _lire_csv(fichier, contenu)
     # Trailing empty rows (and empty rows anywhere) are ignored; line numbers stay those of the file.
-    numerotees = [
-        (numero, [c.strip() for c in ligne])
-        for numero, ligne in enumerate(brutes, start=1)
-        if any(c.strip() for c in ligne)
-    ]
+    numerotees = []
+    for numero, ligne in enumerate(brutes, start=1):
+        cellules = [c.strip() for c in ligne]
+        if any(cellules):
+            numerotees.append((numero, cellules))
     if not numerotees:
         raise FichierIllisible(f"{fichier} : le fichier est vide.")
     if len(numerotees) == 1:

@@ -1,0 +1,51 @@
+-- Cité éducative articulation 5: orientations to the programme of children living in the Cité's communes, and those coming from Cité éducative actors, for the selected year and the year before
+-- grain: one row per Cité éducative of the programme's communes and year of orientation ($annee - 1 and $annee)
+-- params: $pre_id VARCHAR, $annee INTEGER
+-- secret: counts=orientations,orientations_cite; rate=part_orientations_cite:orientations_cite,orientations
+with annees as (
+    select unnest([$annee - 1, $annee]) as annee
+),
+
+cites as (
+    select distinct cc.cite_id
+    from cite_educative_commune as cc
+    inner join programme_commune as pc on pc.code_insee = cc.code_insee
+    where pc.pre_id = $pre_id
+),
+
+-- The orientation date, or the entry date when the orientation date is unknown.
+orientations as (
+    select
+        p.parcours_id,
+        year(coalesce(p.date_orientation, p.date_entree)) as annee,
+        p.code_insee_residence,
+        p.oriente_par_cite_educative
+    from parcours_territoire($pre_id, null, null) as p
+),
+
+comptes as (
+    select
+        c.cite_id,
+        a.annee,
+        count(o.parcours_id) as orientations,
+        count(o.parcours_id) filter (where o.oriente_par_cite_educative) as orientations_cite
+    from cites as c
+    cross join annees as a
+    left join orientations as o
+        on o.annee = a.annee
+        and o.code_insee_residence in (
+            select cc.code_insee from cite_educative_commune as cc where cc.cite_id = c.cite_id
+        )
+    group by c.cite_id, a.annee
+)
+
+select
+    k.cite_id,
+    ce.nom,
+    k.annee,
+    k.orientations,
+    k.orientations_cite,
+    round(100.0 * k.orientations_cite / nullif(k.orientations, 0), 1) as part_orientations_cite
+from comptes as k
+inner join cite_educative as ce on ce.cite_id = k.cite_id
+order by ce.nom, k.annee
