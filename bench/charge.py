@@ -272,7 +272,7 @@ def mesurer(base: Path, dossier: Path, duree_s: float = 60.0, froids=None) -> di
         dix = asyncio.run(_sessions(serveur.url, programmes, 10, None))
         resultats["memoire_10_mio"] = serveur.pic_mio(debut)
         debut = time.monotonic()
-        vingt = asyncio.run(_sessions(serveur.url, programmes[10:], 20, duree_s))
+        vingt = asyncio.run(_sessions(serveur.url, programmes[10:] or programmes, 20, duree_s))
         resultats["memoire_20_mio"] = serveur.pic_mio(debut)
     durees = [d for s in vingt for d in s.durees]
     erreurs = resultats["erreurs_froid"] + [e for s in dix + vingt for e in s.erreurs]

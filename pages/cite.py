@@ -20,7 +20,15 @@ if filtres:
         f"{filtres.nom_programme} · année {annee} · {ui.legende_donnees()} · indicateurs calculés "
         "pour le programme entier, quel que soit le filtre de commune ou de quartier."
     )
-    cadres = {nom: run(nom, pre_id=filtres.pre_id, annee=annee) for nom in cite.REQUETES}
+    parametres = {"pre_id": filtres.pre_id, "annee": annee}
+    cadres = {
+        "cite_scolarisation_residence": run("cite_scolarisation_residence", **parametres),
+        "cite_couverture_eps": run("cite_couverture_eps", **parametres),
+        "cite_cofinancement": run("cite_cofinancement", **parametres),
+        "cite_gouvernance": run("cite_gouvernance", **parametres),
+        "cite_orientations": run("cite_orientations", **parametres),
+        "cite_etablissements_eps": run("cite_etablissements_eps", **parametres),
+    }
     liste = cite.cites(cadres)
     if not liste:
         st.info(

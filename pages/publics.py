@@ -123,14 +123,16 @@ if filtres:
     )
     if acces.autorise("coordination"):
         fichier = f"enquete-nationale-pre-{annee}.xlsx"
+        # Built when the button is clicked, not at every rerun of the page.
+        date_donnees, seuil = ui.informations_base().get("date_donnees"), acces.seuil()
         st.download_button(
             "Télécharger les chiffres de l'enquête nationale (XLSX)",
-            enquete.classeur(
+            lambda: enquete.classeur(
                 cadres,
                 annee=annee,
                 territoire=filtres.territoire,
-                date_donnees=ui.informations_base().get("date_donnees"),
-                seuil=acces.seuil(),
+                date_donnees=date_donnees,
+                seuil=seuil,
             ),
             file_name=fichier,
             mime=XLSX,

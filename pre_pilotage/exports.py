@@ -196,16 +196,20 @@ def figure_legendee(
         width=largeur,
         height=hauteur,
         margin={"t": haut, "b": bas, "l": 10, "r": 20},
-        title={
-            "text": "<br>".join(lignes_titre),
-            "x": 0,
-            "xanchor": "left",
-            "xref": "paper",
-            "y": 1 - 12 / hauteur,
-            "yanchor": "top",
-            "yref": "container",
-            "font": {"size": 17, "color": "#161616"},
-        },
+    )
+    # The title as an annotation: Plotly anchors a multi-line title by its first line.
+    copie.add_annotation(
+        text="<br>".join(lignes_titre),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=1,
+        xanchor="left",
+        yanchor="top",
+        yshift=haut - 10,
+        showarrow=False,
+        align="left",
+        font={"size": 17, "color": "#161616"},
     )
     copie.add_annotation(
         text="<br>".join(lignes_legende),

@@ -501,9 +501,11 @@ def _langue_francaise(document) -> None:
 
     for nom in ("Normal", "Title", "Heading 1", "Heading 2", "Caption"):
         proprietes = document.styles[nom].element.get_or_add_rPr()
-        langue = proprietes.find(qn("w:lang")) or OxmlElement("w:lang")
+        langue = proprietes.find(qn("w:lang"))
+        if langue is None:  # (an lxml element without children is falsy: no `or` here)
+            langue = OxmlElement("w:lang")
+            proprietes.append(langue)
         langue.set(qn("w:val"), "fr-FR")
-        proprietes.append(langue)
 
 
 def _tableau(document, entetes: list[str], lignes: list[list[str]]) -> None:

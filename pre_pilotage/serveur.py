@@ -18,9 +18,10 @@ from pathlib import Path
 import pre_pilotage
 from pre_pilotage import config
 
-# Libraries imported lazily by pages or helpers (folium's Streamlit component, the masking's
-# integer programs, the survey workbook).
-MODULES_EXTERNES = ("streamlit_folium", "scipy.optimize", "openpyxl", "plotly.io")
+# Libraries imported lazily by pages or helpers (the masking's integer programs, the survey
+# workbook). Not streamlit_folium: a Streamlit component registers itself only when imported
+# during a script run, so importing it here would leave the map's component unserved (404).
+MODULES_EXTERNES = ("scipy.optimize", "openpyxl", "plotly.io", "folium", "branca", "jinja2")
 # Command-line entry points of the package, never needed by the app.
 MODULES_EXCLUS = {"pre_pilotage.__main__", "pre_pilotage.serveur"}
 TAILLE_BLOC = 8 * 1024 * 1024

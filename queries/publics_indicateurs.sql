@@ -10,11 +10,13 @@ parcours_retenus as (
     select * from parcours_territoire($pre_id, $commune, $qpv)
 ),
 
+-- Only the territory's parcours: grouping the whole (national) table would cost far more.
 actions as (
     select
         parcours_id,
         count(*) as nb_actions
     from action_parcours
+    where parcours_id in (select r.parcours_id from parcours_retenus as r)
     group by parcours_id
 ),
 
