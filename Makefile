@@ -70,9 +70,13 @@ geodata: install
 	  $(if $(EPCI),--epci $(EPCI)) $(if $(COMMUNES),--communes $(COMMUNES))
 
 # Benchmarks (not part of `make test`): map HTML size and build time, written to docs/performance.md.
-bench: install chromium
+# bench/national.py: national-size database (530 programmes), every page, query, import, map
+# size, browser sessions; about 30 minutes on 2 cores (BENCH_OPTIONS=--reutiliser keeps the
+# national database of a previous run).
+bench: install-test assets chromium
 	$(BIN)/python bench/carte.py
 	$(BIN)/python bench/exports.py
+	$(BIN)/python bench/national.py $(BENCH_OPTIONS)
 
 # Real-browser tests and image exports (kaleido) drive Debian's Chromium (Playwright cannot
 # download browsers here).

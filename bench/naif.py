@@ -225,41 +225,65 @@ def carte_naive(chemin: Path, programmes: list[str], annee: int, ecoles: bool) -
     return {"octets": len(html.encode()), "ms": 1000 * (time.perf_counter() - debut)}
 
 
+def _cadres_carte(con, pre_id: str, annee: int, niveau: str, ecoles: bool) -> dict:
+    territoire = {"pre_id": pre_id, "commune": None, "annee": annee}
+    cadres = {
+        "qpv": requetes.executer(
+            con, "carte_qpv", 11, **territoire, geographie=2024, niveau=niveau
+        ),
+        "contours": requetes.executer(con, "carte_contours", 11, pre_id=pre_id, niveau=niveau),
+        "cites": requetes.executer(
+            con, "carte_cites", 11, pre_id=pre_id, geographie=2024, niveau=niveau
+        ),
+    }
+    if ecoles:
+        cadres["ecoles"] = requetes.executer(con, "carte_etablissements", 11, **territoire)
+    return cadres
+
+
 def carte_couche(
-    con: duckdb.DuckDBPyConnection, programmes: list[str], annee: int, niveau: str
+    con: duckdb.DuckDBPyConnection,
+    programmes: list[str],
+    annee: int,
+    niveau: str,
+    memo: dict | None = None,
 ) -> dict:
     """The map as the app draws it, from the masked frames of the `carte_*` queries: one
     programme at territory zoom with every default layer; several programmes at national zoom
     (QPV, Cités éducatives, EPCI outlines: schools are left to the territory zoom, 30,000 REP
-    and REP+ symbols being unreadable on a map of France)."""
+    and REP+ symbols being unreadable on a map of France). `memo` keeps each programme's frames
+    for the next map at the same level; the time reported is the map's (queries excluded when
+    they came from `memo`)."""
+    memo = {} if memo is None else memo
+    seul = len(programmes) == 1
     debut = time.perf_counter()
-    qpv, contours, cites, ecoles = [], [], [], []
+    cadres = []
     for pre_id in programmes:
-        territoire = {"pre_id": pre_id, "commune": None, "annee": annee}
-        qpv.append(
-            requetes.executer(con, "carte_qpv", 11, **territoire, geographie=2024, niveau=niveau)
-        )
-        contour = requetes.executer(con, "carte_contours", 11, pre_id=pre_id, niveau=niveau)
-        contours.append(
-            contour if len(programmes) == 1 else contour.filter(pl.col("nature") == "epci")
-        )
-        cites.append(
-            requetes.executer(con, "carte_cites", 11, pre_id=pre_id, geographie=2024, niveau=niveau)
-        )
-        ecole = requetes.executer(con, "carte_etablissements", 11, **territoire)
-        ecoles.append(ecole if len(programmes) == 1 else ecole.clear())
-    couches = cartes.COUCHES_PAR_DEFAUT if len(programmes) == 1 else ("qpv", "cites", "epci")
+        cle = (pre_id, niveau, seul)
+        if cle not in memo:
+            memo[cle] = _cadres_carte(con, pre_id, annee, niveau, seul)
+        cadres.append(memo[cle])
+    contours = [c["contours"] for c in cadres]
+    if not seul:
+        contours = [c.filter(pl.col("nature") == "epci") for c in contours]
+    ecoles = (
+        cadres[0]["ecoles"]
+        if seul
+        else requetes.executer(
+            con, "carte_etablissements", 11, pre_id=programmes[0], commune=None, annee=annee
+        ).clear()
+    )
     carte = cartes.construire_carte(
-        pl.concat(qpv, how="vertical_relaxed"),
-        pl.concat(ecoles[:1] if len(programmes) > 1 else ecoles, how="vertical_relaxed"),
+        pl.concat([c["qpv"] for c in cadres], how="vertical_relaxed"),
+        ecoles,
         pl.concat(contours, how="vertical_relaxed"),
-        pl.concat(cites, how="vertical_relaxed"),
-        couches=couches,
+        pl.concat([c["cites"] for c in cadres], how="vertical_relaxed"),
+        couches=cartes.COUCHES_PAR_DEFAUT if seul else ("qpv", "cites", "epci"),
         annee=annee,
     )
     html = cartes.html_carte(carte)
     return {
         "octets": len(html.encode()),
         "ms": 1000 * (time.perf_counter() - debut),
-        "qpv": sum(cadre.height for cadre in qpv),
+        "qpv": sum(c["qpv"].height for c in cadres),
     }

@@ -79,6 +79,8 @@ def migrer_fichier(chemin: Path) -> list[int]:
 
     Readers (other app processes, a benchmark) keep working while the schema is current.
     """
+    if chemin.is_dir():
+        return []  # Parquet files (pre_pilotage.parquet): read-only, schema from the code
     chemin.parent.mkdir(parents=True, exist_ok=True)
     if chemin.exists() and not migrations_en_attente(chemin):
         return []
@@ -87,6 +89,12 @@ def migrer_fichier(chemin: Path) -> list[int]:
 
 
 def ouvrir_lecture(chemin: Path) -> duckdb.DuckDBPyConnection:
+    """Read-only connection to a DuckDB file, or to a folder of Parquet tables (partitioned by
+    programme and year, see pre_pilotage.parquet)."""
+    if chemin.is_dir():
+        from pre_pilotage.parquet import ouvrir
+
+        return ouvrir(chemin)
     return duckdb.connect(str(chemin), read_only=True)
 
 

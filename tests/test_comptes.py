@@ -17,17 +17,21 @@ def chemin(tmp_path):
 
 
 def test_mot_de_passe_jamais_en_clair(chemin):
-    comptes.enregistrer_compte("coordinatrice", "Coordinatrice", "coordination",
-                               "un mot de passe long", chemin=chemin)
+    comptes.enregistrer_compte(
+        "coordinatrice", "Coordinatrice", "coordination", "un mot de passe long", chemin=chemin
+    )
     with sqlite3.connect(chemin) as con:
         contenu = "\n".join(str(r) for r in con.execute("select * from compte"))
     assert "un mot de passe long" not in contenu and "scrypt$" in contenu
-    utilisateur, message = comptes.authentifier("coordinatrice", "un mot de passe long",
-                                                chemin=chemin, pause=0)
+    utilisateur, message = comptes.authentifier(
+        "coordinatrice", "un mot de passe long", chemin=chemin, pause=0
+    )
     assert utilisateur == Utilisateur("coordinatrice", "Coordinatrice", "coordination")
     assert message is None
     assert comptes.authentifier("coordinatrice", "mauvais", chemin=chemin, pause=0) == (
-        None, "Identifiant ou mot de passe incorrect.")
+        None,
+        "Identifiant ou mot de passe incorrect.",
+    )
     assert comptes.authentifier("inconnu", "x", chemin=chemin, pause=0)[0] is None
 
 
@@ -42,8 +46,9 @@ def test_blocage_apres_echecs(chemin):
     comptes.enregistrer_compte("elu", "Élu", "lecture", "un mot de passe long", chemin=chemin)
     for _ in range(comptes.ECHECS_AVANT_BLOCAGE):
         comptes.authentifier("elu", "faux", chemin=chemin, pause=0)
-    utilisateur, message = comptes.authentifier("elu", "un mot de passe long", chemin=chemin,
-                                                pause=0)
+    utilisateur, message = comptes.authentifier(
+        "elu", "un mot de passe long", chemin=chemin, pause=0
+    )
     assert utilisateur is None and "bloqué" in message
 
 
@@ -51,8 +56,13 @@ def test_journal_d_audit(chemin):
     comptes.enregistrer_compte("elu", "Élu", "lecture", "un mot de passe long", chemin=chemin)
     comptes.authentifier("elu", "un mot de passe long", chemin=chemin, pause=0)
     comptes.authentifier("elu", "faux", chemin=chemin, pause=0)
-    journaliser("export", Utilisateur("coord", "Coord", "coordination"), objet="graphique",
-                filtres={"annee": 2025, "commune": "96003"}, chemin=chemin)
+    journaliser(
+        "export",
+        Utilisateur("coord", "Coord", "coordination"),
+        objet="graphique",
+        filtres={"annee": 2025, "commune": "96003"},
+        chemin=chemin,
+    )
     journal = lire_journal(chemin=chemin)
     assert [(j["action"], j["identifiant"], j["objet"]) for j in journal] == [
         ("export", "coord", "graphique"),
@@ -85,8 +95,9 @@ def test_sans_session_la_page_de_connexion(application, administration_isolee):
     assert [t.value for t in at.title] == ["Synthèse"]
 
 
-@pytest.mark.parametrize(("role", "autorise"), [("lecture", False), ("coordination", False),
-                                                 ("administration", True)])
+@pytest.mark.parametrize(
+    ("role", "autorise"), [("lecture", False), ("coordination", False), ("administration", True)]
+)
 def test_import_reserve_a_l_administration(application, monkeypatch, role, autorise):
     monkeypatch.setenv("PRE_CLE_PSEUDONYMISATION", "cle-de-test-assez-longue")
     application.session_state["utilisateur"] = Utilisateur("u", "U", role)

@@ -56,12 +56,16 @@ def serveur_streamlit(base: Path, dossier: Path, env_supplementaire: dict | None
     """A Streamlit server of the app on `base`; fails the test on a Python traceback."""
     port = _port_libre()
     journal = dossier / "streamlit.log"
-    env = os.environ | {
-        "PRE_BASE": str(base),
-        "STREAMLIT_SERVER_PORT": str(port),
-        "STREAMLIT_SERVER_HEADLESS": "true",
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-    } | (env_supplementaire or {})
+    env = (
+        os.environ
+        | {
+            "PRE_BASE": str(base),
+            "STREAMLIT_SERVER_PORT": str(port),
+            "STREAMLIT_SERVER_HEADLESS": "true",
+            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        }
+        | (env_supplementaire or {})
+    )
     with journal.open("w") as sortie:
         processus = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py"],

@@ -67,8 +67,12 @@ def test_phrases_generees_du_programme(sections_2025):
         "Quartiers prioritaires sans enfant accompagné en 2025 : 1 sur 2. Écoles et collèges "
         "REP+ ou REP sans enfant accompagné : 0 sur 0."
     ]
+    # The fixture's Cité éducative (tests/fixture_base.py) co-finances fiche FA2, a 2024 fiche.
     assert sections_2025["Cité éducative"].phrases == [
-        "Aucune Cité éducative n'est labellisée sur les communes du territoire."
+        "Cité éducative d'Alpha (labellisée en 2022) : communes Alpha ; collège chef de file "
+        "Collège Jean-Zay ; 1 quartier(s) prioritaire(s) et 2 école(s) ou collège(s) dans son "
+        "périmètre.",
+        "Aucune fiche-action n'est cofinancée par la Cité éducative en 2025.",
     ]
     assert sections_2025["Synthèse"].chiffres[0] == (
         "Enfants accompagnés",
