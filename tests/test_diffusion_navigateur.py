@@ -30,7 +30,7 @@ from tests.test_navigateur import (
     serveur_streamlit,
 )
 
-pytestmark = pytest.mark.chrome
+pytestmark = pytest.mark.navigateur
 
 AXE = config.RACINE / "tests" / "vendor" / "axe.min.js"
 NORMES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
