@@ -10,8 +10,9 @@ CHROMIUM ?= /usr/bin/chromium
 	geodata bench
 
 # Chart and map images are drawn by Chromium, report PDFs by LibreOffice: both are installed.
+# pre_pilotage.serveur is `streamlit run app.py` with the libraries loaded before it listens.
 run: install assets base chromium libreoffice
-	PRE_BASE=$(BASE) $(BIN)/streamlit run app.py
+	PRE_BASE=$(BASE) $(BIN)/python -m pre_pilotage.serveur
 
 test: install-test assets chromium libreoffice
 	$(BIN)/ruff check .

@@ -40,7 +40,7 @@ ARGUMENTS_CHROMIUM = [
     "--no-first-run",
 ]
 SONDES_STREAMLIT = re.compile(r"/[a-z_-]+/_stcore/(health|host-config)$")
-DELAI_S = 120
+DELAI_S = 180
 PAGE_CHARGEE = """([chemin, titre]) => {
     if (!window.location.pathname.endsWith('/' + chemin)) return false;
     const app = document.querySelector('[data-testid="stApp"]');
