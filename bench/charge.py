@@ -108,7 +108,9 @@ class Serveur:
                 pass
             if self.processus.poll() is not None or time.monotonic() > limite:
                 self.processus.kill()
-                raise RuntimeError("Le serveur Streamlit n'a pas démarré.")
+                self.journal.close()
+                journal = (self.dossier / f"serveur-{self.port}.log").read_text()
+                raise RuntimeError(f"Le serveur Streamlit n'a pas démarré :\n{journal[-2000:]}")
             time.sleep(0.2)
         self.demarrage_s = time.perf_counter() - debut
         return self

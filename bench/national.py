@@ -812,95 +812,117 @@ def main() -> int:
     analyseur.add_argument(
         "--reutiliser", action="store_true", help="keep data/bench/national.duckdb"
     )
+    analyseur.add_argument(
+        "--reprendre",
+        action="store_true",
+        help="keep the stages already measured in data/bench/resultats.json",
+    )
     analyseur.add_argument("--repetitions", type=int, default=5)
     analyseur.add_argument("--changements", type=int, default=6, help="filter changes per page")
     analyseur.add_argument("--sans-navigateur", action="store_true")
     analyseur.add_argument("--duree-charge", type=float, default=60.0)
     analyseur.add_argument("--sans-ecrire", action="store_true", help="print only")
     arguments = analyseur.parse_args()
-    charges = [charge_machine()]
     DOSSIER_BANC.mkdir(parents=True, exist_ok=True)
-    resultats: dict = {
+    fichier_resultats = DOSSIER_BANC / "resultats.json"
+    resultats: dict = {}
+    if arguments.reprendre and fichier_resultats.exists():
+        resultats = json.loads(fichier_resultats.read_text())
+    resultats |= {
         "date": time.strftime("%d/%m/%Y"),
         "machine": machine(),
         "repetitions": arguments.repetitions,
         "changements": arguments.changements,
     }
+    charges = resultats.setdefault("charges", [])
+
+    def etape(cle: str, libelle: str, mesure) -> None:
+        if cle in resultats:
+            return
+        print(f"{libelle}…", flush=True)
+        resultats[cle] = mesure()
+        charges.append(charge_machine())
+        fichier_resultats.write_text(json.dumps(resultats, indent=1, default=str))
+
     with tempfile.TemporaryDirectory() as dossier_temp:
         dossier = Path(dossier_temp)
-        print("Bases…", flush=True)
-        national, duree_nationale = base_nationale(arguments.reutiliser)
-        debut = time.perf_counter()
-        demo = generer_base(dossier / "demo.duckdb")
-        duree_demo = time.perf_counter() - debut
-        resultats["bases"] = {
-            "national": decrire(national),
-            "demo": decrire(demo),
-            "national_construction_s": duree_nationale,
-            "demo_construction_s": duree_demo,
-            "version_generateur": VERSION_GENERATEUR,
-        }
-        if duree_nationale is None:
-            resultats["bases"]["national_construction_s"] = _duree_connue()
-        else:
+        national, duree_nationale = base_nationale(arguments.reutiliser or arguments.reprendre)
+        if duree_nationale is not None:
             (DOSSIER_BANC / "national.construction.json").write_text(
                 json.dumps({"secondes": duree_nationale})
             )
-        charges.append(charge_machine())
+        debut = time.perf_counter()
+        demo = generer_base(dossier / "demo.duckdb")
+        duree_demo = time.perf_counter() - debut
+        etape(
+            "bases",
+            "Bases",
+            lambda: {
+                "national": decrire(national),
+                "demo": decrire(demo),
+                "national_construction_s": _duree_connue(),
+                "demo_construction_s": duree_demo,
+                "version_generateur": VERSION_GENERATEUR,
+            },
+        )
 
-        print("Requêtes…", flush=True)
-        avant = macro_avant(national, dossier / "avant.duckdb")
-        noms_macro = requetes_avec_macro()
-        resultats["requetes"] = {
-            "national": mesurer_requetes(national, arguments.repetitions),
-            "national_avant": mesurer_requetes(avant, arguments.repetitions, noms_macro),
-            "demo": mesurer_requetes(demo, arguments.repetitions),
-        }
-        avant.unlink()
-        charges.append(charge_machine())
+        def mesures_requetes() -> dict:
+            avant = macro_avant(national, dossier / "avant.duckdb")
+            try:
+                return {
+                    "national": mesurer_requetes(national, arguments.repetitions),
+                    "national_avant": mesurer_requetes(
+                        avant, arguments.repetitions, requetes_avec_macro()
+                    ),
+                    "demo": mesurer_requetes(demo, arguments.repetitions),
+                }
+            finally:
+                avant.unlink()
 
-        print("Référence naïve et cartes…", flush=True)
+        etape("requetes", "Requêtes", mesures_requetes)
         from bench import naif
 
-        resultats["naif"] = {
-            "synthese_national": naif.comparer_synthese(national, arguments.repetitions),
-            "synthese_demo": naif.comparer_synthese(demo, arguments.repetitions),
-        }
-        resultats["cartes"] = cartes_html(national)
-        charges.append(charge_machine())
+        etape(
+            "naif",
+            "Référence naïve",
+            lambda: {
+                "synthese_national": naif.comparer_synthese(national, arguments.repetitions),
+                "synthese_demo": naif.comparer_synthese(demo, arguments.repetitions),
+            },
+        )
+        etape("cartes", "Cartes", lambda: cartes_html(national))
+        etape(
+            "parquet", "Parquet", lambda: mesurer_parquet(national, dossier, arguments.repetitions)
+        )
+        etape("import", "Import", lambda: mesurer_import(national, dossier, LIGNES_IMPORT, 3))
 
-        print("Parquet…", flush=True)
-        resultats["parquet"] = mesurer_parquet(national, dossier, arguments.repetitions)
-        charges.append(charge_machine())
+        def mesures_pages() -> dict:
+            par_base = {}
+            for nom, base in (("national", national), ("demo", demo)):
+                changements = changements_de_filtre(base, arguments.changements)
+                par_page = {}
+                for page in pages_de_l_application():
+                    chaud = resume_page(mesurer_page(base, page, True, changements))
+                    froid = resume_page(mesurer_page(base, page, False, []))
+                    chaud["froid_chaud_ms"] = chaud.pop("froid_ms", None)
+                    chaud["froid_ms"] = froid.get("froid_ms")
+                    par_page[page.removeprefix("pages/").removesuffix(".py")] = chaud
+                    print(f"  {nom} {page} {chaud}", flush=True)
+                par_base[nom] = par_page
+            return par_base
 
-        print("Import…", flush=True)
-        resultats["import"] = mesurer_import(national, dossier, LIGNES_IMPORT, 3)
-        charges.append(charge_machine())
-
-        print("Pages…", flush=True)
-        resultats["pages"] = {}
-        for nom, base in (("national", national), ("demo", demo)):
-            changements = changements_de_filtre(base, arguments.changements)
-            par_page = {}
-            for page in pages_de_l_application():
-                chaud = resume_page(mesurer_page(base, page, True, changements))
-                froid = resume_page(mesurer_page(base, page, False, []))
-                chaud["froid_chaud_ms"] = chaud.pop("froid_ms", None)
-                chaud["froid_ms"] = froid.get("froid_ms")
-                par_page[page.removeprefix("pages/").removesuffix(".py")] = chaud
-                print(f"  {nom} {page} {chaud}", flush=True)
-                charges.append(charge_machine())
-            resultats["pages"][nom] = par_page
-
+        etape("pages", "Pages", mesures_pages)
         if not arguments.sans_navigateur:
-            print("Navigateur…", flush=True)
             from bench import charge
 
-            resultats["navigateur"] = charge.mesurer(national, dossier, arguments.duree_charge)
-            charges.append(charge_machine())
+            etape(
+                "navigateur",
+                "Navigateur",
+                lambda: charge.mesurer(national, dossier, arguments.duree_charge),
+            )
     resultats["charge_min"], resultats["charge_max"] = min(charges), max(charges)
     resultats["commentaire"] = COMMENTAIRE
-    (DOSSIER_BANC / "resultats.json").write_text(json.dumps(resultats, indent=1, default=str))
+    fichier_resultats.write_text(json.dumps(resultats, indent=1, default=str))
     texte = section(resultats)
     print(texte)
     if not arguments.sans_ecrire:

@@ -33,6 +33,7 @@ _ADRESSE = re.compile(
     re.IGNORECASE,
 )
 _SEPARATEURS = re.compile(r"[\s.-]")
+_JJ_MM_AAAA = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
 _DIX_CHIFFRES = re.compile(r"\d{10}")
 _FORMULE = re.compile(r"^[=+@]|^-[^\d\s]|^\t|^\r")
 _HTML = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
@@ -118,9 +119,6 @@ def _donnee_personnelle(texte: str) -> str | None:
     if chiffres and _ADRESSE.search(texte):
         return "une adresse postale"
     return None
-
-
-_JJ_MM_AAAA = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
 
 
 def _defaut(texte: str) -> tuple[str, str] | None:
@@ -260,11 +258,11 @@ class Validateur:
     # -- cells --------------------------------------------------------------------------------
     def _convertir(self, colonne: Colonne, texte: str, ligne: int):
         if colonne.type in ("texte", "identifiant"):
-            return self._convertir_texte(colonne, texte, ligne)
+            return self._convertir_sans_memo(colonne, texte, ligne)
         cle = (colonne.nom, texte)
         if cle not in self._conversions:
             try:
-                self._conversions[cle] = (True, self._convertir_texte(colonne, texte, ligne))
+                self._conversions[cle] = (True, self._convertir_sans_memo(colonne, texte, ligne))
             except ValueError as exc:
                 self._conversions[cle] = (False, str(exc))
         reussi, valeur = self._conversions[cle]
@@ -272,7 +270,7 @@ class Validateur:
             raise ValueError(valeur)
         return list(valeur) if isinstance(valeur, list) else valeur
 
-    def _convertir_texte(self, colonne: Colonne, texte: str, ligne: int):
+    def _convertir_sans_memo(self, colonne: Colonne, texte: str, ligne: int):
         if colonne.type in ("texte", "identifiant"):
             if len(texte) > 300:
                 raise ValueError("un texte de 300 caractères au plus")

@@ -1,0 +1,135 @@
+"""The import's shortcuts (national-scale files) give the same answers as the plain checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pre_pilotage.importation import controle
+from pre_pilotage.importation.lecture import Tableau
+from pre_pilotage.importation.schemas import FORMATS
+from pre_pilotage.pseudonymisation import pseudonyme
+
+
+def reference_donnee_personnelle(texte: str) -> str | None:
+    """The checks as written before the shortcuts: every pattern, in order."""
+    if controle._COURRIEL.search(texte):
+        return "une adresse électronique"
+    if controle._NIR.search(texte):
+        return "un numéro de sécurité sociale"
+    if controle._TELEPHONE.search(texte):
+        return "un numéro de téléphone"
+    if controle._ADRESSE.search(texte):
+        return "une adresse postale"
+    return None
+
+
+MORCEAUX = st.sampled_from(
+    [
+        "0",
+        "1",
+        "2",
+        "6",
+        "12",
+        "33",
+        "85",
+        "+33",
+        "06",
+        " ",
+        ".",
+        "-",
+        "@",
+        "a",
+        "B-",
+        "x.y",
+        "mairie.fr",
+        " rue ",
+        " avenue ",
+        "bis",
+        "résidence",
+        "\u00a0",
+        "٣",
+    ]
+)
+
+
+@settings(max_examples=2_000, deadline=None)
+@given(st.lists(MORCEAUX, max_size=14).map("".join))
+def test_meme_detection_des_donnees_personnelles(texte):
+    assert controle._donnee_personnelle(texte) == reference_donnee_personnelle(texte)
+
+
+def test_exemples_de_donnees_personnelles():
+    for texte, nature in (
+        ("jean.dupont@mairie.fr", "une adresse électronique"),
+        ("1 85 05 78 006 084 91", "un numéro de sécurité sociale"),
+        ("+33 6 12 34 56 78", "un numéro de téléphone"),
+        ("06.12.34.56.78", "un numéro de téléphone"),
+        ("12 bis rue Jean-Jaurès", "une adresse postale"),
+        ("B-3f2a9c1b0d8e7f6a5b4c3d2e", None),
+        ("01/09/2024", None),
+    ):
+        assert controle._donnee_personnelle(texte) == nature, texte
+
+
+@given(st.integers(0, 99), st.integers(0, 99), st.integers(0, 9999))
+def test_meme_lecture_des_dates(jour, mois, annee):
+    texte = f"{jour:02d}/{mois:02d}/{annee:04d}"
+    try:
+        attendu = dt.datetime.strptime(texte, "%d/%m/%Y").date()
+    except ValueError:
+        attendu = None
+    try:
+        lu = controle.lire_date(texte)
+    except ValueError:
+        lu = None
+    assert lu == attendu
+
+
+@given(st.text(max_size=40), st.sampled_from(["beneficiaire", "parcours", "personne"]))
+def test_meme_pseudonyme(identifiant, espace):
+    cle = b"une-cle-de-test-assez-longue"
+    attendu = hmac.new(cle, f"{espace}\x1f{identifiant}".encode(), hashlib.sha256).hexdigest()
+    assert pseudonyme(cle, espace, identifiant, "B-") == "B-" + attendu[:24]
+
+
+def test_une_valeur_fausse_repetee_est_signalee_a_chaque_ligne():
+    """Each distinct text is checked once per file, but every row that holds it is reported."""
+    format_ = FORMATS["actions"]
+    entetes = [c.nom for c in format_.colonnes]
+    ligne = {nom: "" for nom in entetes} | {
+        "identifiant_parcours": "P-1",
+        "type_action": "soutien_scolaire",
+        "date_debut": "31/02/2025",
+    }
+    lignes = [(numero, [ligne[nom] for nom in entetes]) for numero in (2, 3, 4)]
+    lignes.append((5, [ligne[nom] if nom != "date_debut" else "06 12 34 56 78" for nom in entetes]))
+    lignes.append((6, [ligne[nom] if nom != "date_debut" else "06 12 34 56 78" for nom in entetes]))
+    reference = controle.Reference(
+        pre_id="pre-test",
+        annee=2025,
+        nomenclatures={"type_action": {"soutien_scolaire": "soutien_scolaire"}},
+        communes=set(),
+        qpv={},
+        uai=set(),
+        cites=set(),
+        fiches_annee=set(),
+        fiches_autres=set(),
+        parcours=set(),
+    )
+    resultat = controle.valider(
+        Tableau("2025_actions.csv", entetes, entetes, lignes), format_, reference, "supprimer"
+    )
+    erreurs = [(e.ligne, e.colonne, e.valeur) for e in resultat.erreurs]
+    assert erreurs == [
+        (2, "date_debut", "31/02/2025"),
+        (3, "date_debut", "31/02/2025"),
+        (4, "date_debut", "31/02/2025"),
+        (5, "date_debut", controle.VALEUR_MASQUEE),
+        (6, "date_debut", controle.VALEUR_MASQUEE),
+    ]
+    assert resultat.lignes == []
