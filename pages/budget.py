@@ -18,7 +18,26 @@ if filtres:
     parametres = filtres.parametres()
     annee = filtres.annee
     st.caption(f"{filtres.territoire} · programmation {annee} · {ui.legende_donnees()}")
-    perimetre = run("budget_perimetre", **parametres)
+    # All of the page's results at once (computed concurrently when not cached yet).
+    cadres = run.plusieurs(
+        {
+            nom: (nom, parametres)
+            for nom in (
+                "budget_perimetre",
+                "budget_chiffres_cles",
+                "budget_par_financeur",
+                "budget_execution_par_financeur",
+                "budget_flux_financeurs_thematiques",
+                "budget_par_thematique",
+                "budget_par_niveau",
+                "budget_par_commune",
+                "budget_execution_par_fiche",
+                "budget_fiches_action",
+            )
+        }
+        | {"budget_par_annee": ("budget_par_annee", filtres.parametres(annee=False))}
+    )
+    perimetre = cadres["budget_perimetre"]
     if perimetre["nom_commune"][0]:
         retenues, autres = perimetre["fiches_retenues"][0], perimetre["fiches_hors_perimetre"][0]
         st.info(
@@ -34,7 +53,7 @@ if filtres:
             "Périmètre : toutes les fiches-action du programme, intercommunales et communales."
         )
 
-    chiffres = run("budget_chiffres_cles", **parametres)
+    chiffres = cadres["budget_chiffres_cles"]
     for codes in (
         ("budget_programme", "part_cofinancee", "fiches_action", "fiches_financeur_unique"),
         ("montant_accorde", "montant_verse", "taux_execution", "cout_par_beneficiaire"),
@@ -44,9 +63,9 @@ if filtres:
                 ui.chiffre_cle(code, chiffres, annee, reference=ui.reference_nationale(code))
 
     st.subheader("Qui finance ?")
-    financeurs = run("budget_par_financeur", **parametres)
-    execution = run("budget_execution_par_financeur", **parametres)
-    flux = run("budget_flux_financeurs_thematiques", **parametres)
+    financeurs = cadres["budget_par_financeur"]
+    execution = cadres["budget_execution_par_financeur"]
+    flux = cadres["budget_flux_financeurs_thematiques"]
     gauche, droite = st.columns(2)
     with gauche:
         ui.afficher_graphique(
@@ -74,7 +93,7 @@ if filtres:
     )
 
     st.subheader("Pour quelles actions ?")
-    thematiques = run("budget_par_thematique", **parametres)
+    thematiques = cadres["budget_par_thematique"]
     gauche, droite = st.columns(2)
     with gauche:
         ui.afficher_graphique(
@@ -101,8 +120,8 @@ if filtres:
     )
 
     st.subheader("Où ?")
-    niveaux = run("budget_par_niveau", **parametres)
-    communes = run("budget_par_commune", **parametres)
+    niveaux = cadres["budget_par_niveau"]
+    communes = cadres["budget_par_commune"]
     gauche, droite = st.columns(2)
     with gauche:
         ui.afficher_graphique(
@@ -114,7 +133,7 @@ if filtres:
         )
 
     st.subheader("Sur plusieurs années")
-    annees = run("budget_par_annee", **filtres.parametres(annee=False))
+    annees = cadres["budget_par_annee"]
     ui.afficher_graphique(
         graphiques.evolution_budget(annees),
         "evolution_budget",
@@ -142,7 +161,7 @@ if filtres:
         "fiche ; réalisés : enfants qui en ont bénéficié."
     )
     ui.afficher_tableau(
-        run("budget_execution_par_fiche", **parametres),
+        cadres["budget_execution_par_fiche"],
         {
             "intitule": ("Fiche-action", "texte"),
             "montant_prevu": ("Prévu", EUROS),
@@ -160,7 +179,7 @@ if filtres:
 
     st.subheader(f"Les fiches-action {annee}")
     ui.afficher_tableau(
-        run("budget_fiches_action", **parametres),
+        cadres["budget_fiches_action"],
         {
             "intitule": ("Intitulé", "texte"),
             "thematique": ("Thématique", "texte"),

@@ -23,7 +23,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pre_pilotage import formats
+from pre_pilotage import formats, lots
 from pre_pilotage.confidentialite import SUFFIXE_SECRET
 from pre_pilotage.exports import neutraliser
 from pre_pilotage.indicateurs import indicateur
@@ -48,25 +48,28 @@ def lire(
     before. `run(nom, **params)` is `requetes.run` or any runner with the same contract.
     """
     territoire = {"pre_id": pre_id, "commune": commune, "qpv": qpv, "annee": annee}
-    return {
-        "publics": run("synthese_publics", **territoire),
-        "indicateurs": run("publics_indicateurs", **territoire),
-        "eps": run("publics_eps", **territoire),
-        "equipe": run("synthese_equipe", pre_id=pre_id, annee=annee),
-        "equipe_etp": run("enquete_equipe", pre_id=pre_id, annee=annee),
-        "budget": run("synthese_budget", **territoire),
-        "budget_par_financeur": run("budget_par_financeur", **territoire),
-        "part_sexe": run("publics_par_sexe", **territoire),
-        "part_tranche_age": run("publics_par_tranche_age", **territoire),
-        "part_niveau_scolaire": run("publics_par_niveau_scolaire", **territoire),
-        "part_profil": run("publics_par_profil", **territoire),
-        "part_residence": run("publics_par_residence", **territoire),
-        "part_motif_orientation": run("publics_motifs_orientation", **territoire),
-        "part_orienteur": run("publics_par_orienteur", **territoire),
-        "part_duree_parcours": run("publics_duree_parcours", **territoire),
-        "part_motif_sortie": run("publics_motifs_sortie", **territoire),
-        "part_type_action": run("publics_types_action", **territoire),
-    }
+    return lots.tous(
+        run,
+        {
+            "publics": ("synthese_publics", territoire),
+            "indicateurs": ("publics_indicateurs", territoire),
+            "eps": ("publics_eps", territoire),
+            "equipe": ("synthese_equipe", {"pre_id": pre_id, "annee": annee}),
+            "equipe_etp": ("enquete_equipe", {"pre_id": pre_id, "annee": annee}),
+            "budget": ("synthese_budget", territoire),
+            "budget_par_financeur": ("budget_par_financeur", territoire),
+            "part_sexe": ("publics_par_sexe", territoire),
+            "part_tranche_age": ("publics_par_tranche_age", territoire),
+            "part_niveau_scolaire": ("publics_par_niveau_scolaire", territoire),
+            "part_profil": ("publics_par_profil", territoire),
+            "part_residence": ("publics_par_residence", territoire),
+            "part_motif_orientation": ("publics_motifs_orientation", territoire),
+            "part_orienteur": ("publics_par_orienteur", territoire),
+            "part_duree_parcours": ("publics_duree_parcours", territoire),
+            "part_motif_sortie": ("publics_motifs_sortie", territoire),
+            "part_type_action": ("publics_types_action", territoire),
+        },
+    )
 
 
 # ------------------------------------------------------------------------------ what goes where

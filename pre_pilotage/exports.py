@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 import struct
@@ -415,6 +416,7 @@ def xlsx_tableau(
 # ------------------------------------------------------------------------------ links
 
 
+@functools.lru_cache(maxsize=256)
 def qr_png(lien: str, echelle: int = 8) -> bytes:
     """QR code of a link, for printed documents (PNG, dark on white, with its quiet zone)."""
     import segno

@@ -26,19 +26,34 @@ PALETTE = [
 ]
 
 
-def _mise_en_page(fig: go.Figure, hauteur: int = 360) -> go.Figure:
-    fig.update_layout(
-        separators="," + formats.ESPACE_MILLIERS,
-        font={"family": "Marianne, Arial, sans-serif", "size": 14, "color": "#161616"},
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        height=hauteur,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-        hoverlabel={"font_size": 14},
-    )
-    fig.update_xaxes(showgrid=False, linecolor=GRIS_CLAIR)
-    fig.update_yaxes(gridcolor="#EEEEEE", zeroline=False)
+def _mise_en_page(
+    fig: go.Figure,
+    hauteur: int = 360,
+    *,
+    xaxis: dict | None = None,
+    yaxis: dict | None = None,
+    legend: dict | None = None,
+    **mise_en_page,
+) -> go.Figure:
+    """The figure's whole layout: the house style and the builder's own settings (which win).
+
+    Plotly's `update_*` calls go through its relayout machinery (several milliseconds each, a
+    good part of a page's time): builders pass their axes and layout here, and the layout is
+    assigned once, replacing any set before.
+    """
+    fig.layout = {
+        "separators": "," + formats.ESPACE_MILLIERS,
+        "font": {"family": "Marianne, Arial, sans-serif", "size": 14, "color": "#161616"},
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "height": hauteur,
+        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0} | (legend or {}),
+        "hoverlabel": {"font": {"size": 14}},
+        "xaxis": {"showgrid": False, "linecolor": GRIS_CLAIR} | (xaxis or {}),
+        "yaxis": {"gridcolor": "#EEEEEE", "zeroline": False} | (yaxis or {}),
+        **mise_en_page,
+    }
     return fig
 
 
@@ -81,9 +96,11 @@ def beneficiaires_par_annee(cadre: pl.DataFrame) -> go.Figure:
             customdata=textes,
             hovertemplate=f"%{{x}} : %{{customdata}} {nom.lower()}<extra></extra>",
         )
-    fig.update_yaxes(title_text="Nombre d'enfants", rangemode="tozero")
-    fig.update_xaxes(type="category")
-    return _mise_en_page(fig)
+    return _mise_en_page(
+        fig,
+        xaxis={"type": "category"},
+        yaxis={"title": {"text": "Nombre d'enfants"}, "rangemode": "tozero"},
+    )
 
 
 def tranches_age(cadre: pl.DataFrame) -> go.Figure:
@@ -113,9 +130,11 @@ def tranches_age(cadre: pl.DataFrame) -> go.Figure:
         textposition="outside",
         hovertemplate="%{x} : %{text} au niveau national<extra></extra>",
     )
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(title_text="Part des enfants (%)", rangemode="tozero")
-    return _mise_en_page(fig)
+    return _mise_en_page(
+        fig,
+        barmode="group",
+        yaxis={"title": {"text": "Part des enfants (%)"}, "rangemode": "tozero"},
+    )
 
 
 def budget_par_financeur(cadre: pl.DataFrame) -> go.Figure:
@@ -139,10 +158,15 @@ def budget_par_financeur(cadre: pl.DataFrame) -> go.Figure:
         )
     )
     maximum = float(ordonne["montant_prevu"].max() or 0)
-    fig.update_xaxes(
-        title_text="Montant programmé (€)", range=[0, maximum * 1.8], tickformat=",.0f"
+    return _mise_en_page(
+        fig,
+        hauteur=max(260, 44 * ordonne.height + 80),
+        xaxis={
+            "title": {"text": "Montant programmé (€)"},
+            "range": [0, maximum * 1.8],
+            "tickformat": ",.0f",
+        },
     )
-    return _mise_en_page(fig, hauteur=max(260, 44 * ordonne.height + 80))
 
 
 # --------------------------------------------------------------------- programming and budgets
@@ -177,9 +201,17 @@ def _barres_annee_et_precedente(
         float(ordonne["montant_prevu"].max() or 0),
         float(ordonne["montant_prevu_precedent"].max() or 0),
     )
-    fig.update_layout(barmode="group", legend={"traceorder": "reversed"})
-    fig.update_xaxes(title_text=titre_axe, range=[0, maximum * 1.45 or 1], tickformat=",.0f")
-    return _mise_en_page(fig, hauteur=max(280, 56 * ordonne.height + 110))
+    return _mise_en_page(
+        fig,
+        hauteur=max(280, 56 * ordonne.height + 110),
+        barmode="group",
+        legend={"traceorder": "reversed"},
+        xaxis={
+            "title": {"text": titre_axe},
+            "range": [0, maximum * 1.45 or 1],
+            "tickformat": ",.0f",
+        },
+    )
 
 
 def budget_par_thematique(cadre: pl.DataFrame, annee: int) -> go.Figure:
@@ -228,9 +260,17 @@ def execution_par_financeur(cadre: pl.DataFrame) -> go.Figure:
             hovertemplate=f"%{{y}}, {nom.lower()} : %{{text}}<extra></extra>",
         )
     maximum = float(ordonne["montant_prevu"].max() or 0)
-    fig.update_layout(barmode="group", legend={"traceorder": "normal"})
-    fig.update_xaxes(title_text="Montant (€)", range=[0, maximum * 1.9 or 1], tickformat=",.0f")
-    return _mise_en_page(fig, hauteur=max(300, 66 * ordonne.height + 110))
+    return _mise_en_page(
+        fig,
+        hauteur=max(300, 66 * ordonne.height + 110),
+        barmode="group",
+        legend={"traceorder": "normal"},
+        xaxis={
+            "title": {"text": "Montant (€)"},
+            "range": [0, maximum * 1.9 or 1],
+            "tickformat": ",.0f",
+        },
+    )
 
 
 def _rgba(couleur: str, opacite: float) -> str:
@@ -322,10 +362,15 @@ def cout_par_beneficiaire_thematique(cadre: pl.DataFrame) -> go.Figure:
         )
     )
     maximum = float(lignes["cout_par_beneficiaire"].max() or 0)
-    fig.update_xaxes(
-        title_text="Coût par enfant (€)", range=[0, maximum * 1.4 or 1_000], tickformat=",.0f"
+    return _mise_en_page(
+        fig,
+        hauteur=max(260, 44 * lignes.height + 80),
+        xaxis={
+            "title": {"text": "Coût par enfant (€)"},
+            "range": [0, maximum * 1.4 or 1_000],
+            "tickformat": ",.0f",
+        },
     )
-    return _mise_en_page(fig, hauteur=max(260, 44 * lignes.height + 80))
 
 
 def evolution_budget(cadre: pl.DataFrame) -> go.Figure:
@@ -357,17 +402,24 @@ def evolution_budget(cadre: pl.DataFrame) -> go.Figure:
         hoverinfo="skip",
     )
     maximum = float(cadre["budget_programme"].max() or 0)
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(
-        title_text="Montant programmé (€)", range=[0, maximum * 1.3 or 1], tickformat=",.0f"
+    return _mise_en_page(
+        fig,
+        hauteur=400,
+        barmode="stack",
+        xaxis={"type": "category"},
+        yaxis={
+            "title": {"text": "Montant programmé (€)"},
+            "range": [0, maximum * 1.3 or 1],
+            "tickformat": ",.0f",
+        },
     )
-    fig.update_xaxes(type="category")
-    return _mise_en_page(fig, hauteur=400)
 
 
 # ------------------------------------------------------------------------- publics and parcours
 
 BLEU_ANNEE_PRECEDENTE = "#9898F8"
+# Labels outside the bars, never shrunk, never clipped by the axis range.
+_BARRES_AVEC_TEXTE = {"textposition": "outside", "constraintext": "none", "cliponaxis": False}
 
 
 def _horizontal(libelles: list[str], series: int) -> bool:
@@ -417,6 +469,7 @@ def repartition(cadre: pl.DataFrame, annee: int, unite: str = "enfants") -> go.F
             customdata=list(zip(parts, effectifs, strict=True)),
             hovertemplate=f"%{{{categorie}}} ({an}) : %{{customdata[0]}}"
             " (%{customdata[1]})<extra></extra>",
+            **_BARRES_AVEC_TEXTE,
             **_axes(list(lignes["libelle"]), valeurs, horizontal),
         )
         # Plotly writes no text on an empty bar: masked and zero shares get a text-only trace.
@@ -446,25 +499,32 @@ def repartition(cadre: pl.DataFrame, annee: int, unite: str = "enfants") -> go.F
             marker_line={"color": GRIS, "width": 1},
             text=[formats.pourcentage(v) for v in national["part_nationale"]],
             hovertemplate=f"%{{{categorie}}} : %{{text}} au niveau national<extra></extra>",
+            **_BARRES_AVEC_TEXTE,
             **_axes(list(national["libelle"]), national["part_nationale"], horizontal),
         )
-    fig.update_traces(
-        textposition="outside", constraintext="none", cliponaxis=False, selector={"type": "bar"}
-    )
-    fig.update_layout(barmode="group", scattermode="group")
-    titre = f"Part des {unite} (%)"
+    titre = {"text": f"Part des {unite} (%)"}
     etendue = [0, max(maximum, 1) * (1.3 if horizontal else 1.2)]
+    groupes = {"barmode": "group", "scattermode": "group"}
     if horizontal:
         series = len([trace for trace in fig.data if trace.type == "bar"])
-        _mise_en_page(fig, hauteur=max(300, len(libelles) * (16 * series + 14) + 110))
-        fig.update_yaxes(
-            categoryorder="array", categoryarray=libelles, autorange="reversed", showgrid=False
+        return _mise_en_page(
+            fig,
+            hauteur=max(300, len(libelles) * (16 * series + 14) + 110),
+            yaxis={
+                "categoryorder": "array",
+                "categoryarray": libelles,
+                "autorange": "reversed",
+                "showgrid": False,
+            },
+            xaxis={"title": titre, "range": etendue, "showgrid": True, "gridcolor": "#EEEEEE"},
+            **groupes,
         )
-        fig.update_xaxes(title_text=titre, range=etendue, showgrid=True, gridcolor="#EEEEEE")
-        return fig
-    fig.update_xaxes(categoryorder="array", categoryarray=libelles)
-    fig.update_yaxes(title_text=titre, range=etendue)
-    return _mise_en_page(fig)
+    return _mise_en_page(
+        fig,
+        xaxis={"categoryorder": "array", "categoryarray": libelles},
+        yaxis={"title": titre, "range": etendue},
+        **groupes,
+    )
 
 
 def _axes(libelles: list[str], valeurs, horizontal: bool) -> dict:

@@ -23,7 +23,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import polars as pl
 
-from pre_pilotage import carte_image, exports, formats, graphiques
+from pre_pilotage import carte_image, exports, formats, graphiques, lots
 from pre_pilotage.confidentialite import SUFFIXE_SECRET
 from pre_pilotage.indicateurs import indicateur
 
@@ -67,32 +67,37 @@ def lire(
     """The masked frames the chosen sections need, by name (the pages' own queries)."""
     territoire = {"pre_id": pre_id, "commune": commune, "qpv": qpv, "annee": annee}
     sans_annee = {"pre_id": pre_id, "commune": commune, "qpv": qpv}
-    cadres = {"references": run("references_nationales")}
+    demandes: lots.Demandes = {"references": ("references_nationales", {})}
     if "synthese" in sections:
-        cadres["publics"] = run("synthese_publics", **territoire)
-        cadres["equipe"] = run("synthese_equipe", pre_id=pre_id, annee=annee)
-        cadres["par_annee"] = run("beneficiaires_par_annee", **sans_annee)
+        demandes["publics"] = ("synthese_publics", territoire)
+        demandes["equipe"] = ("synthese_equipe", {"pre_id": pre_id, "annee": annee})
+        demandes["par_annee"] = ("beneficiaires_par_annee", sans_annee)
     if "publics" in sections:
-        cadres["par_sexe"] = run("publics_par_sexe", **territoire)
-        cadres["par_tranche_age"] = run("publics_par_tranche_age", **territoire)
-        cadres["motifs_orientation"] = run("publics_motifs_orientation", **territoire)
-        cadres["par_orienteur"] = run("publics_par_orienteur", **territoire)
+        demandes["par_sexe"] = ("publics_par_sexe", territoire)
+        demandes["par_tranche_age"] = ("publics_par_tranche_age", territoire)
+        demandes["motifs_orientation"] = ("publics_motifs_orientation", territoire)
+        demandes["par_orienteur"] = ("publics_par_orienteur", territoire)
     if "budgets" in sections or "cite" in sections:
-        cadres["financeurs"] = run("budget_par_financeur", **territoire)
+        demandes["financeurs"] = ("budget_par_financeur", territoire)
     if "budgets" in sections:
-        cadres["budget"] = run("budget_chiffres_cles", **territoire)
-        cadres["budget_annees"] = run("budget_par_annee", **sans_annee)
+        demandes["budget"] = ("budget_chiffres_cles", territoire)
+        demandes["budget_annees"] = ("budget_par_annee", sans_annee)
     if "carte" in sections or "cite" in sections:
-        geographies = run("carte_geographies", pre_id=pre_id)
-        geographie = int(geographies["annee_geographie"].max() or 2024)
+        demandes["geographies"] = ("carte_geographies", {"pre_id": pre_id})
+    cadres = lots.tous(run, demandes)
+    if "carte" in sections or "cite" in sections:
+        # The map's queries need the geography year, read with the others above.
+        geographie = int(cadres.pop("geographies")["annee_geographie"].max() or 2024)
         carte = {"pre_id": pre_id, "commune": commune, "annee": annee}
-        cadres["qpv"] = run("carte_qpv", **carte, geographie=geographie, niveau="territoire")
-        cadres["cites"] = run(
-            "carte_cites", pre_id=pre_id, geographie=geographie, niveau="territoire"
-        )
+        selon_geographie = {"pre_id": pre_id, "geographie": geographie, "niveau": "territoire"}
+        demandes = {
+            "qpv": ("carte_qpv", carte | {"geographie": geographie, "niveau": "territoire"}),
+            "cites": ("carte_cites", selon_geographie),
+        }
         if "carte" in sections:
-            cadres["etablissements"] = run("carte_etablissements", **carte)
-            cadres["contours"] = run("carte_contours", pre_id=pre_id, niveau="territoire")
+            demandes["etablissements"] = ("carte_etablissements", carte)
+            demandes["contours"] = ("carte_contours", {"pre_id": pre_id, "niveau": "territoire"})
+        cadres |= lots.tous(run, demandes)
     return cadres
 
 

@@ -9,11 +9,16 @@ Every `.sql` file starts with a header:
 
 `run(nom, **params)` is the only way pages get data: it executes the statement on a cursor of one
 cached read-only connection, then passes the frame through `confidentialite.proteger`.
+`run.plusieurs({cle: (nom, params)})` gives several results at once: those not cached yet are
+computed concurrently (DuckDB releases the GIL while a statement runs), each on its own cursor.
+Modules that gather many frames (`enquete`, `rapport`) go through `lots.tous(run, demandes)`, which
+uses `plusieurs` when the runner has it and calls the runner one query at a time otherwise.
 """
 
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -130,7 +135,46 @@ def run(nom: str, **params) -> pl.DataFrame:
     )
 
 
+def informations_base() -> dict[str, str]:
+    """The database's `informations_base` key/value pairs (data date, demo flag…).
+
+    Read by every chart's caption: kept as a dict (no copy per read), forgotten by
+    `vider_caches` like the results.
+    """
+    return dict(_informations(str(config.chemin_base())))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _informations(chemin: str) -> tuple[tuple[str, str], ...]:
+    cadre = _executer_en_cache(chemin, acces.seuil(), "informations_base", ())
+    return tuple(zip(cadre["cle"], cadre["valeur"], strict=True))
+
+
+# Two cores: three statements in flight keep both busy while Python masks the finished ones
+# (bench/national.py measured 1, 2, 3 and 4 workers; docs/performance.md).
+_FILS = ThreadPoolExecutor(max_workers=3, thread_name_prefix="requetes")
+
+
+def plusieurs(demandes: dict[str, tuple[str, dict]]) -> dict[str, pl.DataFrame]:
+    """`run` for several queries at once, by key: {cle: (nom, params)} -> {cle: masked frame}.
+
+    The session's values (database, threshold) are read here, in the script's thread; the workers
+    only call the cached function, which holds no session state.
+    """
+    chemin, seuil = str(config.chemin_base()), acces.seuil()
+    _connexion(chemin)  # opened once, before the workers share it
+    futurs = {
+        cle: _FILS.submit(_executer_en_cache, chemin, seuil, nom, tuple(sorted(params.items())))
+        for cle, (nom, params) in demandes.items()
+    }
+    return {cle: futur.result() for cle, futur in futurs.items()}
+
+
+run.plusieurs = plusieurs  # type: ignore[attr-defined]
+
+
 def vider_caches() -> None:
     """Before and after a write to the database: close the read-only connection, forget results."""
     _executer_en_cache.clear()
+    _informations.clear()
     _connexion.clear()

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from pre_pilotage import acces, config, diffusion, exports, formats
+from pre_pilotage import acces, config, diffusion, exports, formats, requetes
 from pre_pilotage.indicateurs import indicateur
 from pre_pilotage.requetes import run
 
@@ -180,8 +180,7 @@ def _bloc_utilisateur() -> None:
 
 
 def informations_base() -> dict[str, str]:
-    cadre = run("informations_base")
-    return dict(zip(cadre["cle"], cadre["valeur"], strict=True))
+    return requetes.informations_base()
 
 
 def bandeau_demo() -> None:

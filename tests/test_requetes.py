@@ -47,8 +47,9 @@ def test_aucune_requete_inutilisee():
             *Path(config.RACINE, "pre_pilotage").glob("*.py"),
         ]
     )
-    utilisees = set(re.findall(r"run\(\s*\"(\w+)\"", sources))
-    assert utilisees == set(TOUTES)
+    # Asked by `run("nom", …)` or named in a demand of several results (`run.plusieurs`).
+    nommees = set(re.findall(r"\"(\w+)\"", sources))
+    assert set(TOUTES) - nommees == set()
 
 
 def test_parametres_verifies(con_fixture):
@@ -210,3 +211,40 @@ def test_references_nationales(con_fixture):
     assert par_cle[("tranche_age", "6-10 ans")] == ("Tranche d'âge – 6 à 10 ans", 52.4)
     assert par_cle[("sexe", "M")] == ("Sexe – Garçons", 58.2)
     assert cadre["source"].null_count() == 0 and cadre.height == 21
+
+
+def test_plusieurs_resultats_a_la_fois(monkeypatch, chemin_fixture, con_fixture):
+    """`run.plusieurs` computes uncached results concurrently: same masked frames as one by one."""
+    from pre_pilotage import lots, requetes
+
+    monkeypatch.setenv("PRE_BASE", str(chemin_fixture))
+    requetes.vider_caches()
+    demandes = {
+        f"{nom}-{annee}-{qpv}": (nom, territoire(qpv=qpv, annee=annee))
+        for nom in ("synthese_publics", "publics_par_sexe", "publics_par_residence")
+        for annee in (2024, 2025)
+        for qpv in (None, QPV_BETA)
+    } | {"references": ("references_nationales", {})}
+    try:
+        ensemble = lots.tous(requetes.run, demandes)
+        assert list(ensemble) == list(demandes)
+        for cle, (nom, params) in demandes.items():
+            attendu = executer(con_fixture, nom, 11, **params)
+            assert ensemble[cle].equals(attendu), cle
+        # Masked cells stay masked (the fixture's QPV Bêta has fewer than 11 children).
+        beta = ensemble[f"publics_par_sexe-2025-{QPV_BETA}"]
+        assert set(beta["effectif__secret"].drop_nulls()) == {"< 11"}
+        # Second time: from the cache, the same frames.
+        encore = requetes.run.plusieurs(demandes)
+        assert all(encore[cle].equals(ensemble[cle]) for cle in demandes)
+        # A runner without `plusieurs` is called one query at a time, in the demands' order.
+        appels = []
+
+        def un_a_un(nom, **params):
+            appels.append(nom)
+            return executer(con_fixture, nom, 11, **params)
+
+        assert list(lots.tous(un_a_un, demandes)) == list(demandes)
+        assert appels == [nom for nom, _ in demandes.values()]
+    finally:
+        requetes.vider_caches()
