@@ -1,4 +1,5 @@
-"""PRE et Cité éducative: six articulation indicators per Cité, their reading and sentences."""
+"""PRE et Cité éducative: six articulation indicators per Cité, their reading and sentences, the
+Cité's map, and the PRE's figures inside and outside the Cité."""
 
 import streamlit as st
 
@@ -12,6 +13,18 @@ TABLEAU = {
     "lecture": ("Lecture", "texte"),
     "seuils": ("Seuils de lecture", "texte"),
 }
+COMPARAISON = "comparaison"
+
+
+@st.cache_data(show_spinner="Préparation de la carte…", max_entries=32)
+def carte_de_la_cite(qpv, etablissements, contours, cites, annee):
+    """One map per Cité and year (the frames are the cache key)."""
+    return cite.construire_carte(cite.CarteCite(qpv, etablissements, contours, cites), annee)
+
+
+def puces(phrases: list[str]) -> None:
+    st.markdown("\n".join(f"- {p}" for p in phrases))
+
 
 filtres = ui.debut_page("PRE et Cité éducative")
 if filtres:
@@ -21,14 +34,11 @@ if filtres:
         "pour le programme entier, quel que soit le filtre de commune ou de quartier."
     )
     parametres = {"pre_id": filtres.pre_id, "annee": annee}
-    cadres = {
-        "cite_scolarisation_residence": run("cite_scolarisation_residence", **parametres),
-        "cite_couverture_eps": run("cite_couverture_eps", **parametres),
-        "cite_cofinancement": run("cite_cofinancement", **parametres),
-        "cite_gouvernance": run("cite_gouvernance", **parametres),
-        "cite_orientations": run("cite_orientations", **parametres),
-        "cite_etablissements_eps": run("cite_etablissements_eps", **parametres),
-    }
+    # The six indicators' results and the inside/outside figures, computed together.
+    cadres = run.plusieurs(
+        {nom: (nom, parametres) for nom in (*cite.REQUETES, "cite_dedans_dehors")}
+    )
+    dedans_dehors = cadres.pop("cite_dedans_dehors")
     liste = cite.cites(cadres)
     if not liste:
         st.info(
@@ -43,21 +53,65 @@ if liste:
         "**Solide**. Les seuils sont indiqués à côté de chaque valeur ; ce sont des repères de "
         "lecture, pas des objectifs nationaux, et aucune note globale n'est calculée."
     )
-
-    onglets = st.tabs([nom for _, nom in liste] + ["Comparaison des Cités"])
-    for onglet, (cite_id, nom) in zip(onglets, liste, strict=False):
+    # Figures of the whole programme: titles name the programme, whatever the sidebar's filter.
+    programme = cite.filtres_programme(filtres)
+    # Only the open tab runs (a map drawn in a hidden tab would open on a wrong zoom); the open
+    # Cité lives in the URL by its code.
+    onglets_par_code = dict(liste) | {COMPARAISON: "Comparaison des Cités"}
+    onglets = st.tabs(
+        list(onglets_par_code.values()),
+        key="onglet_cite",
+        on_change="rerun",
+        default=onglets_par_code.get(st.query_params.get("cite")),
+    )
+    for onglet, (code, nom) in zip(onglets, onglets_par_code.items(), strict=True):
+        if onglet.open is False:
+            continue
+        if code == liste[0][0]:
+            st.query_params.pop("cite", None)
+        else:
+            st.query_params["cite"] = code
         with onglet:
-            tableau = cite.tableau_de_bord(cadres, cite_id, nom, annee)
+            if code == COMPARAISON:
+                st.subheader(f"Comparaison des Cités éducatives du territoire, {annee}")
+                comparaison = cite.comparaison(cadres, annee)
+                ui.afficher_tableau(
+                    comparaison,
+                    {
+                        c: ("Indicateur" if c == "indicateur" else c, "texte")
+                        for c in comparaison.columns
+                    },
+                    titre="Comparaison des Cités éducatives",
+                )
+                continue
+            tableau = cite.tableau_de_bord(cadres, code, nom, annee)
             st.subheader(f"{nom} – tableau de bord {annee}")
             ui.afficher_tableau(tableau, TABLEAU, titre=f"{nom} – tableau de bord")
             st.markdown("##### Phrases pour le compte rendu")
             st.caption("Générées à partir des chiffres ci-dessus ; elles peuvent être copiées.")
-            st.markdown("\n".join(f"- {p}" for p in tableau["phrase"]))
-    with onglets[-1]:
-        st.subheader(f"Comparaison des Cités éducatives du territoire, {annee}")
-        comparaison = cite.comparaison(cadres, annee)
-        ui.afficher_tableau(
-            comparaison,
-            {c: ("Indicateur" if c == "indicateur" else c, "texte") for c in comparaison.columns},
-            titre="Comparaison des Cités éducatives",
-        )
+            puces(tableau["phrase"].to_list())
+
+            st.subheader("Le périmètre de la Cité et le PRE")
+            carte = cite.perimetre_carte(code, cite.lire_carte(run, filtres.pre_id, annee))
+            ui.afficher_carte(
+                carte_de_la_cite(
+                    carte.qpv, carte.etablissements, carte.contours, carte.cites, annee
+                ),
+                "cite_carte",
+                programme,
+                carte.secrets(),
+                cle=f"carte_{code}",
+                hauteur=560,
+            )
+            chiffres = cite.dedans_dehors(dedans_dehors, code)
+            st.subheader(f"Le PRE dans la Cité et hors de la Cité en {annee}")
+            ui.afficher_tableau(
+                chiffres,
+                {"indicateur": ("Indicateur", "texte")}
+                | {g: (libelle, "@unite") for g, libelle in cite.GROUPES},
+                titre=f"{nom} – le PRE dans la Cité et hors de la Cité",
+            )
+            puces(cite.phrases_dedans_dehors(dedans_dehors, code, nom, annee))
+            ui.afficher_graphique(
+                cite.graphique_dedans_dehors(chiffres), "cite_dedans_dehors", programme, chiffres
+            )

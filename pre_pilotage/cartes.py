@@ -73,6 +73,8 @@ COUCHES = {
     "epci": "Intercommunalité",
 }
 COUCHES_PAR_DEFAUT = ("qpv", "rep_plus", "rep", "cites", "communes", "epci")
+# Not a layer of the Carte page: the Cité page asks for it (`construire_carte(eps=True)`).
+COUCHE_EPS = "Équipes pluridisciplinaires de soutien (EPS)"
 POSITIONS = {
     "dans_qpv": "dans le quartier",
     "moins_300m": "à moins de 300 m",
@@ -532,6 +534,78 @@ def _couche_cites(carte, cites: pl.DataFrame, legende: Legende) -> None:
     legende.lignes.append((_trait(VIOLET, 3, True), "périmètre de Cité éducative"))
 
 
+VERT = "#18753C"
+
+
+def badge_eps(reunie: bool) -> str:
+    """Inline SVG of a QPV's EPS: filled when an EPS of the programme met there in the year,
+    hollow and dashed when none did (told apart without colour)."""
+    fond, bord, texte = (VERT, "#FFFFFF", "#FFFFFF") if reunie else ("#FFFFFF", ORANGE, ORANGE)
+    tirets = "" if reunie else ' stroke-dasharray="3 2"'
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="30" height="16" aria-hidden="true">'
+        f'<rect x="1" y="1" width="28" height="14" rx="4" fill="{fond}" stroke="{bord}" '
+        f'stroke-width="1.6"{tirets}/><text x="15" y="12" text-anchor="middle" font-size="10" '
+        f'font-weight="bold" font-family="sans-serif" fill="{texte}">EPS</text></svg>'
+    )
+
+
+def infobulle_eps(r: dict, annee: int) -> str:
+    nombre = r.get("eps_actives") or 0
+    if nombre:
+        ligne = f"Équipes pluridisciplinaires de soutien réunies en {e(annee)} : {nombre}"
+    else:
+        ligne = f"Aucune équipe pluridisciplinaire de soutien réunie en {e(annee)}"
+    return _infobulle(f"Quartier prioritaire {e(r['nom'])}", [ligne])
+
+
+def _couche_eps(carte, qpv: pl.DataFrame, annee: int, legende: Legende) -> None:
+    """One badge per QPV with a contour: did an EPS of the programme meet there in the year?"""
+    groupes: dict[bool, list[dict]] = {True: [], False: []}
+    for r in qpv.to_dicts():
+        if r["geom"] is None:
+            continue
+        # Above the quartier's top edge, so that the badge never hides the quartier itself.
+        xmin, _, xmax, ymax = shapely.from_wkb(r["geom"]).bounds
+        point = shapely.Point((xmin + xmax) / 2, ymax)
+        groupes[bool(r.get("eps_actives"))].append(
+            {
+                "type": "Feature",
+                "id": f"eps-{r['code_qp']}",
+                "properties": {"code_qp": r["code_qp"], "infobulle": infobulle_eps(r, annee)},
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [round(point.x, DECIMALES), round(point.y, DECIMALES)],
+                },
+            }
+        )
+    if not groupes[True] and not groupes[False]:
+        return
+    groupe = folium.FeatureGroup(name=COUCHE_EPS)
+    for reunie in (True, False):
+        if not groupes[reunie]:
+            continue
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": groupes[reunie]},
+            marker=folium.Marker(
+                icon=folium.DivIcon(
+                    html=badge_eps(reunie),
+                    icon_size=(30, 16),
+                    icon_anchor=(15, 18),
+                    class_name="pre",
+                )
+            ),
+            tooltip=folium.GeoJsonTooltip(fields=["infobulle"], labels=False, sticky=True),
+        ).add_to(groupe)
+        texte = (
+            f"une EPS s'est réunie dans le quartier en {annee}"
+            if reunie
+            else f"aucune EPS réunie dans le quartier en {annee}"
+        )
+        legende.lignes.append((badge_eps(reunie), e(texte)))
+    groupe.add_to(carte)
+
+
 # -------------------------------------------------------------------------------- the map
 
 
@@ -640,8 +714,10 @@ def construire_carte(
     couches: tuple[str, ...] | set[str] = COUCHES_PAR_DEFAUT,
     annee: int | None = None,
     fond_ign: bool = False,
+    eps: bool = False,
 ) -> folium.Map:
-    """The Carte page's map from the masked frames of the `carte_*` queries."""
+    """The Carte page's map from the masked frames of the `carte_*` queries; `eps` adds a badge
+    per QPV telling whether an EPS of the programme met there in the year."""
     couches = set(couches)
     choisie = MESURES[mesure]
     carte = folium.Map(
@@ -675,9 +751,12 @@ def construire_carte(
     if "cites" in couches:
         _couche_cites(carte, cites, legende_fond)
     _couches_etablissements(carte, etablissements, couches, annee or 0, legende_ecoles)
-    _Habillage(_legende_html([legende_qpv, legende_ecoles, legende_fond]), attribution).add_to(
-        carte
-    )
+    legende_eps = Legende(COUCHE_EPS, [], [])
+    if eps:
+        _couche_eps(carte, qpv, annee or 0, legende_eps)
+    _Habillage(
+        _legende_html([legende_qpv, legende_ecoles, legende_eps, legende_fond]), attribution
+    ).add_to(carte)
     # Open on the quartiers and schools (the territory's outline stays around them), or on the
     # territory when there are none to show.
     emprise = _emprise(qpv, cites, etablissements) or _emprise(contours)

@@ -1,18 +1,25 @@
-"""Cité éducative articulation: scorecard, three-level reading and French sentences, from frames.
+"""Cité éducative articulation: scorecard, three-level reading and French sentences, from frames;
+the Cité's map and the PRE's figures inside and outside the Cité.
 
 Pure functions: the page runs the six `queries/cite_*.sql` (one row per Cité and year, already
 masked) and hands the frames here. Each indicator is read on a three-level scale whose thresholds
-are shown on screen; there is deliberately no overall score.
+are shown on screen; there is deliberately no overall score. The map reuses the Carte page's
+masked frames (`carte_*` queries, same parameters, hence the same masked cells), cut to the Cité's
+perimeter (`cite_perimetre`), and its builder (`cartes.construire_carte`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import folium
+import plotly.graph_objects as go
 import polars as pl
 
-from pre_pilotage import formats
+from pre_pilotage import cartes, formats, graphiques, lots
 from pre_pilotage.indicateurs import indicateur
 
 NIVEAUX = ("À renforcer", "En progrès", "Solide")
@@ -235,6 +242,11 @@ def phrase(mesure: Mesure, nom_cite: str, annee: int, valeur, jeton, precedente,
     return texte + "."
 
 
+def filtres_programme(filtres):
+    """The sidebar's filters without commune or QPV: the page's figures cover the programme."""
+    return dataclasses.replace(filtres, commune=None, nom_commune=None, qpv=None, nom_qpv=None)
+
+
 def cites(cadres: dict[str, pl.DataFrame]) -> list[tuple[str, str]]:
     """(cite_id, name) of the Cités, in the order of the queries (by name)."""
     premier = cadres[REQUETES[0]]
@@ -276,3 +288,283 @@ def comparaison(cadres: dict[str, pl.DataFrame], annee: int) -> pl.DataFrame:
             for valeur, lect in zip(tableau["valeur"], tableau["lecture"], strict=True)
         ]
     return pl.DataFrame(colonnes)
+
+
+# --------------------------------------------------------------------------- the Cité's map
+
+COUCHES_CARTE = ("qpv", "rep_plus", "rep", "autres", "cites", "communes")
+
+
+def lire_carte(run: Callable[..., pl.DataFrame], pre_id: str, annee: int) -> dict:
+    """The masked frames of the Cités' maps: the Carte page's queries with the parameters of its
+    default view (whole programme, most recent geography), so that each cell shows the same
+    value or token on both pages, and the Cités' perimeters."""
+    geographies = run("carte_geographies", pre_id=pre_id)["annee_geographie"].to_list()
+    geographie = int(geographies[0]) if geographies else 2024
+    territoire = {"pre_id": pre_id, "commune": None, "annee": annee}
+    selon_geographie = {"geographie": geographie, "niveau": "territoire"}
+    return lots.tous(
+        run,
+        {
+            "qpv": ("carte_qpv", territoire | selon_geographie),
+            "etablissements": ("carte_etablissements", territoire),
+            "contours": ("carte_contours", {"pre_id": pre_id, "niveau": "territoire"}),
+            "cites": ("carte_cites", {"pre_id": pre_id} | selon_geographie),
+            "perimetre": ("cite_perimetre", {"pre_id": pre_id}),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class CarteCite:
+    """The Carte page's masked frames, cut to one Cité's perimeter."""
+
+    qpv: pl.DataFrame
+    etablissements: pl.DataFrame
+    contours: pl.DataFrame
+    cites: pl.DataFrame
+
+    def secrets(self) -> pl.DataFrame:
+        """The masking tokens shown on the map (QPV and schools), for its caption."""
+        return pl.concat(
+            [cadre.select(pl.col("^.*__secret$")) for cadre in (self.qpv, self.etablissements)],
+            how="diagonal",
+        )
+
+
+def perimetre_carte(cite_id: str, cadres: dict[str, pl.DataFrame]) -> CarteCite:
+    """The Cité's QPV, schools, communes and outline, from the frames of `lire_carte`. Rows are
+    only selected, never recomputed: the figures are the Carte page's."""
+    codes = cadres["perimetre"].filter(pl.col("cite_id") == cite_id)
+
+    def de(nature: str) -> list[str]:
+        return codes.filter(pl.col("nature") == nature)["code"].to_list()
+
+    return CarteCite(
+        qpv=cadres["qpv"].filter(pl.col("code_qp").is_in(de("qpv"))),
+        etablissements=cadres["etablissements"].filter(pl.col("uai").is_in(de("etablissement"))),
+        contours=cadres["contours"].filter(
+            (pl.col("nature") == "commune") & pl.col("code").is_in(de("commune"))
+        ),
+        cites=cadres["cites"].filter(pl.col("cite_id") == cite_id),
+    )
+
+
+def construire_carte(carte: CarteCite, annee: int) -> folium.Map:
+    """The Cité's map: its QPV by children followed, its schools (REP+, REP, others), an EPS badge
+    per QPV, its communes and outline; opened on its QPV and schools."""
+    return cartes.construire_carte(
+        carte.qpv,
+        carte.etablissements,
+        carte.contours,
+        carte.cites,
+        "beneficiaires",
+        COUCHES_CARTE,
+        annee,
+        eps=True,
+    )
+
+
+# ------------------------------------------------------------- inside and outside the Cité
+
+GROUPES = (
+    ("cite", "Dans le périmètre de la Cité"),
+    ("hors_cite", "Hors de la Cité"),
+    ("programme", "Ensemble du programme"),
+)
+# (column prefix in cite_dedans_dehors, label, unit)
+FIGURES_DEDANS_DEHORS = (
+    ("enfants", "Enfants accompagnés", "nombre"),
+    ("part_ecole", "Part orientée par l'Éducation nationale", "pourcentage"),
+    ("duree_moyenne_mois", "Durée moyenne des parcours clos", "mois"),
+    ("actions_par_enfant", "Actions par enfant accompagné", "decimal"),
+)
+
+
+def _ligne(cadre: pl.DataFrame, cite_id: str) -> dict | None:
+    lignes = cadre.filter(pl.col("cite_id") == cite_id)
+    return None if lignes.is_empty() else lignes.row(0, named=True)
+
+
+def dedans_dehors(cadre: pl.DataFrame, cite_id: str) -> pl.DataFrame:
+    """One row per key figure, one column per group (with its masking token), from the masked
+    `cite_dedans_dehors` frame; the unit of each row is in `unite`."""
+    ligne = _ligne(cadre, cite_id) or {}
+    colonnes: dict[str, list] = {"code": [], "indicateur": [], "unite": []}
+    for groupe, _ in GROUPES:
+        colonnes[groupe] = []
+        colonnes[f"{groupe}__secret"] = []
+    for prefixe, libelle, unite in FIGURES_DEDANS_DEHORS:
+        colonnes["code"].append(prefixe)
+        colonnes["indicateur"].append(libelle)
+        colonnes["unite"].append(unite)
+        for groupe, _ in GROUPES:
+            valeur = ligne.get(f"{prefixe}_{groupe}")
+            colonnes[groupe].append(None if valeur is None else float(valeur))
+            colonnes[f"{groupe}__secret"].append(ligne.get(f"{prefixe}_{groupe}__secret"))
+    schema = {g: pl.Float64 for g, _ in GROUPES} | {f"{g}__secret": pl.String for g, _ in GROUPES}
+    return pl.DataFrame(colonnes, schema_overrides=schema)
+
+
+COULEURS_GROUPES = (graphiques.BLEU_FRANCE, "#9898F8", graphiques.GRIS_CLAIR)
+
+
+def graphique_dedans_dehors(tableau: pl.DataFrame) -> go.Figure:
+    """Small multiples: one panel per key figure (each has its own unit), one bar per group; a
+    masked value has no bar, only its token, and every bar is labelled with its French value."""
+    traces, axes, titres = [], {}, []
+    ecart = 0.05
+    largeur = (1 - ecart * (tableau.height - 1)) / tableau.height
+    for k, ligne in enumerate(tableau.iter_rows(named=True)):
+        suffixe = "" if k == 0 else str(k + 1)
+        debut = k * (largeur + ecart)
+        maximum = 1.0
+        for (groupe, libelle), couleur in zip(GROUPES, COULEURS_GROUPES, strict=True):
+            jeton = ligne[f"{groupe}__secret"]
+            valeur = None if jeton else ligne[groupe]
+            maximum = max(maximum, valeur or 0)
+            commun = {
+                "x": [ligne["indicateur"]],
+                "xaxis": f"x{suffixe}",
+                "yaxis": f"y{suffixe}",
+                "name": libelle,
+                "legendgroup": groupe,
+                "offsetgroup": groupe,
+            }
+            # Months are said once, in the panel's title: labels stay narrower than their bars.
+            unite = "decimal" if ligne["unite"] == "mois" else ligne["unite"]
+            texte = [jeton or formats.selon_unite(valeur, unite)]
+            traces.append(
+                go.Bar(
+                    y=[valeur or 0],
+                    marker_color=couleur,
+                    # Plotly writes no text on an empty bar: see the text-only trace below.
+                    text=texte if valeur else None,
+                    textposition="outside",
+                    constraintext="none",
+                    cliponaxis=False,
+                    customdata=texte,
+                    hovertemplate=f"{libelle} : %{{customdata}}<extra></extra>",
+                    showlegend=k == 0,
+                    **commun,
+                )
+            )
+            if not valeur:  # zero, masked or missing: written where the bar would start
+                traces.append(
+                    go.Scatter(
+                        y=[0],
+                        mode="text",
+                        text=texte,
+                        textposition="top center",
+                        showlegend=False,
+                        hoverinfo="skip",
+                        **commun,
+                    )
+                )
+        axes[f"xaxis{suffixe}"] = {
+            "domain": [debut, debut + largeur],
+            "anchor": f"y{suffixe}",
+            "showticklabels": False,
+            "showgrid": False,
+            "linecolor": graphiques.GRIS_CLAIR,
+        }
+        axes[f"yaxis{suffixe}"] = {
+            "anchor": f"x{suffixe}",
+            "range": [0, maximum * 1.3],
+            "showticklabels": False,
+            "showgrid": False,
+            "zeroline": False,
+        }
+        titres.append(
+            {
+                "text": "<br>".join(
+                    textwrap.wrap(
+                        ligne["indicateur"] + (" (mois)" if ligne["unite"] == "mois" else ""), 24
+                    )
+                ),
+                "x": debut + largeur / 2,
+                "y": 1.0,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+            }
+        )
+    fig = go.Figure(data=traces)
+    # The whole layout at once (one relayout), in the house style of pre_pilotage.graphiques.
+    fig.layout = {
+        "separators": "," + formats.ESPACE_MILLIERS,
+        "font": {"family": "Marianne, Arial, sans-serif", "size": 14, "color": "#161616"},
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "height": 360,
+        "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.04, "x": 0},
+        "hoverlabel": {"font": {"size": 14}},
+        "barmode": "group",
+        "scattermode": "group",
+        "bargroupgap": 0.1,
+        "annotations": titres,
+        **axes,
+    }
+    return fig
+
+
+def _affiche(ligne: dict, colonne: str) -> bool:
+    return ligne.get(colonne) is not None and not ligne.get(f"{colonne}__secret")
+
+
+def phrases_dedans_dehors(cadre: pl.DataFrame, cite_id: str, nom: str, annee: int) -> list[str]:
+    """Sentences a committee can paste into its minutes, from the masked frame only."""
+    ligne = _ligne(cadre, cite_id)
+    if ligne is None:
+        return []
+    if not (_affiche(ligne, "enfants_cite") and _affiche(ligne, "enfants_hors_cite")):
+        return [
+            f"En {annee}, les chiffres du PRE dans le périmètre de la {nom} et hors de celui-ci ne "
+            "sont pas diffusés : l'un des deux groupes compte trop peu d'enfants (secret "
+            "statistique)."
+        ]
+    dedans, total = ligne["enfants_cite"], ligne["enfants_programme"]
+    if not total:
+        return [f"En {annee}, le PRE n'a accompagné aucun enfant."]
+    if not dedans:
+        return [
+            f"En {annee}, aucun des {formats.nombre(total)} enfants accompagnés par le PRE "
+            f"n'habite un quartier prioritaire de la {nom} ni ne fréquente une école ou un "
+            "collège de son périmètre."
+        ]
+    phrase = (
+        f"En {annee}, {formats.nombre(dedans)} des {formats.nombre(total)} enfants accompagnés "
+        f"par le PRE ({formats.pourcentage(100 * dedans / total)}) habitent un quartier "
+        f"prioritaire de la {nom} ou fréquentent une école ou un collège de son périmètre."
+    )
+    gabarits = {
+        "part_ecole": "Parmi eux, {a} ont été orientés par l'Éducation nationale, contre {b} "
+        "des enfants accompagnés hors de la Cité.",
+        "duree_moyenne_mois": "Leurs parcours clos en {annee} ont duré {a} en moyenne, contre "
+        "{b} hors de la Cité.",
+        "actions_par_enfant": "Ils ont bénéficié de {a} {actions} en moyenne, contre {b} hors "
+        "de la Cité.",
+    }
+    secrets = []
+    for prefixe, libelle, unite in FIGURES_DEDANS_DEHORS[1:]:
+        cite, hors = f"{prefixe}_cite", f"{prefixe}_hors_cite"
+        if ligne.get(f"{cite}__secret") or ligne.get(f"{hors}__secret"):
+            secrets.append(libelle[0].lower() + libelle[1:])
+        elif ligne[cite] is not None and ligne[hors] is not None:
+            phrase += " " + gabarits[prefixe].format(
+                a=formats.selon_unite(ligne[cite], unite),
+                b=formats.selon_unite(ligne[hors], unite),
+                annee=annee,
+                actions="action" if ligne[cite] < 2 else "actions",
+            )
+    phrases = [phrase]
+    if secrets:
+        phrases.append(
+            "Ne sont pas diffusés, car ils portent sur trop peu d'enfants (secret statistique) : "
+            + ", ".join(secrets)
+            + "."
+        )
+    return phrases

@@ -1,7 +1,7 @@
 -- Cité éducative articulation 5: orientations to the programme of children living in the Cité's communes, and those coming from Cité éducative actors, for the selected year and the year before
 -- grain: one row per Cité éducative of the programme's communes and year of orientation ($annee - 1 and $annee)
 -- params: $pre_id VARCHAR, $annee INTEGER
--- secret: counts=orientations,orientations_cite; rate=part_orientations_cite:orientations_cite,orientations
+-- secret: counts=orientations,orientations_cite,orientations_autres; sum=orientations:orientations_cite+orientations_autres; rate=part_orientations_cite:orientations_cite,orientations_autres
 with annees as (
     select unnest([$annee - 1, $annee]) as annee
 ),
@@ -45,6 +45,8 @@ select
     k.annee,
     k.orientations,
     k.orientations_cite,
+    -- Masked too: the share and the total would otherwise give it away.
+    k.orientations - k.orientations_cite as orientations_autres,
     round(100.0 * k.orientations_cite / nullif(k.orientations, 0), 1) as part_orientations_cite
 from comptes as k
 inner join cite_educative as ce on ce.cite_id = k.cite_id

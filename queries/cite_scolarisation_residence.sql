@@ -1,7 +1,7 @@
 -- Cité éducative articulation 1: active children of the programme schooled in a school of the Cité, and living in one of its QPV, for the selected year and the year before
 -- grain: one row per Cité éducative of the programme's communes and year ($annee - 1 and $annee)
 -- params: $pre_id VARCHAR, $annee INTEGER
--- secret: counts=beneficiaires,scolarises_cite,residant_qpv_cite; rate=part_scolarises_cite:scolarises_cite,beneficiaires; rate=part_residant_qpv_cite:residant_qpv_cite,beneficiaires
+-- secret: counts=beneficiaires,scolarises_cite,non_scolarises_cite,residant_qpv_cite,non_residant_qpv_cite; sum=beneficiaires:scolarises_cite+non_scolarises_cite; sum=beneficiaires:residant_qpv_cite+non_residant_qpv_cite; rate=part_scolarises_cite:scolarises_cite,non_scolarises_cite; rate=part_residant_qpv_cite:residant_qpv_cite,non_residant_qpv_cite
 with annees as (
     select unnest([$annee - 1, $annee]) as annee
 ),
@@ -51,8 +51,11 @@ select
     k.annee,
     k.beneficiaires,
     k.scolarises_cite,
+    -- The complements are masked too: a share and the total would otherwise give them away.
+    k.beneficiaires - k.scolarises_cite as non_scolarises_cite,
     round(100.0 * k.scolarises_cite / nullif(k.beneficiaires, 0), 1) as part_scolarises_cite,
     k.residant_qpv_cite,
+    k.beneficiaires - k.residant_qpv_cite as non_residant_qpv_cite,
     round(100.0 * k.residant_qpv_cite / nullif(k.beneficiaires, 0), 1) as part_residant_qpv_cite
 from comptes as k
 inner join cite_educative as ce on ce.cite_id = k.cite_id

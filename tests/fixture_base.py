@@ -72,17 +72,31 @@ FA2 30 / 25, FA0 20 / 20, FA1 none.
 Cité éducative (CITE: cite-99001 "Cité éducative d'Alpha", commune Alpha, QPV Alpha Nord; its
 schools C1 collège Jean-Zay (chef de file) and E1 école Condorcet; E2 is in Alpha, outside it).
 Schools of the children (UAI_GROUPES): G1 E1, G2 C1, G3 E1, G5 E2, G4 and G6 unknown.
-  1. schooled in the Cité: 2024 G1+G2+G3 = 47 / 54 = 87,0 %, 2025 G2+G3 = 27 / 41 = 65,9 %;
-     living in Alpha Nord: 2024 35 / 54 = 64,8 %, 2025 15 / 41 = 36,6 %.
+  1. schooled in the Cité: 2024 G1+G2+G3 = 47 / 54 = 87,0 % (masked: the other 7 are "< 11", so
+     the 47 and the share are "s"), 2025 G2+G3 = 27 / 41 = 65,9 % (others 14);
+     living in Alpha Nord: 2024 35 / 54 = 64,8 % (others 19), 2025 15 / 41 = 36,6 % (others 26).
   2. Alpha Nord covered by EPS-A: 2024 and 2025 1 / 1 = 100,0 %.
   3. co-financed by the Cité: 2024 FA2 (communal Alpha) 1 fiche, 500 € from the Cité, fiches of
      5 000 € = 20,0 % of 25 000 €; 2025 none (0,0 % of 29 000 €).
   4. governance (GOUVERNANCE): 2024 one copil_cite with the PRE and one copil_conjoint -> 1 joint
      meeting, PRE present; 2025 one copil_cite without the PRE, one copil_pre -> 0, absent.
   5. orientations by Cité actors (G6 flagged), children living in Alpha, year of orientation:
-     2024 G3+G6 = 15 orientations, 3 from the Cité (masked, and its share); 2025 none.
+     2024 G3+G6 = 15 orientations, 3 from the Cité (masked, and its share; the other 12 "s");
+     2025 none.
   6. Cité schools at EPS meetings (EPS_PARTENAIRES): 2024 C1 and E1 = 2 / 2 = 100,0 % (2 meetings
      with a Cité actor); 2025 E1 = 1 / 2 = 50,0 % (1 meeting).
+  Perimeter (cite_perimetre): commune Alpha, QPV Alpha Nord, schools C1 and E1.
+  Inside vs outside the Cité (cite_dedans_dehors; inside = living in Alpha Nord or schooled at C1
+  or E1; one parcours per child; actions: ACTIONS_FICHES, all of a parcours active in the year):
+     2025  inside G2+G3 = 27, outside G5 = 14, programme 41; oriented by the school 0 | 0 | 0
+           (0,0 %); exits G3 12 | 0 | 12, mean 181 days = 5,9 months | none | 5,9; actions
+           (16 + 12) / 27 = 1,0 | (14 + 6) / 14 = 1,4 | 48 / 41 = 1,2.
+     2024  inside G1+G2+G3 = 47, outside G4+G6 = 7, programme 54; by the school G1 20 | G4 4 | 24
+           (others 27 | 3 | 30); exits G1 20 | G4+G6 7 | 27, means 303 days = 10,0 months |
+           (4 x 335 + 3 x 213) / 7 = 9,3 | 8 039 / 27 = 9,8; actions 48 / 47 = 1,0 | 3 / 7 = 0,4 |
+           51 / 54 = 0,9. Masked: the 7 outside (and its parts 4, 3 and 7 exits) are "< 11", so
+           every inside count is "s" (inside = 54 - outside) and every inside and outside share
+           or mean is "s"; the programme's column is shown.
 """
 
 from __future__ import annotations

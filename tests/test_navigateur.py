@@ -323,10 +323,32 @@ def test_publics_et_export_de_l_enquete_nationale(serveur, navigateur, tmp_path)
         contexte.close()
 
 
+def carte_dessinee(page):
+    """The page's Leaflet map (in streamlit-folium's frame), once its legend is drawn."""
+    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=30_000)
+    cadre = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+    cadre.locator(".pre-legende").wait_for(timeout=30_000)
+    page.wait_for_timeout(1_000)
+    return cadre
+
+
+def sans_effectif_sous_le_seuil(page, rang_tableau: int) -> None:
+    """No cell of the table, nor label of the charts, is a count from 1 to 10."""
+    tableau = page.locator('[data-testid="stDataFrame"]').nth(rang_tableau)
+    cellules = tableau.locator('[role="gridcell"]').all_inner_texts()
+    assert cellules and not [c for c in cellules if re.fullmatch(r"[1-9]|10", c.strip())]
+    etiquettes = page.locator(
+        ".js-plotly-plot .bartext, .js-plotly-plot .textpoint"
+    ).all_text_contents()
+    assert etiquettes and not [e for e in etiquettes if re.fullmatch(r"[1-9]|10", e.strip())]
+    assert not [e for e in etiquettes if re.fullmatch(r"\d+\.\d+", e.strip())]
+
+
 def test_cite_educative_deux_cites_phrases_et_seuils(serveur, navigateur):
     contexte, page, erreurs = ouvrir(navigateur, f"{serveur}/cite?annee=2025")
     try:
         page.get_by_text("Phrases pour le compte rendu").first.wait_for(timeout=30_000)
+        carte = carte_dessinee(page)
         capturer(page, "cite")
         texte = page.locator("body").inner_text()
         assert erreurs == []
@@ -336,5 +358,36 @@ def test_cite_educative_deux_cites_phrases_et_seuils(serveur, navigateur):
         assert "En 2025, " in texte and "lu sur trois niveaux" in texte
         for anglais in ("Traceback", "Error", "None", "nan", "true", "false"):
             assert not re.search(rf"\b{anglais}\b", texte), anglais
+        # The first Cité (Aubricourt – Saint-Aurel): its 3 QPV and its outline drawn, its 7
+        # schools and an EPS badge per QPV; the EPS of Les Aulnes did not meet in 2025.
+        assert carte.locator("path.leaflet-interactive").count() >= 4
+        assert carte.locator(".leaflet-marker-icon.pre").count() >= 10
+        legende = carte.locator(".pre-legende").inner_text()
+        for attendu in (
+            "Enfants accompagnés par quartier prioritaire",
+            "école REP",
+            "une EPS s'est réunie dans le quartier en 2025",
+            "aucune EPS réunie dans le quartier en 2025",
+            "périmètre de Cité éducative",
+        ):
+            assert attendu in legende, attendu
+        # The PRE inside and outside the Cité: table, sentence and chart.
+        assert "Le PRE dans la Cité et hors de la Cité en 2025" in texte
+        assert re.search(r"En 2025, \d+ des \d+ enfants accompagnés par le PRE \(", texte)
+        sans_effectif_sous_le_seuil(page, 1)
+        # The second Cité's tab reruns the page, draws its own map and goes into the URL.
+        page.get_by_role("tab", name="Cité éducative de Valrenne-Montcalve").click()
+        page.wait_for_url(re.compile(r"cite=cite-90001"), timeout=15_000)
+        attendre_rendu(page)
+        page.get_by_text("Valrenne-Montcalve – tableau de bord 2025").wait_for(timeout=30_000)
+        carte = carte_dessinee(page)
+        capturer(page, "cite-valrenne-montcalve")
+        # Les Hauts de Sambre has fewer than 11 children in 2025: hatched, as on the Carte page.
+        assert carte.locator('path[fill="url(#pre-hachures)"]').count() >= 1
+        assert (
+            "moins de 11 enfants (secret statistique)" in carte.locator(".pre-legende").inner_text()
+        )
+        sans_effectif_sous_le_seuil(page, 1)
+        assert erreurs == []
     finally:
         contexte.close()

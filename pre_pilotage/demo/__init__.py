@@ -13,7 +13,7 @@ from pre_pilotage.demo.programme import ACTIFS_CIBLES, DATE_DONNEES, generer_pro
 from pre_pilotage.geographie import Geographie, completer, lignes_tables
 
 GRAINE = 20_251_231
-VERSION_GENERATEUR = "1"
+VERSION_GENERATEUR = "2"  # 2: the two Cités éducatives differ on every indicator
 PROGRAMMES_PAR_LOT = 50
 
 

@@ -301,12 +301,14 @@ def _parts_financeurs(rng, fiche, cite, numero, territoire) -> dict[str, float]:
         return parts
     parts = {"etat": rng.uniform(0.4, 0.55), "commune": rng.uniform(0.25, 0.4)}
     if cite is not None:
-        # The first Cité co-finances much more of the PRE's local actions than the second.
+        # The first Cité co-finances much more of the PRE's local actions than the second, which
+        # co-finances those of its first commune only (the part is drawn all the same, so that
+        # the rest of the demo keeps its draws).
         premiere = cite is territoire.cites[0]
         if rng.random() < (0.8 if premiere else 0.35):
-            parts["cite_educative"] = (
-                rng.uniform(0.15, 0.3) if premiere else rng.uniform(0.08, 0.15)
-            )
+            part = rng.uniform(0.15, 0.3) if premiere else rng.uniform(0.08, 0.15)
+            if premiere or fiche["code_insee"] == cite["communes"][0]:
+                parts["cite_educative"] = part
     if fiche["thematique"] == "scolarite" and rng.random() < 0.5:
         parts["education_nationale"] = rng.uniform(0.05, 0.1)
     return parts
@@ -335,7 +337,10 @@ def _lignes_financement(rng, fiche, parts, annee, lignes) -> None:
 
 
 def _generer_eps(territoire, rng, pre_id, lignes) -> dict[str, str]:
-    """27 EPS: one per QPV and twelve more in the largest communes; about 110 meetings a year."""
+    """27 EPS: one per QPV and twelve more in the largest communes; about 110 meetings a year.
+
+    In the last year, the EPS of one QPV of the second Cité éducative (the one with the fewest
+    EPS) did not meet, so that the Cités' EPS coverage differs."""
     eps_par_qpv = {}
     lieux = [(q["code_insee"], q["code_qp"], f"EPS {q['nom']}") for q in territoire.qpv]
     communes_triees = sorted(territoire.communes, key=lambda c: -c["population"])
@@ -346,6 +351,8 @@ def _generer_eps(territoire, rng, pre_id, lignes) -> dict[str, str]:
         lieux.append(
             (commune["code_insee"], code_qp, f"EPS {commune['nom']} – secteur {k // 6 + 1}")
         )
+    qpv_seconde = territoire.cites[1]["qpv"] if len(territoire.cites) > 1 else []
+    sans_reunion = min(qpv_seconde, key=lambda c: sum(lieu[1] == c for lieu in lieux), default=None)
     cites_par_commune = {c: k for k, cite in enumerate(territoire.cites) for c in cite["communes"]}
     etabs_par_commune = defaultdict(list)
     for e in territoire.etablissements:
@@ -369,10 +376,14 @@ def _generer_eps(territoire, rng, pre_id, lignes) -> dict[str, str]:
             nb_reunions = (
                 int(rng.choice([3, 4, 4, 5])) if annee >= 2023 else int(rng.choice([3, 3, 4]))
             )
+            # Meetings that did not take place are still drawn (into rows thrown away), so that
+            # the rest of the demo keeps its draws.
+            en_sommeil = code_qp is not None and code_qp == sans_reunion and annee == ANNEES[-1]
+            cible = defaultdict(list) if en_sommeil else lignes
             for _ in range(nb_reunions):
                 numero_reunion += 1
                 reunion_id = f"{pre_id}-R{numero_reunion:05d}"
-                lignes["eps_reunion"].append(
+                cible["eps_reunion"].append(
                     {
                         "reunion_id": reunion_id,
                         "eps_id": eps_id,
@@ -385,7 +396,7 @@ def _generer_eps(territoire, rng, pre_id, lignes) -> dict[str, str]:
                 for uai in rng.choice(
                     ecoles, size=min(len(ecoles), int(rng.integers(1, 4))), replace=False
                 ):
-                    lignes["eps_reunion_partenaire"].append(
+                    cible["eps_reunion_partenaire"].append(
                         {
                             "reunion_id": reunion_id,
                             "type_partenaire": "education_nationale",
@@ -395,7 +406,7 @@ def _generer_eps(territoire, rng, pre_id, lignes) -> dict[str, str]:
                     )
                 for type_partenaire, probabilite in PARTENAIRES_EPS:
                     if rng.random() < probabilite:
-                        lignes["eps_reunion_partenaire"].append(
+                        cible["eps_reunion_partenaire"].append(
                             {
                                 "reunion_id": reunion_id,
                                 "type_partenaire": type_partenaire,
@@ -405,7 +416,7 @@ def _generer_eps(territoire, rng, pre_id, lignes) -> dict[str, str]:
                         )
                 presence_cite = {0: 0.7, 1: 0.2}.get(rang_cite, 0.0)
                 if rng.random() < presence_cite:
-                    lignes["eps_reunion_partenaire"].append(
+                    cible["eps_reunion_partenaire"].append(
                         {
                             "reunion_id": reunion_id,
                             "type_partenaire": "cite_educative",
@@ -478,7 +489,9 @@ def _generer_parcours(
             )
             orienteur = _choix(rng, ORIENTEURS)
             rang_cite = cites_par_commune.get(code_insee)
-            part_cite = {0: 0.4, 1: 0.12}.get(rang_cite, 0.0)
+            # Share of the school and association orientations that come through the Cité's
+            # actors (only the flag depends on it, never the number of draws).
+            part_cite = {0: 0.7, 1: 0.34}.get(rang_cite, 0.0)
             parcours_id = pseudonyme(CLE_DEMO, "parcours", source, "P-")
             lignes["beneficiaire"].append(
                 {
