@@ -38,9 +38,17 @@ def main(argv: list[str] | None = None) -> int:
 
         sortie = arguments.sortie or config.chemin_base()
         if arguments.si_absente and sortie.exists():
-            migrer_fichier(sortie)
-            print(f"Base déjà présente : {sortie}")
-            return 0
+            from pre_pilotage.demo import VERSION_GENERATEUR, demo_ancienne
+
+            ancienne = demo_ancienne(sortie)
+            if ancienne is None:
+                migrer_fichier(sortie)
+                print(f"Base déjà présente : {sortie}")
+                return 0
+            print(
+                f"Base de démonstration construite par une version précédente du générateur "
+                f"({ancienne}, actuelle : {VERSION_GENERATEUR}), sans import : reconstruite."
+            )
         if arguments.programmes < 1:
             print("--programmes doit valoir au moins 1.", file=sys.stderr)
             return 2

@@ -171,3 +171,48 @@ def test_echelle_nationale_reduite(tmp_path):
             " actif_dans_annee(date_entree, date_sortie, 2025)",
         )
         assert 480 <= actifs <= 720
+
+
+def test_make_run_reconstruit_une_demo_d_un_ancien_generateur(chemin_demo, tmp_path, capsys):
+    """`demo --si-absente` rebuilds an untouched demo of an older generator, keeps anything else."""
+    import shutil
+
+    from pre_pilotage.__main__ import main
+    from pre_pilotage.demo import VERSION_GENERATEUR
+
+    def version(chemin):
+        with duckdb.connect(str(chemin), read_only=True) as con:
+            return con.execute(
+                "select valeur from meta where cle = 'version_generateur'"
+            ).fetchone()[0]
+
+    def vieillir(chemin, import_=False):
+        with duckdb.connect(str(chemin)) as con:
+            con.execute("update meta set valeur = '1' where cle = 'version_generateur'")
+            if import_:
+                con.execute(
+                    "insert into lot_import values ('l1', 'pre-x', 'beneficiaires', 2025, "
+                    "'2025_beneficiaires.csv', 'abc', 3, now(), 'coordination')"
+                )
+
+    ancienne = tmp_path / "ancienne.duckdb"
+    shutil.copy(chemin_demo, ancienne)
+    vieillir(ancienne)
+    assert main(["demo", "--sortie", str(ancienne), "--si-absente"]) == 0
+    assert "reconstruite" in capsys.readouterr().out
+    assert version(ancienne) == VERSION_GENERATEUR
+
+    importee = tmp_path / "importee.duckdb"
+    shutil.copy(chemin_demo, importee)
+    vieillir(importee, import_=True)
+    assert main(["demo", "--sortie", str(importee), "--si-absente"]) == 0
+    assert "Base déjà présente" in capsys.readouterr().out
+    assert version(importee) == "1"
+
+    # A current demo is kept as it is.
+    actuelle = tmp_path / "actuelle.duckdb"
+    shutil.copy(chemin_demo, actuelle)
+    avant = hashlib.sha256(actuelle.read_bytes()).hexdigest()
+    assert main(["demo", "--sortie", str(actuelle), "--si-absente"]) == 0
+    assert "Base déjà présente" in capsys.readouterr().out
+    assert hashlib.sha256(actuelle.read_bytes()).hexdigest() == avant

@@ -139,3 +139,24 @@ def generer_base(
         con.execute("checkpoint")
     provisoire.replace(chemin)
     return chemin
+
+
+def demo_ancienne(chemin: Path) -> str | None:
+    """Version of the generator that built `chemin`, when it is an untouched demo database built
+    by an older generator (no import, no loaded geography); None otherwise.
+
+    `make run` rebuilds such a database, so that a checkout that has moved on shows the demo its
+    code describes. Anything a user may have added keeps the file as it is.
+    """
+    try:
+        with duckdb.connect(str(chemin), read_only=True) as con:
+            meta = dict(con.execute("select cle, valeur from meta").fetchall())
+            ajouts = con.execute(
+                "select (select count(*) from lot_import) + (select count(*) from geographie_source)"
+            ).fetchone()[0]
+    except duckdb.Error:
+        return None
+    version = meta.get("version_generateur")
+    if meta.get("donnees_demo") != "oui" or version == VERSION_GENERATEUR or ajouts:
+        return None
+    return version or "?"
