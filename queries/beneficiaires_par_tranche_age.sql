@@ -17,10 +17,7 @@ tranches as (
 ),
 
 national as (
-    select modalite as tranche_age, valeur as part_nationale
-    from reference_nationale
-    where indicateur = 'tranche_age'
-        and version = (select max(version) from reference_nationale where indicateur = 'tranche_age')
+    select modalite as tranche_age, part_nationale from reference_courante('tranche_age')
 ),
 
 comptes as (

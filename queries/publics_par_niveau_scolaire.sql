@@ -36,19 +36,6 @@ modalites as (
     ) as t (modalite, libelle, ordre, modalite_nationale)
 ),
 
-national as (
-    select
-        modalite,
-        valeur as part_nationale,
-        annee_donnees as annee_nationale,
-        source as source_nationale
-    from reference_nationale
-    where indicateur = 'niveau_scolaire'
-        and version = (
-            select max(version) from reference_nationale where indicateur = 'niveau_scolaire'
-        )
-),
-
 comptes as (
     select
         a.annee,
@@ -73,7 +60,7 @@ select
     n.annee_nationale,
     n.source_nationale
 from comptes as c
-left join national as n on n.modalite = c.modalite_nationale
+left join reference_courante('niveau_scolaire') as n on n.modalite = c.modalite_nationale
 -- "Not recorded" only when some children lack the value.
 qualify c.modalite <> 'non_renseigne' or sum(c.effectif) over (partition by c.modalite) > 0
 order by c.annee, c.ordre

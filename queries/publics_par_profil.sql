@@ -24,17 +24,6 @@ modalites as (
     select 'non_renseigne', 'Non renseigné', 99
 ),
 
-national as (
-    select
-        modalite,
-        valeur as part_nationale,
-        annee_donnees as annee_nationale,
-        source as source_nationale
-    from reference_nationale
-    where indicateur = 'profil'
-        and version = (select max(version) from reference_nationale where indicateur = 'profil')
-),
-
 comptes as (
     select
         a.annee,
@@ -58,7 +47,7 @@ select
     n.annee_nationale,
     n.source_nationale
 from comptes as c
-left join national as n on n.modalite = c.modalite
+left join reference_courante('profil') as n on n.modalite = c.modalite
 -- "Not recorded" only when some parcours lack the value.
 qualify c.modalite <> 'non_renseigne' or sum(c.effectif) over (partition by c.modalite) > 0
 order by c.annee, c.ordre

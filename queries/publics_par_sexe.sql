@@ -22,17 +22,6 @@ modalites as (
     where domaine = 'sexe'
 ),
 
-national as (
-    select
-        modalite,
-        valeur as part_nationale,
-        annee_donnees as annee_nationale,
-        source as source_nationale
-    from reference_nationale
-    where indicateur = 'sexe'
-        and version = (select max(version) from reference_nationale where indicateur = 'sexe')
-),
-
 comptes as (
     select
         a.annee,
@@ -56,5 +45,5 @@ select
     n.annee_nationale,
     n.source_nationale
 from comptes as c
-left join national as n on n.modalite = c.modalite
+left join reference_courante('sexe') as n on n.modalite = c.modalite
 order by c.annee, c.ordre
