@@ -11,7 +11,6 @@ perimeter (`cite_perimetre`), and its builder (`cartes.construire_carte`).
 from __future__ import annotations
 
 import dataclasses
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -406,109 +405,9 @@ def dedans_dehors(cadre: pl.DataFrame, cite_id: str) -> pl.DataFrame:
     return pl.DataFrame(colonnes, schema_overrides=schema)
 
 
-COULEURS_GROUPES = (graphiques.BLEU_FRANCE, "#9898F8", graphiques.GRIS_CLAIR)
-
-
 def graphique_dedans_dehors(tableau: pl.DataFrame) -> go.Figure:
-    """Small multiples: one panel per key figure (each has its own unit), one bar per group; a
-    masked value has no bar, only its token, and every bar is labelled with its French value."""
-    traces, axes, titres = [], {}, []
-    ecart = 0.05
-    largeur = (1 - ecart * (tableau.height - 1)) / tableau.height
-    for k, ligne in enumerate(tableau.iter_rows(named=True)):
-        suffixe = "" if k == 0 else str(k + 1)
-        debut = k * (largeur + ecart)
-        maximum = 1.0
-        for (groupe, libelle), couleur in zip(GROUPES, COULEURS_GROUPES, strict=True):
-            jeton = ligne[f"{groupe}__secret"]
-            valeur = None if jeton else ligne[groupe]
-            maximum = max(maximum, valeur or 0)
-            commun = {
-                "x": [ligne["indicateur"]],
-                "xaxis": f"x{suffixe}",
-                "yaxis": f"y{suffixe}",
-                "name": libelle,
-                "legendgroup": groupe,
-                "offsetgroup": groupe,
-            }
-            # Months are said once, in the panel's title: labels stay narrower than their bars.
-            unite = "decimal" if ligne["unite"] == "mois" else ligne["unite"]
-            texte = [jeton or formats.selon_unite(valeur, unite)]
-            traces.append(
-                go.Bar(
-                    y=[valeur or 0],
-                    marker_color=couleur,
-                    # Plotly writes no text on an empty bar: see the text-only trace below.
-                    text=texte if valeur else None,
-                    textposition="outside",
-                    constraintext="none",
-                    cliponaxis=False,
-                    customdata=texte,
-                    hovertemplate=f"{libelle} : %{{customdata}}<extra></extra>",
-                    showlegend=k == 0,
-                    **commun,
-                )
-            )
-            if not valeur:  # zero, masked or missing: written where the bar would start
-                traces.append(
-                    go.Scatter(
-                        y=[0],
-                        mode="text",
-                        text=texte,
-                        textposition="top center",
-                        showlegend=False,
-                        hoverinfo="skip",
-                        **commun,
-                    )
-                )
-        axes[f"xaxis{suffixe}"] = {
-            "domain": [debut, debut + largeur],
-            "anchor": f"y{suffixe}",
-            "showticklabels": False,
-            "showgrid": False,
-            "linecolor": graphiques.GRIS_CLAIR,
-        }
-        axes[f"yaxis{suffixe}"] = {
-            "anchor": f"x{suffixe}",
-            "range": [0, maximum * 1.3],
-            "showticklabels": False,
-            "showgrid": False,
-            "zeroline": False,
-        }
-        titres.append(
-            {
-                "text": "<br>".join(
-                    textwrap.wrap(
-                        ligne["indicateur"] + (" (mois)" if ligne["unite"] == "mois" else ""), 24
-                    )
-                ),
-                "x": debut + largeur / 2,
-                "y": 1.0,
-                "xref": "paper",
-                "yref": "paper",
-                "xanchor": "center",
-                "yanchor": "bottom",
-                "showarrow": False,
-            }
-        )
-    fig = go.Figure(data=traces)
-    # The whole layout at once (one relayout), in the house style of pre_pilotage.graphiques.
-    fig.layout = {
-        "separators": "," + formats.ESPACE_MILLIERS,
-        "font": {"family": "Marianne, Arial, sans-serif", "size": 14, "color": "#161616"},
-        "plot_bgcolor": "white",
-        "paper_bgcolor": "white",
-        "height": 360,
-        "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
-        "legend": {"orientation": "h", "yanchor": "top", "y": -0.04, "x": 0},
-        "hoverlabel": {"font": {"size": 14}},
-        "barmode": "group",
-        "scattermode": "group",
-        "bargroupgap": 0.1,
-        "annotations": titres,
-        **axes,
-    }
-    return fig
+    """The key figures inside the Cité, outside it and for the whole programme, one panel each."""
+    return graphiques.groupes_par_figure(tableau, GROUPES)
 
 
 def _affiche(ligne: dict, colonne: str) -> bool:

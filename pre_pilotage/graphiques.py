@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import plotly.graph_objects as go
 import polars as pl
 
@@ -531,3 +533,104 @@ def _axes(libelles: list[str], valeurs, horizontal: bool) -> dict:
     if horizontal:
         return {"y": libelles, "x": valeurs, "orientation": "h"}
     return {"x": libelles, "y": valeurs}
+
+
+# ------------------------------------------------------------------- groups side by side
+
+COULEURS_GROUPES = (BLEU_FRANCE, BLEU_ANNEE_PRECEDENTE, GRIS_CLAIR)
+
+
+def groupes_par_figure(tableau: pl.DataFrame, groupes: tuple[tuple[str, str], ...]) -> go.Figure:
+    """Small multiples: one panel per key figure (each has its own unit), one bar per group; a
+    masked value has no bar, only its token, and every bar is labelled with its French value."""
+    traces, axes, titres = [], {}, []
+    ecart = 0.05
+    largeur = (1 - ecart * (tableau.height - 1)) / tableau.height
+    for k, ligne in enumerate(tableau.iter_rows(named=True)):
+        suffixe = "" if k == 0 else str(k + 1)
+        debut = k * (largeur + ecart)
+        maximum = 1.0
+        for (groupe, libelle), couleur in zip(groupes, COULEURS_GROUPES, strict=True):
+            jeton = ligne[f"{groupe}__secret"]
+            valeur = None if jeton else ligne[groupe]
+            maximum = max(maximum, valeur or 0)
+            commun = {
+                "x": [ligne["indicateur"]],
+                "xaxis": f"x{suffixe}",
+                "yaxis": f"y{suffixe}",
+                "name": libelle,
+                "legendgroup": groupe,
+                "offsetgroup": groupe,
+            }
+            # Months are said once, in the panel's title: labels stay narrower than their bars.
+            unite = "decimal" if ligne["unite"] == "mois" else ligne["unite"]
+            texte = [jeton or formats.selon_unite(valeur, unite)]
+            traces.append(
+                go.Bar(
+                    y=[valeur or 0],
+                    marker_color=couleur,
+                    # Plotly writes no text on an empty bar: see the text-only trace below.
+                    text=texte if valeur else None,
+                    textposition="outside",
+                    constraintext="none",
+                    cliponaxis=False,
+                    customdata=texte,
+                    hovertemplate=f"{libelle} : %{{customdata}}<extra></extra>",
+                    showlegend=k == 0,
+                    **commun,
+                )
+            )
+            if not valeur:  # zero, masked or missing: written where the bar would start
+                traces.append(
+                    go.Scatter(
+                        y=[0],
+                        mode="text",
+                        text=texte,
+                        textposition="top center",
+                        showlegend=False,
+                        hoverinfo="skip",
+                        **commun,
+                    )
+                )
+        axes[f"xaxis{suffixe}"] = {
+            "domain": [debut, debut + largeur],
+            "anchor": f"y{suffixe}",
+            "showticklabels": False,
+            "showgrid": False,
+            "linecolor": GRIS_CLAIR,
+        }
+        axes[f"yaxis{suffixe}"] = {
+            "anchor": f"x{suffixe}",
+            "range": [0, maximum * 1.3],
+            "showticklabels": False,
+            "showgrid": False,
+            "zeroline": False,
+        }
+        titres.append(
+            {
+                "text": "<br>".join(
+                    textwrap.wrap(
+                        ligne["indicateur"] + (" (mois)" if ligne["unite"] == "mois" else ""), 24
+                    )
+                ),
+                "x": debut + largeur / 2,
+                "y": 1.0,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+            }
+        )
+    return _mise_en_page(
+        go.Figure(data=traces),
+        xaxis=axes.pop("xaxis"),
+        yaxis=axes.pop("yaxis"),
+        legend={"yanchor": "top", "y": -0.04},
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        barmode="group",
+        scattermode="group",
+        bargroupgap=0.1,
+        annotations=titres,
+        **axes,
+    )
