@@ -3,10 +3,7 @@
 -- params: $pre_id VARCHAR, $annee INTEGER
 -- secret: counts=enfants_cite,enfants_hors_cite,enfants_programme,orientes_ecole_cite,orientes_ecole_hors_cite,orientes_ecole_programme,orientes_autres_cite,orientes_autres_hors_cite,orientes_autres_programme,sorties_cite,sorties_hors_cite,sorties_programme; sum=enfants_programme:enfants_cite+enfants_hors_cite; sum=orientes_ecole_programme:orientes_ecole_cite+orientes_ecole_hors_cite; sum=orientes_autres_programme:orientes_autres_cite+orientes_autres_hors_cite; sum=sorties_programme:sorties_cite+sorties_hors_cite; sum=enfants_cite:orientes_ecole_cite+orientes_autres_cite; sum=enfants_hors_cite:orientes_ecole_hors_cite+orientes_autres_hors_cite; sum=enfants_programme:orientes_ecole_programme+orientes_autres_programme; rate=part_ecole_cite:orientes_ecole_cite,orientes_autres_cite; rate=part_ecole_hors_cite:orientes_ecole_hors_cite,orientes_autres_hors_cite; rate=part_ecole_programme:orientes_ecole_programme,orientes_autres_programme; rate=duree_moyenne_mois_cite:sorties_cite; rate=duree_moyenne_mois_hors_cite:sorties_hors_cite; rate=duree_moyenne_mois_programme:sorties_programme; rate=actions_par_enfant_cite:enfants_cite; rate=actions_par_enfant_hors_cite:enfants_hors_cite; rate=actions_par_enfant_programme:enfants_programme
 with cites as (
-    select distinct cc.cite_id
-    from cite_educative_commune as cc
-    inner join programme_commune as pc on pc.code_insee = cc.code_insee
-    where pc.pre_id = $pre_id
+    select cite_id from cites_du_programme($pre_id)
 ),
 
 actifs as (

@@ -7,10 +7,7 @@ with annees as (
 ),
 
 cites as (
-    select distinct cc.cite_id
-    from cite_educative_commune as cc
-    inner join programme_commune as pc on pc.code_insee = cc.code_insee
-    where pc.pre_id = $pre_id
+    select cite_id from cites_du_programme($pre_id)
 ),
 
 reunions as (
