@@ -20,13 +20,13 @@ from pathlib import Path
 RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 
-from pre_pilotage import cartes, config  # noqa: E402
+from bench import rapport  # noqa: E402
+from pre_pilotage import cartes  # noqa: E402
 from pre_pilotage.db import ouvrir_lecture  # noqa: E402
 from pre_pilotage.demo import generer_base  # noqa: E402
 from pre_pilotage.requetes import executer  # noqa: E402
 
 DEBUT, FIN = "<!-- carte:debut -->", "<!-- carte:fin -->"
-RAPPORT = config.DOSSIER_DOCS / "performance.md"
 
 
 def mesurer(con, pre_id: str, annee: int, niveau: str, repetitions: int) -> dict:
@@ -79,17 +79,6 @@ def section(resultats: dict[str, dict], annee: int) -> str:
     return "\n".join(lignes)
 
 
-def ecrire(texte: str) -> None:
-    existant = RAPPORT.read_text(encoding="utf-8") if RAPPORT.exists() else "# Performance\n"
-    if DEBUT in existant and FIN in existant:
-        avant, reste = existant.split(DEBUT, 1)
-        apres = reste.split(FIN, 1)[1]
-        nouveau = avant + texte + apres
-    else:
-        nouveau = existant.rstrip("\n") + "\n\n" + texte + "\n"
-    RAPPORT.write_text(nouveau, encoding="utf-8")
-
-
 def main() -> int:
     analyseur = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     analyseur.add_argument("--repetitions", type=int, default=5)
@@ -108,8 +97,8 @@ def main() -> int:
     texte = section(resultats, annee)
     print(texte)
     if not arguments.sans_ecrire:
-        ecrire(texte)
-        print(f"\nÉcrit dans {RAPPORT}")
+        rapport.ecrire(texte, DEBUT, FIN)
+        print(f"\nÉcrit dans {rapport.RAPPORT}")
     return 0
 
 

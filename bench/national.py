@@ -42,11 +42,11 @@ sys.path.insert(0, str(RACINE))
 
 import duckdb  # noqa: E402
 
+from bench import rapport  # noqa: E402
 from pre_pilotage import config, requetes  # noqa: E402
 from pre_pilotage.demo import VERSION_GENERATEUR, generer_base  # noqa: E402
 
 DEBUT, FIN = "<!-- national:debut -->", "<!-- national:fin -->"
-RAPPORT = config.DOSSIER_DOCS / "performance.md"
 DOSSIER_BANC = RACINE / "data" / "bench"
 PROGRAMMES, ENFANTS_PAR_AN = 530, 85_000
 LIGNES_IMPORT = 100_000
@@ -739,17 +739,6 @@ def section(r: dict) -> str:
     return "\n".join(lignes)
 
 
-def ecrire(texte: str) -> None:
-    existant = RAPPORT.read_text(encoding="utf-8") if RAPPORT.exists() else "# Performance\n"
-    if DEBUT in existant and FIN in existant:
-        avant, reste = existant.split(DEBUT, 1)
-        apres = reste.split(FIN, 1)[1]
-        nouveau = avant + texte + apres
-    else:
-        nouveau = existant.rstrip("\n") + "\n\n" + texte + "\n"
-    RAPPORT.write_text(nouveau, encoding="utf-8")
-
-
 # What was found and fixed while reaching the targets (before/after measured on this machine
 # on 23/11/2026 during the fixes, load average 6 to 9; the tables above are re-measured at each
 # run).
@@ -951,8 +940,8 @@ def main() -> int:
     texte = section(resultats)
     print(texte)
     if not arguments.sans_ecrire:
-        ecrire(texte)
-        print(f"\nÉcrit dans {RAPPORT}")
+        rapport.ecrire(texte, DEBUT, FIN)
+        print(f"\nÉcrit dans {rapport.RAPPORT}")
     return 0
 
 
