@@ -46,3 +46,18 @@ def con_demo(chemin_demo):
     con = duckdb.connect(str(chemin_demo), read_only=True)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="module")
+def navigateur():
+    """Debian's Chromium driven by Playwright, one per test module (the real-browser tests)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_navigateur import ARGUMENTS_CHROMIUM, CHROMIUM
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium introuvable ({CHROMIUM}) : lancez `make test`, qui l'installe.")
+    with sync_playwright() as p:
+        navigateur = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGUMENTS_CHROMIUM)
+        yield navigateur
+        navigateur.close()

@@ -12,7 +12,7 @@ import pytest
 from pre_pilotage import graphiques
 from pre_pilotage.requetes import executer
 from tests.fixture_base import ALPHA, BETA, QPV_ALPHA, QPV_BETA
-from tests.test_navigateur import capturer, chiffres_cles, navigateur, ouvrir, serveur  # noqa: F401
+from tests.test_navigateur import capturer, chiffres_cles, ouvrir, serveur  # noqa: F401
 from tests.test_pages import application, metriques  # noqa: F401 (pytest fixture)
 from tests.test_requetes import lignes, territoire
 

@@ -11,7 +11,6 @@ from urllib.parse import urlparse
 
 import duckdb
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tests.test_geographie import (
     TOULOUSE,
@@ -22,8 +21,6 @@ from tests.test_geographie import (
     programme_fictif,
 )
 from tests.test_navigateur import (
-    ARGUMENTS_CHROMIUM,
-    CHROMIUM,
     SONDES_STREAMLIT,
     attendre_rendu,
     capturer,
@@ -40,16 +37,6 @@ LOCAL = {"127.0.0.1", "localhost"}
 def demo(chemin_demo, tmp_path_factory):
     with serveur_streamlit(chemin_demo, tmp_path_factory.mktemp("serveur_carte")) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium introuvable ({CHROMIUM}) : lancez `make test`, qui l'installe.")
-    with sync_playwright() as p:
-        navigateur = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGUMENTS_CHROMIUM)
-        yield navigateur
-        navigateur.close()
 
 
 def ouvrir_carte(navigateur, url: str):
@@ -147,8 +134,8 @@ def verifier_sans_petit_effectif(page) -> None:
         assert not re.fullmatch(r"[1-9]|10", cellule.strip()), cellule
 
 
-def test_carte_demo_hors_ligne_polygones_legende_et_fiche(demo, chromium):
-    contexte, page, cadre, requetes, erreurs = ouvrir_carte(chromium, f"{demo}/carte")
+def test_carte_demo_hors_ligne_polygones_legende_et_fiche(demo, navigateur):
+    contexte, page, cadre, requetes, erreurs = ouvrir_carte(navigateur, f"{demo}/carte")
     try:
         capturer(page, "carte")
         assert externes(requetes) == []
@@ -192,7 +179,7 @@ def test_carte_demo_hors_ligne_polygones_legende_et_fiche(demo, chromium):
         contexte.close()
     # The copied link reopens the same card and measure in a fresh browser.
     lien = lien.replace("quartier=QN09601N", "quartier=QN09601N&mesure=part")
-    contexte, page, cadre, requetes, erreurs = ouvrir_carte(chromium, lien)
+    contexte, page, cadre, requetes, erreurs = ouvrir_carte(navigateur, lien)
     try:
         assert page.get_by_role("heading", name="Les Tilleuls (QN09601N)").count() == 1
         assert (
@@ -204,14 +191,14 @@ def test_carte_demo_hors_ligne_polygones_legende_et_fiche(demo, chromium):
         contexte.close()
 
 
-def test_carte_toulouse_metropole_polygones_reels(chromium, tmp_path):
+def test_carte_toulouse_metropole_polygones_reels(navigateur, tmp_path):
     from pre_pilotage import geographie
 
     base = tmp_path / "toulouse.duckdb"
     geographie.construire_base(base, fichiers_toulouse(), siren=TOULOUSE)
     programme_fictif(base, TOULOUSE, {"QP031007": 25, "QP031010": 12, "QP031009": 4})
     with serveur_streamlit(base, tmp_path) as url:
-        contexte, page, cadre, requetes, erreurs = ouvrir_carte(chromium, f"{url}/carte")
+        contexte, page, cadre, requetes, erreurs = ouvrir_carte(navigateur, f"{url}/carte")
         try:
             capturer(page, "carte-toulouse")
             assert externes(requetes) == []
@@ -228,14 +215,14 @@ def test_carte_toulouse_metropole_polygones_reels(chromium, tmp_path):
             contexte.close()
 
 
-def test_carte_valenciennes_communes_reelles_et_qpv_sans_contour(chromium, tmp_path):
+def test_carte_valenciennes_communes_reelles_et_qpv_sans_contour(navigateur, tmp_path):
     from pre_pilotage import geographie
 
     base = tmp_path / "valenciennes.duckdb"
     geographie.construire_base(base, fichiers_valenciennes(), siren=VALENCIENNES)
     programme_fictif(base, VALENCIENNES, {"QN05921M": 30, "QN05930M": 14, "QN05931M": 5})
     with serveur_streamlit(base, tmp_path) as url:
-        contexte, page, cadre, requetes, erreurs = ouvrir_carte(chromium, f"{url}/carte")
+        contexte, page, cadre, requetes, erreurs = ouvrir_carte(navigateur, f"{url}/carte")
         try:
             capturer(page, "carte-valenciennes")
             assert externes(requetes) == []
@@ -265,7 +252,7 @@ def test_carte_valenciennes_communes_reelles_et_qpv_sans_contour(chromium, tmp_p
             contexte.close()
 
 
-def test_carte_val_de_marne_ecoles_rep_reelles(chromium, tmp_path):
+def test_carte_val_de_marne_ecoles_rep_reelles(navigateur, tmp_path):
     from pre_pilotage import geographie
 
     base = tmp_path / "val-de-marne.duckdb"
@@ -276,7 +263,7 @@ def test_carte_val_de_marne_ecoles_rep_reelles(chromium, tmp_path):
         base, "200054781", {"QN09433M": 20, "QN09431M": 3}, ecoles={"QN09433M": "0940735N"}
     )
     with serveur_streamlit(base, tmp_path) as url:
-        contexte, page, cadre, requetes, erreurs = ouvrir_carte(chromium, f"{url}/carte")
+        contexte, page, cadre, requetes, erreurs = ouvrir_carte(navigateur, f"{url}/carte")
         try:
             capturer(page, "carte-val-de-marne")
             assert externes(requetes) == []

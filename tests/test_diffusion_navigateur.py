@@ -15,14 +15,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PIL import Image
-from playwright.sync_api import sync_playwright
 
 from pre_pilotage import config
 from pre_pilotage.administration import lire_journal
 from tests.test_navigateur import (
-    ARGUMENTS_CHROMIUM,
     CAPTURES,
-    CHROMIUM,
     PAGES,
     attendre_rendu,
     chiffres_cles,
@@ -45,16 +42,6 @@ def site(chemin_demo, tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="module")
-def chrome():
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium introuvable ({CHROMIUM}) : lancez `make test`, qui l'installe.")
-    with sync_playwright() as p:
-        navigateur = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGUMENTS_CHROMIUM)
-        yield navigateur
-        navigateur.close()
-
-
 def audit(page) -> list[dict]:
     """axe-core's WCAG A/AA violations on the page as it is now (rule, impact, elements)."""
     if not AXE.exists():
@@ -73,8 +60,8 @@ def audit(page) -> list[dict]:
     return [v for v in resultats if v["regle"] not in EXCEPTIONS_STREAMLIT]
 
 
-def ouvrir_en(chrome, url: str, largeur: int = 1280, hauteur: int = 720, **options):
-    contexte = chrome.new_context(
+def ouvrir_en(navigateur, url: str, largeur: int = 1280, hauteur: int = 720, **options):
+    contexte = navigateur.new_context(
         viewport={"width": largeur, "height": hauteur}, locale="fr-FR", **options
     )
     page = contexte.new_page()
@@ -94,8 +81,8 @@ def parametres(url: str) -> tuple[str, dict]:
     ("chemin", "nom"),
     [("synthese?qpv=QN09610N&presentation=1", "synthese"), ("budget?presentation=1", "budget")],
 )
-def test_mode_presentation_a_1280x720(site, chrome, chemin, nom):
-    contexte, page, erreurs = ouvrir_en(chrome, f"{site}/{chemin}")
+def test_mode_presentation_a_1280x720(site, navigateur, chemin, nom):
+    contexte, page, erreurs = ouvrir_en(navigateur, f"{site}/{chemin}")
     try:
         assert not page.locator('[data-testid="stSidebar"]').is_visible()
         assert page.get_by_role("switch", name="Mode présentation").is_checked()
@@ -128,9 +115,9 @@ def test_mode_presentation_a_1280x720(site, chrome, chemin, nom):
         contexte.close()
 
 
-def test_lien_partage_qr_code_et_clavier(site, chrome):
+def test_lien_partage_qr_code_et_clavier(site, navigateur):
     contexte, page, erreurs = ouvrir_en(
-        chrome,
+        navigateur,
         f"{site}/carte?annee=2024",
         1440,
         1000,
@@ -168,7 +155,7 @@ def test_lien_partage_qr_code_et_clavier(site, chrome):
     finally:
         contexte.close()
     # The link, in a fresh browser: same page, same year, same measure, presentation mode.
-    nouveau, page2, erreurs2 = ouvrir_en(chrome, copie, 1440, 1000)
+    nouveau, page2, erreurs2 = ouvrir_en(navigateur, copie, 1440, 1000)
     try:
         assert parametres(page2.url)[1]["mesure"] == ["part"]
         assert not page2.locator('[data-testid="stSidebar"]').is_visible()
@@ -179,8 +166,8 @@ def test_lien_partage_qr_code_et_clavier(site, chrome):
         nouveau.close()
 
 
-def test_export_d_un_graphique_et_d_un_tableau(site, chrome, tmp_path):
-    contexte, page, erreurs = ouvrir(chrome, f"{site}/budget?annee=2025")
+def test_export_d_un_graphique_et_d_un_tableau(site, navigateur, tmp_path):
+    contexte, page, erreurs = ouvrir(navigateur, f"{site}/budget?annee=2025")
     try:
         page.get_by_role("button", name="Exporter le graphique").first.click()
         with page.expect_download(timeout=60_000) as attente:
@@ -213,8 +200,8 @@ def test_export_d_un_graphique_et_d_un_tableau(site, chrome, tmp_path):
 
 
 @pytest.mark.parametrize("chemin", PAGES)
-def test_audit_d_accessibilite(site, chrome, chemin):
-    contexte, page, _ = ouvrir(chrome, f"{site}/{chemin}")
+def test_audit_d_accessibilite(site, navigateur, chemin):
+    contexte, page, _ = ouvrir(navigateur, f"{site}/{chemin}")
     try:
         assert audit(page) == []
         # Every chart has a text alternative: its title and its definition.
@@ -224,8 +211,8 @@ def test_audit_d_accessibilite(site, chrome, chemin):
         contexte.close()
 
 
-def test_audit_des_menus_ouverts(site, chrome):
-    contexte, page, _ = ouvrir(chrome, f"{site}/synthese")
+def test_audit_des_menus_ouverts(site, navigateur):
+    contexte, page, _ = ouvrir(navigateur, f"{site}/synthese")
     try:
         page.get_by_role("button", name="Exporter le graphique").first.click()
         page.get_by_role("button", name="Document PDF").wait_for()
@@ -236,7 +223,7 @@ def test_audit_des_menus_ouverts(site, chrome):
         assert audit(page) == []
     finally:
         contexte.close()
-    contexte, page, _ = ouvrir(chrome, f"{site}/publics?presentation=1")
+    contexte, page, _ = ouvrir(navigateur, f"{site}/publics?presentation=1")
     try:
         assert audit(page) == []
     finally:
@@ -251,8 +238,8 @@ def serveur_lecture(chemin_demo, tmp_path_factory):
         yield url
 
 
-def test_role_lecture_sans_export(serveur_lecture, chrome):
-    contexte, page, _ = ouvrir(chrome, f"{serveur_lecture}/budget")
+def test_role_lecture_sans_export(serveur_lecture, navigateur):
+    contexte, page, _ = ouvrir(navigateur, f"{serveur_lecture}/budget")
     try:
         texte = page.locator("body").inner_text()
         assert "rôle lecture" in texte
@@ -262,7 +249,7 @@ def test_role_lecture_sans_export(serveur_lecture, chrome):
         assert page.get_by_role("button", name="Partager").count() == 1
     finally:
         contexte.close()
-    contexte = chrome.new_context(locale="fr-FR")
+    contexte = navigateur.new_context(locale="fr-FR")
     page = contexte.new_page()
     try:
         # Refused before the page title is written: wait for the refusal itself.
@@ -273,10 +260,10 @@ def test_role_lecture_sans_export(serveur_lecture, chrome):
         contexte.close()
 
 
-def test_page_rapport_telecharge_le_docx(site, chrome, tmp_path):
+def test_page_rapport_telecharge_le_docx(site, navigateur, tmp_path):
     import docx
 
-    contexte, page, erreurs = ouvrir(chrome, f"{site}/rapport?sections=synthese,budgets")
+    contexte, page, erreurs = ouvrir(navigateur, f"{site}/rapport?sections=synthese,budgets")
     try:
         texte = page.locator("body").inner_text()
         assert "Aperçu du texte" in texte and "Synthèse" in texte and "Budgets" in texte
@@ -292,8 +279,8 @@ def test_page_rapport_telecharge_le_docx(site, chrome, tmp_path):
         contexte.close()
 
 
-def test_export_de_la_carte(site, chrome, tmp_path):
-    contexte, page, erreurs = ouvrir(chrome, f"{site}/carte?mesure=part&annee=2025")
+def test_export_de_la_carte(site, navigateur, tmp_path):
+    contexte, page, erreurs = ouvrir(navigateur, f"{site}/carte?mesure=part&annee=2025")
     try:
         page.get_by_role("button", name="Exporter la carte").click()
         with page.expect_download(timeout=60_000) as attente:

@@ -8,7 +8,7 @@ import pytest
 
 from pre_pilotage.administration import lire_journal
 from pre_pilotage.importation.exemples import ecrire_exemples
-from tests.test_navigateur import capturer, navigateur, ouvrir, serveur_streamlit  # noqa: F401
+from tests.test_navigateur import capturer, ouvrir, serveur_streamlit
 
 pytestmark = pytest.mark.navigateur
 
@@ -43,7 +43,7 @@ def _importer(page, fichiers) -> None:
     page.wait_for_timeout(1_000)
 
 
-def test_import_reussi_puis_refuse(serveur_import, navigateur, base_copie, tmp_path):  # noqa: F811
+def test_import_reussi_puis_refuse(serveur_import, navigateur, base_copie, tmp_path):
     _, exemples, _ = base_copie
     contexte, page, erreurs = ouvrir(navigateur, f"{serveur_import}/import?annee=2025")
     try:
@@ -75,7 +75,7 @@ def test_import_reussi_puis_refuse(serveur_import, navigateur, base_copie, tmp_p
         contexte.close()
 
 
-def test_page_administration(serveur_import, navigateur, base_copie):  # noqa: F811
+def test_page_administration(serveur_import, navigateur, base_copie):
     contexte, page, erreurs = ouvrir(navigateur, f"{serveur_import}/administration")
     try:
         texte = page.locator("body").inner_text()

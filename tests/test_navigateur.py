@@ -17,7 +17,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from pre_pilotage import config
 
@@ -99,16 +98,6 @@ def serveur_streamlit(base: Path, dossier: Path, env_supplementaire: dict | None
 def serveur(chemin_demo, tmp_path_factory):
     with serveur_streamlit(chemin_demo, tmp_path_factory.mktemp("serveur")) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def navigateur():
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium introuvable ({CHROMIUM}) : lancez `make test`, qui l'installe.")
-    with sync_playwright() as p:
-        navigateur = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGUMENTS_CHROMIUM)
-        yield navigateur
-        navigateur.close()
 
 
 def attendre_rendu(page) -> None:
