@@ -458,13 +458,20 @@ def _cite(cadres, contexte: Contexte) -> Section:
             )
     cite = financeurs.filter(pl.col("financeur") == "cite_educative")
     if cite.height:
+        sujet = (
+            "Les Cités éducatives du territoire cofinancent"
+            if cites.height > 1
+            else "La Cité éducative cofinance"
+        )
         section.phrases.append(
-            f"La Cité éducative cofinance {formats.euros(cite['montant_prevu'][0])} de la "
+            f"{sujet} {formats.euros(cite['montant_prevu'][0])} de la "
             f"programmation {contexte.annee} ({formats.pourcentage(cite['part'][0])} du total)."
         )
     elif not cites.is_empty():
         section.phrases.append(
-            f"Aucune fiche-action n'est cofinancée par la Cité éducative en {contexte.annee}."
+            "Aucune fiche-action n'est cofinancée par "
+            f"{'les Cités éducatives' if cites.height > 1 else 'la Cité éducative'} "
+            f"en {contexte.annee}."
         )
     section.codes += ["qpv_beneficiaires", "budget_par_financeur"]
     return section

@@ -10,10 +10,11 @@ import shutil
 import subprocess
 
 import docx
+import polars as pl
 import pytest
 from pypdf import PdfReader
 
-from pre_pilotage import config, rapport
+from pre_pilotage import config, formats, rapport
 from pre_pilotage.administration import Utilisateur
 from pre_pilotage.requetes import executer
 from tests.fixture_base import PRE, QPV_BETA
@@ -227,3 +228,18 @@ def test_exports_reserves_aux_roles_coordination_et_administration(application):
     assert [p.proto.popover.label for p in lecture.get("popover")] == ["Partager"]
     lecture.switch_page("pages/rapport.py").run()
     assert "Accès refusé" in lecture.error[0].value
+
+
+def test_cofinancement_de_deux_cites_au_pluriel(con_demo):
+    """The demo has two Cités éducatives: their co-financing is told in the plural."""
+    programme = executer(con_demo, "programmes", 11)
+    contexte_demo = rapport.Contexte(programme["nom"][0], 2025, 11, "2025-12-31", demo=True)
+    cadres = lire(con_demo, 2025, pre_id=programme["pre_id"][0])
+    financeurs = cadres["financeurs"].filter(pl.col("financeur") == "cite_educative")
+    cite = next(s for s in rapport.contenu(cadres, contexte_demo) if s.titre == "Cité éducative")
+    assert cadres["cites"].height == 2
+    assert (
+        f"Les Cités éducatives du territoire cofinancent "
+        f"{formats.euros(financeurs['montant_prevu'][0])} de la programmation 2025 "
+        f"({formats.pourcentage(financeurs['part'][0])} du total)."
+    ) in cite.phrases
