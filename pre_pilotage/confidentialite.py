@@ -110,6 +110,9 @@ class Regles:
         ``stock[t] == stock[t-1] - sorties[t-1] + entrees[t]`` for consecutive integer t.
     rates: ``(rate_col, dependency count cols)``: the rate is masked when a dependency
         of the same row is masked or has a value in ``[1, seuil - 1]``.
+    shares: ``(share_col, (count_col,))``: the share of ``count_col`` in its partition group's
+        total; masked on every row of a group as soon as one cell of the group is masked (a
+        share shown beside its count gives the group total, hence the masked cell).
     """
 
     counts: tuple[str, ...] = ()
@@ -117,6 +120,7 @@ class Regles:
     sums: tuple[tuple[str, tuple[str, ...]], ...] = ()
     stock_flow: tuple[str, str, str, str] | None = None
     rates: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    shares: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def __post_init__(self) -> None:
         counts = _noms(self.counts, "counts")
@@ -133,12 +137,18 @@ class Regles:
             if stock_flow[0] in counts:
                 raise ValueError(f"stock_flow: time column {stock_flow[0]!r} is a count")
         rates = _paires(self.rates, "rate")
+        shares = _paires(self.shares, "share")
+        for part, membres in shares:
+            if len(membres) != 1 or membres[0] not in counts:
+                raise ValueError(f"share {part!r}: expected one count column, got {membres!r}")
+            if partition is None:
+                raise ValueError(f"share {part!r}: needs a partition")
         if partition:
             for nom in partition:
                 if nom in counts:
                     raise ValueError(f"partition: column {nom!r} is also a count")
         vus: set[str] = set()
-        for taux, _ in rates:
+        for taux, _ in rates + shares:
             if taux in counts:
                 raise ValueError(f"rate {taux!r}: column is also declared as a count")
             if taux in vus:
@@ -149,6 +159,7 @@ class Regles:
         object.__setattr__(self, "sums", sums)
         object.__setattr__(self, "stock_flow", stock_flow)
         object.__setattr__(self, "rates", rates)
+        object.__setattr__(self, "shares", shares)
 
     def colonnes(self) -> tuple[str, ...]:
         """Every column referenced by the rules, without duplicates, in rule order."""
@@ -157,7 +168,7 @@ class Regles:
         for total, parts in self.sums:
             noms += [total, *parts]
         noms += self.stock_flow or ()
-        for taux, deps in self.rates:
+        for taux, deps in self.rates + self.shares:
             noms += [taux, *deps]
         return tuple(dict.fromkeys(noms))
 
@@ -193,6 +204,7 @@ def lire_regles(texte: str) -> Regles:
     stock_flow: tuple[str, ...] | None = None
     sums: list[tuple[str, tuple[str, ...]]] = []
     rates: list[tuple[str, tuple[str, ...]]] = []
+    shares: list[tuple[str, tuple[str, ...]]] = []
     for brute in corps.split(";"):
         clause = brute.strip()
         if not clause:
@@ -228,16 +240,16 @@ def lire_regles(texte: str) -> Regles:
                 raise ValueError(
                     f"malformed stock_flow= clause {clause!r}: expected time:stock:entrees:sorties"
                 )
-        elif cle == "rate":
+        elif cle in ("rate", "share"):
             taux, deux_points, deps = valeur.partition(":")
             if not deux_points:
-                raise ValueError(f"malformed rate= clause {clause!r}: expected rate:a,b")
+                raise ValueError(f"malformed {cle}= clause {clause!r}: expected {cle}:a,b")
             taux = _nom(taux, cle, clause)
-            rates.append((taux, _liste(deps, ",", cle, clause)))
+            (rates if cle == "rate" else shares).append((taux, _liste(deps, ",", cle, clause)))
         else:
             raise ValueError(
                 f"unknown clause {cle!r} in {clause!r} "
-                "(expected counts, partition, sum, stock_flow, rate or none)"
+                "(expected counts, partition, sum, stock_flow, rate, share or none)"
             )
     return Regles(
         counts=counts or (),
@@ -245,6 +257,7 @@ def lire_regles(texte: str) -> Regles:
         sums=tuple(sums),
         stock_flow=stock_flow,  # type: ignore[arg-type]
         rates=tuple(rates),
+        shares=tuple(shares),
     )
 
 
@@ -288,7 +301,7 @@ def _verifier_colonnes(df: pl.DataFrame, regles: Regles) -> None:
     for nom in regles.colonnes():
         if nom not in df.columns:
             raise ValueError(f"column {nom!r} referenced by the rules is missing from the frame")
-    for nom, _ in [(c, None) for c in regles.counts] + list(regles.rates):
+    for nom, _ in [(c, None) for c in regles.counts] + list(regles.rates + regles.shares):
         secret = nom + SUFFIXE_SECRET
         if secret in df.columns:
             raise ValueError(f"column {secret!r} already exists in the frame")
@@ -327,7 +340,13 @@ def _groupes(df: pl.DataFrame, cles: Sequence[str]) -> list[list[int]]:
 
 
 class _Etat:
-    def __init__(self, df: pl.DataFrame, regles: Regles, seuil: int) -> None:
+    def __init__(
+        self,
+        df: pl.DataFrame,
+        regles: Regles,
+        seuil: int,
+        forcees: dict[tuple[int, str], int] | None = None,
+    ) -> None:
         self.df = df
         self.regles = regles
         self.seuil = seuil
@@ -342,6 +361,11 @@ class _Etat:
             for i, v in enumerate(col):
                 if v is not None:
                     self.etat[(i, k)] = _PRIMAIRE if 1 <= v <= seuil - 1 else _VISIBLE
+        for (ligne, colonne), e in (forcees or {}).items():
+            # States decided elsewhere (the same population in another view): never lowered.
+            cell = (ligne, self.index_count[colonne])
+            if cell in self.etat and e > self.etat[cell]:
+                self.etat[cell] = e
         if seuil == 2:
             # "< 2" would disclose the value 1 by itself.
             for cell, e in self.etat.items():
@@ -636,8 +660,17 @@ class _Etat:
 # -------------------------------------------------------------------------- public
 
 
-def proteger(df: pl.DataFrame, regles: Regles, seuil: int = 11) -> pl.DataFrame:
+def proteger(
+    df: pl.DataFrame,
+    regles: Regles,
+    seuil: int = 11,
+    forcees: dict[tuple[int, str], int] | None = None,
+) -> pl.DataFrame:
     """Apply primary and secondary suppression to ``df``.
+
+    ``forcees`` gives cells whose state is already decided by the whole-database protection
+    (``{(row, count column): 1 for "< seuil", 2 for "s"}``): they start masked, and
+    complementary suppression is chosen around them.
 
     Returns a new frame with the same columns, order and rows, where masked count and
     rate cells are null, plus one Utf8 column ``f"{col}__secret"`` per count and rate
@@ -651,7 +684,7 @@ def proteger(df: pl.DataFrame, regles: Regles, seuil: int = 11) -> pl.DataFrame:
         raise ValueError(f"df must be a polars DataFrame, got {type(df).__name__}")
     _verifier_colonnes(df, regles)
 
-    etat = _Etat(df, regles, seuil)
+    etat = _Etat(df, regles, seuil, forcees)
     etat.point_fixe_1d()
     etat.point_fixe_global()
 
@@ -680,6 +713,17 @@ def proteger(df: pl.DataFrame, regles: Regles, seuil: int = 11) -> pl.DataFrame:
                     masque[i] = True
         masques[taux] = masque
         secrets[taux] = [TOKEN_SECONDAIRE if m else None for m in masque]
+    groupes = _groupes(df, regles.partition) if regles.shares else []
+    for part, (dep,) in regles.shares:
+        valeurs = etat._colonne(dep)
+        deja = masques[dep]
+        masque = [False] * n
+        for groupe in groupes:
+            if any(deja[i] or (valeurs[i] is not None and 0 < valeurs[i] < seuil) for i in groupe):
+                for i in groupe:
+                    masque[i] = True
+        masques[part] = masque
+        secrets[part] = [TOKEN_SECONDAIRE if m else None for m in masque]
 
     resultat = df.with_columns(
         pl.when(pl.lit(pl.Series(masques[col], dtype=pl.Boolean)))

@@ -1,0 +1,457 @@
+"""One protection for the whole database: every child figure of every view, chosen jointly.
+
+1. **Cells.** Every view of the catalogue is computed unmasked, with the record lineage of each
+   count (`x__ids`: the identifiers of the children or parcours the cell counts). A cell is a set
+   of records of one programme and one year: the same set met in two views (a QPV on the map and
+   the same QPV inside a Cité perimeter) is one cell, with one state everywhere. A count without
+   lineage (a number typed in a file, such as a fiche-action's planned beneficiaries) is a cell of
+   its own view.
+2. **Per-view pass.** Counts from 1 to seuil − 1 are primary (« < 11 »). Each view is protected
+   by `confidentialite.proteger` with the states already decided for its cells forced, until no
+   view changes any cell (its declared partitions, row sums and stock-flow identities get their
+   complementary suppression, « s »).
+3. **Joint pass.** For each programme, a linear program over record classes (records that belong to
+   exactly the same cells) holds every published cell, the known range of the masked ones and the
+   declared identities between views and years. Each sensitive masked cell is minimised and
+   maximised (HiGHS); while fewer than `valeurs_min` integers remain possible, the published
+   cell that binds it (non-zero dual) with the smallest value is suppressed too, programme
+   totals last.
+4. Each view's protected frame is rebuilt with the final states: what the pages read.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from pre_pilotage.confidentialite import SUFFIXE_SECRET, Regles, _Etat, proteger
+from pre_pilotage.protection.catalogue import cle_parametres, vues
+from pre_pilotage.requetes import charger
+
+SUFFIXE_IDS = "__ids"
+VISIBLE, PRIMAIRE, SECONDAIRE = 0, 1, 2
+VALEURS_MIN_DEFAUT = 5
+
+# Cells of these columns, in views without a commune or QPV filter, are the programme's headline
+# figures: suppressed last.
+_TOTAUX = {"actifs", "entrees", "sorties", "beneficiaires", "enfants_programme", "effectif"}
+
+
+@dataclass
+class Vue:
+    nom: str
+    params: dict
+    regles: Regles
+    cadre: pl.DataFrame  # unmasked, without lineage columns
+    cellules: dict[tuple[int, str], int] = field(default_factory=dict)  # (row, column) -> cell
+
+    @property
+    def cle(self) -> str:
+        return cle_parametres(self.params)
+
+
+@dataclass
+class Cellules:
+    """The distinct cells of the database and where each one is shown."""
+
+    valeur: list[int] = field(default_factory=list)
+    pre_id: list[str] = field(default_factory=list)
+    annee: list[int | None] = field(default_factory=list)
+    records: list[tuple[int, ...] | None] = field(default_factory=list)  # None: no lineage
+    occurrences: list[list[tuple[int, int, str]]] = field(default_factory=list)  # (view, row, col)
+    total: list[bool] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.valeur)
+
+
+def executer_brut(con: duckdb.DuckDBPyConnection, nom: str, params: dict) -> pl.DataFrame:
+    """Unmasked result of a query with its lineage columns: only for this module."""
+    requete = charger(nom)
+    curseur = con.cursor()
+    try:
+        return curseur.sql(requete.sql, params=params).pl()
+    finally:
+        curseur.close()
+
+
+def collecter(con: duckdb.DuckDBPyConnection) -> tuple[list[Vue], Cellules]:
+    """Compute every view unmasked and identify its cells."""
+    liste_vues: list[Vue] = []
+    cellules = Cellules()
+    index: dict[tuple, int] = {}
+    records: dict[tuple, int] = {}
+    for nom, params in vues(con):
+        brut = executer_brut(con, nom, params)
+        regles = charger(nom).regles
+        lignage = {c: c + SUFFIXE_IDS for c in regles.counts if c + SUFFIXE_IDS in brut.columns}
+        cadre = brut.drop([c for c in brut.columns if c.endswith(SUFFIXE_IDS)])
+        vue = Vue(nom, params, regles, cadre)
+        v = len(liste_vues)
+        liste_vues.append(vue)
+        annees = cadre["annee"].to_list() if "annee" in cadre.columns else None
+        sans_filtre = params.get("commune") is None and params.get("qpv") is None
+        for colonne in regles.counts:
+            valeurs = cadre[colonne].to_list()
+            ids = brut[lignage[colonne]].to_list() if colonne in lignage else None
+            for i, valeur in enumerate(valeurs):
+                if valeur is None:
+                    continue
+                valeur = int(valeur)
+                annee = annees[i] if annees is not None else params.get("annee")
+                membres = ids[i] if ids is not None else None
+                if membres is not None:
+                    if len(membres) != valeur:
+                        raise ValueError(
+                            f"{nom}.sql, colonne {colonne}, ligne {i + 1} : {valeur} compté(s) "
+                            f"mais {len(membres)} identifiant(s) dans {colonne}{SUFFIXE_IDS}"
+                        )
+                    if valeur == 0:
+                        continue  # zero children: shown as 0 everywhere, nothing to protect
+                    cle = ("L", params["pre_id"], annee, tuple(sorted(membres)))
+                else:
+                    cle = ("V", nom, vue.cle, i, colonne)
+                u = index.get(cle)
+                if u is None:
+                    u = len(cellules)
+                    index[cle] = u
+                    cellules.valeur.append(valeur)
+                    cellules.pre_id.append(params["pre_id"])
+                    cellules.annee.append(annee)
+                    cellules.occurrences.append([])
+                    cellules.total.append(False)
+                    if membres is None:
+                        cellules.records.append(None)
+                    else:
+                        numeros = []
+                        for ident in cle[3]:
+                            r = records.setdefault((params["pre_id"], annee, ident), len(records))
+                            numeros.append(r)
+                        cellules.records.append(tuple(numeros))
+                cellules.occurrences[u].append((v, i, colonne))
+                if sans_filtre and colonne in _TOTAUX:
+                    cellules.total[u] = True
+                vue.cellules[(i, colonne)] = u
+    return liste_vues, cellules
+
+
+def _etats_vue(vue: Vue, etats: np.ndarray, seuil: int) -> pl.DataFrame:
+    forcees = {cell: int(etats[u]) for cell, u in vue.cellules.items() if etats[u] != VISIBLE}
+    return proteger(vue.cadre, vue.regles, seuil, forcees)
+
+
+def passe_par_vue(vues_: list[Vue], cellules: Cellules, etats: np.ndarray, seuil: int) -> int:
+    """Protect each view with its cells' states forced, until nothing changes; cells changed."""
+    par_cellule: dict[int, set[int]] = defaultdict(set)
+    for v, vue in enumerate(vues_):
+        for u in vue.cellules.values():
+            par_cellule[u].add(v)
+    a_faire = set(range(len(vues_)))
+    changees = 0
+    primaire = f"< {seuil}"
+    while a_faire:
+        suivantes: set[int] = set()
+        for v in sorted(a_faire):
+            vue = vues_[v]
+            if not vue.cellules:
+                continue
+            protege = _etats_vue(vue, etats, seuil)
+            for (i, colonne), u in vue.cellules.items():
+                jeton = protege[colonne + SUFFIXE_SECRET][i]
+                etat = PRIMAIRE if jeton == primaire else SECONDAIRE if jeton else VISIBLE
+                if etat > etats[u]:
+                    etats[u] = etat
+                    changees += 1
+                    suivantes |= par_cellule[u] - {v}
+        a_faire = suivantes
+    return changees
+
+
+# --------------------------------------------------------------------------- joint pass
+
+
+@dataclass
+class Programme:
+    """The linear model of one programme: cells as sums of record-class variables."""
+
+    cellules: list[int]  # global cell numbers
+    lignes: dict[int, int]  # global cell -> model row
+    colonnes_cellule: list[np.ndarray]  # per model cell row: variable indices
+    relations: list[tuple[list[tuple[int, int]], float]]  # ([(cell, coef)], constant)
+    variables: int
+
+
+def _relations_declarees(vue: Vue, seuil: int) -> list[tuple[list[tuple[int, int]], float]]:
+    """The view's declared row sums and stock-flow identities, over its cells.
+
+    Partition totals are not declared: a share of a group total is masked on the whole group as
+    soon as one of its cells is (`share=`), and a total shown elsewhere is a cell of its own.
+    """
+    if not vue.regles.sums and vue.regles.stock_flow is None:
+        return []
+    regles = Regles(counts=vue.regles.counts, sums=vue.regles.sums, stock_flow=vue.regles.stock_flow)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # an identity off on the data is kept with its offset
+        etat = _Etat(vue.cadre, regles, seuil)
+    resultat = []
+    for rel in etat.relations:
+        termes = []
+        for (i, k), coef in zip(rel.cells, rel.coefs, strict=True):
+            u = vue.cellules.get((i, regles.counts[k]))
+            if u is None:  # a zero cell: its value is known
+                continue
+            termes.append((u, coef))
+        constante = float(rel.constante) - sum(
+            coef * vue.cadre[regles.counts[k]][i]
+            for (i, k), coef in zip(rel.cells, rel.coefs, strict=True)
+            if (i, regles.counts[k]) not in vue.cellules
+        )
+        if termes:
+            resultat.append((termes, constante))
+    return resultat
+
+
+def modeles(vues_: list[Vue], cellules: Cellules, seuil: int) -> dict[str, Programme]:
+    par_pre: dict[str, list[int]] = defaultdict(list)
+    for u in range(len(cellules)):
+        par_pre[cellules.pre_id[u]].append(u)
+    relations_par_pre: dict[str, dict[tuple, float]] = defaultdict(dict)
+    for vue in vues_:
+        for termes, constante in _relations_declarees(vue, seuil):
+            cle = tuple(sorted(termes))
+            relations_par_pre[vue.params["pre_id"]][cle] = constante
+    resultat = {}
+    for pre_id, liste in par_pre.items():
+        # Records that belong to the same cells form one class (one variable).
+        signature: dict[int, list[int]] = defaultdict(list)
+        for u in liste:
+            if cellules.records[u] is not None:
+                for r in cellules.records[u]:
+                    signature[r].append(u)
+        classes: dict[tuple[int, ...], int] = {}
+        classe_record = {}
+        for r, us in signature.items():
+            classe_record[r] = classes.setdefault(tuple(us), len(classes))
+        n = len(classes)
+        colonnes = []
+        lignes = {}
+        for j, u in enumerate(liste):
+            lignes[u] = j
+            if cellules.records[u] is None:
+                colonnes.append(np.array([n], dtype=np.int64))
+                n += 1
+            else:
+                colonnes.append(
+                    np.unique(np.array([classe_record[r] for r in cellules.records[u]]))
+                )
+        relations = [(list(termes), c) for termes, c in relations_par_pre[pre_id].items()]
+        resultat[pre_id] = Programme(liste, lignes, colonnes, relations, n)
+    return resultat
+
+
+class Solveur:
+    """HiGHS model of one programme; cells' ranges follow their states; warm re-solves."""
+
+    def __init__(self, modele: Programme, cellules: Cellules, etats: np.ndarray, seuil: int):
+        import highspy
+
+        self.hs = highspy
+        self.modele, self.cellules, self.seuil = modele, cellules, seuil
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("presolve", "off")
+        self.h = h
+        n = modele.variables
+        inf = highspy.kHighsInf
+        h.addVars(n, np.zeros(n), np.full(n, inf))
+        bas, haut, debuts, indices, valeurs = [], [], [], [], []
+        for j, u in enumerate(modele.cellules):
+            lo, hi = self._bornes(u, etats[u])
+            bas.append(lo)
+            haut.append(hi)
+            debuts.append(len(indices))
+            indices.extend(modele.colonnes_cellule[j].tolist())
+            valeurs.extend([1.0] * len(modele.colonnes_cellule[j]))
+        for termes, constante in modele.relations:
+            coefs: dict[int, float] = defaultdict(float)
+            for u, coef in termes:
+                for k in modele.colonnes_cellule[modele.lignes[u]]:
+                    coefs[int(k)] += coef
+            coefs = {k: c for k, c in coefs.items() if abs(c) > 1e-12}
+            if not coefs:
+                continue
+            bas.append(constante)
+            haut.append(constante)
+            debuts.append(len(indices))
+            indices.extend(coefs)
+            valeurs.extend(coefs.values())
+        h.addRows(
+            len(bas),
+            np.array(bas, dtype=float),
+            np.array(haut, dtype=float),
+            len(indices),
+            np.array(debuts, dtype=np.int32),
+            np.array(indices, dtype=np.int32),
+            np.array(valeurs, dtype=float),
+        )
+        self.objectif: np.ndarray | None = None
+
+    def _bornes(self, u: int, etat: int) -> tuple[float, float]:
+        if etat == VISIBLE:
+            v = float(self.cellules.valeur[u])
+            return v, v
+        if etat == PRIMAIRE:
+            return 1.0, float(self.seuil - 1)
+        return 0.0, self.hs.kHighsInf
+
+    def changer_etat(self, u: int, etat: int) -> None:
+        lo, hi = self._bornes(u, etat)
+        self.h.changeRowBounds(self.modele.lignes[u], lo, hi)
+
+    def _optimiser(self, u: int, sens: int) -> tuple[float, np.ndarray]:
+        h = self.h
+        colonnes = self.modele.colonnes_cellule[self.modele.lignes[u]]
+        if self.objectif is not None:
+            h.changeColsCost(len(self.objectif), self.objectif, np.zeros(len(self.objectif)))
+        h.changeColsCost(len(colonnes), colonnes.astype(np.int32), np.ones(len(colonnes)))
+        self.objectif = colonnes.astype(np.int32)
+        h.changeObjectiveSense(
+            self.hs.ObjSense.kMaximize if sens > 0 else self.hs.ObjSense.kMinimize
+        )
+        h.run()
+        statut = h.getModelStatus()
+        if statut == self.hs.HighsModelStatus.kUnbounded:
+            return math.inf, np.zeros(0)
+        if statut != self.hs.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"HiGHS : {h.modelStatusToString(statut)}")
+        return h.getInfo().objective_function_value, np.asarray(h.getSolution().row_dual)
+
+    def intervalle(self, u: int) -> tuple[int, float, np.ndarray, np.ndarray]:
+        """(lowest integer, highest integer or inf, duals at min, duals at max)."""
+        bas, duaux_bas = self._optimiser(u, -1)
+        haut, duaux_haut = self._optimiser(u, +1)
+        return math.ceil(bas - 1e-6), math.floor(haut + 1e-6), duaux_bas, duaux_haut
+
+
+def sensible(cellules: Cellules, etats: np.ndarray, u: int, seuil: int) -> bool:
+    return etats[u] != VISIBLE and 1 <= cellules.valeur[u] <= seuil - 1
+
+
+def possibles(bas: float, haut: float) -> float:
+    return haut - bas + 1 if math.isfinite(haut) else math.inf
+
+
+def passe_jointe(
+    modeles_: dict[str, Programme],
+    cellules: Cellules,
+    etats: np.ndarray,
+    seuil: int,
+    valeurs_min: int,
+) -> tuple[int, dict[int, tuple[float, float]]]:
+    """Suppress published cells until every sensitive cell keeps `valeurs_min` values."""
+    ajoutees = 0
+    intervalles: dict[int, tuple[float, float]] = {}
+    for modele in modeles_.values():
+        solveur = Solveur(modele, cellules, etats, seuil)
+        for u in modele.cellules:
+            if not sensible(cellules, etats, u, seuil):
+                continue
+            essais = 0
+            while True:
+                bas, haut, duaux_bas, duaux_haut = solveur.intervalle(u)
+                if possibles(bas, haut) >= valeurs_min:
+                    intervalles[u] = (bas, haut)
+                    break
+                candidat = _candidat(modele, cellules, etats, duaux_bas, duaux_haut)
+                essais += 1
+                if candidat is None or essais > 200:
+                    intervalles[u] = (bas, haut)
+                    break
+                etats[candidat] = SECONDAIRE
+                solveur.changer_etat(candidat, SECONDAIRE)
+                ajoutees += 1
+    return ajoutees, intervalles
+
+
+def _candidat(
+    modele: Programme,
+    cellules: Cellules,
+    etats: np.ndarray,
+    *duaux: np.ndarray,
+) -> int | None:
+    meilleur, cout_min = None, math.inf
+    for d in duaux:
+        if d.size == 0:
+            continue
+        for j in np.nonzero(np.abs(d[: len(modele.cellules)]) > 1e-9)[0]:
+            u = modele.cellules[j]
+            if etats[u] != VISIBLE:
+                continue
+            cout = cellules.valeur[u] + (1_000_000 if cellules.total[u] else 0)
+            if cout < cout_min:
+                meilleur, cout_min = u, cout
+    return meilleur
+
+
+@dataclass
+class Resultat:
+    seuil: int
+    vues: list[Vue]
+    cellules: Cellules
+    etats: np.ndarray
+    cadres: dict[tuple[str, str], pl.DataFrame]
+    intervalles: dict[int, tuple[float, float]]
+    duree: float
+    secondaires_jointes: int
+
+
+def calculer(
+    con: duckdb.DuckDBPyConnection,
+    seuil: int,
+    valeurs_min: int = VALEURS_MIN_DEFAUT,
+    collecte: tuple[list[Vue], Cellules] | None = None,
+) -> Resultat:
+    debut = time.perf_counter()
+    vues_, cellules = collecte or collecter(con)
+    etats = np.array(
+        [PRIMAIRE if 1 <= v <= seuil - 1 else VISIBLE for v in cellules.valeur], dtype=np.int8
+    )
+    if seuil == 2:
+        etats[etats == PRIMAIRE] = SECONDAIRE
+    passe_par_vue(vues_, cellules, etats, seuil)
+    modeles_ = modeles(vues_, cellules, seuil)
+    total_ajoutees = 0
+    intervalles: dict[int, tuple[float, float]] = {}
+    for _ in range(10):
+        ajoutees, intervalles = passe_jointe(modeles_, cellules, etats, seuil, valeurs_min)
+        total_ajoutees += ajoutees
+        if not passe_par_vue(vues_, cellules, etats, seuil) and not ajoutees:
+            break
+    cadres = {}
+    for vue in vues_:
+        protege = _etats_vue(vue, etats, seuil)
+        for (i, colonne), u in vue.cellules.items():
+            jeton = protege[colonne + SUFFIXE_SECRET][i]
+            attendu = {VISIBLE: None, PRIMAIRE: f"< {seuil}", SECONDAIRE: "s"}[int(etats[u])]
+            if jeton != attendu:
+                raise RuntimeError(
+                    f"Protection incohérente : {vue.nom} {vue.cle} ligne {i + 1} {colonne}"
+                )
+        cadres[(vue.nom, vue.cle)] = protege
+    return Resultat(
+        seuil,
+        vues_,
+        cellules,
+        etats,
+        cadres,
+        intervalles,
+        time.perf_counter() - debut,
+        total_ajoutees,
+    )
