@@ -6,6 +6,15 @@ Every `.sql` file starts with a header:
     -- grain: one row per ...
     -- params: $annee INTEGER, $pre_id VARCHAR        (or: none)
     -- secret: counts=...; partition=...; rate=...    (or: none; see confidentialite.lire_regles)
+    -- lineage: x=none (why)                           (optional; see below)
+
+Record lineage: for every count column `x` of `counts=`, the statement also returns `x__ids`, the
+sorted distinct identifiers of the records the cell counts (`'b:' || beneficiaire_id`,
+`'p:' || parcours_id`; docs/architecture.md, « Record lineage »), so that `len(x__ids) == x`. A
+count that is not a count of records (a sum of a number typed by the user) has a NULL list and is
+named in the optional `lineage:` line with the reason: `-- lineage: x=none (why); y=none (why)`.
+`executer` drops the `__ids` columns before masking, so pages never see them; `executer_brut`
+gives the unmasked frame with them, for the protection engine.
 
 `run(nom, **params)` is the only way pages get data: it executes the statement on a cursor of one
 cached read-only connection, then passes the frame through `confidentialite.proteger`.
@@ -32,6 +41,10 @@ from pre_pilotage.confidentialite import Regles, lire_regles, proteger
 from pre_pilotage.db import ouvrir_lecture
 
 _LIGNE_PARAMETRE = re.compile(r"^\$([a-z_][a-z0-9_]*)\s+([A-Z]+)$")
+_SANS_LIGNAGE = re.compile(r"^([a-z_][a-z0-9_]*)=none \((.+)\)$")
+
+# Suffix of the record-lineage columns (sorted distinct record identifiers of a count cell).
+SUFFIXE_LIGNAGE = "__ids"
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,8 @@ class Requete:
     parametres: dict[str, str]
     regles: Regles
     sql: str
+    # Count columns whose `__ids` list is NULL, with the reason (`-- lineage: x=none (why)`).
+    sans_lignage: tuple[tuple[str, str], ...] = ()
 
 
 def _entete(chemin: Path) -> dict[str, str]:
@@ -55,7 +70,7 @@ def _entete(chemin: Path) -> dict[str, str]:
             entete["description"] = texte
             continue
         cle, separateur, valeur = texte.partition(":")
-        if separateur and cle.strip() in ("grain", "params", "secret"):
+        if separateur and cle.strip() in ("grain", "params", "secret", "lineage"):
             entete[cle.strip()] = valeur.strip()
     return entete
 
@@ -85,20 +100,33 @@ def charger(nom: str, dossier: Path = config.DOSSIER_REQUETES) -> Requete:
             f"{chemin.name} : paramètres déclarés {sorted(parametres)} "
             f"mais utilisés {sorted(utilises)}"
         )
+    regles = lire_regles(entete["secret"])
+    sans_lignage: list[tuple[str, str]] = []
+    for morceau in filter(None, (m.strip() for m in entete.get("lineage", "").split(";"))):
+        correspondance = _SANS_LIGNAGE.match(morceau)
+        if not correspondance or correspondance.group(1) not in regles.counts:
+            raise ValueError(
+                f"Lignage mal déclaré dans {chemin.name} : « {morceau} » "
+                "(attendu : <colonne de counts>=none (raison))"
+            )
+        sans_lignage.append((correspondance.group(1), correspondance.group(2)))
     return Requete(
         nom=nom,
         description=entete["description"],
         grain=entete["grain"],
         parametres=parametres,
-        regles=lire_regles(entete["secret"]),
+        regles=regles,
         sql=sql,
+        sans_lignage=tuple(sans_lignage),
     )
 
 
-def executer(
-    con: duckdb.DuckDBPyConnection, nom: str, seuil: int | None = None, **params
-) -> pl.DataFrame:
-    """Run one query on its own cursor and return the masked result."""
+def executer_brut(con: duckdb.DuckDBPyConnection, nom: str, **params) -> pl.DataFrame:
+    """Run one query on its own cursor and return the UNMASKED result, with its `__ids` columns.
+
+    For the protection engine only (it needs the records behind every count cell); never for a
+    page or an export, which go through `executer` / `run`.
+    """
     requete = charger(nom)
     if set(params) != set(requete.parametres):
         raise TypeError(
@@ -107,10 +135,19 @@ def executer(
         )
     curseur = con.cursor()
     try:
-        cadre = curseur.sql(requete.sql, params=params).pl()
+        return curseur.sql(requete.sql, params=params).pl()
     finally:
         curseur.close()
-    return proteger(cadre, requete.regles, config.seuil_secret() if seuil is None else seuil)
+
+
+def executer(
+    con: duckdb.DuckDBPyConnection, nom: str, seuil: int | None = None, **params
+) -> pl.DataFrame:
+    """Run one query on its own cursor and return the masked result (without `__ids` columns)."""
+    cadre = executer_brut(con, nom, **params)
+    cadre = cadre.drop([c for c in cadre.columns if c.endswith(SUFFIXE_LIGNAGE)])
+    regles = charger(nom).regles
+    return proteger(cadre, regles, config.seuil_secret() if seuil is None else seuil)
 
 
 def _fermer(con: duckdb.DuckDBPyConnection) -> None:
