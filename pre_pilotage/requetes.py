@@ -13,8 +13,10 @@ sorted distinct identifiers of the records the cell counts (`'b:' || beneficiair
 `'p:' || parcours_id`; docs/architecture.md, « Record lineage »), so that `len(x__ids) == x`. A
 count that is not a count of records (a sum of a number typed by the user) has a NULL list and is
 named in the optional `lineage:` line with the reason: `-- lineage: x=none (why); y=none (why)`.
-`executer` drops the `__ids` columns before masking, so pages never see them; `executer_brut`
-gives the unmasked frame with them, for the protection engine.
+`executer` runs the statement with every lineage list replaced by a NULL list (pages do not pay
+for lists they never see) and drops the `__ids` columns before masking; `executer_brut` runs it
+whole and gives the unmasked frame with them, for the protection engine. A lineage list is written
+`list_sort(list_distinct(list(<prefix> || <id>) [filter (where …)]))`, with no comment inside.
 
 `run(nom, **params)` is the only way pages get data: it executes the statement on a cursor of one
 cached read-only connection, then passes the frame through `confidentialite.proteger`.
@@ -45,6 +47,8 @@ _SANS_LIGNAGE = re.compile(r"^([a-z_][a-z0-9_]*)=none \((.+)\)$")
 
 # Suffix of the record-lineage columns (sorted distinct record identifiers of a count cell).
 SUFFIXE_LIGNAGE = "__ids"
+# How every lineage list of queries/ starts (see the module's docstring).
+_DEBUT_LIGNAGE = "list_sort(list_distinct("
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ class Requete:
     parametres: dict[str, str]
     regles: Regles
     sql: str
+    # The statement with every lineage list replaced by a NULL list: what `executer` runs.
+    sql_sans_lignage: str
     # Count columns whose `__ids` list is NULL, with the reason (`-- lineage: x=none (why)`).
     sans_lignage: tuple[tuple[str, str], ...] = ()
 
@@ -73,6 +79,32 @@ def _entete(chemin: Path) -> dict[str, str]:
         if separateur and cle.strip() in ("grain", "params", "secret", "lineage"):
             entete[cle.strip()] = valeur.strip()
     return entete
+
+
+def _parenthese_fermante(sql: str, ouvrante: int) -> int:
+    """Index of the parenthesis closing the one at `ouvrante` (string literals skipped)."""
+    profondeur, dans_chaine = 0, False
+    for position in range(ouvrante, len(sql)):
+        caractere = sql[position]
+        if caractere == "'":
+            dans_chaine = not dans_chaine
+        elif not dans_chaine and caractere == "(":
+            profondeur += 1
+        elif not dans_chaine and caractere == ")":
+            profondeur -= 1
+            if profondeur == 0:
+                return position
+    raise ValueError("parenthèse non fermée")
+
+
+def sans_lignage(sql: str) -> str:
+    """`sql` with every lineage list (`list_sort(list_distinct(…))`) replaced by a NULL list."""
+    morceaux, suite = [], 0
+    while (debut := sql.find(_DEBUT_LIGNAGE, suite)) >= 0:
+        fin = _parenthese_fermante(sql, debut + len("list_sort"))
+        morceaux += [sql[suite:debut], "cast(null as varchar[])"]
+        suite = fin + 1
+    return "".join(morceaux) + sql[suite:]
 
 
 @cache
@@ -101,7 +133,7 @@ def charger(nom: str, dossier: Path = config.DOSSIER_REQUETES) -> Requete:
             f"mais utilisés {sorted(utilises)}"
         )
     regles = lire_regles(entete["secret"])
-    sans_lignage: list[tuple[str, str]] = []
+    sans_lignage_declare: list[tuple[str, str]] = []
     for morceau in filter(None, (m.strip() for m in entete.get("lineage", "").split(";"))):
         correspondance = _SANS_LIGNAGE.match(morceau)
         if not correspondance or correspondance.group(1) not in regles.counts:
@@ -109,7 +141,7 @@ def charger(nom: str, dossier: Path = config.DOSSIER_REQUETES) -> Requete:
                 f"Lignage mal déclaré dans {chemin.name} : « {morceau} » "
                 "(attendu : <colonne de counts>=none (raison))"
             )
-        sans_lignage.append((correspondance.group(1), correspondance.group(2)))
+        sans_lignage_declare.append((correspondance.group(1), correspondance.group(2)))
     return Requete(
         nom=nom,
         description=entete["description"],
@@ -117,8 +149,26 @@ def charger(nom: str, dossier: Path = config.DOSSIER_REQUETES) -> Requete:
         parametres=parametres,
         regles=regles,
         sql=sql,
-        sans_lignage=tuple(sans_lignage),
+        sql_sans_lignage=sans_lignage(sql),
+        sans_lignage=tuple(sans_lignage_declare),
     )
+
+
+def _executer_sql(
+    con: duckdb.DuckDBPyConnection, nom: str, params: dict, lignage: bool
+) -> tuple[Requete, pl.DataFrame]:
+    requete = charger(nom)
+    if set(params) != set(requete.parametres):
+        raise TypeError(
+            f"Requête {nom} : paramètres attendus {sorted(requete.parametres)}, "
+            f"reçus {sorted(params)}"
+        )
+    sql = requete.sql if lignage else requete.sql_sans_lignage
+    curseur = con.cursor()
+    try:
+        return requete, curseur.sql(sql, params=params).pl()
+    finally:
+        curseur.close()
 
 
 def executer_brut(con: duckdb.DuckDBPyConnection, nom: str, **params) -> pl.DataFrame:
@@ -127,27 +177,16 @@ def executer_brut(con: duckdb.DuckDBPyConnection, nom: str, **params) -> pl.Data
     For the protection engine only (it needs the records behind every count cell); never for a
     page or an export, which go through `executer` / `run`.
     """
-    requete = charger(nom)
-    if set(params) != set(requete.parametres):
-        raise TypeError(
-            f"Requête {nom} : paramètres attendus {sorted(requete.parametres)}, "
-            f"reçus {sorted(params)}"
-        )
-    curseur = con.cursor()
-    try:
-        return curseur.sql(requete.sql, params=params).pl()
-    finally:
-        curseur.close()
+    return _executer_sql(con, nom, params, lignage=True)[1]
 
 
 def executer(
     con: duckdb.DuckDBPyConnection, nom: str, seuil: int | None = None, **params
 ) -> pl.DataFrame:
     """Run one query on its own cursor and return the masked result (without `__ids` columns)."""
-    cadre = executer_brut(con, nom, **params)
+    requete, cadre = _executer_sql(con, nom, params, lignage=False)
     cadre = cadre.drop([c for c in cadre.columns if c.endswith(SUFFIXE_LIGNAGE)])
-    regles = charger(nom).regles
-    return proteger(cadre, regles, config.seuil_secret() if seuil is None else seuil)
+    return proteger(cadre, requete.regles, config.seuil_secret() if seuil is None else seuil)
 
 
 def _fermer(con: duckdb.DuckDBPyConnection) -> None:
