@@ -6,6 +6,17 @@ Every `.sql` file starts with a header:
     -- grain: one row per ...
     -- params: $annee INTEGER, $pre_id VARCHAR        (or: none)
     -- secret: counts=...; partition=...; rate=...    (or: none; see confidentialite.lire_regles)
+    -- lineage: x=none (why)                           (optional; see below)
+
+Record lineage: for every count column `x` of `counts=`, the statement also returns `x__ids`, the
+sorted distinct identifiers of the records the cell counts (`'b:' || beneficiaire_id`,
+`'p:' || parcours_id`; docs/architecture.md, « Record lineage »), so that `len(x__ids) == x`. A
+count that is not a count of records (a sum of a number typed by the user) has a NULL list and is
+named in the optional `lineage:` line with the reason: `-- lineage: x=none (why); y=none (why)`.
+`executer` runs the statement with every lineage list replaced by a NULL list (pages do not pay
+for lists they never see) and drops the `__ids` columns before masking; `executer_brut` runs it
+whole and gives the unmasked frame with them, for the protection engine. A lineage list is written
+`list_sort(list_distinct(list(<prefix> || <id>) [filter (where …)]))`, with no comment inside.
 
 `run(nom, **params)` is the only way pages get data: it executes the statement on a cursor of one
 cached read-only connection, then passes the frame through `confidentialite.proteger`.
@@ -32,6 +43,12 @@ from pre_pilotage.confidentialite import Regles, lire_regles, proteger
 from pre_pilotage.db import ouvrir_lecture
 
 _LIGNE_PARAMETRE = re.compile(r"^\$([a-z_][a-z0-9_]*)\s+([A-Z]+)$")
+_SANS_LIGNAGE = re.compile(r"^([a-z_][a-z0-9_]*)=none \((.+)\)$")
+
+# Suffix of the record-lineage columns (sorted distinct record identifiers of a count cell).
+SUFFIXE_LIGNAGE = "__ids"
+# How every lineage list of queries/ starts (see the module's docstring).
+_DEBUT_LIGNAGE = "list_sort(list_distinct("
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,10 @@ class Requete:
     parametres: dict[str, str]
     regles: Regles
     sql: str
+    # The statement with every lineage list replaced by a NULL list: what `executer` runs.
+    sql_sans_lignage: str
+    # Count columns whose `__ids` list is NULL, with the reason (`-- lineage: x=none (why)`).
+    sans_lignage: tuple[tuple[str, str], ...] = ()
 
 
 def _entete(chemin: Path) -> dict[str, str]:
@@ -55,9 +76,35 @@ def _entete(chemin: Path) -> dict[str, str]:
             entete["description"] = texte
             continue
         cle, separateur, valeur = texte.partition(":")
-        if separateur and cle.strip() in ("grain", "params", "secret"):
+        if separateur and cle.strip() in ("grain", "params", "secret", "lineage"):
             entete[cle.strip()] = valeur.strip()
     return entete
+
+
+def _parenthese_fermante(sql: str, ouvrante: int) -> int:
+    """Index of the parenthesis closing the one at `ouvrante` (string literals skipped)."""
+    profondeur, dans_chaine = 0, False
+    for position in range(ouvrante, len(sql)):
+        caractere = sql[position]
+        if caractere == "'":
+            dans_chaine = not dans_chaine
+        elif not dans_chaine and caractere == "(":
+            profondeur += 1
+        elif not dans_chaine and caractere == ")":
+            profondeur -= 1
+            if profondeur == 0:
+                return position
+    raise ValueError("parenthèse non fermée")
+
+
+def sans_lignage(sql: str) -> str:
+    """`sql` with every lineage list (`list_sort(list_distinct(…))`) replaced by a NULL list."""
+    morceaux, suite = [], 0
+    while (debut := sql.find(_DEBUT_LIGNAGE, suite)) >= 0:
+        fin = _parenthese_fermante(sql, debut + len("list_sort"))
+        morceaux += [sql[suite:debut], "cast(null as varchar[])"]
+        suite = fin + 1
+    return "".join(morceaux) + sql[suite:]
 
 
 @cache
@@ -85,31 +132,60 @@ def charger(nom: str, dossier: Path = config.DOSSIER_REQUETES) -> Requete:
             f"{chemin.name} : paramètres déclarés {sorted(parametres)} "
             f"mais utilisés {sorted(utilises)}"
         )
+    regles = lire_regles(entete["secret"])
+    sans_lignage_declare: list[tuple[str, str]] = []
+    for morceau in filter(None, (m.strip() for m in entete.get("lineage", "").split(";"))):
+        correspondance = _SANS_LIGNAGE.match(morceau)
+        if not correspondance or correspondance.group(1) not in regles.counts:
+            raise ValueError(
+                f"Lignage mal déclaré dans {chemin.name} : « {morceau} » "
+                "(attendu : <colonne de counts>=none (raison))"
+            )
+        sans_lignage_declare.append((correspondance.group(1), correspondance.group(2)))
     return Requete(
         nom=nom,
         description=entete["description"],
         grain=entete["grain"],
         parametres=parametres,
-        regles=lire_regles(entete["secret"]),
+        regles=regles,
         sql=sql,
+        sql_sans_lignage=sans_lignage(sql),
+        sans_lignage=tuple(sans_lignage_declare),
     )
 
 
-def executer(
-    con: duckdb.DuckDBPyConnection, nom: str, seuil: int | None = None, **params
-) -> pl.DataFrame:
-    """Run one query on its own cursor and return the masked result."""
+def _executer_sql(
+    con: duckdb.DuckDBPyConnection, nom: str, params: dict, lignage: bool
+) -> tuple[Requete, pl.DataFrame]:
     requete = charger(nom)
     if set(params) != set(requete.parametres):
         raise TypeError(
             f"Requête {nom} : paramètres attendus {sorted(requete.parametres)}, "
             f"reçus {sorted(params)}"
         )
+    sql = requete.sql if lignage else requete.sql_sans_lignage
     curseur = con.cursor()
     try:
-        cadre = curseur.sql(requete.sql, params=params).pl()
+        return requete, curseur.sql(sql, params=params).pl()
     finally:
         curseur.close()
+
+
+def executer_brut(con: duckdb.DuckDBPyConnection, nom: str, **params) -> pl.DataFrame:
+    """Run one query on its own cursor and return the UNMASKED result, with its `__ids` columns.
+
+    For the protection engine only (it needs the records behind every count cell); never for a
+    page or an export, which go through `executer` / `run`.
+    """
+    return _executer_sql(con, nom, params, lignage=True)[1]
+
+
+def executer(
+    con: duckdb.DuckDBPyConnection, nom: str, seuil: int | None = None, **params
+) -> pl.DataFrame:
+    """Run one query on its own cursor and return the masked result (without `__ids` columns)."""
+    requete, cadre = _executer_sql(con, nom, params, lignage=False)
+    cadre = cadre.drop([c for c in cadre.columns if c.endswith(SUFFIXE_LIGNAGE)])
     return proteger(cadre, requete.regles, config.seuil_secret() if seuil is None else seuil)
 
 

@@ -17,7 +17,14 @@ select
     count(distinct p.beneficiaire_id)
         filter (where actif_dans_annee(p.date_entree, p.date_sortie, a.annee)) as actifs,
     count(p.parcours_id) filter (where year(p.date_entree) = a.annee) as entrees,
-    count(p.parcours_id) filter (where year(p.date_sortie) = a.annee) as sorties
+    count(p.parcours_id) filter (where year(p.date_sortie) = a.annee) as sorties,
+    coalesce(list_sort(list_distinct(list('b:' || p.beneficiaire_id)
+        filter (where actif_dans_annee(p.date_entree, p.date_sortie, a.annee)))), [])
+        as actifs__ids,
+    coalesce(list_sort(list_distinct(list('p:' || p.parcours_id)
+        filter (where year(p.date_entree) = a.annee))), []) as entrees__ids,
+    coalesce(list_sort(list_distinct(list('p:' || p.parcours_id)
+        filter (where year(p.date_sortie) = a.annee))), []) as sorties__ids
 from annees as a
 left join parcours_retenus as p on true
 group by a.annee

@@ -25,7 +25,9 @@ comptes as (
         t.tranche_age,
         t.libelle,
         t.ordre,
-        count(a.beneficiaire_id) as beneficiaires
+        count(a.beneficiaire_id) as beneficiaires,
+        coalesce(list_sort(list_distinct(list('b:' || a.beneficiaire_id)
+            filter (where a.beneficiaire_id is not null))), []) as beneficiaires__ids
     from tranches as t
     left join actifs as a on a.tranche_age = t.tranche_age
     group by t.tranche_age, t.libelle, t.ordre
@@ -36,7 +38,8 @@ select
     c.libelle,
     c.beneficiaires,
     round(100.0 * c.beneficiaires / nullif(sum(c.beneficiaires) over (), 0), 1) as part,
-    n.part_nationale
+    n.part_nationale,
+    c.beneficiaires__ids
 from comptes as c
 left join national as n on n.tranche_age = c.tranche_age
 order by c.ordre

@@ -53,7 +53,23 @@ enfants as (
             and p.zone_residence = 'qpv'
         ) as beneficiaires_qpv,
         count(p.parcours_id) filter (where year(p.date_entree) = a.annee) as entrees,
-        count(p.parcours_id) filter (where year(p.date_sortie) = a.annee) as sorties
+        count(p.parcours_id) filter (where year(p.date_sortie) = a.annee) as sorties,
+        coalesce(list_sort(list_distinct(list('b:' || p.beneficiaire_id)
+            filter (where actif_dans_annee(p.date_entree, p.date_sortie, a.annee)))), [])
+            as actifs__ids,
+        coalesce(list_sort(list_distinct(list('b:' || p.beneficiaire_id) filter (
+            where actif_dans_annee(p.date_entree, p.date_sortie, a.annee)
+            and p.zone_residence = 'qpv'
+        ))), []) as beneficiaires_qpv__ids,
+        -- The complement of beneficiaires_qpv among actifs (zone_residence is never null).
+        coalesce(list_sort(list_distinct(list('b:' || p.beneficiaire_id) filter (
+            where actif_dans_annee(p.date_entree, p.date_sortie, a.annee)
+            and p.zone_residence <> 'qpv'
+        ))), []) as beneficiaires_hors_qpv__ids,
+        coalesce(list_sort(list_distinct(list('p:' || p.parcours_id)
+            filter (where year(p.date_entree) = a.annee))), []) as entrees__ids,
+        coalesce(list_sort(list_distinct(list('p:' || p.parcours_id)
+            filter (where year(p.date_sortie) = a.annee))), []) as sorties__ids
     from annees as a
     left join parcours_retenus as p on true
     group by a.annee
@@ -79,7 +95,12 @@ select
     case
         when $commune is null and $qpv is null
             then round(g.budget_programme / nullif(e.actifs, 0))
-    end as cout_par_beneficiaire
+    end as cout_par_beneficiaire,
+    e.actifs__ids,
+    e.entrees__ids,
+    e.sorties__ids,
+    e.beneficiaires_qpv__ids,
+    e.beneficiaires_hors_qpv__ids
 from argent as g
 inner join enfants as e on e.annee = g.annee
 order by g.annee

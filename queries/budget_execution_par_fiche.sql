@@ -2,6 +2,7 @@
 -- grain: one row per fiche-action of the year, largest budget first
 -- params: $pre_id VARCHAR, $commune VARCHAR, $qpv VARCHAR, $annee INTEGER
 -- secret: counts=beneficiaires_realises
+-- lineage: beneficiaires_realises=none (number of actual beneficiaries typed on the fiche-action, not a count of records)
 -- A child can benefit from several fiches: rows do not add up (no partition).
 with fiches as (
     select *
@@ -68,6 +69,7 @@ select
     financeur_unique,
     case when financeur_unique then 'Oui' else 'Non' end as dependance,
     beneficiaires_prevus,
-    beneficiaires_realises
+    beneficiaires_realises,
+    cast(null as varchar[]) as beneficiaires_realises__ids
 from calcul
 order by montant_prevu desc nulls last, intitule

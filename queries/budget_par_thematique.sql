@@ -27,7 +27,8 @@ montants as (
 enfants as (
     select
         f.thematique,
-        count(distinct p.beneficiaire_id) as beneficiaires
+        count(distinct p.beneficiaire_id) as beneficiaires,
+        list_sort(list_distinct(list('b:' || p.beneficiaire_id))) as beneficiaires__ids
     from fiches as f
     inner join action_parcours as a on a.fiche_id = f.fiche_id
     inner join parcours as p on p.parcours_id = a.parcours_id
@@ -44,7 +45,8 @@ select
     round(100.0 * (m.montant_prevu - m.montant_prevu_precedent)
         / nullif(m.montant_prevu_precedent, 0), 1) as evolution,
     coalesce(e.beneficiaires, 0) as beneficiaires,
-    round(m.montant_prevu / nullif(e.beneficiaires, 0)) as cout_par_beneficiaire
+    round(m.montant_prevu / nullif(e.beneficiaires, 0)) as cout_par_beneficiaire,
+    coalesce(e.beneficiaires__ids, []) as beneficiaires__ids
 from montants as m
 inner join nomenclature as n on n.domaine = 'thematique' and n.code = m.thematique
 left join enfants as e on e.thematique = m.thematique

@@ -13,7 +13,8 @@ with etablissements as (
 eleves as (
     select
         b.uai,
-        count(distinct b.beneficiaire_id) as beneficiaires
+        count(distinct b.beneficiaire_id) as beneficiaires,
+        list_sort(list_distinct(list('b:' || b.beneficiaire_id))) as beneficiaires__ids
     from parcours_territoire($pre_id, null, null) as b
     where actif_dans_annee(b.date_entree, b.date_sortie, $annee)
         and b.uai is not null
@@ -34,7 +35,8 @@ select
     e.distance_qpv_m,
     e.longitude,
     e.latitude,
-    coalesce(n.beneficiaires, 0) as beneficiaires
+    coalesce(n.beneficiaires, 0) as beneficiaires,
+    coalesce(n.beneficiaires__ids, []) as beneficiaires__ids
 from etablissements as e
 inner join commune as c on c.code_insee = e.code_insee
 left join etablissement as t on t.uai = e.uai_tete_reseau

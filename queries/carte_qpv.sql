@@ -26,7 +26,8 @@ communes as (
 enfants as (
     select
         b.code_qp,
-        count(distinct b.beneficiaire_id) as beneficiaires
+        count(distinct b.beneficiaire_id) as beneficiaires,
+        list_sort(list_distinct(list('b:' || b.beneficiaire_id))) as beneficiaires__ids
     from parcours_territoire($pre_id, null, null) as b
     where actif_dans_annee(b.date_entree, b.date_sortie, $annee)
         and b.zone_residence = 'qpv'
@@ -67,7 +68,8 @@ select
         as beneficiaires_pour_100,
     round(100.0 * coalesce(n.beneficiaires, 0) / nullif(p.actifs, 0), 1) as part_programme,
     coalesce(e.eps_actives, 0) as eps_actives,
-    case when $niveau = 'national' then q.geom_national else q.geom_territoire end as geom
+    case when $niveau = 'national' then q.geom_national else q.geom_territoire end as geom,
+    coalesce(n.beneficiaires__ids, []) as beneficiaires__ids
 from quartiers as k
 inner join qpv as q on q.code_qp = k.code_qp
 inner join communes as c on c.code_qp = q.code_qp

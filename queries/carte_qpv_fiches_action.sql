@@ -16,7 +16,8 @@ select
     t.libelle as thematique,
     n.libelle as niveau,
     f.porteur,
-    count(distinct e.beneficiaire_id) as enfants
+    count(distinct e.beneficiaire_id) as enfants,
+    list_sort(list_distinct(list('b:' || e.beneficiaire_id))) as enfants__ids
 from enfants as e
 inner join action_parcours as a on a.parcours_id = e.parcours_id
 inner join fiche_action as f on f.fiche_id = a.fiche_id

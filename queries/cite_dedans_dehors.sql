@@ -76,7 +76,28 @@ par_enfant as (
         count(e.beneficiaire_id) filter (where e.oriente_ecole) as orientes_ecole_programme,
         coalesce(sum(e.nb_actions) filter (where e.dans_cite), 0) as actions_cite,
         coalesce(sum(e.nb_actions) filter (where not e.dans_cite), 0) as actions_hors_cite,
-        coalesce(sum(e.nb_actions), 0) as actions_programme
+        coalesce(sum(e.nb_actions), 0) as actions_programme,
+        coalesce(list_sort(list_distinct(list('b:' || e.beneficiaire_id)
+            filter (where e.dans_cite))), []) as enfants_cite__ids,
+        coalesce(list_sort(list_distinct(list('b:' || e.beneficiaire_id)
+            filter (where not e.dans_cite))), []) as enfants_hors_cite__ids,
+        coalesce(list_sort(list_distinct(list('b:' || e.beneficiaire_id)
+            filter (where e.beneficiaire_id is not null))), []) as enfants_programme__ids,
+        coalesce(list_sort(list_distinct(list('b:' || e.beneficiaire_id)
+            filter (where e.dans_cite and e.oriente_ecole))), []) as orientes_ecole_cite__ids,
+        coalesce(list_sort(list_distinct(list('b:' || e.beneficiaire_id)
+            filter (where not e.dans_cite and e.oriente_ecole))), [])
+            as orientes_ecole_hors_cite__ids,
+        coalesce(list_sort(list_distinct(list('b:' || e.beneficiaire_id)
+            filter (where e.oriente_ecole))), []) as orientes_ecole_programme__ids,
+        -- The differences enfants_* - orientes_ecole_* (oriente_ecole is never null).
+        coalesce(list_sort(list_distinct(list('b:' || e.beneficiaire_id)
+            filter (where e.dans_cite and not e.oriente_ecole))), []) as orientes_autres_cite__ids,
+        coalesce(list_sort(list_distinct(list('b:' || e.beneficiaire_id)
+            filter (where not e.dans_cite and not e.oriente_ecole))), [])
+            as orientes_autres_hors_cite__ids,
+        coalesce(list_sort(list_distinct(list('b:' || e.beneficiaire_id)
+            filter (where not e.oriente_ecole))), []) as orientes_autres_programme__ids
     from cites as c
     left join enfants as e on e.cite_id = c.cite_id
     group by c.cite_id
@@ -90,7 +111,13 @@ par_parcours as (
         count(parcours_id) filter (where sorti) as sorties_programme,
         avg(duree_jours) filter (where sorti and dans_cite) as duree_cite,
         avg(duree_jours) filter (where sorti and not dans_cite) as duree_hors_cite,
-        avg(duree_jours) filter (where sorti) as duree_programme
+        avg(duree_jours) filter (where sorti) as duree_programme,
+        coalesce(list_sort(list_distinct(list('p:' || parcours_id)
+            filter (where sorti and dans_cite))), []) as sorties_cite__ids,
+        coalesce(list_sort(list_distinct(list('p:' || parcours_id)
+            filter (where sorti and not dans_cite))), []) as sorties_hors_cite__ids,
+        coalesce(list_sort(list_distinct(list('p:' || parcours_id)
+            filter (where sorti))), []) as sorties_programme__ids
     from situations
     group by cite_id
 )
@@ -121,7 +148,19 @@ select
     round(p.duree_programme / 30.4375, 1) as duree_moyenne_mois_programme,
     round(n.actions_cite / nullif(n.enfants_cite, 0), 1) as actions_par_enfant_cite,
     round(n.actions_hors_cite / nullif(n.enfants_hors_cite, 0), 1) as actions_par_enfant_hors_cite,
-    round(n.actions_programme / nullif(n.enfants_programme, 0), 1) as actions_par_enfant_programme
+    round(n.actions_programme / nullif(n.enfants_programme, 0), 1) as actions_par_enfant_programme,
+    n.enfants_cite__ids,
+    n.enfants_hors_cite__ids,
+    n.enfants_programme__ids,
+    n.orientes_ecole_cite__ids,
+    n.orientes_ecole_hors_cite__ids,
+    n.orientes_ecole_programme__ids,
+    n.orientes_autres_cite__ids,
+    n.orientes_autres_hors_cite__ids,
+    n.orientes_autres_programme__ids,
+    p.sorties_cite__ids,
+    p.sorties_hors_cite__ids,
+    p.sorties_programme__ids
 from par_enfant as n
 inner join par_parcours as p on p.cite_id = n.cite_id
 inner join cite_educative as ce on ce.cite_id = n.cite_id

@@ -25,7 +25,14 @@ comptes as (
         c.cite_id,
         a.annee,
         count(o.parcours_id) as orientations,
-        count(o.parcours_id) filter (where o.oriente_par_cite_educative) as orientations_cite
+        count(o.parcours_id) filter (where o.oriente_par_cite_educative) as orientations_cite,
+        coalesce(list_sort(list_distinct(list('p:' || o.parcours_id)
+            filter (where o.parcours_id is not null))), []) as orientations__ids,
+        coalesce(list_sort(list_distinct(list('p:' || o.parcours_id)
+            filter (where o.oriente_par_cite_educative))), []) as orientations_cite__ids,
+        -- The difference orientations - orientations_cite (the flag is never null).
+        coalesce(list_sort(list_distinct(list('p:' || o.parcours_id)
+            filter (where not o.oriente_par_cite_educative))), []) as orientations_autres__ids
     from cites as c
     cross join annees as a
     left join orientations as o
@@ -44,7 +51,10 @@ select
     k.orientations_cite,
     -- Masked too: the share and the total would otherwise give it away.
     k.orientations - k.orientations_cite as orientations_autres,
-    round(100.0 * k.orientations_cite / nullif(k.orientations, 0), 1) as part_orientations_cite
+    round(100.0 * k.orientations_cite / nullif(k.orientations, 0), 1) as part_orientations_cite,
+    k.orientations__ids,
+    k.orientations_cite__ids,
+    k.orientations_autres__ids
 from comptes as k
 inner join cite_educative as ce on ce.cite_id = k.cite_id
 order by ce.nom, k.annee

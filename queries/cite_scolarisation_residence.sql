@@ -35,7 +35,31 @@ comptes as (
             where x.code_qp in (
                 select q.code_qp from cite_educative_qpv as q where q.cite_id = c.cite_id
             )
-        ) as residant_qpv_cite
+        ) as residant_qpv_cite,
+        coalesce(list_sort(list_distinct(list('b:' || x.beneficiaire_id)
+            filter (where x.beneficiaire_id is not null))), []) as beneficiaires__ids,
+        coalesce(list_sort(list_distinct(list('b:' || x.beneficiaire_id) filter (
+            where x.uai in (
+                select e.uai from cite_educative_etablissement as e where e.cite_id = c.cite_id
+            )
+        ))), []) as scolarises_cite__ids,
+        -- The differences beneficiaires - scolarises_cite and beneficiaires - residant_qpv_cite:
+        -- a child without a school (or a QPV) is outside.
+        coalesce(list_sort(list_distinct(list('b:' || x.beneficiaire_id) filter (
+            where x.beneficiaire_id is not null and not coalesce(x.uai in (
+                select e.uai from cite_educative_etablissement as e where e.cite_id = c.cite_id
+            ), false)
+        ))), []) as non_scolarises_cite__ids,
+        coalesce(list_sort(list_distinct(list('b:' || x.beneficiaire_id) filter (
+            where x.code_qp in (
+                select q.code_qp from cite_educative_qpv as q where q.cite_id = c.cite_id
+            )
+        ))), []) as residant_qpv_cite__ids,
+        coalesce(list_sort(list_distinct(list('b:' || x.beneficiaire_id) filter (
+            where x.beneficiaire_id is not null and not coalesce(x.code_qp in (
+                select q.code_qp from cite_educative_qpv as q where q.cite_id = c.cite_id
+            ), false)
+        ))), []) as non_residant_qpv_cite__ids
     from cites as c
     cross join annees as a
     left join actifs as x on x.annee = a.annee
@@ -53,7 +77,12 @@ select
     round(100.0 * k.scolarises_cite / nullif(k.beneficiaires, 0), 1) as part_scolarises_cite,
     k.residant_qpv_cite,
     k.beneficiaires - k.residant_qpv_cite as non_residant_qpv_cite,
-    round(100.0 * k.residant_qpv_cite / nullif(k.beneficiaires, 0), 1) as part_residant_qpv_cite
+    round(100.0 * k.residant_qpv_cite / nullif(k.beneficiaires, 0), 1) as part_residant_qpv_cite,
+    k.beneficiaires__ids,
+    k.scolarises_cite__ids,
+    k.non_scolarises_cite__ids,
+    k.residant_qpv_cite__ids,
+    k.non_residant_qpv_cite__ids
 from comptes as k
 inner join cite_educative as ce on ce.cite_id = k.cite_id
 order by ce.nom, k.annee

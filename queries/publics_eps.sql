@@ -2,6 +2,7 @@
 -- grain: one row per year ($annee - 1 and $annee)
 -- params: $pre_id VARCHAR, $commune VARCHAR, $qpv VARCHAR, $annee INTEGER
 -- secret: counts=situations_examinees
+-- lineage: situations_examinees=none (sum of the number of situations typed for each EPS meeting, not a count of records)
 with annees as (
     select unnest([$annee - 1, $annee]) as annee
 ),
@@ -25,7 +26,8 @@ select
     count(distinct r.eps_id) as eps_reunies,
     count(r.eps_id) as reunions_eps,
     round(avg(r.nb_professionnels), 1) as professionnels_par_reunion,
-    cast(coalesce(sum(r.nb_situations), 0) as bigint) as situations_examinees
+    cast(coalesce(sum(r.nb_situations), 0) as bigint) as situations_examinees,
+    cast(null as varchar[]) as situations_examinees__ids
 from annees as a
 left join reunions as r on r.annee = a.annee
 group by a.annee

@@ -49,7 +49,29 @@ par_annee as (
         count(distinct p.beneficiaire_id) filter (
             where actif_dans_annee(p.date_entree, p.date_sortie, a.annee)
             and p.niveau_scolaire in ('CM2', '6e')
-        ) as transition_cm2_6e
+        ) as transition_cm2_6e,
+        coalesce(list_sort(list_distinct(list('b:' || p.beneficiaire_id)
+            filter (where actif_dans_annee(p.date_entree, p.date_sortie, a.annee)))), [])
+            as actifs__ids,
+        coalesce(list_sort(list_distinct(list('p:' || p.parcours_id)
+            filter (where actif_dans_annee(p.date_entree, p.date_sortie, a.annee)))), [])
+            as parcours_actifs__ids,
+        coalesce(list_sort(list_distinct(list('p:' || p.parcours_id)
+            filter (where year(p.date_sortie) = a.annee))), []) as sorties__ids,
+        coalesce(list_sort(list_distinct(list('p:' || p.parcours_id) filter (
+            where year(p.date_premiere_eps) = a.annee and p.date_orientation is not null
+        ))), []) as parcours_premiere_eps__ids,
+        coalesce(list_sort(list_distinct(list('b:' || p.beneficiaire_id) filter (
+            where actif_dans_annee(p.date_entree, p.date_sortie, a.annee) and p.suivi_ase
+        ))), []) as suivi_ase__ids,
+        coalesce(list_sort(list_distinct(list('b:' || p.beneficiaire_id) filter (
+            where actif_dans_annee(p.date_entree, p.date_sortie, a.annee)
+            and p.niveau_scolaire in ('CP', 'CE1')
+        ))), []) as transition_cp_ce1__ids,
+        coalesce(list_sort(list_distinct(list('b:' || p.beneficiaire_id) filter (
+            where actif_dans_annee(p.date_entree, p.date_sortie, a.annee)
+            and p.niveau_scolaire in ('CM2', '6e')
+        ))), []) as transition_cm2_6e__ids
     from annees as a
     left join parcours_retenus as p on true
     left join actions as ac on ac.parcours_id = p.parcours_id
@@ -68,6 +90,13 @@ select
     suivi_ase,
     round(100.0 * suivi_ase / nullif(actifs, 0), 1) as part_suivi_ase,
     transition_cp_ce1,
-    transition_cm2_6e
+    transition_cm2_6e,
+    actifs__ids,
+    parcours_actifs__ids,
+    sorties__ids,
+    parcours_premiere_eps__ids,
+    suivi_ase__ids,
+    transition_cp_ce1__ids,
+    transition_cm2_6e__ids
 from par_annee
 order by annee

@@ -20,7 +20,9 @@ actifs as (
 totaux as (
     select
         a.annee,
-        count(x.parcours_id) as parcours_actifs
+        count(x.parcours_id) as parcours_actifs,
+        coalesce(list_sort(list_distinct(list('p:' || x.parcours_id)
+            filter (where x.parcours_id is not null))), []) as parcours_actifs__ids
     from annees as a
     left join actifs as x on x.annee = a.annee
     group by a.annee
@@ -38,7 +40,9 @@ comptes as (
         m.modalite,
         m.libelle,
         m.ordre,
-        count(pm.parcours_id) as effectif
+        count(pm.parcours_id) as effectif,
+        coalesce(list_sort(list_distinct(list('p:' || pm.parcours_id)
+            filter (where pm.parcours_id is not null))), []) as effectif__ids
     from annees as a
     cross join modalites as m
     left join (
@@ -56,7 +60,9 @@ select
     round(100.0 * c.effectif / nullif(t.parcours_actifs, 0), 1) as part,
     cast(null as double) as part_nationale,
     cast(null as integer) as annee_nationale,
-    cast(null as varchar) as source_nationale
+    cast(null as varchar) as source_nationale,
+    c.effectif__ids,
+    t.parcours_actifs__ids
 from comptes as c
 inner join totaux as t on t.annee = c.annee
 order by c.annee, c.ordre

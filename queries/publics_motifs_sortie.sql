@@ -29,7 +29,9 @@ comptes as (
         m.modalite,
         m.libelle,
         m.ordre,
-        count(c.parcours_id) as effectif
+        count(c.parcours_id) as effectif,
+        coalesce(list_sort(list_distinct(list('p:' || c.parcours_id)
+            filter (where c.parcours_id is not null))), []) as effectif__ids
     from annees as a
     cross join modalites as m
     left join clos as c on c.annee = a.annee and c.motif_sortie = m.modalite
@@ -44,7 +46,8 @@ select
     round(100.0 * effectif / nullif(sum(effectif) over (partition by annee), 0), 1) as part,
     cast(null as double) as part_nationale,
     cast(null as integer) as annee_nationale,
-    cast(null as varchar) as source_nationale
+    cast(null as varchar) as source_nationale,
+    effectif__ids
 from comptes
 -- "Not recorded" only when some parcours lack the value.
 qualify modalite <> 'non_renseigne' or sum(effectif) over (partition by modalite) > 0

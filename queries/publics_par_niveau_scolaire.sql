@@ -43,7 +43,9 @@ comptes as (
         m.libelle,
         m.ordre,
         m.modalite_nationale,
-        count(x.beneficiaire_id) as effectif
+        count(x.beneficiaire_id) as effectif,
+        coalesce(list_sort(list_distinct(list('b:' || x.beneficiaire_id)
+            filter (where x.beneficiaire_id is not null))), []) as effectif__ids
     from annees as a
     cross join modalites as m
     left join actifs as x on x.annee = a.annee and x.cycle = m.modalite
@@ -58,7 +60,8 @@ select
     round(100.0 * c.effectif / nullif(sum(c.effectif) over (partition by c.annee), 0), 1) as part,
     n.part_nationale,
     n.annee_nationale,
-    n.source_nationale
+    n.source_nationale,
+    c.effectif__ids
 from comptes as c
 left join reference_courante('niveau_scolaire') as n on n.modalite = c.modalite_nationale
 -- "Not recorded" only when some children lack the value.

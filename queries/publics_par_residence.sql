@@ -49,7 +49,9 @@ comptes as (
         m.modalite,
         m.libelle,
         m.groupe,
-        count(x.beneficiaire_id) as effectif
+        count(x.beneficiaire_id) as effectif,
+        coalesce(list_sort(list_distinct(list('b:' || x.beneficiaire_id)
+            filter (where x.beneficiaire_id is not null))), []) as effectif__ids
     from annees as a
     cross join modalites as m
     left join actifs as x on x.annee = a.annee and x.lieu = m.modalite
@@ -64,6 +66,7 @@ select
     round(100.0 * effectif / nullif(sum(effectif) over (partition by annee), 0), 1) as part,
     cast(null as double) as part_nationale,
     cast(null as integer) as annee_nationale,
-    cast(null as varchar) as source_nationale
+    cast(null as varchar) as source_nationale,
+    effectif__ids
 from comptes
 order by annee, groupe, libelle

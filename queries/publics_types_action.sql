@@ -19,7 +19,9 @@ actifs as (
 totaux as (
     select
         a.annee,
-        count(x.parcours_id) as parcours_actifs
+        count(x.parcours_id) as parcours_actifs,
+        coalesce(list_sort(list_distinct(list('p:' || x.parcours_id)
+            filter (where x.parcours_id is not null))), []) as parcours_actifs__ids
     from annees as a
     left join actifs as x on x.annee = a.annee
     group by a.annee
@@ -50,7 +52,9 @@ comptes as (
         m.modalite,
         m.libelle,
         m.ordre,
-        count(u.parcours_id) as effectif
+        count(u.parcours_id) as effectif,
+        coalesce(list_sort(list_distinct(list('p:' || u.parcours_id)
+            filter (where u.parcours_id is not null))), []) as effectif__ids
     from annees as a
     cross join modalites as m
     left join utilisations as u on u.annee = a.annee and u.type_action = m.modalite
@@ -66,7 +70,9 @@ select
     round(100.0 * c.effectif / nullif(t.parcours_actifs, 0), 1) as part,
     cast(null as double) as part_nationale,
     cast(null as integer) as annee_nationale,
-    cast(null as varchar) as source_nationale
+    cast(null as varchar) as source_nationale,
+    c.effectif__ids,
+    t.parcours_actifs__ids
 from comptes as c
 inner join totaux as t on t.annee = c.annee
 order by c.annee, c.ordre, c.libelle

@@ -18,7 +18,9 @@ etp as (
 actifs as (
     select
         a.annee,
-        count(distinct p.beneficiaire_id) as actifs_programme
+        count(distinct p.beneficiaire_id) as actifs_programme,
+        coalesce(list_sort(list_distinct(list('b:' || p.beneficiaire_id)
+            filter (where p.beneficiaire_id is not null))), []) as actifs_programme__ids
     from annees as a
     left join parcours as p
         on p.pre_id = $pre_id
@@ -30,7 +32,8 @@ select
     a.annee,
     a.actifs_programme,
     cast(e.etp_referents as double) as etp_referents,
-    round(a.actifs_programme / nullif(e.etp_referents, 0), 1) as enfants_par_etp
+    round(a.actifs_programme / nullif(e.etp_referents, 0), 1) as enfants_par_etp,
+    a.actifs_programme__ids
 from actifs as a
 left join etp as e on e.annee = a.annee
 order by a.annee
