@@ -450,6 +450,10 @@ def _rattacher(quartiers: list, ctx: _Contexte, source: dict, chemin: Path, cont
         if contours and q.geom is not None and not par_position and ctx.emprise is not None:
             if not ctx.emprise.intersects(q.geom):
                 mal_places.append(q)
+        if contours and q.irreparable:
+            ecartes.setdefault("contour irréparable (quartier gardé sans contour)", []).append(
+                f"{q.code} ({q.ou})"
+            )
         if contours and q.sans_geometrie:
             ecartes.setdefault("sans géométrie (quartier gardé sans contour)", []).append(
                 f"{q.code} ({q.ou})"
@@ -477,6 +481,9 @@ def _rattacher(quartiers: list, ctx: _Contexte, source: dict, chemin: Path, cont
         ]
     _ecarter_hors_territoire(source, hors)
     source["retenus"] = len(retenus)
+    if contours:
+        # Repairs are counted where they matter: among the territory's contours.
+        source["geometries_reparees"] = sum(q.reparee and q.geom is not None for q in retenus)
     return retenus
 
 

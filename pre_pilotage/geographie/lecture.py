@@ -442,6 +442,7 @@ class Qpv:
     ou: str = ""  # where in the file (feature or line), for the report
     sans_geometrie: bool = False  # a contour file's feature without geometry
     arrondissements: list[str] = field(default_factory=list)  # Paris, Lyon, Marseille
+    irreparable: bool = False  # a contour file's feature whose geometry could not be repaired
 
 
 @dataclass
@@ -655,8 +656,6 @@ def lire_qpv_contours(chemin: Path) -> Lecture:
         code, annee = _code_qpv(chemin, brut, ou)
         population, enfants = _populations(chemin, objet.proprietes, ou)
         reparees += objet.reparee
-        if objet.irreparable:
-            ecartes.setdefault("contour irréparable", []).append(code)
         if code in quartiers:
             precedent = quartiers[code]
             if objet.geom is not None:
@@ -683,6 +682,7 @@ def lire_qpv_contours(chemin: Path) -> Lecture:
             noms_communes=None if communes else noms,
             ou=ou,
             sans_geometrie=objet.geom is None and not objet.irreparable,
+            irreparable=objet.irreparable,
         )
     return Lecture(
         list(quartiers.values()), len(objets), reparees, remarques, couche.systeme, ecartes
@@ -893,10 +893,16 @@ def lire_reseaux_ep(chemin: Path) -> Lecture:
     colonne_tete = colonne_presente(entetes, "tete_reseau")
     reseaux = {}
     transformations: dict = {}
+    ecartes: dict[str, list[str]] = {}
     for numero, ligne in enumerate(lignes, start=2):
         uai = (texte(ligne[col["uai"]]) or "").upper()
         if not _UAI.match(uai):
+            ecartes.setdefault("UAI invalide", []).append(f"ligne {numero} « {uai} »")
             continue
+        if uai in reseaux:
+            ecartes.setdefault("UAI en double (dernière ligne gardée)", []).append(
+                f"ligne {numero} {uai}"
+            )
         tete = (texte(ligne.get(colonne_tete)) or "").upper() or None if colonne_tete else None
         if tete and not _UAI.match(tete):
             tete = None
@@ -926,7 +932,9 @@ def lire_reseaux_ep(chemin: Path) -> Lecture:
                 uai_tete_reseau=tete,
             )
         reseaux[uai] = EcoleReseau(ep, tete, etab)
-    return Lecture(reseaux, len(lignes))
+    lu = Lecture(reseaux, len(lignes))
+    lu.ecartes = ecartes
+    return lu
 
 
 # ------------------------------------------------------------------------ Cités éducatives
