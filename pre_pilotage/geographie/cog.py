@@ -103,6 +103,20 @@ class Cog:
             codes = {VILLES_A_ARRONDISSEMENTS[k]}
         if departement and len(codes) > 1:
             codes = {c for c in codes if self.departements.get(c) == departement} or codes
+        if departement and not any(self.departements.get(c) == departement for c in codes):
+            # Renamed since the file was made (« Grigny » -> « Grigny-sur-Rhône »): one name of
+            # the département that extends it.
+            prolonges = {
+                code
+                for nom_cle, codes_nom in self._index.items()
+                if nom_cle.startswith(k + " ")
+                for code in codes_nom
+                if self.departements.get(code) == departement
+            }
+            if len(prolonges) == 1:
+                code = prolonges.pop()
+                nom_actuel = self.noms.get(code, code)
+                return code, f"« {nom} » rapproché de {nom_actuel} ({code}), commune renommée ?"
         if len(codes) == 1:
             return codes.pop(), ""
         if not codes:
@@ -124,8 +138,8 @@ class Cog:
                     codes.append(code)
                 continue
             code, pourquoi = self.resoudre_nom(morceau, departement)
-            if code is None:
-                problemes.append(pourquoi)
-            elif code not in codes:
+            if pourquoi:
+                problemes.append(pourquoi)  # with a code: a doubtful match, reported
+            if code is not None and code not in codes:
                 codes.append(code)
         return codes, problemes

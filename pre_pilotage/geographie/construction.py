@@ -116,10 +116,14 @@ def lignes_tables(geo: Geographie) -> dict[str, list[dict]]:
 
 
 def empreinte(chemin: Path) -> str:
+    """SHA-256 of a file, or of a folder's files (a shapefile's folder), in name order."""
     h = hashlib.sha256()
-    with open(chemin, "rb") as f:
-        for bloc in iter(lambda: f.read(1 << 20), b""):
-            h.update(bloc)
+    chemin = Path(chemin)
+    fichiers = sorted(p for p in chemin.rglob("*") if p.is_file()) if chemin.is_dir() else [chemin]
+    for fichier in fichiers:
+        with open(fichier, "rb") as f:
+            for bloc in iter(lambda f=f: f.read(1 << 20), b""):
+                h.update(bloc)
     return h.hexdigest()
 
 
@@ -438,9 +442,9 @@ def _rattacher(quartiers: list, ctx: _Contexte, source: dict, chemin: Path, cont
                 hors += 1
             continue
         if problemes:
-            ecartes.setdefault("commune en partie inconnue (quartier gardé)", []).append(
-                f"{q.code} ({q.ou}) : {'; '.join(problemes)}"
-            )
+            ecartes.setdefault(
+                "commune incertaine ou en partie inconnue (quartier gardé)", []
+            ).append(f"{q.code} ({q.ou}) : {'; '.join(problemes)}")
         q.arrondissements = [c for c in codes if c in ctx.cog.parents] or (
             ctx.arrondissements_de(q.geom)
             if any(c in cog.VILLES_A_ARRONDISSEMENTS.values() for c in dedans)
