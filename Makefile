@@ -64,11 +64,14 @@ demo: install
 	$(BIN)/python -m pre_pilotage demo --sortie $(BASE)
 
 # Reference geography of a real territory from the official files (geodata/sources.toml):
-# `make geodata EPCI=245901160` or `make geodata COMMUNES=59606,59014`; files already in
-# geodata/sources/ are used, missing ones are downloaded (needs internet access).
+# `make geodata EPCI=245901160` or `make geodata COMMUNES=59606,59014`. Offline by default: the
+# files of geodata/sources/ (official names recognised) and FICHIERS="qpv_contours=/chemin/QP.zip
+# etablissements=/chemin/annuaire.csv" are used; TELECHARGER=oui downloads the missing ones.
 geodata: install
-	$(BIN)/python -m pre_pilotage geographie --base $(BASE) --telecharger \
-	  $(if $(EPCI),--epci $(EPCI)) $(if $(COMMUNES),--communes $(COMMUNES))
+	$(BIN)/python -m pre_pilotage geographie --base $(BASE) \
+	  $(if $(filter oui,$(TELECHARGER)),--telecharger) \
+	  $(if $(EPCI),--epci $(EPCI)) $(if $(COMMUNES),--communes $(COMMUNES)) \
+	  $(foreach f,$(FICHIERS),--fichier $(f))
 
 # Benchmarks (not part of `make test`): map HTML size and build time, written to docs/performance.md.
 # bench/national.py: national-size database (530 programmes), every page, query, import, map

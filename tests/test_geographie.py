@@ -224,7 +224,7 @@ def test_valenciennes_sources_enregistrees(base_valenciennes):
             "communes-hauts-de-france.geojson",
             3_808,
         ),
-        ("EPCI 245901160", "contours_epci", "fr-drom-4326-pur-style1-epci.geojson", 1_255),
+        ("EPCI 245901160", "contours_epci", "fr-drom-4326-pur-style1-epci.geojson", 1_357),
         ("EPCI 245901160", "epci", "epci.json", 1_255),
         ("EPCI 245901160", "qpv_liste", "qpv2024_par_commune.csv", 1_493),
     ]
@@ -257,7 +257,10 @@ def test_caen_la_mer():
     # The one current commune missing from the 2018 Normandie file is reported, not invented.
     sans = [c["code_insee"] for c in t["commune"] if c["geom"] is None]
     assert sans == ["14666"]
-    assert any("14666" in r for r in geo.remarques)
+    assert (
+        "    écartés : 1 commune du territoire sans contour dans le fichier : 14666"
+        in geographie.resume(geo)
+    )
 
 
 # ------------------------------------------------------------------------ Val-de-Marne schools
@@ -523,16 +526,24 @@ def test_csv_tronque_et_colonne_absente(tmp_path):
         match=r"^annuaire\.csv : ligne \d+ : \d+ colonnes au lieu de 71",
     ):
         lecture.lire_etablissements(tronque)
-    sans_colonne = tmp_path / "sans_ep.csv"
-    texte = annuaire.decode("utf-8-sig").replace(
-        "Appartenance_Education_Prioritaire", "EP_inconnue"
+    # A column renamed by another year's export is reported, not fatal; a required one is.
+    sans_ep = tmp_path / "sans_ep.csv"
+    texte = annuaire.decode("utf-8-sig")
+    sans_ep.write_text(
+        texte.replace("Appartenance_Education_Prioritaire", "Colonne_inconnue"), encoding="utf-8"
     )
-    sans_colonne.write_text(texte, encoding="utf-8")
+    lu = lecture.lire_etablissements(sans_ep)
+    assert len(lu.elements) == 613
+    assert lu.remarques == [
+        "sans_ep.csv : colonnes non trouvées (export d'une autre année ?) : education_prioritaire"
+    ]
+    sans_commune = tmp_path / "sans_commune.csv"
+    sans_commune.write_text(texte.replace("Code_commune", "Commune_inconnue"), encoding="utf-8")
     with pytest.raises(geographie.ErreurGeographie) as erreur:
-        lecture.lire_etablissements(sans_colonne)
+        lecture.lire_etablissements(sans_commune)
     assert str(erreur.value) == (
-        "sans_ep.csv : colonnes absentes de l'annuaire de l'éducation : "
-        "['appartenance_education_prioritaire']"
+        "sans_commune.csv : colonnes absentes de l'annuaire de l'éducation : "
+        "commune (code_commune ou code_insee ou code_commune_insee)"
     )
 
 

@@ -192,3 +192,38 @@ def test_commande_geographie_erreur(tmp_path, capsys):
     assert "Erreur : communes.json : fichier JSON tronqué" in erreurs
     assert "La base n'a pas été modifiée." in erreurs
     assert not (tmp_path / "base.duckdb").exists()
+
+
+def test_fichiers_officiels_deposes_sous_leur_nom(tmp_path):
+    """Offline, files dropped in geodata/sources/ under the publishers' own names are used."""
+    dossier = tmp_path / "sources"
+    dossier.mkdir()
+    for nom in ("communes.json", "epci.json"):  # pinned checksums: the real files
+        (dossier / nom).symlink_to(reel(f"decoupage_administratif_2026/{nom}"))
+    for nom in (
+        "QP2024_France_Hexagonale_Outre_Mer_Lambert93.zip",
+        "fr-en-etablissements-ep-2023.csv",
+        "notes.txt",
+    ):
+        (dossier / nom).write_text("{}", encoding="utf-8")
+    annonces = []
+    fichiers = sources.preparer(sources.lire_sources(), dossier, annonce=annonces.append)
+    assert {t: [p.name for p in c] for t, c in fichiers.items()} == {
+        "communes": ["communes.json"],
+        "epci": ["epci.json"],
+        "qpv_contours": ["QP2024_France_Hexagonale_Outre_Mer_Lambert93.zip"],
+        "reseaux_ep": ["fr-en-etablissements-ep-2023.csv"],
+    }
+    assert any("absent, ignoré" in a and "data.education.gouv.fr" in a for a in annonces)
+
+
+def test_fichier_donne_introuvable(tmp_path):
+    with pytest.raises(ErreurGeographie) as erreur:
+        sources.preparer(
+            sources.lire_sources(),
+            tmp_path,
+            fournis={"qpv_contours": [tmp_path / "QP.zip"]},
+        )
+    assert str(erreur.value) == (
+        f"QP.zip : fichier introuvable ({tmp_path / 'QP.zip'}), donné pour « qpv_contours »"
+    )

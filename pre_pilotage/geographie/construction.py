@@ -18,7 +18,7 @@ import duckdb
 import polars as pl
 import shapely
 
-from pre_pilotage.geographie import faits, geometrie, lecture
+from pre_pilotage.geographie import cog, emprises, faits, geometrie, lecture
 from pre_pilotage.geographie.lecture import ErreurGeographie, erreur
 
 TABLES = (
@@ -48,6 +48,7 @@ TYPES_FICHIERS = {
     "etablissements": "écoles et collèges (annuaire de l'éducation)",
     "reseaux_ep": "réseaux d'éducation prioritaire (Éducation nationale)",
     "cites": "Cités éducatives (ANCT)",
+    "cites_qpv": "quartiers prioritaires de chaque Cité éducative (liste locale : cite, code_qp)",
 }
 OBLIGATOIRES = ("communes", "epci")
 
@@ -60,6 +61,11 @@ class Geographie:
     tables: dict[str, list[dict]] = field(default_factory=lambda: {t: [] for t in TABLES})
     sources: list[dict] = field(default_factory=list)
     remarques: list[str] = field(default_factory=list)
+    nom_territoire: str = ""
+    # Municipal arrondissement(s) of each QPV of Paris, Lyon, Marseille, when known (code or
+    # position): a Cité named after an arrondissement (« Lyon 8e ») gets only their QPV.
+    qpv_arrondissements: dict[str, list[str]] = field(default_factory=dict)
+    arrondissements: dict = field(default_factory=dict)  # arrondissement code -> contour
 
 
 def completer(geo: Geographie) -> Geographie:
@@ -110,10 +116,14 @@ def lignes_tables(geo: Geographie) -> dict[str, list[dict]]:
 
 
 def empreinte(chemin: Path) -> str:
+    """SHA-256 of a file, or of a folder's files (a shapefile's folder), in name order."""
     h = hashlib.sha256()
-    with open(chemin, "rb") as f:
-        for bloc in iter(lambda: f.read(1 << 20), b""):
-            h.update(bloc)
+    chemin = Path(chemin)
+    fichiers = sorted(p for p in chemin.rglob("*") if p.is_file()) if chemin.is_dir() else [chemin]
+    for fichier in fichiers:
+        with open(fichier, "rb") as f:
+            for bloc in iter(lambda f=f: f.read(1 << 20), b""):
+                h.update(bloc)
     return h.hexdigest()
 
 
@@ -167,13 +177,17 @@ def construire(
                 "empreinte_sha256": empreinte(chemin),
                 "elements": resultat.nombre,
                 "geometries_reparees": resultat.reparees,
+                "retenus": None,
+                "systeme": resultat.systeme,
+                "_ecartes": {k: list(v) for k, v in resultat.ecartes.items()},
             }
         )
         return resultat
 
     chemin_communes = _un(fichiers, "communes")
     lu = lire("communes", chemin_communes, lecture.lire_communes).elements
-    toutes_communes, parents = lu["communes"], lu["parents"]
+    toutes_communes, parents, referentiel = lu["communes"], lu["parents"], lu["cog"]
+    sources[-1]["retenus"] = len(toutes_communes)
     chemin_epci = _un(fichiers, "epci")
     tous_epci = lire("epci", chemin_epci, lecture.lire_epci).elements
     epci_de = {c: e.siren for e in tous_epci.values() for c in e.membres}
@@ -184,6 +198,7 @@ def construire(
             raise erreur(chemin_epci, f"EPCI de SIREN « {siren} » introuvable")
         codes = [c for c in tous_epci[siren].membres if c in toutes_communes]
         territoire = f"EPCI {siren}"
+        nom_territoire = f"{tous_epci[siren].nom} (EPCI, SIREN {siren}, {len(codes)} communes)"
     else:
         demandes = [parents.get(c, c) for c in (lecture.code_commune(c) for c in communes)]
         absentes = [c for c in demandes if c not in toutes_communes]
@@ -191,8 +206,10 @@ def construire(
             raise erreur(chemin_communes, f"communes introuvables : {', '.join(absentes)}")
         codes = list(dict.fromkeys(demandes))
         territoire = "communes " + ",".join(codes)
+        nom_territoire = ", ".join(f"{toutes_communes[c].nom} ({c})" for c in codes)
+    sources[-1]["retenus"] = 1 if siren else 0
     selection = set(codes)
-    geo = Geographie(territoire=territoire, sources=sources)
+    geo = Geographie(territoire=territoire, sources=sources, nom_territoire=nom_territoire)
     t = geo.tables
     sirens = sorted({epci_de[c] for c in codes if c in epci_de} | ({siren} if siren else set()))
 
@@ -201,6 +218,12 @@ def construire(
         lu = lire("contours_communes", chemin, lecture.lire_contours, "commune")
         contours_communes = lu.elements
         geo.remarques += lu.remarques
+        # Arrondissements of Paris, Lyon, Marseille, when the file draws them: used to place QPV.
+        geo.arrondissements = {
+            code: c.geom
+            for code, c in contours_communes.items()
+            if code in parents and parents[code] in selection and c.geom is not None
+        }
     for code in codes:
         commune = toutes_communes[code]
         t["commune"].append(
@@ -213,16 +236,23 @@ def construire(
             }
         )
     sans_contour = [c["code_insee"] for c in t["commune"] if c["geom"] is None]
-    if contours_communes and sans_contour:
-        geo.remarques.append(
-            f"{len(sans_contour)} commune(s) sans contour dans le fichier : {', '.join(sans_contour)}"
-        )
+    if contours_communes:
+        sources[-1]["retenus"] = len(codes) - len(sans_contour)
+        _ecarter_hors_territoire(sources[-1], len(contours_communes) - sources[-1]["retenus"])
+        if sans_contour:
+            sources[-1]["_ecartes"]["commune du territoire sans contour dans le fichier"] = (
+                sans_contour
+            )
 
     contours_epci: dict = {}
     if chemin := _un(fichiers, "contours_epci"):
         lu = lire("contours_epci", chemin, lecture.lire_contours, "epci")
         contours_epci = lu.elements
         geo.remarques += lu.remarques
+        sources[-1]["retenus"] = sum(
+            1 for s in sirens if s in contours_epci and contours_epci[s].geom is not None
+        )
+        _ecarter_hors_territoire(sources[-1], len(contours_epci) - sources[-1]["retenus"])
     for code_epci in sirens:
         epci = tous_epci[code_epci]
         forme = contours_epci[code_epci].geom if code_epci in contours_epci else None
@@ -233,82 +263,96 @@ def construire(
             {"siren": code_epci, "nom": epci.nom, "population": epci.population, "geom": forme}
         )
 
+    contexte = _Contexte(referentiel, selection, t["commune"], geo.arrondissements)
     quartiers: dict[str, lecture.Qpv] = {}
     for chemin in fichiers.get("qpv_liste") or []:
-        for q in lire("qpv_liste", chemin, lecture.lire_qpv_liste).elements:
-            quartiers.setdefault(q.code, q).communes += [
-                c for c in q.communes if c not in quartiers[q.code].communes
-            ]
+        lu = lire("qpv_liste", chemin, lecture.lire_qpv_liste)
+        retenus = _rattacher(lu.elements, contexte, sources[-1], chemin, contours=False)
+        for q in retenus:
+            connu = quartiers.setdefault(q.code, q)
+            connu.communes += [c for c in q.communes if c not in connu.communes]
     for chemin in fichiers.get("qpv_contours") or []:
         lu = lire("qpv_contours", chemin, lecture.lire_qpv_contours)
         geo.remarques += lu.remarques
-        for q in lu.elements:
+        retenus = _rattacher(lu.elements, contexte, sources[-1], chemin, contours=True)
+        for q in retenus:
             connu = quartiers.get(q.code)
             if connu is None:
                 quartiers[q.code] = q
                 continue
-            connu.geom = q.geom
+            connu.geom = q.geom if q.geom is not None else connu.geom
             connu.nom = connu.nom or q.nom
             connu.population = connu.population or q.population
             connu.population_enfants = connu.population_enfants or q.population_enfants
             connu.communes += [c for c in q.communes if c not in connu.communes]
     if chemin := _un(fichiers, "qpv_population"):
         populations = lire("qpv_population", chemin, lecture.lire_population_qpv).elements
+        trouves = 0
         for code, (population, enfants) in populations.items():
             if code in quartiers:
+                trouves += 1
                 quartiers[code].population = population
                 quartiers[code].population_enfants = enfants
-    _quartiers_du_territoire(geo, quartiers, selection, parents)
+        sources[-1]["retenus"] = trouves
+        _ecarter_hors_territoire(sources[-1], len(populations) - trouves)
+    _quartiers_du_territoire(geo, quartiers, selection, referentiel)
 
-    if chemin := _un(fichiers, "etablissements"):
-        lu = lire("etablissements", chemin, lecture.lire_etablissements, selection, parents)
+    chemin_ecoles = _un(fichiers, "etablissements")
+    reseaux: dict = {}
+    if chemin_reseaux := _un(fichiers, "reseaux_ep"):
+        reseaux = lire("reseaux_ep", chemin_reseaux, lecture.lire_reseaux_ep).elements
+        source_reseaux = sources[-1]
+    ecoles: dict[str, lecture.Etablissement] = {}
+    if chemin_ecoles:
+        lu = lire("etablissements", chemin_ecoles, lecture.lire_etablissements, selection, parents)
         geo.remarques += lu.remarques
-        reseaux = {}
-        if chemin_reseaux := _un(fichiers, "reseaux_ep"):
-            reseaux = lire("reseaux_ep", chemin_reseaux, lecture.lire_reseaux_ep).elements
-        for e in lu.elements:
-            ep, tete = reseaux.get(e.uai, (None, None))
-            t["etablissement"].append(
-                {
-                    "uai": e.uai,
-                    "nom": e.nom,
-                    "type_etablissement": e.type_etablissement,
-                    "code_insee": e.code_insee,
-                    "longitude": None if e.longitude is None else round(e.longitude, 6),
-                    "latitude": None if e.latitude is None else round(e.latitude, 6),
-                    "education_prioritaire": e.education_prioritaire or ep,
-                    "uai_tete_reseau": tete,
-                }
-            )
-    elif fichiers.get("reseaux_ep"):
-        raise ErreurGeographie(
-            "Le fichier des réseaux d'éducation prioritaire complète l'annuaire de l'éducation : "
-            "donnez aussi le fichier des écoles et collèges."
-        )
-
-    if chemin := _un(fichiers, "cites"):
-        codes_qpv = {q["code_qp"] for q in t["qpv"]}
-        for cite in lire("cites", chemin, lecture.lire_cites).elements:
-            communes_cite = [parents.get(c, c) for c in cite.communes]
-            dedans = [c for c in dict.fromkeys(communes_cite) if c in selection]
-            if not dedans:
+        ecoles = {e.uai: e for e in lu.elements}
+        sources[-1]["retenus"] = len(ecoles)
+        _ecarter_hors_territoire(sources[-1], lu.nombre - len(ecoles))
+    if reseaux:
+        ajoutees = 0
+        for uai, r in reseaux.items():
+            e = r.etablissement
+            if (
+                uai in ecoles
+                or e is None
+                or parents.get(e.code_insee, e.code_insee) not in selection
+            ):
                 continue
-            t["cite_educative"].append(
-                {
-                    "cite_id": cite.cite_id,
-                    "nom": cite.nom,
-                    "uai_chef_de_file": cite.uai_chef_de_file,
-                    "annee_labellisation": cite.annee_labellisation,
-                }
+            e.code_insee = parents.get(e.code_insee, e.code_insee)
+            ecoles[uai] = e
+            ajoutees += 1
+        dans_territoire = sum(1 for u in reseaux if u in ecoles)
+        source_reseaux["retenus"] = dans_territoire
+        _ecarter_hors_territoire(source_reseaux, len(reseaux) - dans_territoire)
+        if ajoutees and chemin_ecoles:
+            geo.remarques.append(
+                f"{ajoutees} école(s) ou collège(s) de l'éducation prioritaire absents de "
+                "l'annuaire ajoutés depuis le fichier des réseaux"
             )
-            t["cite_educative_commune"] += [
-                {"cite_id": cite.cite_id, "code_insee": c} for c in dedans
-            ]
-            t["cite_educative_qpv"] += [
-                {"cite_id": cite.cite_id, "code_qp": q, "origine": "declare"}
-                for q in cite.qpv
-                if q in codes_qpv
-            ]
+        elif ajoutees:
+            geo.remarques.append(
+                f"sans annuaire de l'éducation, seules les {ajoutees} écoles et collèges de "
+                "l'éducation prioritaire (fichier des réseaux) sont chargés"
+            )
+    for e in ecoles.values():
+        r = reseaux.get(e.uai)
+        ep, tete = (r.education_prioritaire, r.uai_tete_reseau) if r else (None, None)
+        t["etablissement"].append(
+            {
+                "uai": e.uai,
+                "nom": e.nom,
+                "type_etablissement": e.type_etablissement,
+                "code_insee": e.code_insee,
+                "longitude": None if e.longitude is None else round(e.longitude, 6),
+                "latitude": None if e.latitude is None else round(e.latitude, 6),
+                "education_prioritaire": e.education_prioritaire or ep,
+                "uai_tete_reseau": tete or e.uai_tete_reseau,
+            }
+        )
+    t["etablissement"].sort(key=lambda e: e["uai"])
+
+    _cites(geo, fichiers, lire, selection, referentiel, quartiers)
     annonce("Faits dérivés (positions des écoles, Cités éducatives) et simplification")
     return completer(geo)
 
@@ -325,21 +369,134 @@ def _contour_commune(commune: lecture.Commune, contours: dict):
     return geometrie.surfacique(shapely.union_all(anciennes)) if anciennes else None
 
 
-def _quartiers_du_territoire(geo: Geographie, quartiers: dict, selection: set, parents: dict):
-    """Keep the QPV of the territory: by their communes, or by position when the file gives none."""
+def _ecarter_hors_territoire(source: dict, nombre: int) -> None:
+    if nombre > 0:
+        source["_ecartes"]["hors du territoire"] = nombre
+
+
+class _Contexte:
+    """What attaching a QPV to the territory needs: the COG, the territory and its shapes."""
+
+    def __init__(self, referentiel, selection: set, communes: list[dict], arrondissements: dict):
+        self.cog = referentiel
+        self.selection = selection
+        formes = {c["code_insee"]: c["geom"] for c in communes if c["geom"] is not None}
+        self.codes_formes = list(formes)
+        self.arbre = shapely.STRtree(list(formes.values())) if formes else None
+        self.arrondissements = arrondissements
+        if formes and len(formes) == len(communes):
+            # About 1 km of margin (QPV and commune contours come from different sources).
+            self.emprise = shapely.union_all(list(formes.values())).buffer(0.01)
+        else:
+            boites = [
+                shapely.box(*emprises.DEPARTEMENTS[d]).buffer(emprises.MARGE)
+                for d in {emprises.departement(c) for c in selection}
+                if d in emprises.DEPARTEMENTS
+            ]
+            self.emprise = shapely.union_all(boites) if boites else None
+
+    def par_position(self, geom) -> list[str]:
+        if self.arbre is None or geom is None:
+            return []
+        point = geom.representative_point()
+        return [self.codes_formes[i] for i in self.arbre.query(point, predicate="intersects")]
+
+    def arrondissements_de(self, geom) -> list[str]:
+        if geom is None or not self.arrondissements:
+            return []
+        point = geom.representative_point()
+        return sorted(
+            code for code, forme in self.arrondissements.items() if forme.intersects(point)
+        )
+
+
+def _rattacher(quartiers: list, ctx: _Contexte, source: dict, chemin: Path, contours: bool) -> list:
+    """The QPV of a file that belong to the territory (by commune code, commune name resolved
+    against the COG, or position), with what was set aside and why in `source`."""
+    ecartes = source["_ecartes"]
+    retenus, mal_places, hors = [], [], 0
+    for q in quartiers:
+        departement = emprises.departement_qpv(q.code)
+        codes, problemes = [], []
+        for c in q.communes:
+            actuel = ctx.cog.actuel(c)
+            if actuel is None:
+                problemes.append(f"code commune inconnu « {c} »")
+            elif actuel not in codes:
+                codes.append(actuel)
+        if q.noms_communes:
+            trouves, pourquoi = ctx.cog.resoudre(q.noms_communes, departement)
+            codes += [c for c in trouves if c not in codes]
+            problemes += pourquoi
+        par_position = False
+        if not codes and q.geom is not None:
+            codes = ctx.par_position(q.geom)
+            par_position = bool(codes)
+        dedans = [c for c in dict.fromkeys(ctx.cog.commune(c) for c in codes) if c in ctx.selection]
+        if not dedans:
+            if problemes and not codes:
+                ecartes.setdefault("commune inconnue", []).append(
+                    f"{q.code} ({q.ou}) : {'; '.join(problemes)}"
+                )
+            else:
+                hors += 1
+            continue
+        if problemes:
+            ecartes.setdefault(
+                "commune incertaine ou en partie inconnue (quartier gardé)", []
+            ).append(f"{q.code} ({q.ou}) : {'; '.join(problemes)}")
+        q.arrondissements = [c for c in codes if c in ctx.cog.parents] or (
+            ctx.arrondissements_de(q.geom)
+            if any(c in cog.VILLES_A_ARRONDISSEMENTS.values() for c in dedans)
+            else []
+        )
+        q.communes = dedans
+        if contours and q.geom is not None and not par_position and ctx.emprise is not None:
+            if not ctx.emprise.intersects(q.geom):
+                mal_places.append(q)
+        if contours and q.irreparable:
+            ecartes.setdefault("contour irréparable (quartier gardé sans contour)", []).append(
+                f"{q.code} ({q.ou})"
+            )
+        if contours and q.sans_geometrie:
+            ecartes.setdefault("sans géométrie (quartier gardé sans contour)", []).append(
+                f"{q.code} ({q.ou})"
+            )
+        if par_position:
+            ecartes.setdefault("sans commune, rattaché par sa position (gardé)", []).append(
+                f"{q.code} ({q.ou})"
+            )
+        retenus.append(q)
+    if mal_places:
+        avec_contour = sum(q.geom is not None for q in retenus)
+        liste = ", ".join(q.code for q in mal_places[:5]) + ("…" if len(mal_places) > 5 else "")
+        if 2 * len(mal_places) > avec_contour:
+            raise erreur(
+                chemin,
+                f"{len(mal_places)} des {avec_contour} quartiers du territoire ({liste}) sont "
+                "dessinés hors du territoire : le système de coordonnées du fichier est sans "
+                "doute mal déclaré ou mal deviné. Fichier refusé ; déclarez son système de "
+                "coordonnées (.prj, membre « crs ») ou donnez-le en WGS84",
+            )
+        for q in mal_places:
+            q.geom = None
+        ecartes["contour hors du territoire (quartier gardé sans contour)"] = [
+            f"{q.code} ({q.ou})" for q in mal_places
+        ]
+    _ecarter_hors_territoire(source, hors)
+    source["retenus"] = len(retenus)
+    if contours:
+        # Repairs are counted where they matter: among the territory's contours.
+        source["geometries_reparees"] = sum(q.reparee and q.geom is not None for q in retenus)
+    return retenus
+
+
+def _quartiers_du_territoire(geo: Geographie, quartiers: dict, selection: set, referentiel):
+    """Rows of the territory's QPV (their communes already resolved by `_rattacher`)."""
     t = geo.tables
-    formes_communes = {c["code_insee"]: c["geom"] for c in t["commune"] if c["geom"] is not None}
-    arbre = shapely.STRtree(list(formes_communes.values())) if formes_communes else None
-    codes_formes = list(formes_communes)
     for code in sorted(quartiers):
         q = quartiers[code]
-        communes = [parents.get(c, c) for c in q.communes]
-        if not communes and q.geom is not None and arbre is not None:
-            point = q.geom.representative_point()
-            communes = [codes_formes[i] for i in arbre.query(point, predicate="intersects")]
-        dedans = [c for c in dict.fromkeys(communes) if c in selection]
-        if not dedans:
-            continue
+        dedans = [c for c in dict.fromkeys(q.communes) if c in selection]
         t["qpv"].append(
             {
                 "code_qp": q.code,
@@ -351,14 +508,94 @@ def _quartiers_du_territoire(geo: Geographie, quartiers: dict, selection: set, p
             }
         )
         t["qpv_commune"] += [{"code_qp": q.code, "code_insee": c} for c in dedans]
+        if getattr(q, "arrondissements", None):
+            geo.qpv_arrondissements[q.code] = list(q.arrondissements)
     for annee in sorted({q["annee_geographie"] for q in t["qpv"]}):
         du_millesime = [q for q in t["qpv"] if q["annee_geographie"] == annee]
         sans = [q["code_qp"] for q in du_millesime if q["geom"] is None]
         if sans:
             geo.remarques.append(
                 f"{len(sans)} QPV de la géographie {annee} sur {len(du_millesime)} sans contour "
-                "(listés sans polygone ; les positions des écoles ne sont pas calculées pour eux)"
+                f"({', '.join(sans[:10])}{'…' if len(sans) > 10 else ''} : listés sans "
+                "polygone ; les positions des écoles ne sont pas calculées pour eux)"
             )
+
+
+def _cites(geo: Geographie, fichiers, lire, selection: set, referentiel, quartiers: dict) -> None:
+    """Cités éducatives of the territory, with the QPV declared for them when a file gives them."""
+    t = geo.tables
+    codes_qpv = {q["code_qp"] for q in t["qpv"]}
+    communes_qpv: dict[str, list[str]] = {}
+    for lien in t["qpv_commune"]:
+        communes_qpv.setdefault(lien["code_qp"], []).append(lien["code_insee"])
+    retenues: dict[str, dict] = {}
+    if chemin := _un(fichiers, "cites"):
+        lu = lire("cites", chemin, lecture.lire_cites)
+        hors = 0
+        for cite in lu.elements:
+            communes_cite = [referentiel.commune(referentiel.actuel(c) or c) for c in cite.communes]
+            dedans = [c for c in dict.fromkeys(communes_cite) if c in selection]
+            if not dedans:
+                hors += 1
+                continue
+            retenues[cite.cite_id] = {
+                "ligne": {
+                    "cite_id": cite.cite_id,
+                    "nom": cite.nom,
+                    "uai_chef_de_file": cite.uai_chef_de_file,
+                    "annee_labellisation": cite.annee_labellisation,
+                },
+                "communes": dedans,
+                "qpv": [q for q in cite.qpv if q in codes_qpv],
+            }
+        geo.sources[-1]["retenus"] = len(retenues)
+        _ecarter_hors_territoire(geo.sources[-1], hors)
+    if chemin := _un(fichiers, "cites_qpv"):
+        lu = lire("cites_qpv", chemin, lecture.lire_cites_qpv)
+        source = geo.sources[-1]
+        par_nom = {cog.cle(r["ligne"]["nom"]): i for i, r in retenues.items()}
+        hors = 0
+        for designation, qpv in lu.elements["qpv"].items():
+            ident = designation if designation in retenues else par_nom.get(cog.cle(designation))
+            dans = [q for q in qpv if q in codes_qpv]
+            if not dans:
+                hors += 1
+                continue
+            if ident is None:
+                # A Cité missing from the ANCT list (labelled since): known by its QPV only.
+                ident = designation
+                retenues[ident] = {
+                    "ligne": {
+                        "cite_id": ident,
+                        "nom": lu.elements["noms"].get(designation, designation),
+                        "uai_chef_de_file": None,
+                        "annee_labellisation": None,
+                    },
+                    "communes": [],
+                    "qpv": [],
+                }
+            cite = retenues[ident]
+            cite["qpv"] += [q for q in dans if q not in cite["qpv"]]
+            cite["communes"] += [
+                c for q in dans for c in communes_qpv.get(q, []) if c not in cite["communes"]
+            ]
+            if len(dans) < len(qpv):
+                source["_ecartes"].setdefault("QPV hors du territoire ou inconnu", []).extend(
+                    f"{designation} : {q}" for q in qpv if q not in codes_qpv
+                )
+        source["retenus"] = sum(len(qpv) for qpv in lu.elements["qpv"].values()) - sum(
+            len(v) for v in source["_ecartes"].values() if isinstance(v, list)
+        )
+        _ecarter_hors_territoire(source, hors)
+    for ident in sorted(retenues):
+        cite = retenues[ident]
+        t["cite_educative"].append(dict(cite["ligne"]))
+        t["cite_educative_commune"] += [
+            {"cite_id": ident, "code_insee": c} for c in cite["communes"]
+        ]
+        t["cite_educative_qpv"] += [
+            {"cite_id": ident, "code_qp": q, "origine": "declare"} for q in cite["qpv"]
+        ]
 
 
 # ------------------------------------------------------------------------------- writing
@@ -425,7 +662,15 @@ def ecrire(con: duckdb.DuckDBPyConnection, geo: Geographie) -> None:
         _inserer(
             con,
             "geographie_source",
-            [s | {"territoire": geo.territoire, "construit_le": horodatage} for s in geo.sources],
+            [
+                {k: v for k, v in s.items() if not k.startswith("_")}
+                | {
+                    "territoire": geo.territoire,
+                    "construit_le": horodatage,
+                    "ecartes": "\n".join(_lignes_ecartes(s)) or None,
+                }
+                for s in geo.sources
+            ],
         )
         con.execute("commit")
     except BaseException:
@@ -433,14 +678,42 @@ def ecrire(con: duckdb.DuckDBPyConnection, geo: Geographie) -> None:
         raise
 
 
+def _n(nombre: int) -> str:
+    return f"{nombre:,}".replace(",", "\u202f")
+
+
+def _lignes_ecartes(source: dict) -> list[str]:
+    """One French line per reason a file's features were set aside, with their identifiers."""
+    lignes = []
+    for raison, quoi in (source.get("_ecartes") or {}).items():
+        if isinstance(quoi, int):
+            lignes.append(f"{_n(quoi)} {raison}")
+        elif quoi:
+            lignes.append(f"{_n(len(quoi))} {raison} : {' ; '.join(quoi)}")
+    return lignes
+
+
 def resume(geo: Geographie) -> list[str]:
-    """French summary lines of what was built."""
+    """French summary of what was built: the territory, each file (features read, kept, repaired,
+    set aside and why), the resulting rows, and remarks."""
     t = geo.tables
-    lignes = [
-        f"Territoire : {geo.territoire}",
+    lignes = [f"Territoire : {geo.nom_territoire or geo.territoire}", "Fichiers lus :"]
+    for s in geo.sources:
+        details = [f"{_n(s['elements'])} lus"]
+        if s.get("retenus") is not None:
+            details.append(f"{_n(s['retenus'])} retenus")
+        if s.get("geometries_reparees"):
+            details.append(f"{_n(s['geometries_reparees'])} géométries réparées")
+        systeme = f" ; coordonnées : {s['systeme']}" if s.get("systeme") else ""
+        lignes.append(
+            f"- {s['fichier']} ({TYPES_FICHIERS[s['type_fichier']]}) : "
+            f"{', '.join(details)}{systeme}"
+        )
+        lignes += [f"    écartés : {ligne}" for ligne in _lignes_ecartes(s)]
+    lignes.append(
         f"{len(t['commune'])} communes, dont {sum(c['geom'] is not None for c in t['commune'])} "
-        "avec contour",
-    ]
+        "avec contour"
+    )
     for annee in sorted({q["annee_geographie"] for q in t["qpv"]}, reverse=True):
         du_millesime = [q for q in t["qpv"] if q["annee_geographie"] == annee]
         avec = sum(q["geom"] is not None for q in du_millesime)
@@ -452,4 +725,15 @@ def resume(geo: Geographie) -> list[str]:
         lignes.append(f"{len(etabs)} écoles et collèges, dont {rep_plus} REP+ et {rep} REP")
     if t["cite_educative"]:
         lignes.append(f"{len(t['cite_educative'])} Cités éducatives")
+        for perimetre, texte in (
+            ("qpv_deduits", "QPV déduits de leurs communes (à confirmer)"),
+            ("communes", "aucun QPV connu (périmètre : leurs communes)"),
+        ):
+            cites = [c for c in t["cite_educative"] if c.get("perimetre") == perimetre]
+            if cites:
+                noms = ", ".join(f"{c['nom']} ({c['cite_id']})" for c in cites)
+                lignes.append(
+                    f"  {len(cites)} Cité(s) avec {texte} : {noms} ; importez la liste de "
+                    "leurs QPV (--fichier cites_qpv=…) pour fixer leur périmètre"
+                )
     return lignes + [f"Remarque : {r}" for r in geo.remarques]

@@ -14,7 +14,7 @@ from collections import defaultdict
 
 import shapely
 
-from pre_pilotage.geographie import geometrie, lecture
+from pre_pilotage.geographie import cog, geometrie, lecture
 
 DANS, PROCHE, HORS = "dans_qpv", "moins_300m", "hors_qpv"
 
@@ -107,6 +107,12 @@ def cites(geo, annee: int | None) -> None:
         lien.setdefault("origine", "declare")
         etabs_de[lien["cite_id"]].append(lien["uai"])
 
+    declares = {ident: bool(codes) for ident, codes in qpv_de.items()}
+    declares = defaultdict(bool, declares)
+    arrondissements = getattr(geo, "qpv_arrondissements", {}) or {}
+    communes_qpv = defaultdict(list)
+    for lien in t["qpv_commune"]:
+        communes_qpv[lien["code_qp"]].append(lien["code_insee"])
     nom_qpv = {q["code_qp"]: q["nom"] for q in t["qpv"]}
     nom_commune = {c["code_insee"]: c["nom"] for c in t["commune"]}
     for cite in t["cite_educative"]:
@@ -126,6 +132,19 @@ def cites(geo, annee: int | None) -> None:
             # "Toulouse Grand Mirail" names its quartier: keep the QPV so named, if any.
             nommes = [c for c in candidats if reste and reste <= _mots(nom_qpv[c])]
             trouves = nommes or candidats
+            grandes = set(cog.VILLES_A_ARRONDISSEMENTS.values()) & set(communes_de[ident])
+            if grandes:
+                # Paris, Lyon, Marseille: a Cité never covers the whole city. « Lyon 8e » gets
+                # the QPV of the 8th arrondissement when known; otherwise only QPV it names.
+                arrondissement = _code_arrondissement(cite["nom"])
+                if arrondissement:
+                    trouves = [c for c in candidats if arrondissement in arrondissements.get(c, [])]
+                else:
+                    trouves = [c for c in nommes if c in candidats] + [
+                        c
+                        for c in candidats
+                        if not set(communes_qpv[c]) & grandes and c not in nommes
+                    ]
             qpv_de[ident] = trouves
             t["cite_educative_qpv"] += [
                 {"cite_id": ident, "code_qp": code, "origine": "deduit"} for code in trouves
@@ -152,6 +171,12 @@ def cites(geo, annee: int | None) -> None:
             t["cite_educative_etablissement"] += [
                 {"cite_id": ident, "uai": u, "origine": "deduit"} for u in sorted(trouves)
             ]
+        if declares[ident]:
+            cite["perimetre"] = "qpv_declares"
+        elif qpv_de[ident]:
+            cite["perimetre"] = "qpv_deduits"
+        else:
+            cite["perimetre"] = "communes"
         formes = [geom_qpv[q] for q in qpv_de[ident] if geom_qpv.get(q) is not None]
         if not formes:
             formes = [
@@ -180,6 +205,16 @@ _MOTS_VIDES = {
 def _mots(nom: str) -> set[str]:
     """Significant words of a name, lower case and without accents."""
     return {m for m in lecture.normaliser(nom).split("_") if m and m not in _MOTS_VIDES}
+
+
+def _code_arrondissement(nom: str) -> str | None:
+    """INSEE code of the arrondissement a Cité's name designates (« Lyon 8e » -> 69388)."""
+    trouve = cog.arrondissement(nom)
+    if not trouve:
+        return None
+    ville, numero, _ = trouve
+    base = {"paris": 75100, "lyon": 69380, "marseille": 13200}[ville]
+    return str(base + numero)
 
 
 def point_interieur(geom) -> tuple[float | None, float | None]:

@@ -22,9 +22,8 @@ from pathlib import Path
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
-from shapely.geometry import shape
 
-from pre_pilotage.geographie import geometrie
+from pre_pilotage.geographie import cog, emprises, geometrie, vecteur
 
 # Recognised property / column names, after normalisation (first match wins).
 NOMS = {
@@ -64,7 +63,17 @@ NOMS = {
         "codgeo",
         "com",
     ),
-    "qpv_noms_communes": ("lib_com", "nom_commune", "nom_com", "commune_qp", "libgeo", "commune"),
+    "qpv_noms_communes": (
+        "lib_com",
+        "nom_commune",
+        "nom_com",
+        "commune_qp",
+        "nom_commune_qp",
+        "lib_commune",
+        "libgeo",
+        "commune",
+        "communes",
+    ),
     "population": (
         "population",
         "pop",
@@ -120,16 +129,49 @@ NOMS = {
     ),
     "cite_annee": ("annee_labellisation", "annee_label", "annee", "millesime"),
 }
-# Columns the "annuaire de l'éducation" must have (normalised names).
-COLONNES_ANNUAIRE = (
-    "identifiant_de_l_etablissement",
-    "nom_etablissement",
-    "type_etablissement",
-    "code_commune",
-    "appartenance_education_prioritaire",
-    "latitude",
-    "longitude",
-)
+# Columns of the "annuaire de l'éducation" and of the EP file, by meaning: the yearly exports
+# rename some (`coordonnee_X` -> `coordX_origine`, `Code postal` -> `Code_postal`) and drop others.
+COLONNES_ECOLES = {
+    "uai": ("identifiant_de_l_etablissement", "uai", "numero_uai", "code_uai", "uai_etablissement"),
+    "nom": (
+        "nom_etablissement",
+        "appellation_officielle",
+        "denomination_principale",
+        "nom",
+        "nom_de_l_etablissement",
+    ),
+    "type": ("type_etablissement", "libelle_nature", "nature", "type"),
+    "commune": ("code_commune", "code_insee", "code_commune_insee", "com_code", "insee_com"),
+    "education_prioritaire": (
+        "appartenance_education_prioritaire",
+        "education_prioritaire",
+        "ep",
+        "reseau",
+        "type_reseau",
+    ),
+    "latitude": ("latitude", "lat", "y_wgs84"),
+    "longitude": ("longitude", "lon", "long", "x_wgs84"),
+    "position": ("position", "geo_point_2d", "coordonnees"),
+    "x": ("coordx_origine", "coordonnee_x", "coordonnees_x", "coord_x", "x"),
+    "y": ("coordy_origine", "coordonnee_y", "coordonnees_y", "coord_y", "y"),
+    "epsg": ("epsg_origine", "epsg", "systeme"),
+    "etat": ("etat", "etat_etablissement", "etat_etablissement_libe"),
+    "code_postal": ("code_postal", "cp"),
+}
+_OBLIGATOIRES_ECOLES = ("uai", "type", "commune")
+
+
+def colonnes_ecoles(entetes: list[str]) -> dict[str, str | None]:
+    """The column of each meaning present in a header (None when absent)."""
+    trouvees = {}
+    for sens, noms in COLONNES_ECOLES.items():
+        trouvees[sens] = next((n for n in noms if n in entetes), None)
+    if trouvees["education_prioritaire"] is None:
+        # The EP file names its status column after the school year (`ep_2022_2023`).
+        trouvees["education_prioritaire"] = next((e for e in entetes if e.startswith("ep_")), None)
+    return trouvees
+
+
 _CODE_COMMUNE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 _CODE_QPV = {
     2024: re.compile(r"^QN[0-9]{2}[0-9AB][0-9]{2}[A-Z]$"),
@@ -254,6 +296,12 @@ def _octets(chemin: Path) -> bytes:
 
 
 def _texte_utf8(chemin: Path, donnees: bytes) -> str:
+    if donnees.startswith(b"PK\x03\x04"):
+        raise erreur(
+            chemin, "c'est une archive ZIP, pas un fichier texte (CSV ou JSON) attendu ici"
+        )
+    if donnees.startswith(b"SQLite format 3"):
+        raise erreur(chemin, "c'est un GeoPackage, pas un fichier texte (CSV ou JSON) attendu ici")
     try:
         return donnees.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -319,46 +367,37 @@ class Objet:
     irreparable: bool = False
 
 
-def lire_geojson(chemin: Path, surfaces: bool = True) -> list[Objet]:
-    """Features of a GeoJSON file, reprojected to WGS84; polygons validated and repaired."""
-    donnees = lire_json(chemin)
-    if not isinstance(donnees, dict) or donnees.get("type") != "FeatureCollection":
-        raise erreur(chemin, "ce n'est pas une collection GeoJSON (« FeatureCollection » attendue)")
-    objets = donnees.get("features")
-    if not isinstance(objets, list):
-        raise erreur(chemin, "la liste « features » est absente")
+def lire_objets(
+    chemin: Path, surfaces: bool = True, departement_de=lambda _p: None
+) -> tuple[list[Objet], vecteur.Couche]:
+    """Features of any vector file (GeoJSON, shapefile, GeoPackage, zipped or gzipped) in WGS84,
+    polygons validated and repaired; `departement_de(properties)` checks the coordinate system."""
     try:
-        crs = geometrie.crs_geojson(donnees)
-        if crs is None:
-            exemple = next(
-                (p for o in objets if (p := geometrie.premier_point(o.get("geometry")))), None
-            )
-            crs = geometrie.deviner_crs(exemple)
-    except (geometrie.CrsInconnu, AttributeError) as exc:
+        couche = vecteur.lire(Path(chemin), lambda p: departement_de(proprietes_normalisees(p)))
+    except vecteur.ErreurVecteur as exc:
         raise erreur(chemin, str(exc)) from exc
-    transformation = geometrie.vers_wgs84(crs)
     resultat = []
-    for numero, brut in enumerate(objets, start=1):
-        if not isinstance(brut, dict) or brut.get("type") != "Feature":
-            raise erreur(chemin, f"objet n° {numero} : ce n'est pas un « Feature » GeoJSON")
-        proprietes = brut.get("properties")
-        if proprietes is not None and not isinstance(proprietes, dict):
-            raise erreur(chemin, f"objet n° {numero} : « properties » n'est pas un objet")
-        geom = None
-        if brut.get("geometry"):
-            try:
-                geom = shape(brut["geometry"])
-            except Exception as exc:  # shapely raises several types on malformed coordinates
-                raise erreur(
-                    chemin, f"objet n° {numero} : géométrie illisible ({type(exc).__name__}: {exc})"
-                ) from exc
-            geom = geometrie.transformer(None if geom.is_empty else geom, transformation)
+    for numero, (proprietes, geom) in enumerate(
+        zip(couche.proprietes, couche.geoms, strict=True), start=1
+    ):
         objet = Objet(numero, proprietes_normalisees(proprietes), geom)
         if surfaces and geom is not None:
             objet.geom, objet.reparee = geometrie.reparer(geom)
             objet.irreparable = objet.geom is None
         resultat.append(objet)
-    return resultat
+    return resultat, couche
+
+
+def lire_geojson(chemin: Path, surfaces: bool = True) -> list[Objet]:
+    """Features of a vector file (kept for callers that need no report)."""
+    return lire_objets(chemin, surfaces)[0]
+
+
+def est_vecteur(chemin: Path) -> bool:
+    """Whether a path names a vector file (or a folder or archive of one) rather than a CSV."""
+    chemin = Path(chemin)
+    nom = chemin.name.lower().removesuffix(".gz")
+    return chemin.is_dir() or nom.endswith((".geojson", ".json", ".shp", ".gpkg", ".zip", ".fgb"))
 
 
 # ------------------------------------------------------------------------------ records
@@ -399,6 +438,11 @@ class Qpv:
     population: int | None = None
     population_enfants: int | None = None
     reparee: bool = False
+    noms_communes: str | None = None  # commune names, when the file gives no codes
+    ou: str = ""  # where in the file (feature or line), for the report
+    sans_geometrie: bool = False  # a contour file's feature without geometry
+    arrondissements: list[str] = field(default_factory=list)  # Paris, Lyon, Marseille
+    irreparable: bool = False  # a contour file's feature whose geometry could not be repaired
 
 
 @dataclass
@@ -431,6 +475,9 @@ class Lecture:
     nombre: int
     reparees: int = 0
     remarques: list[str] = field(default_factory=list)
+    systeme: str | None = None  # coordinate system used (vector files)
+    # Features not used, by French reason, with their identifiers (feature number or code).
+    ecartes: dict[str, list[str]] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------- communes and EPCI
@@ -472,7 +519,13 @@ def lire_communes(chemin: Path) -> Lecture:
             raise erreur(chemin, f"commune n° {numero} illisible ({exc})") from exc
     if not communes:
         raise erreur(chemin, "aucune commune actuelle dans le fichier")
-    return Lecture({"communes": communes, "parents": parents}, len(communes))
+    try:
+        referentiel = cog.Cog.depuis(
+            [c | {"code": code_commune(c["code"])} for c in donnees if c.get("code")]
+        )
+    except (TypeError, ValueError, KeyError) as exc:
+        raise erreur(chemin, f"historique des communes illisible ({exc})") from exc
+    return Lecture({"communes": communes, "parents": parents, "cog": referentiel}, len(communes))
 
 
 def lire_epci(chemin: Path) -> Lecture:
@@ -503,7 +556,11 @@ def lire_epci(chemin: Path) -> Lecture:
 
 def lire_contours(chemin: Path, sorte: str) -> Lecture:
     """Commune (`sorte="commune"`) or EPCI (`"epci"`) contours by code; pieces of one code merged."""
-    objets = lire_geojson(chemin)
+    if sorte == "commune":
+        departement_de = lambda p: emprises.departement(code_commune(valeur(p, "commune_code")))  # noqa: E731
+    else:
+        departement_de = lambda _p: None  # noqa: E731
+    objets, couche = lire_objets(chemin, departement_de=departement_de)
     contours: dict[str, Contour] = {}
     morceaux: dict[str, list] = {}
     reparees = sans_code = 0
@@ -536,13 +593,18 @@ def lire_contours(chemin: Path, sorte: str) -> Lecture:
         raise erreur(
             chemin, f"aucun objet n'a de code ({', '.join(NOMS[f'{sorte}_code'])} attendu)"
         )
+    ecartes = {}
     if sans_code:
-        remarques.append(f"{Path(chemin).name} : {sans_code} objet(s) sans code ignoré(s)")
+        ecartes["sans code"] = [
+            f"objet n° {o.numero}" for o in objets if not valeur(o.proprietes, f"{sorte}_code")
+        ]
     for code, geoms in morceaux.items():
         # ANCT cuts an EPCI spanning several départements into one feature per département.
         union = geoms[0] if len(geoms) == 1 else shapely.union_all(geoms)
         contours[code].geom = geometrie.surfacique(union)
-    return Lecture(contours, len(contours), reparees, remarques)
+    remarques = [f"{Path(chemin).name} : {r}" for r in couche.remarques] + remarques
+    lu = Lecture(contours, len(objets), reparees, remarques, couche.systeme, ecartes)
+    return lu
 
 
 # --------------------------------------------------------------------------------- QPV
@@ -570,12 +632,22 @@ def _populations(chemin: Path, proprietes: dict, ou: str) -> tuple[int | None, i
         raise erreur(chemin, f"{ou} : population illisible ({exc})") from exc
 
 
+def _departement_qpv(proprietes: dict) -> str | None:
+    brut = valeur(proprietes, "qpv_code")
+    return emprises.departement_qpv((texte(brut) or "").upper().replace(" ", ""))
+
+
 def lire_qpv_contours(chemin: Path) -> Lecture:
-    """QPV contours (ANCT GeoJSON, 2024 `QN…` or 2015 `QP…` geography)."""
-    objets = lire_geojson(chemin)
+    """QPV contours (ANCT, 2024 `QN…` or 2015 `QP…` geography), in any vector format.
+
+    Communes are read as codes (`insee_com`, one or a comma-separated list) or, failing that, as
+    names (`lib_com`, `commune`, `COMMUNE_QP`…), resolved later against the COG.
+    """
+    objets, couche = lire_objets(chemin, departement_de=_departement_qpv)
     quartiers: dict[str, Qpv] = {}
     reparees = 0
-    remarques = []
+    remarques = [f"{Path(chemin).name} : {r}" for r in couche.remarques]
+    ecartes: dict[str, list[str]] = {}
     for objet in objets:
         ou = f"objet n° {objet.numero}"
         brut = valeur(objet.proprietes, "qpv_code")
@@ -584,41 +656,64 @@ def lire_qpv_contours(chemin: Path) -> Lecture:
         code, annee = _code_qpv(chemin, brut, ou)
         population, enfants = _populations(chemin, objet.proprietes, ou)
         reparees += objet.reparee
-        if objet.irreparable:
-            remarques.append(f"contour du QPV {code} invalide et irréparable : ignoré")
         if code in quartiers:
             precedent = quartiers[code]
             if objet.geom is not None:
                 precedent.geom = geometrie.surfacique(
                     shapely.union_all([g for g in (precedent.geom, objet.geom) if g is not None])
                 )
+                precedent.sans_geometrie = False
             continue
+        communes = codes_communes(valeur(objet.proprietes, "qpv_communes"))
+        if not all(c and _CODE_COMMUNE.match(c) for c in communes):
+            communes = []  # names in a code column (« Bron, Vaulx-en-Velin »): resolved by name
+        noms = texte(valeur(objet.proprietes, "qpv_noms_communes"))
+        if not communes:
+            noms = noms or texte(valeur(objet.proprietes, "qpv_communes"))
         quartiers[code] = Qpv(
             code=code,
             nom=texte(valeur(objet.proprietes, "qpv_nom")),
             annee=annee,
-            communes=codes_communes(valeur(objet.proprietes, "qpv_communes")),
+            communes=communes,
             geom=objet.geom,
             population=population,
             population_enfants=enfants,
             reparee=objet.reparee,
+            noms_communes=None if communes else noms,
+            ou=ou,
+            sans_geometrie=objet.geom is None and not objet.irreparable,
+            irreparable=objet.irreparable,
         )
-    return Lecture(list(quartiers.values()), len(quartiers), reparees, remarques)
+    return Lecture(
+        list(quartiers.values()), len(objets), reparees, remarques, couche.systeme, ecartes
+    )
 
 
 def lire_qpv_liste(chemin: Path) -> Lecture:
-    """QPV by commune, without contours: CSV (`code_qp, lib_qp, insee_com, lib_com`) or the ANCT
-    GeoJSON of commune points (codes and names joined by commas); points are not used (they are
-    commune centroids, not the quartiers' positions)."""
+    """QPV by commune, without contours: CSV (`code_qp, lib_qp, insee_com, lib_com`; commune names
+    accepted instead of codes) or the ANCT GeoJSON of commune points (codes and names joined by
+    commas); points are not used (they are commune centroids, not the quartiers' positions)."""
     quartiers: dict[str, Qpv] = {}
 
-    def ajouter(code, annee, nom, communes):
-        q = quartiers.setdefault(code, Qpv(code=code, nom=nom, annee=annee))
+    def ajouter(code, annee, nom, communes, noms, ou):
+        q = quartiers.setdefault(code, Qpv(code=code, nom=nom, annee=annee, ou=ou))
         q.nom = q.nom or nom
         q.communes += [c for c in communes if c and c not in q.communes]
+        if noms and not communes:
+            q.noms_communes = ", ".join(x for x in (q.noms_communes, noms) if x)
 
-    if Path(chemin).suffix.lower() in (".geojson", ".json") or str(chemin).endswith(".json.gz"):
-        for objet in lire_geojson(chemin, surfaces=False):
+    def communes_de(proprietes) -> tuple[list[str], str | None]:
+        communes = codes_communes(valeur(proprietes, "qpv_communes"))
+        if communes and all(c and _CODE_COMMUNE.match(c) for c in communes):
+            return communes, None
+        noms = texte(valeur(proprietes, "qpv_noms_communes")) or texte(
+            valeur(proprietes, "qpv_communes")
+        )
+        return [], noms
+
+    if est_vecteur(chemin):
+        objets, _ = lire_objets(chemin, surfaces=False)
+        for objet in objets:
             ou = f"objet n° {objet.numero}"
             codes = [c for c in str(valeur(objet.proprietes, "qpv_code") or "").split(",") if c]
             noms = str(valeur(objet.proprietes, "qpv_nom") or "").split(", ")
@@ -627,21 +722,21 @@ def lire_qpv_liste(chemin: Path) -> Lecture:
             communes = codes_communes(valeur(objet.proprietes, "qpv_communes"))
             for brut, nom in zip(codes, noms, strict=True):
                 code, annee = _code_qpv(chemin, brut, ou)
-                ajouter(code, annee, texte(nom), communes)
+                ajouter(code, annee, texte(nom), communes, None, ou)
     else:
         entetes, lignes = lire_csv(chemin)
         if colonne_presente(entetes, "qpv_code") is None:
             raise erreur(chemin, "colonne du code de quartier absente (code_qp attendu)")
-        if colonne_presente(entetes, "qpv_communes") is None:
-            raise erreur(chemin, "colonne du code commune absente (insee_com attendu)")
+        if (
+            colonne_presente(entetes, "qpv_communes") is None
+            and colonne_presente(entetes, "qpv_noms_communes") is None
+        ):
+            raise erreur(chemin, "colonne de la commune absente (insee_com ou lib_com attendu)")
         for numero, ligne in enumerate(lignes, start=2):
-            code, annee = _code_qpv(chemin, valeur(ligne, "qpv_code"), f"ligne {numero}")
-            ajouter(
-                code,
-                annee,
-                texte(valeur(ligne, "qpv_nom")),
-                codes_communes(valeur(ligne, "qpv_communes")),
-            )
+            ou = f"ligne {numero}"
+            code, annee = _code_qpv(chemin, valeur(ligne, "qpv_code"), ou)
+            communes, noms = communes_de(ligne)
+            ajouter(code, annee, texte(valeur(ligne, "qpv_nom")), communes, noms, ou)
     return Lecture(list(quartiers.values()), len(quartiers))
 
 
@@ -678,82 +773,168 @@ def _transformation_origine(epsg: str, cache: dict) -> Transformer | None:
     return cache[epsg] or None
 
 
+def _coordonnees(ligne: dict, col: dict, transformations: dict) -> tuple[float | None, ...]:
+    def nombre(sens):
+        v = (ligne.get(col[sens]) or "").strip() if col[sens] else ""
+        return float(v.replace(",", ".")) if v else None
+
+    lon, lat = nombre("longitude"), nombre("latitude")
+    if (
+        (lon is None or lat is None)
+        and col["position"]
+        and (ligne.get(col["position"]) or "").strip()
+    ):
+        # `position` / `geo_point_2d`: "lat, lon"
+        morceaux = [m.strip() for m in ligne[col["position"]].split(",")]
+        if len(morceaux) == 2:
+            lat, lon = float(morceaux[0]), float(morceaux[1])
+    if (lon is None or lat is None) and col["x"] and col["y"] and nombre("x") is not None:
+        epsg = (ligne.get(col["epsg"]) or "").strip() if col["epsg"] else ""
+        origine = _transformation_origine(epsg or "EPSG:2154", transformations)
+        if origine is not None:
+            lon, lat = origine.transform(nombre("x"), nombre("y"))
+    return lon, lat
+
+
+def _type_ecole(v) -> str | None:
+    genre = normaliser(v or "")
+    if genre.startswith("ecole"):
+        return "ecole"
+    if genre.startswith("college"):
+        return "college"
+    return None
+
+
 def lire_etablissements(
     chemin: Path, communes: set[str] | None = None, parents: dict[str, str] | None = None
 ) -> Lecture:
-    """Écoles and collèges of the "annuaire de l'éducation" (`;`, UTF-8 with BOM, 72 columns).
+    """Écoles and collèges of the "annuaire de l'éducation" (`;`, UTF-8 with BOM, 69 to 72
+    columns depending on the export), columns recognised by meaning (`COLONNES_ECOLES`).
 
     Keeps the schools of `communes` (all when None); arrondissement codes are mapped to their
-    commune through `parents`. Coordinates: `latitude`/`longitude` (WGS84), else
-    `coordX_origine`/`coordY_origine` in the CRS named by `epsg_origine`.
+    commune through `parents`. Coordinates: `latitude`/`longitude` (WGS84), else `position`,
+    else `coordX_origine`/`coordY_origine` (or `coordonnee_X`/`_Y`) in the CRS of `epsg_origine`.
     """
     entetes, lignes = lire_csv(chemin)
-    manquantes = [c for c in COLONNES_ANNUAIRE if c not in entetes]
+    col = colonnes_ecoles(entetes)
+    manquantes = [s for s in _OBLIGATOIRES_ECOLES if col[s] is None]
     if manquantes:
-        raise erreur(chemin, f"colonnes absentes de l'annuaire de l'éducation : {manquantes}")
+        noms = "; ".join(f"{s} ({' ou '.join(COLONNES_ECOLES[s][:3])})" for s in manquantes)
+        raise erreur(chemin, f"colonnes absentes de l'annuaire de l'éducation : {noms}")
+    absentes = [s for s in ("nom", "education_prioritaire", "etat") if col[s] is None]
+    if col["latitude"] is None and col["position"] is None and col["x"] is None:
+        absentes.append("coordonnées (latitude/longitude, position ou coordX_origine)")
     parents = parents or {}
     transformations: dict = {}
     etablissements: dict[str, Etablissement] = {}
-    ignores = 0
+    sans_coordonnees = []
     for numero, ligne in enumerate(lignes, start=2):
-        genre = normaliser(ligne["type_etablissement"])
-        if genre not in ("ecole", "college") or normaliser(ligne.get("etat", "")) == "ferme":
+        genre = _type_ecole(ligne[col["type"]])
+        etat = normaliser(ligne.get(col["etat"], "")) if col["etat"] else ""
+        if genre is None or etat == "ferme":
             continue
-        code = code_commune(ligne["code_commune"])
+        code = code_commune(ligne[col["commune"]])
         code = parents.get(code, code)
         if communes is not None and code not in communes:
             continue
-        uai = (ligne["identifiant_de_l_etablissement"] or "").strip().upper()
+        uai = (ligne[col["uai"]] or "").strip().upper()
         if not _UAI.match(uai):
             raise erreur(chemin, f"ligne {numero} : UAI invalide « {uai} »")
         try:
-            lon = float(ligne["longitude"]) if ligne["longitude"].strip() else None
-            lat = float(ligne["latitude"]) if ligne["latitude"].strip() else None
-            if lon is None and ligne.get("coordx_origine", "").strip():
-                origine = _transformation_origine(ligne.get("epsg_origine", ""), transformations)
-                if origine is not None:
-                    lon, lat = origine.transform(
-                        float(ligne["coordx_origine"].replace(",", ".")),
-                        float(ligne["coordy_origine"].replace(",", ".")),
-                    )
+            lon, lat = _coordonnees(ligne, col, transformations)
         except ValueError as exc:
             raise erreur(
                 chemin, f"ligne {numero} ({uai}) : coordonnées illisibles ({exc})"
             ) from exc
-        if lon is None:
-            ignores += 1
+        if lon is None or lat is None:
+            sans_coordonnees.append(uai)
+            lon = lat = None
         etablissements[uai] = Etablissement(
             uai=uai,
-            nom=texte(ligne["nom_etablissement"]) or uai,
+            nom=texte(ligne.get(col["nom"])) if col["nom"] else uai,
             type_etablissement=genre,
             code_insee=code,
             longitude=lon,
             latitude=lat,
-            education_prioritaire=_education_prioritaire(
-                ligne["appartenance_education_prioritaire"]
-            ),
+            education_prioritaire=_education_prioritaire(ligne.get(col["education_prioritaire"]))
+            if col["education_prioritaire"]
+            else None,
         )
-    remarques = [f"{ignores} établissements sans coordonnées (absents de la carte)"] * bool(ignores)
-    return Lecture(list(etablissements.values()), len(etablissements), 0, remarques)
+        etablissements[uai].nom = etablissements[uai].nom or uai
+    remarques = []
+    if absentes:
+        remarques.append(
+            f"{Path(chemin).name} : colonnes non trouvées (export d'une autre année ?) : "
+            + ", ".join(absentes)
+        )
+    ecartes = {"sans coordonnées (gardés, absents de la carte)": sans_coordonnees}
+    lu = Lecture(list(etablissements.values()), len(lignes), 0, remarques)
+    lu.ecartes = {k: v for k, v in ecartes.items() if v}
+    return lu
+
+
+@dataclass
+class EcoleReseau:
+    """A school of the éducation prioritaire file (`fr-en-etablissements-ep`)."""
+
+    education_prioritaire: str | None
+    uai_tete_reseau: str | None
+    etablissement: Etablissement | None  # when the row gives type, commune and coordinates
 
 
 def lire_reseaux_ep(chemin: Path) -> Lecture:
-    """Éducation prioritaire networks (`fr-en-etablissements-ep`): network and head by UAI."""
+    """Éducation prioritaire networks (`fr-en-etablissements-ep`) by UAI: network, head, and the
+    school itself (name, type, commune, WGS84 position) when the row gives them. Its `qp_*`
+    columns (2015 QPV codes) are not used: positions are compared with the loaded QPV."""
     entetes, lignes = lire_csv(chemin)
-    if colonne_presente(entetes, "uai") is None:
+    col = colonnes_ecoles(entetes)
+    if col["uai"] is None:
         raise erreur(chemin, "colonne UAI absente (uai attendu)")
-    colonne_ep = colonne_presente(entetes, "education_prioritaire") or next(
-        (e for e in entetes if e.startswith("ep_")), None
-    )
+    colonne_tete = colonne_presente(entetes, "tete_reseau")
     reseaux = {}
-    for ligne in lignes:
-        uai = (texte(valeur(ligne, "uai")) or "").upper()
-        if not uai:
+    transformations: dict = {}
+    ecartes: dict[str, list[str]] = {}
+    for numero, ligne in enumerate(lignes, start=2):
+        uai = (texte(ligne[col["uai"]]) or "").upper()
+        if not _UAI.match(uai):
+            ecartes.setdefault("UAI invalide", []).append(f"ligne {numero} « {uai} »")
             continue
-        tete = (texte(valeur(ligne, "tete_reseau")) or "").upper() or None
-        ep = _education_prioritaire(ligne.get(colonne_ep)) if colonne_ep else None
-        reseaux[uai] = (ep, tete)
-    return Lecture(reseaux, len(reseaux))
+        if uai in reseaux:
+            ecartes.setdefault("UAI en double (dernière ligne gardée)", []).append(
+                f"ligne {numero} {uai}"
+            )
+        tete = (texte(ligne.get(colonne_tete)) or "").upper() or None if colonne_tete else None
+        if tete and not _UAI.match(tete):
+            tete = None
+        ep = (
+            _education_prioritaire(ligne.get(col["education_prioritaire"]))
+            if col["education_prioritaire"]
+            else None
+        )
+        etab = None
+        genre = _type_ecole(ligne.get(col["type"])) if col["type"] else None
+        code = code_commune(ligne.get(col["commune"])) if col["commune"] else None
+        if genre and code:
+            try:
+                lon, lat = _coordonnees(ligne, col, transformations)
+            except ValueError as exc:
+                raise erreur(
+                    chemin, f"ligne {numero} ({uai}) : coordonnées illisibles ({exc})"
+                ) from exc
+            etab = Etablissement(
+                uai=uai,
+                nom=(texte(ligne.get(col["nom"])) if col["nom"] else None) or uai,
+                type_etablissement=genre,
+                code_insee=code,
+                longitude=lon,
+                latitude=lat,
+                education_prioritaire=ep,
+                uai_tete_reseau=tete,
+            )
+        reseaux[uai] = EcoleReseau(ep, tete, etab)
+    lu = Lecture(reseaux, len(lignes))
+    lu.ecartes = ecartes
+    return lu
 
 
 # ------------------------------------------------------------------------ Cités éducatives
@@ -763,8 +944,8 @@ def lire_cites(chemin: Path) -> Lecture:
     """Cités éducatives by commune: the ANCT GeoJSON (`id_territoire`, `lib_territoire`,
     `liste_geo`; several cités per feature separated by « ; ») or a CSV with one row per cité and
     commune; QPV codes and collège chef de file are read when the file gives them."""
-    if Path(chemin).suffix.lower() in (".geojson", ".json"):
-        enregistrements = [o.proprietes for o in lire_geojson(chemin, surfaces=False)]
+    if est_vecteur(chemin):
+        enregistrements = [o.proprietes for o in lire_objets(chemin, surfaces=False)[0]]
     else:
         entetes, enregistrements = lire_csv(chemin)
         if colonne_presente(entetes, "cite_id") is None:
@@ -793,3 +974,33 @@ def lire_cites(chemin: Path) -> Lecture:
             cite.uai_chef_de_file = cite.uai_chef_de_file or chef
             cite.annee_labellisation = cite.annee_labellisation or annee
     return Lecture(list(cites.values()), len(cites))
+
+
+def lire_cites_qpv(chemin: Path) -> Lecture:
+    """The QPV of each Cité éducative: a CSV with one row per cité and QPV (`cite`, `code_qp`;
+    optional `nom_cite`). The cité is its ANCT identifier (`cite-039`) or its exact name."""
+    entetes, lignes = lire_csv(chemin)
+    colonne_cite = next(
+        (n for n in ("cite", "cite_id", "id_cite", "id_territoire", "code_cite") if n in entetes),
+        None,
+    )
+    if colonne_cite is None:
+        raise erreur(chemin, "colonne de la cité absente (« cite » attendu : cite-039 ou son nom)")
+    if colonne_presente(entetes, "qpv_code") is None:
+        raise erreur(chemin, "colonne du code de quartier absente (« code_qp » attendu)")
+    colonne_nom = next(
+        (n for n in ("nom_cite", "lib_cite", "lib_territoire") if n in entetes), None
+    )
+    qpv: dict[str, list[str]] = {}
+    noms: dict[str, str] = {}
+    for numero, ligne in enumerate(lignes, start=2):
+        cite = texte(ligne[colonne_cite])
+        if not cite:
+            raise erreur(chemin, f"ligne {numero} : cité absente")
+        code, _ = _code_qpv(chemin, valeur(ligne, "qpv_code"), f"ligne {numero}")
+        qpv.setdefault(cite, [])
+        if code not in qpv[cite]:
+            qpv[cite].append(code)
+        if colonne_nom and texte(ligne[colonne_nom]):
+            noms[cite] = texte(ligne[colonne_nom])
+    return Lecture({"qpv": qpv, "noms": noms}, len(lignes))

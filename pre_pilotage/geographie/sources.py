@@ -9,6 +9,7 @@ noticed.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import io
 import sys
@@ -39,6 +40,7 @@ class Source:
     membre: str
     description: str
     obligatoire: bool
+    autres_noms: tuple[str, ...] = ()
 
 
 def lire_sources(chemin: Path = FICHIER_SOURCES) -> dict[str, Source]:
@@ -66,6 +68,7 @@ def lire_sources(chemin: Path = FICHIER_SOURCES) -> dict[str, Source]:
             membre=table.get("membre", ""),
             description=table.get("description", TYPES_FICHIERS[type_fichier]),
             obligatoire=bool(table.get("obligatoire", False)),
+            autres_noms=tuple(table.get("autres_noms", ())),
         )
     return sources
 
@@ -197,27 +200,57 @@ def preparer(
     fournis = fournis or {}
     dossier = Path(dossier)
     fichiers: dict[str, list[Path]] = {t: list(c) for t, c in fournis.items()}
+    for type_fichier, chemins in fichiers.items():
+        for chemin in chemins:
+            if not chemin.exists():
+                raise ErreurGeographie(
+                    f"{chemin.name} : fichier introuvable ({chemin}), donné pour « {type_fichier} »"
+                )
+    presents = sorted(p for p in dossier.iterdir()) if dossier.is_dir() else []
+    utilises = {p.resolve() for chemins in fichiers.values() for p in chemins}
     manquants = []
     for type_fichier, source in sources.items():
         if type_fichier in fichiers:
             continue
         chemin = dossier / source.fichier
+        if not chemin.exists():
+            trouve = _sous_un_autre_nom(source, presents, utilises)
+            if trouve is not None:
+                annonce(f"  {source.description} : {trouve.name} (nom officiel reconnu)")
+                utilises.add(trouve.resolve())
+                fichiers[type_fichier] = [trouve]
+                continue
         if not chemin.exists() and telecharger_absents and source.url:
             annonce(f"Téléchargement : {source.description}")
             _recuperer(source, chemin, progression_pour)
         if chemin.exists():
             _verifier(source, chemin, dossier, annonce)
+            utilises.add(chemin.resolve())
             fichiers[type_fichier] = [chemin]
         elif source.obligatoire:
             manquants.append(source)
         else:
-            annonce(f"  absent, ignoré : {source.description} ({source.fichier})")
+            ou = f" ; publié à {source.url}" if source.url else ""
+            annonce(f"  absent, ignoré : {source.description} ({source.fichier}{ou})")
     if manquants:
         details = "; ".join(
             f"{s.fichier} ({s.description}{', ' + s.url if s.url else ''})" for s in manquants
         )
         raise ErreurGeographie(
             f"Fichiers obligatoires absents de {dossier} : {details}. Déposez-les dans ce "
-            "dossier, ou relancez avec --telecharger si la machine est en ligne."
+            "dossier (sous leur nom officiel), donnez leur chemin avec --fichier TYPE=CHEMIN, "
+            "ou relancez avec --telecharger (make geodata TELECHARGER=oui) si la machine est en "
+            "ligne."
         )
     return fichiers
+
+
+def _sous_un_autre_nom(source: Source, presents: list[Path], utilises: set) -> Path | None:
+    """A file of the folder named as the publisher names it (`autres_noms`), not yet used."""
+    for motif in source.autres_noms:
+        for chemin in presents:
+            if chemin.resolve() in utilises or chemin.name.endswith(".partiel"):
+                continue
+            if fnmatch.fnmatch(chemin.name.lower(), motif.lower()):
+                return chemin
+    return None
