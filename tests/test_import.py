@@ -112,7 +112,9 @@ def test_reimporter_une_annee_est_idempotent(base_vide, exemples):
     for annee in (2024, 2025):
         assert importer(base_vide, fichiers_de(exemples, annee), PRE, annee, CLE_DEMO).ecrit
     avant = empreinte_base(base_vide, sauf=("lot_import",))
-    assert importer(base_vide, fichiers_de(exemples, 2025), PRE, 2025, CLE_DEMO).ecrit
+    assert importer(
+        base_vide, fichiers_de(exemples, 2025), PRE, 2025, CLE_DEMO, remplacer=True
+    ).ecrit
     assert empreinte_base(base_vide, sauf=("lot_import",)) == avant
     with duckdb.connect(str(base_vide), read_only=True) as con:
         # History of the other year is kept: 2024's team is still there.

@@ -400,6 +400,28 @@ def cadre_erreurs(rapport: Rapport):
     )
 
 
+def cadre_changements(rapport: Rapport):
+    """What the import changes (or would change), one row per file type and key figure."""
+    import polars as pl
+
+    lignes = [
+        (c.libelle, m.libelle, m.texte(m.avant), m.texte(m.apres))
+        for c in rapport.changements
+        for m in c.mesures
+    ]
+    return pl.DataFrame(
+        lignes, schema=dict.fromkeys(("contenu", "mesure", "avant", "apres"), pl.Utf8), orient="row"
+    )
+
+
+def empreinte_fichiers(fichiers: list[Fichier]) -> str:
+    """Identifies a set of files (a confirmation applies to the files it was shown for)."""
+    h = hashlib.sha256()
+    for f in sorted(fichiers, key=lambda f: f.nom):
+        h.update(f.nom.encode() + b"\0" + hashlib.sha256(f.contenu).digest())
+    return h.hexdigest()
+
+
 def csv_erreurs(rapport: Rapport) -> bytes:
     """The error report as a CSV for French Excel (`;`, UTF-8 with BOM, no live formula)."""
     from pre_pilotage.exports import csv_francais

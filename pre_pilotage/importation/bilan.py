@@ -72,6 +72,10 @@ _PARCOURS_REMPLACES = (
     "select count(*) from parcours where pre_id = ?"
     " and (annee_import = ? or parcours_id in (select unnest(?::varchar[])))"
 )
+_PARCOURS_ECRASES = (
+    "select count(*) from parcours where pre_id = ? and (annee_import = ?"
+    " or (annee_import is null and parcours_id in (select unnest(?::varchar[]))))"
+)
 _ACTIFS_REMPLACES = _PARCOURS_REMPLACES + " and actif_dans_annee(date_entree, date_sortie, ?)"
 _REUNIONS_EPS = (
     " from eps_reunion r join eps e using (eps_id) where e.pre_id = ? and year(r.date_reunion) = ?"
@@ -123,7 +127,9 @@ def calculer(
                 " and actif_dans_annee(date_entree, date_sortie, ?)"
             )
             avant_actifs = _un(con, actifs, p)
-            avant = _un(con, _PARCOURS_REMPLACES, [*p, ids])
+            # A parcours of an earlier year's import is updated with the newer file's data: the
+            # documented yearly flow, not a replacement to confirm.
+            avant = _un(con, _PARCOURS_ECRASES, [*p, ids])
             actifs_remplaces = _un(con, _ACTIFS_REMPLACES, [*p, ids, annee])
             plus_recents = _un(
                 con,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from pre_pilotage import francais
 from pre_pilotage.db import inserer_lignes, migrer_fichier
 
 TYPES_PORTEUR = (
@@ -396,22 +397,24 @@ def type_porteur_anct(portage: str) -> str:
     return "autre"
 
 
-def porteurs_anct(chemin: Path, codes_insee: list[str]) -> list[PorteurAnct]:
-    """The ANCT list's rows for these communes (file given by path; never shipped)."""
+def porteurs_anct(source: Path | bytes, codes_insee: list[str]) -> list[PorteurAnct]:
+    """The ANCT list's rows for these communes (the file, by path or content; never shipped)."""
+    nom = source.name if isinstance(source, Path) else "Liste ANCT des PRE"
     try:
-        texte = chemin.read_bytes().decode("utf-8-sig")
+        brut = source.read_bytes() if isinstance(source, Path) else source
+        texte = brut.decode("utf-8-sig")
     except FileNotFoundError:
-        raise ProgrammeInvalide([f"Liste ANCT des PRE introuvable : {chemin}."]) from None
+        raise ProgrammeInvalide([f"Liste ANCT des PRE introuvable : {source}."]) from None
     except UnicodeDecodeError:
         raise ProgrammeInvalide(
-            [f"Liste ANCT des PRE illisible (encodage UTF-8 attendu) : {chemin}."]
+            [f"{nom} : fichier illisible (encodage UTF-8 attendu, celui de la liste ANCT)."]
         ) from None
     lecteur = csv.DictReader(io.StringIO(texte))
     colonnes = {"code_insee", "portage", "program"}
     if not colonnes <= set(lecteur.fieldnames or ()):
         raise ProgrammeInvalide(
             [
-                f"{chemin.name} : colonnes attendues de la liste ANCT des PRE par commune : "
+                f"{nom} : colonnes attendues de la liste ANCT des PRE par commune : "
                 + ", ".join(sorted(colonnes))
                 + f" ; trouvées : {', '.join(lecteur.fieldnames or ()) or 'aucune'}."
             ]
@@ -430,21 +433,25 @@ def porteurs_anct(chemin: Path, codes_insee: list[str]) -> list[PorteurAnct]:
 
 
 def proposition_anct(
-    con: duckdb.DuckDBPyConnection, chemin: Path, p: Programme
+    con: duckdb.DuckDBPyConnection, source: Path | bytes, p: Programme
 ) -> tuple[str, str] | None:
     """(porteur, type) suggested by the ANCT list for the programme's communes, or None.
 
     An EPCI porteur is named after the EPCI of the geography; otherwise the kind of structure
     and the commune's official name (`CCAS de Denain`)."""
     communes = p.communes or (communes_de_l_epci(con, p.siren_epci) if p.siren_epci else [])
-    lignes = porteurs_anct(chemin, communes)
+    lignes = porteurs_anct(source, communes)
     if not lignes:
         return None
     # The most frequent kind among the programme's communes, the first such row.
     type_ = Counter(ligne.type_porteur for ligne in lignes).most_common(1)[0][0]
     ligne = next(ligne for ligne in lignes if ligne.type_porteur == type_)
-    if type_ == "EPCI" and p.siren_epci:
-        epci = con.execute("select nom from epci where siren = ?", [p.siren_epci]).fetchone()
+    if type_ == "EPCI":
+        epci = con.execute(
+            "select e.nom from epci e where e.siren = coalesce(?,"
+            " (select c.siren_epci from commune c where c.code_insee = ?))",
+            [p.siren_epci, ligne.code_insee],
+        ).fetchone()
         if epci:
             return epci[0], type_
     nom_commune = con.execute(
@@ -452,5 +459,29 @@ def proposition_anct(
     ).fetchone()
     if type_ in ("CCAS", "caisse des écoles") and nom_commune:
         libelle = "CCAS" if type_ == "CCAS" else "Caisse des écoles"
-        return f"{libelle} de {nom_commune[0]}", type_
+        return f"{libelle} {francais.de(nom_commune[0])}", type_
     return ligne.portage, type_
+
+
+# -- the same, opening the database (for the page, which holds no connection) -------------------
+
+
+def charger(base: Path, pre_id: str) -> Programme | None:
+    from pre_pilotage.importation import ouvrir
+
+    with ouvrir(base, lecture_seule=True) as con:
+        return lire(con, pre_id)
+
+
+def decrire(base: Path, pre_id: str) -> str:
+    from pre_pilotage.importation import ouvrir
+
+    with ouvrir(base, lecture_seule=True) as con:
+        return resume(con, pre_id)
+
+
+def proposer_porteur(base: Path, source: Path | bytes, p: Programme) -> tuple[str, str] | None:
+    from pre_pilotage.importation import ouvrir
+
+    with ouvrir(base, lecture_seule=True) as con:
+        return proposition_anct(con, source, p)
