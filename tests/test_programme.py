@@ -336,3 +336,16 @@ def test_articles_des_noms_de_lieux():
     ]
     assert francais.cite_educative("Cité éducative d'Alpha") == "Cité éducative d'Alpha"
     assert francais.quartier("Le Blosne") == "le quartier Le Blosne"
+
+
+def test_phrases_de_la_cite_avec_un_nom_reel():
+    from pre_pilotage import cite
+
+    mesure = next(m for m in cite.MESURES if m.code == "cite_part_scolarises")
+    assert cite.phrase(mesure, "Bron", 2025, 40.0, None, None, None) == (
+        "En 2025, 40,0\u00a0% des enfants accompagnés par le PRE sont scolarisés dans une école "
+        "ou un collège de la Cité éducative de Bron."
+    )
+    assert cite.phrase(mesure, "Rennes Le Blosne", 2025, None, None, None, None).endswith(
+        "n'est pas calculable pour la Cité éducative de Rennes Le Blosne."
+    )
