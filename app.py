@@ -50,6 +50,13 @@ page = st.navigation(
             url_path="sources",
         ),
         st.Page(
+            "pages/programme.py",
+            title="Programme",
+            icon=":material/edit_note:",
+            url_path="programme",
+            visibility=acces.visibilite("administration"),
+        ),
+        st.Page(
             "pages/import.py",
             title="Import des données",
             icon=":material/upload_file:",

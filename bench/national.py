@@ -381,6 +381,7 @@ def mesurer_import(chemin: Path, dossier: Path, lignes: int, repetitions: int) -
             valeurs["pre_id"],
             valeurs["annee"],
             CLE_DEMO,
+            remplacer=True,  # the demo's own parcours are overwritten, as before
             progression=lambda _f, message, e=etapes, d=debut: e.append(
                 (time.perf_counter() - d, message)
             ),

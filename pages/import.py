@@ -1,5 +1,7 @@
 """Import des données: the programme's yearly files, checked then written all or nothing."""
 
+import datetime as dt
+
 import streamlit as st
 
 from pre_pilotage import acces, importation, ui
@@ -7,13 +9,32 @@ from pre_pilotage.administration import journaliser
 from pre_pilotage.importation.schemas import FORMATS
 from pre_pilotage.requetes import run, vider_caches
 
+COLONNES_CHANGEMENTS = {
+    "contenu": ("Contenu", "texte"),
+    "mesure": ("Mesure", "texte"),
+    "avant": ("Avant", "texte"),
+    "apres": ("Après", "texte"),
+}
+
 filtres = ui.debut_page("Import des données du programme", role="administration")
+programmes = run("programmes")
 if filtres:
+    pre_id, nom_programme, annee_defaut = filtres.pre_id, filtres.nom_programme, filtres.annee
+elif programmes.is_empty():
+    st.page_link("pages/programme.py", label="Créer le programme", icon=":material/add:")
+    st.stop()
+else:  # a programme just created has no data yet: choose it here
+    noms = dict(zip(programmes["pre_id"], programmes["nom"], strict=True))
+    pre_id = st.selectbox("Programme", list(noms), format_func=noms.get)
+    nom_programme, annee_defaut = noms[pre_id], dt.date.today().year
+if pre_id:
     st.markdown(
-        f"Fichiers de **{filtres.nom_programme}** pour une année : enfants et parcours, actions, "
+        f"Fichiers de **{nom_programme}** pour une année : enfants et parcours, actions, "
         "réunions des EPS, fiches-action et financements, gouvernance, équipe. Chaque fichier "
         "est entièrement contrôlé avant toute écriture ; s'il reste une erreur, rien n'est "
-        "enregistré. Réimporter une année remplace les données de cette année."
+        "enregistré. Réimporter une année remplace les données de cette année pour les "
+        "fichiers importés (les autres sont conservés) ; ce qui changerait est alors affiché "
+        "et doit être confirmé."
     )
     with st.expander("Formats acceptés (CSV ou XLSX, en-têtes en français)"):
         for format_ in FORMATS.values():
@@ -34,7 +55,7 @@ if filtres:
         )
     with st.form("import"):
         annee = st.number_input(
-            "Année importée", min_value=2000, max_value=2100, step=1, value=filtres.annee
+            "Année importée", min_value=2000, max_value=2100, step=1, value=annee_defaut
         )
         fichiers = st.file_uploader(
             "Fichiers (CSV ou XLSX, 50 Mo au plus chacun)",
@@ -50,36 +71,80 @@ if filtres:
             }.get,
         )
         envoye = st.form_submit_button("Contrôler et importer", type="primary")
-    if envoye:
-        barre = st.progress(0.0, text="Lecture des fichiers")
-        rapport = importation.importer(
-            ui.chemin_base(),
-            [importation.Fichier(f.name, f.getvalue()) for f in fichiers or []],
-            filtres.pre_id,
+    fichiers_lus = [importation.Fichier(f.name, f.getvalue()) for f in fichiers or []]
+    en_attente = st.session_state.get("import_a_confirmer")
+    confirme = False
+    if en_attente and not envoye:
+        if en_attente["cle"] != (
+            pre_id,
             int(annee),
-            cle,
             politique,
-            utilisateur=acces.utilisateur_courant().identifiant,
-            avant_ecriture=vider_caches,
-            progression=lambda fraction, message: barre.progress(fraction, text=message),
-        )
+            importation.empreinte_fichiers(fichiers_lus),
+        ):
+            st.session_state.pop("import_a_confirmer")
+        else:
+            st.warning(
+                f"Cet import remplacerait des données déjà importées pour {int(annee)}. "
+                "Voici ce qui changerait (avant → après) ; rien n'a encore été écrit."
+            )
+            ui.afficher_tableau(en_attente["changements"], COLONNES_CHANGEMENTS)
+            colonne_1, colonne_2 = st.columns(2)
+            confirme = colonne_1.button("Confirmer et remplacer", type="primary")
+            if colonne_2.button("Annuler"):
+                st.session_state.pop("import_a_confirmer")
+                st.rerun()
+    if envoye or confirme:
+        st.session_state.pop("import_a_confirmer", None)
+        barre = st.progress(0.0, text="Lecture des fichiers")
+        try:
+            rapport = importation.importer(
+                ui.chemin_base(),
+                fichiers_lus,
+                pre_id,
+                int(annee),
+                cle,
+                politique,
+                utilisateur=acces.utilisateur_courant().identifiant,
+                avant_ecriture=vider_caches,
+                progression=lambda fraction, message: barre.progress(fraction, text=message),
+                remplacer=confirme,
+            )
+        except importation.BaseOccupee as exc:
+            barre.empty()
+            st.error(str(exc))
+            st.stop()
         barre.empty()
         vider_caches()
+        if rapport.confirmation_requise:
+            st.session_state["import_a_confirmer"] = {
+                "cle": (
+                    pre_id,
+                    int(annee),
+                    politique,
+                    importation.empreinte_fichiers(fichiers_lus),
+                ),
+                "changements": importation.cadre_changements(rapport),
+            }
+            st.rerun()
         journaliser(
             "import",
             acces.utilisateur_courant(),
             objet=", ".join(rapport.lignes),
-            filtres={"pre_id": filtres.pre_id, "annee": int(annee)},
+            filtres={"pre_id": pre_id, "annee": int(annee)},
             details={
                 "ecrit": rapport.ecrit,
                 "erreurs": len(rapport.erreurs),
                 "lignes": rapport.lignes,
+                "changements": [str(c) for c in rapport.changements],
             },
         )
         ui.rapport_import(rapport, int(annee))
+        if rapport.ecrit:
+            st.markdown("**Ce qui a changé (avant → après)**")
+            ui.afficher_tableau(importation.cadre_changements(rapport), COLONNES_CHANGEMENTS)
     st.subheader("Fichiers déjà importés")
     ui.afficher_tableau(
-        run("lots_import", pre_id=filtres.pre_id),
+        run("lots_import", pre_id=pre_id),
         {
             "importe_le": ("Importé le", "date_heure"),
             "annee": ("Année", "texte"),

@@ -10,6 +10,7 @@ from pathlib import Path
 from pre_pilotage import config
 from pre_pilotage.db import migrer_fichier
 from pre_pilotage.geographie import commande as commande_geographie
+from pre_pilotage.importation import commande as commande_programme
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     migrer = commandes.add_parser("migrer", help="met à jour le schéma d'une base existante")
     migrer.add_argument("--base", type=Path, default=None)
     _declarer_import(commandes)
+    commande_programme.declarer(commandes)
     commande_geographie.declarer(commandes)
     arguments = analyseur.parse_args(argv)
 
@@ -75,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if arguments.commande in ("importer", "exemples", "compte"):
         return _executer_import(arguments)
+    if arguments.commande == "programme":
+        return commande_programme.executer(arguments)
     if arguments.commande == "geographie":
         return commande_geographie.executer(arguments)
     return 1
@@ -88,6 +92,12 @@ def _declarer_import(commandes) -> None:
     importer.add_argument("--programme", required=True, help="identifiant du programme")
     importer.add_argument("--annee", required=True, type=int, help="année importée")
     importer.add_argument("--base", type=Path, default=None)
+    importer.add_argument(
+        "--remplacer",
+        action="store_true",
+        help="remplacer les données déjà importées pour ces fichiers et cette année "
+        "(sans cette option, l'import affiche ce qui changerait et s'arrête)",
+    )
     importer.add_argument(
         "--identifiants",
         choices=("supprimer", "refuser"),
@@ -150,7 +160,13 @@ def _executer_import(arguments) -> int:
             return 2
         print(f"Compte « {arguments.identifiant} » enregistré (rôle {arguments.role}).")
         return 0
-    from pre_pilotage.importation import CleAbsente, Fichier, cle_pseudonymisation, importer
+    from pre_pilotage.importation import (
+        BaseOccupee,
+        CleAbsente,
+        Fichier,
+        cle_pseudonymisation,
+        importer,
+    )
 
     try:
         cle = cle_pseudonymisation(demo=False)
@@ -167,16 +183,28 @@ def _executer_import(arguments) -> int:
     def afficher(fraction: float, message: str) -> None:
         print(f"[{round(100 * fraction):3d} %] {message}", file=sys.stderr)
 
-    rapport = importer(
-        base,
-        fichiers,
-        arguments.programme,
-        arguments.annee,
-        cle,
-        arguments.identifiants,
-        utilisateur="ligne de commande",
-        progression=afficher,
-    )
+    if not base.exists():
+        print(
+            f"Base introuvable : {base}. Construisez d'abord la géographie (make geodata) et "
+            "créez le programme (python -m pre_pilotage programme creer).",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        rapport = importer(
+            base,
+            fichiers,
+            arguments.programme,
+            arguments.annee,
+            cle,
+            arguments.identifiants,
+            utilisateur="ligne de commande",
+            progression=afficher,
+            remplacer=arguments.remplacer,
+        )
+    except BaseOccupee as exc:
+        print(str(exc), file=sys.stderr)
+        return 3
     for remarque in rapport.remarques:
         print(f"Remarque : {remarque}")
     if rapport.erreurs:
@@ -191,8 +219,24 @@ def _executer_import(arguments) -> int:
                 file=sys.stderr,
             )
         return 1
+    if rapport.confirmation_requise:
+        print(
+            f"Import non effectué : il remplacerait des données déjà importées pour "
+            f"{arguments.annee}. Ce qui changerait (avant → après) :",
+            file=sys.stderr,
+        )
+        for changement in rapport.changements:
+            print(f"  {changement}", file=sys.stderr)
+        print(
+            "Rien n'a été écrit. Pour remplacer ces données, relancez la commande avec "
+            "--remplacer.",
+            file=sys.stderr,
+        )
+        return 4
     total = sum(rapport.lignes.values())
     print(f"Import réussi : {total} lignes écrites ({', '.join(rapport.lignes)}).")
+    for changement in rapport.changements:
+        print(f"  {changement}")
     return 0
 
 

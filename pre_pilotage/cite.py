@@ -18,7 +18,7 @@ import folium
 import plotly.graph_objects as go
 import polars as pl
 
-from pre_pilotage import cartes, formats, graphiques, lots
+from pre_pilotage import cartes, formats, francais, graphiques, lots
 from pre_pilotage.indicateurs import indicateur
 
 NIVEAUX = ("À renforcer", "En progrès", "Solide")
@@ -226,6 +226,7 @@ def phrase(mesure: Mesure, nom_cite: str, annee: int, valeur, jeton, precedente,
     """A sentence a committee can paste into its minutes."""
     libelle = indicateur(mesure.code).libelle
     libelle = libelle[0].lower() + libelle[1:]
+    nom_cite = francais.cite_educative(nom_cite)  # « de la Cité éducative de Bron »
     if jeton:
         return (
             f"En {annee}, l'indicateur « {libelle} » de la {nom_cite} n'est pas diffusé : il "
@@ -419,6 +420,7 @@ def phrases_dedans_dehors(cadre: pl.DataFrame, cite_id: str, nom: str, annee: in
     ligne = _ligne(cadre, cite_id)
     if ligne is None:
         return []
+    nom = francais.cite_educative(nom)
     if not (_affiche(ligne, "enfants_cite") and _affiche(ligne, "enfants_hors_cite")):
         return [
             f"En {annee}, les chiffres du PRE dans le périmètre de la {nom} et hors de celui-ci ne "

@@ -37,6 +37,7 @@ from pre_pilotage import formats
 PARTITIONS = {
     "programme": ("pre_id",),
     "programme_commune": ("pre_id",),
+    "programme_annee": ("pre_id",),
     "beneficiaire": ("pre_id",),
     "parcours": ("pre_id",),
     "eps": ("pre_id",),

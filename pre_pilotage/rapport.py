@@ -23,7 +23,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import polars as pl
 
-from pre_pilotage import carte_image, exports, formats, graphiques, lots
+from pre_pilotage import carte_image, exports, formats, francais, graphiques, lots
 from pre_pilotage.confidentialite import SUFFIXE_SECRET
 from pre_pilotage.indicateurs import indicateur
 
@@ -438,7 +438,7 @@ def _cite(cadres, contexte: Contexte) -> Section:
     for cite in cites.to_dicts():
         codes = cite["codes_qp"] or []
         section.phrases.append(
-            f"{cite['nom']} (labellisée en {cite['annee_labellisation'] or formats.VIDE}) : "
+            f"{francais.cite_educative(cite['nom'])} (labellisée en {cite['annee_labellisation'] or formats.VIDE}) : "
             f"communes {cite['communes'] or formats.VIDE} ; collège chef de file "
             f"{cite['chef_de_file'] or 'non renseigné'} ; {len(codes)} quartier(s) "
             f"prioritaire(s) et {cite['etablissements']} école(s) ou collège(s) dans son "
@@ -449,7 +449,7 @@ def _cite(cadres, contexte: Contexte) -> Section:
         if lignes:
             section.tableaux.append(
                 Tableau(
-                    f"{cite['nom']} : enfants du PRE résidant dans ses quartiers en "
+                    f"{francais.cite_educative(cite['nom'])} : enfants du PRE résidant dans ses quartiers en "
                     f"{contexte.annee}",
                     _ENTETES_QPV,
                     lignes,

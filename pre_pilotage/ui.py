@@ -461,7 +461,16 @@ def debut_page(titre: str, role: str = "lecture") -> Filtres | None:
     diffusion.entete(titre)
     choisis = st.session_state.get("filtres")
     if choisis is None:
-        st.info("La base ne contient encore aucun programme : importez les données du PRE.")
+        if run("programmes").is_empty():
+            st.info(
+                "La base ne contient encore aucun programme : créez-le dans la page "
+                "« Programme » (rôle administration), puis importez ses fichiers."
+            )
+        else:
+            st.info(
+                "Ce programme n'a encore aucune donnée : importez ses fichiers dans la page "
+                "« Import des données » (rôle administration)."
+            )
     return choisis
 
 

@@ -112,7 +112,9 @@ def test_reimporter_une_annee_est_idempotent(base_vide, exemples):
     for annee in (2024, 2025):
         assert importer(base_vide, fichiers_de(exemples, annee), PRE, annee, CLE_DEMO).ecrit
     avant = empreinte_base(base_vide, sauf=("lot_import",))
-    assert importer(base_vide, fichiers_de(exemples, 2025), PRE, 2025, CLE_DEMO).ecrit
+    assert importer(
+        base_vide, fichiers_de(exemples, 2025), PRE, 2025, CLE_DEMO, remplacer=True
+    ).ecrit
     assert empreinte_base(base_vide, sauf=("lot_import",)) == avant
     with duckdb.connect(str(base_vide), read_only=True) as con:
         # History of the other year is kept: 2024's team is still there.
@@ -393,3 +395,99 @@ def test_documentation_des_formats_a_jour():
     assert fichier.read_text(encoding="utf-8") == documentation_formats(), (
         "docs/formats/README.md n'est plus à jour : python -m pre_pilotage formats"
     )
+
+
+# -- imports that cannot lose data silently (issue 13) -------------------------------------------
+
+
+def test_un_extrait_des_exemples_s_importe_tel_quel(chemin_demo, base_vide, tmp_path):
+    """Each file cut on its own gave actions of absent parcours and fiches (13 errors)."""
+    ecrire_exemples(chemin_demo, tmp_path, PRE, [2025], lignes_max=12)
+    rapport = importer(base_vide, fichiers_de(tmp_path, 2025), PRE, 2025, CLE_TEST)
+    assert rapport.erreurs == [] and rapport.ecrit
+    assert rapport.lignes["2025_actions.csv"] == 12
+
+
+def test_l_identifiant_saisi_est_montre_dans_l_erreur(base_vide):
+    actions = "identifiant_parcours;type_action;date_debut\r\nDOS-2025-999;sport;02/02/2025\r\n"
+    rapport = importer(
+        base_vide, [Fichier("2025_actions.csv", actions.encode())], PRE, 2025, CLE_TEST
+    )
+    assert [(e.ligne, e.colonne, e.valeur) for e in rapport.erreurs] == [
+        (2, "identifiant_parcours", "DOS-2025-999")
+    ]
+
+
+def test_remplacer_montre_avant_apres_et_demande_confirmation(chemin_demo, tmp_path):
+    base = tmp_path / "demo.duckdb"
+    shutil.copy(chemin_demo, base)
+    extrait = tmp_path / "extrait"
+    ecrire_exemples(chemin_demo, extrait, PRE, [2025], lignes_max=12)
+    avant = empreinte_base(base)
+    rapport = importer(base, fichiers_de(extrait, 2025), PRE, 2025, CLE_DEMO)
+    assert rapport.confirmation_requise and not rapport.ecrit and rapport.erreurs == []
+    assert empreinte_base(base) == avant
+    assert [str(c) for c in rapport.changements] == [
+        # The demo's parcours were not imported (no import year): the file's are added.
+        "Enfants et parcours — parcours actifs en 2025 : 590 → 602",
+        "Actions des parcours — actions commencées en 2025 : 516 → 12",
+        "Réunions des EPS — réunions : 112 → 12 ; situations examinées : 521 → 58",
+        "Fiches-action — fiches-action : 30 → 12",
+        "Financements — lignes de financement : 78 → 37 ; budget programmé : "
+        "692\u202f734\u00a0€ → 590\u202f334\u00a0€",
+        "Réunions de gouvernance — réunions : 11 → 11",
+        "Équipe — personnes : 10 → 10 ; équivalents temps plein : 9,7 ETP → 9,7 ETP",
+    ]
+    rapport = importer(base, fichiers_de(extrait, 2025), PRE, 2025, CLE_DEMO, remplacer=True)
+    assert rapport.ecrit
+    with duckdb.connect(str(base), read_only=True) as con:
+        assert con.execute(
+            "select count(*) from parcours where pre_id = ?"
+            " and actif_dans_annee(date_entree, date_sortie, 2025)",
+            [PRE],
+        ).fetchall() == [(602,)]
+        assert con.execute(
+            "select count(*), sum(montant_prevu) from financement join fiche_action"
+            " using (fiche_id) where annee = 2025"
+        ).fetchall() == [(37, 590334)]
+
+
+def test_fiches_sans_financements_le_budget_restant_est_annonce(chemin_demo, tmp_path):
+    base = tmp_path / "demo.duckdb"
+    shutil.copy(chemin_demo, base)
+    extrait = tmp_path / "extrait"
+    ecrire_exemples(chemin_demo, extrait, PRE, [2025], lignes_max=12)
+    fiches = [f for f in fichiers_de(extrait, 2025) if "fiches_action" in f.nom]
+    rapport = importer(base, fiches, PRE, 2025, CLE_DEMO, remplacer=True)
+    assert [str(c) for c in rapport.changements] == [
+        "Fiches-action — fiches-action : 30 → 12 ; budget programmé : "
+        "692\u202f734\u00a0€ → 590\u202f334\u00a0€"
+    ]
+    with duckdb.connect(str(base), read_only=True) as con:
+        assert con.execute(
+            "select count(*), sum(montant_prevu) from financement join fiche_action"
+            " using (fiche_id) where annee = 2025"
+        ).fetchall() == [(37, 590334)]
+
+
+TABLES_PAR_FICHIER = {
+    "beneficiaires": ("beneficiaire", "parcours", "parcours_motif"),
+    "actions": ("action_parcours",),
+    "eps": ("eps", "eps_reunion", "eps_reunion_partenaire"),
+    "fiches_action": ("fiche_action",),
+    "financements": ("financement",),
+    "gouvernance": ("gouvernance_reunion", "gouvernance_participation"),
+    "equipe": ("equipe",),
+}
+
+
+@pytest.mark.parametrize("absent", list(TABLES_PAR_FICHIER))
+def test_importer_six_fichiers_garde_les_donnees_du_septieme(base_vide, exemples, absent):
+    importer(base_vide, fichiers_de(exemples, 2025), PRE, 2025, CLE_DEMO)
+    autres = tuple(t for t in TABLES_PROGRAMME if t not in TABLES_PAR_FICHIER[absent])
+    gardees = empreinte_base(base_vide, sauf=(*autres, "lot_import"))
+    six = [f for f in fichiers_de(exemples, 2025) if not f.nom.endswith(f"_{absent}.csv")]
+    assert len(six) == 6
+    rapport = importer(base_vide, six, PRE, 2025, CLE_DEMO, remplacer=True)
+    assert rapport.erreurs == [] and rapport.ecrit, rapport.erreurs[:3]
+    assert empreinte_base(base_vide, sauf=(*autres, "lot_import")) == gardees

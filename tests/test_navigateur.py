@@ -171,6 +171,7 @@ def test_les_pages_sont_declarees():
         "cite",
         "rapport",
         "sources",
+        "programme",
         "import",
         "administration",
     ]

@@ -8,6 +8,7 @@ import datetime as dt
 import gc
 import hashlib
 import os
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from pathlib import Path
 import duckdb
 
 from pre_pilotage.db import migrer_fichier
+from pre_pilotage.importation import bilan
+from pre_pilotage.importation.bilan import Changement
 from pre_pilotage.importation.controle import Erreur, Reference, valider
 from pre_pilotage.importation.ecriture import ORDRE, ecrire
 from pre_pilotage.importation.lecture import FichierIllisible, lire_tableau, normaliser_entete
@@ -27,6 +30,49 @@ POLITIQUES = ("supprimer", "refuser")
 
 class CleAbsente(Exception):
     """No pseudonymisation key is configured: real data must not be imported."""
+
+
+class BaseOccupee(Exception):
+    """Another process (the app, another import) holds the DuckDB file: French advice."""
+
+
+def _message_base_occupee(base: Path, exc: Exception) -> str:
+    processus = re.search(r"PID (\d+)", str(exc))
+    qui = f" (processus n° {processus.group(1)})" if processus else ""
+    return (
+        f"La base {base} est ouverte par un autre programme{qui} : l'application du tableau de "
+        "bord, ou un autre import en cours. Rien n'a été écrit. Soit vous importez depuis "
+        "l'application (page « Import des données », rôle administration), soit vous arrêtez "
+        "l'application (Ctrl+C dans le terminal qui l'a lancée, ou arrêt du service) ou attendez "
+        "la fin de l'autre import, puis relancez la commande."
+    )
+
+
+@contextlib.contextmanager
+def ouvrir(base: Path, lecture_seule: bool = False):
+    """A DuckDB connection; a lock held by another process becomes BaseOccupee (French)."""
+    try:
+        con = duckdb.connect(str(base), read_only=lecture_seule)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise BaseOccupee(_message_base_occupee(base, exc)) from None
+        raise
+    with con:
+        yield con
+
+
+def ouvrir_ecriture(base: Path):
+    return ouvrir(base, lecture_seule=False)
+
+
+def migrer(base: Path) -> None:
+    """Bring the schema up to date, or BaseOccupee when another process holds the file."""
+    try:
+        migrer_fichier(base)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise BaseOccupee(_message_base_occupee(base, exc)) from None
+        raise
 
 
 def cle_pseudonymisation(secrets: dict | None = None, demo: bool = False) -> bytes:
@@ -62,6 +108,10 @@ class Rapport:
     remarques: list[str] = field(default_factory=list)
     lignes: dict[str, int] = field(default_factory=dict)  # per file
     ecrit: bool = False
+    # What the import changes (or would change), per file type, before -> after.
+    changements: list[Changement] = field(default_factory=list)
+    # Existing rows would be replaced and `remplacer` was not given: nothing written.
+    confirmation_requise: bool = False
 
     @property
     def valide(self) -> bool:
@@ -114,6 +164,9 @@ def _reference(con: duckdb.DuckDBPyConnection, pre_id: str, annee: int) -> Refer
 
 def _pseudonymiser(type_fichier: str, lignes: list[dict], cle: bytes) -> None:
     for ligne in lignes:
+        if "identifiant_parcours" in ligne:
+            # Kept until the write, only to name a row in an error (never written).
+            ligne["_identifiant_saisi"] = ligne["identifiant_parcours"]
         if type_fichier == "beneficiaires":
             ligne["beneficiaire_id"] = pseudonyme(
                 cle, "beneficiaire", ligne.pop("identifiant_enfant"), "B-"
@@ -157,8 +210,13 @@ def importer(
     utilisateur: str | None = None,
     avant_ecriture: Callable[[], None] | None = None,
     progression: Callable[[float, str], None] | None = None,
+    remplacer: bool = False,
 ) -> Rapport:
-    """Validate every file, then write them all in one transaction, or nothing at all."""
+    """Validate every file, then write them all in one transaction, or nothing at all.
+
+    With `remplacer=False`, an import that would replace existing rows writes nothing and
+    returns the before -> after summary with `confirmation_requise` set. A lock held by another
+    process raises BaseOccupee (French message)."""
     with _sans_ramasse_miettes():
         return _importer(
             base,
@@ -170,6 +228,7 @@ def importer(
             utilisateur,
             avant_ecriture,
             progression,
+            remplacer,
         )
 
 
@@ -183,6 +242,7 @@ def _importer(
     utilisateur: str | None,
     avant_ecriture: Callable[[], None] | None,
     progression: Callable[[float, str], None] | None,
+    remplacer: bool,
 ) -> Rapport:
     if politique not in POLITIQUES:
         raise ValueError(f"Politique inconnue : {politique}")
@@ -193,13 +253,20 @@ def _importer(
             Erreur("(aucun fichier)", 0, "", "", "au moins un fichier à importer")
         )
         return rapport
-    migrer_fichier(base)
-    with duckdb.connect(str(base), read_only=True) as con:
+    migrer(base)
+    with ouvrir(base, lecture_seule=True) as con:
         if not con.execute("select count(*) from programme where pre_id = ?", [pre_id]).fetchone()[
             0
         ]:
             rapport.erreurs.append(
-                Erreur("(import)", 0, "programme", pre_id, "un programme présent dans la base")
+                Erreur(
+                    "(import)",
+                    0,
+                    "programme",
+                    pre_id,
+                    "un programme présent dans la base (créez-le d'abord : page « Programme » "
+                    "ou python -m pre_pilotage programme creer)",
+                )
             )
             return rapport
         reference = _reference(con, pre_id, annee)
@@ -242,12 +309,19 @@ def _importer(
     _controles_croises(valides, reference, rapport)
     if rapport.erreurs:
         return rapport
+    with ouvrir(base, lecture_seule=True) as con:
+        rapport.changements = bilan.calculer(
+            con, {t: lignes for t, (_, lignes) in valides.items()}, pre_id, annee
+        )
+    if not remplacer and any(c.remplacees for c in rapport.changements):
+        rapport.confirmation_requise = True
+        return rapport
 
     avancer(0.7, "Écriture dans la base")
     if avant_ecriture:
         avant_ecriture()
     horodatage = dt.datetime.now().replace(microsecond=0)
-    with duckdb.connect(str(base)) as con:
+    with ouvrir(base) as con:
         con.execute("begin transaction")
         try:
             for type_fichier in ORDRE:
@@ -292,7 +366,7 @@ def _controles_croises(valides, reference: Reference, rapport: Rapport) -> None:
                         fichier.nom,
                         ligne["_ligne"],
                         "identifiant_parcours",
-                        "(pseudonymisé)",
+                        ligne["_identifiant_saisi"],
                         "un parcours présent dans le fichier des enfants et parcours ou déjà importé",
                     )
                 )
@@ -324,6 +398,28 @@ def cadre_erreurs(rapport: Rapport):
         },
         schema=dict.fromkeys(("fichier", "ligne", "colonne", "valeur", "attendu"), pl.Utf8),
     )
+
+
+def cadre_changements(rapport: Rapport):
+    """What the import changes (or would change), one row per file type and key figure."""
+    import polars as pl
+
+    lignes = [
+        (c.libelle, m.libelle, m.texte(m.avant), m.texte(m.apres))
+        for c in rapport.changements
+        for m in c.mesures
+    ]
+    return pl.DataFrame(
+        lignes, schema=dict.fromkeys(("contenu", "mesure", "avant", "apres"), pl.Utf8), orient="row"
+    )
+
+
+def empreinte_fichiers(fichiers: list[Fichier]) -> str:
+    """Identifies a set of files (a confirmation applies to the files it was shown for)."""
+    h = hashlib.sha256()
+    for f in sorted(fichiers, key=lambda f: f.nom):
+        h.update(f.nom.encode() + b"\0" + hashlib.sha256(f.contenu).digest())
+    return h.hexdigest()
 
 
 def csv_erreurs(rapport: Rapport) -> bytes:

@@ -48,8 +48,14 @@ def documentation_formats() -> str:
         "erreur, rien n'est enregistré et chaque erreur est signalée avec le fichier, la ligne, "
         "la colonne, la valeur et ce qui était attendu.",
         "- **Une année à la fois** : réimporter une année remplace les données de cette année "
-        "pour ce programme ; les autres années sont conservées. Un parcours présent dans les "
-        "fichiers de plusieurs années garde les données du fichier le plus récent.",
+        "pour ce programme, et seulement celles des fichiers importés (importer 6 des 7 "
+        "fichiers laisse les données du septième) ; les autres années sont conservées. Un "
+        "parcours présent dans les fichiers de plusieurs années garde les données du fichier le "
+        "plus récent.",
+        "- **Remplacement confirmé** : un import qui remplacerait des données déjà importées "
+        "affiche d'abord ce qui changerait, par contenu (lignes et chiffres clés avant → après, "
+        "par exemple fiches-action 30 → 12, budget programmé) ; la page demande de confirmer, la "
+        "ligne de commande s'arrête sans l'option `--remplacer`.",
         "- **Données identifiantes** : les colonnes "
         + ", ".join(f"`{c}`" for c in sorted(COLONNES_IDENTIFIANTES))
         + " sont supprimées avant tout enregistrement (et signalées), ou font refuser le fichier "
@@ -60,9 +66,17 @@ def documentation_formats() -> str:
         "le fichier. Les identifiants des enfants, parcours et personnes sont remplacés par des "
         "pseudonymes (HMAC-SHA256 avec une clé secrète conservée hors de la base).",
         "",
-        "Des fichiers d'exemple complets (données fictives de démonstration) s'obtiennent avec "
-        "`python -m pre_pilotage exemples --sortie <dossier>` ; un extrait figure dans "
-        "[exemples/](exemples/).",
+        "Le dossier [exemples/](exemples/) contient un jeu complet de fichiers 2025 : enfants "
+        "fictifs sur le territoire réel de Valenciennes Métropole (codes INSEE, quartiers "
+        "prioritaires 2024, écoles REP/REP+ et Cités éducatives réels). Ils s'importent dans une "
+        "base dont la géographie de Valenciennes Métropole est construite (`make geodata "
+        "EPCI=245901160`), après création du programme : `python -m pre_pilotage programme creer "
+        '--nom "PRE de Valenciennes Métropole" --identifiant pre-valenciennes --epci '
+        "245901160 --annees 2025`, puis `python -m pre_pilotage importer --programme "
+        "pre-valenciennes --annee 2025 docs/formats/exemples/2025_*.csv`. Des fichiers complets "
+        "tirés d'une base (celle de démonstration par exemple) s'obtiennent avec `python -m "
+        "pre_pilotage exemples --sortie <dossier>` (`--lignes 12` pour un extrait qui "
+        "s'importe tel quel).",
         "",
     ]
     for format_ in FORMATS.values():

@@ -1,5 +1,7 @@
 """Writing validated, pseudonymised rows: a year's rows of a programme are replaced, other years kept.
 
+Each file type replaces only its own data: importing some of the files leaves the others' rows.
+
 Called inside the import's single transaction; never commits itself.
 """
 
@@ -54,10 +56,13 @@ def _equipe(con, lignes, pre_id, annee):
 
 
 def _fiches(con, lignes, pre_id, annee):
+    # The financing of a fiche still present is the financements file's data: kept when that
+    # file is not part of this import (an import replaces only its own files' data).
     con.execute(
         "delete from financement where fiche_id in"
-        " (select fiche_id from fiche_action where pre_id = ? and annee = ?)",
-        [pre_id, annee],
+        " (select fiche_id from fiche_action where pre_id = ? and annee = ?)"
+        " and fiche_id not in (select unnest(?::varchar[]))",
+        [pre_id, annee, [r["identifiant_fiche"] for r in lignes]],
     )
     con.execute("delete from fiche_action where pre_id = ? and annee = ?", [pre_id, annee])
     inserer_lignes(

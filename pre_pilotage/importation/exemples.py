@@ -143,6 +143,46 @@ def _cellule(valeur) -> str:
     return str(valeur)
 
 
+def _csv(type_fichier: str, lignes: list[tuple]) -> bytes:
+    tampon = io.StringIO()
+    ecrivain = csv.writer(tampon, delimiter=";", lineterminator="\r\n")
+    ecrivain.writerow(_COLONNES[type_fichier])
+    for ligne in lignes:
+        ecrivain.writerow([_cellule(v) for v in ligne])
+    return ("\ufeff" + tampon.getvalue()).encode("utf-8")
+
+
+def _lignes(con: duckdb.DuckDBPyConnection, type_fichier: str, pre_id: str, annee: int) -> list:
+    assert set(_COLONNES[type_fichier]) <= {c.nom for c in FORMATS[type_fichier].colonnes}
+    return con.execute(_REQUETES[type_fichier], {"pre_id": pre_id, "annee": annee}).fetchall()
+
+
+def extrait(lignes: dict[str, list[tuple]], lignes_max: int) -> dict[str, list[tuple]]:
+    """At most `lignes_max` rows per file, that still import together: actions of the parcours
+    kept, fiches-action those actions use (then the first others), financing of those fiches.
+
+    Cutting each file on its own gave actions of parcours and fiches absent from the extract
+    (the 13 errors of the first shipped examples)."""
+    garde = {t: v[:lignes_max] for t, v in lignes.items()}
+    if "beneficiaires" in lignes and "actions" in lignes:
+        # Parcours with actions in the year first, so that the actions file is not empty.
+        avec_actions = {a[0] for a in lignes["actions"]}
+        garde["beneficiaires"] = sorted(
+            lignes["beneficiaires"], key=lambda b: b[1] not in avec_actions
+        )[:lignes_max]
+        parcours = {ligne[1] for ligne in garde["beneficiaires"]}
+        garde["actions"] = [a for a in lignes["actions"] if a[0] in parcours][:lignes_max]
+    if "fiches_action" in lignes:
+        utilisees = {a[2] for a in garde.get("actions", []) if a[2]}
+        fiches = [f for f in lignes["fiches_action"] if f[0] in utilisees]
+        fiches += [f for f in lignes["fiches_action"] if f[0] not in utilisees]
+        garde["fiches_action"] = sorted(fiches[: max(lignes_max, len(utilisees))])
+        if "financements" in lignes:
+            gardees = {f[0] for f in garde["fiches_action"]}
+            garde["financements"] = [f for f in lignes["financements"] if f[0] in gardees]
+    return garde
+
+
 def contenu_exemple(
     con: duckdb.DuckDBPyConnection,
     type_fichier: str,
@@ -150,17 +190,15 @@ def contenu_exemple(
     annee: int,
     lignes_max: int | None = None,
 ) -> bytes:
-    """One format's CSV bytes for a programme and year."""
-    assert set(_COLONNES[type_fichier]) <= {c.nom for c in FORMATS[type_fichier].colonnes}
-    lignes = con.execute(_REQUETES[type_fichier], {"pre_id": pre_id, "annee": annee}).fetchall()
-    if lignes_max is not None:
-        lignes = lignes[:lignes_max]
-    tampon = io.StringIO()
-    ecrivain = csv.writer(tampon, delimiter=";", lineterminator="\r\n")
-    ecrivain.writerow(_COLONNES[type_fichier])
-    for ligne in lignes:
-        ecrivain.writerow([_cellule(v) for v in ligne])
-    return ("\ufeff" + tampon.getvalue()).encode("utf-8")
+    """One format's CSV bytes for a programme and year (an extract consistent with the others
+    when `lignes_max` is given)."""
+    if lignes_max is None:
+        return _csv(type_fichier, _lignes(con, type_fichier, pre_id, annee))
+    return _csv(type_fichier, _extrait_annee(con, pre_id, annee, lignes_max)[type_fichier])
+
+
+def _extrait_annee(con, pre_id: str, annee: int, lignes_max: int) -> dict[str, list[tuple]]:
+    return extrait({t: _lignes(con, t, pre_id, annee) for t in _REQUETES}, lignes_max)
 
 
 def ecrire_exemples(
@@ -171,8 +209,13 @@ def ecrire_exemples(
     ecrits = []
     with duckdb.connect(str(base), read_only=True) as con:
         for annee in annees:
+            lignes = (
+                {t: _lignes(con, t, pre_id, annee) for t in _REQUETES}
+                if lignes_max is None
+                else _extrait_annee(con, pre_id, annee, lignes_max)
+            )
             for type_fichier in _REQUETES:
                 chemin = dossier / f"{annee}_{type_fichier}.csv"
-                chemin.write_bytes(contenu_exemple(con, type_fichier, pre_id, annee, lignes_max))
+                chemin.write_bytes(_csv(type_fichier, lignes[type_fichier]))
                 ecrits.append(chemin)
     return ecrits
