@@ -22,7 +22,7 @@ with st.form("compte"):
     st.markdown("**Créer ou modifier un compte**")
     identifiant = st.text_input("Identifiant (adresse électronique pour ProConnect)")
     nom = st.text_input("Nom affiché")
-    role = st.selectbox("Rôle", ROLES, format_func=acces.LIBELLES_ROLES.get)
+    role = st.selectbox("Rôle", ROLES, format_func=acces.LIBELLES_ROLES.get, placeholder="Choisir…")
     source = st.radio(
         "Connexion",
         ("local", "oidc"),

@@ -17,7 +17,7 @@ filtres = ui.debut_page("Programmation et budgets")
 if filtres:
     parametres = filtres.parametres()
     annee = filtres.annee
-    st.caption(f"{filtres.territoire} · programmation {annee} · {ui.legende_donnees()}")
+    ui.sous_titre(filtres.territoire, f"programmation {annee}", ui.legende_donnees())
     # All of the page's results at once (computed concurrently when not cached yet).
     cadres = run.plusieurs(
         {

@@ -18,7 +18,7 @@ def carte_du_territoire(qpv, etablissements, contours, cites, mesure, couches, a
 
 filtres = ui.debut_page("Carte")
 if filtres:
-    st.caption(f"{filtres.territoire} · année {filtres.annee} · {ui.legende_donnees()}")
+    ui.sous_titre(filtres.territoire, f"année {filtres.annee}", ui.legende_donnees())
     geographies = run("carte_geographies", pre_id=filtres.pre_id)
     annees_geo = [int(a) for a in geographies["annee_geographie"]]
     reglages = st.columns([4, 1])

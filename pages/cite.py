@@ -29,9 +29,12 @@ def puces(phrases: list[str]) -> None:
 filtres = ui.debut_page("PRE et Cité éducative")
 if filtres:
     annee = filtres.annee
-    st.caption(
-        f"{filtres.nom_programme} · année {annee} · {ui.legende_donnees()} · indicateurs calculés "
-        "pour le programme entier, quel que soit le filtre de commune ou de quartier."
+    ui.sous_titre(
+        filtres.nom_programme,
+        f"année {annee}",
+        ui.legende_donnees(),
+        "indicateurs calculés pour le programme entier, quel que soit le filtre de commune ou "
+        "de quartier.",
     )
     parametres = {"pre_id": filtres.pre_id, "annee": annee}
     # The six indicators' results and the inside/outside figures, computed together.

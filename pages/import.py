@@ -6,6 +6,7 @@ import streamlit as st
 
 from pre_pilotage import acces, importation, ui
 from pre_pilotage.administration import journaliser
+from pre_pilotage.importation import programme as module_programme
 from pre_pilotage.importation.schemas import FORMATS
 from pre_pilotage.requetes import run, vider_caches
 
@@ -16,7 +17,7 @@ COLONNES_CHANGEMENTS = {
     "apres": ("Après", "texte"),
 }
 
-filtres = ui.debut_page("Import des données du programme", role="administration")
+filtres = ui.debut_page("Import des données du programme", role="administration", etape="import")
 programmes = run("programmes")
 if filtres:
     pre_id, nom_programme, annee_defaut = filtres.pre_id, filtres.nom_programme, filtres.annee
@@ -25,8 +26,11 @@ elif programmes.is_empty():
     st.stop()
 else:  # a programme just created has no data yet: choose it here
     noms = dict(zip(programmes["pre_id"], programmes["nom"], strict=True))
-    pre_id = st.selectbox("Programme", list(noms), format_func=noms.get)
-    nom_programme, annee_defaut = noms[pre_id], dt.date.today().year
+    pre_id = st.selectbox("Programme", list(noms), format_func=noms.get, placeholder="Choisir…")
+    # Its last declared year of activity, else the current year.
+    annees_declarees = getattr(module_programme.charger(ui.chemin_base(), pre_id), "annees", [])
+    nom_programme = noms[pre_id]
+    annee_defaut = max(annees_declarees, default=dt.date.today().year)
 if pre_id:
     st.markdown(
         f"Fichiers de **{nom_programme}** pour une année : enfants et parcours, actions, "

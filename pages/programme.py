@@ -9,7 +9,7 @@ from pre_pilotage.requetes import run, vider_caches
 
 NOUVEAU = "__nouveau__"
 
-ui.debut_page("Programme : création et modification", role="administration")
+ui.debut_page("Programme : création et modification", role="administration", etape="programme")
 st.markdown(
     "Décrivez le programme avant d'importer ses fichiers : son nom, sa structure porteuse, ses "
     "communes (celles d'un EPCI ou une liste de codes INSEE, prises dans la géographie de la "
@@ -20,7 +20,9 @@ programmes = run("programmes")
 noms = {NOUVEAU: "Nouveau programme"} | dict(
     zip(programmes["pre_id"], programmes["nom"], strict=True)
 )
-choix = st.selectbox("Programme", list(noms), format_func=noms.get, key="programme_choisi")
+choix = st.selectbox(
+    "Programme", list(noms), format_func=noms.get, key="programme_choisi", placeholder="Choisir…"
+)
 creation = choix == NOUVEAU
 actuel = None if creation else module.charger(ui.chemin_base(), choix)
 actuel = actuel or module.Programme("", "")
@@ -64,6 +66,7 @@ with st.form(f"programme_{choix}"):
         types,
         index=types.index(type_actuel),
         format_func=lambda t: "non renseigné" if t is None else module.LIBELLES_TYPE_PORTEUR[t],
+        placeholder="Choisir…",
     )
     porteur = st.text_input("Structure porteuse", proposition[0] if proposition else actuel.porteur)
     siren = st.text_input(

@@ -14,9 +14,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 filtres = ui.debut_page("Publics et parcours")
 if filtres:
     annee = filtres.annee
-    st.caption(
-        f"{filtres.territoire} · année {annee}, comparée à {annee - 1} et aux références "
-        f"nationales · {ui.legende_donnees()}"
+    ui.sous_titre(
+        filtres.territoire,
+        f"année {annee}, comparée à {annee - 1} et aux références nationales",
+        ui.legende_donnees(),
     )
     cadres = enquete.lire(run, **filtres.parametres())
     publics, indicateurs = cadres["publics"], cadres["indicateurs"]

@@ -32,7 +32,7 @@ if filtres:
         demo=ui.est_demo(),
         sections=tuple(sections),
     )
-    st.caption(f"{filtres.territoire} · année {filtres.annee} · {ui.legende_donnees()}")
+    ui.sous_titre(filtres.territoire, f"année {filtres.annee}", ui.legende_donnees())
     if not sections:
         st.info("Choisissez au moins une section.")
     contenu = rapport.contenu(

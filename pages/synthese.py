@@ -7,7 +7,7 @@ from pre_pilotage.requetes import run
 
 filtres = ui.debut_page("Synthèse")
 if filtres:
-    st.caption(f"{filtres.territoire} · année {filtres.annee} · {ui.legende_donnees()}")
+    ui.sous_titre(filtres.territoire, f"année {filtres.annee}", ui.legende_donnees())
     publics = run("synthese_publics", **filtres.parametres())
     equipe = run("synthese_equipe", pre_id=filtres.pre_id, annee=filtres.annee)
     budget = run("synthese_budget", **filtres.parametres())

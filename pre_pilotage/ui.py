@@ -198,6 +198,11 @@ def legende_donnees() -> str:
     return f"Données au {formats.date(date_donnees)}" if date_donnees else ""
 
 
+def sous_titre(*parties: str) -> None:
+    """The caption under a page's title: its non-empty parts joined by « · »."""
+    st.caption(" · ".join(p for p in parties if p))
+
+
 def chiffre_cle(
     code: str,
     cadre: pl.DataFrame,
@@ -381,7 +386,9 @@ def _rechercher_et_trier(
         placeholder="Un ou plusieurs mots",
         help="Garde les lignes qui contiennent tous les mots, sans tenir compte des accents.",
     )
-    choix = milieu.selectbox("Trier par", [ordre_initial, *entetes], key=f"{cle}_tri")
+    choix = milieu.selectbox(
+        "Trier par", [ordre_initial, *entetes], key=f"{cle}_tri", placeholder="Choisir…"
+    )
     decroissant = droite.toggle("Décroissant", key=f"{cle}_decroissant")
     if choix != ordre_initial:
         valeurs = cadre[entetes[choix]].to_list()
@@ -401,6 +408,14 @@ _STYLES = """
 [data-testid="stMetricValue"] { color: #000091; }
 /* A disabled widget keeps a readable label (contrast 4.5:1); its control shows the state. */
 .stApp label[data-testid="stWidgetLabel"] { color: inherit !important; }
+/* Streamlit's file uploader speaks English (« Upload », « 1GB per file », « 0.7KB »): its button
+   gets a French label, and its limits and file sizes are left to the widget's French label. */
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p,
+[data-testid="stFileUploaderDropzoneInstructions"],
+[data-testid="stFileChipName"] + div { display: none; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {
+    content: "Parcourir";
+}
 </style>
 """
 
@@ -453,15 +468,21 @@ def verifier_base() -> bool:
     return True
 
 
-def debut_page(titre: str, role: str = "lecture") -> Filtres | None:
-    """First call of every page: role gate, title, and the territory and period of the sidebar."""
+def debut_page(titre: str, role: str = "lecture", etape: str | None = None) -> Filtres | None:
+    """First call of every page: role gate, title, and the territory and period of the sidebar.
+
+    On an empty base, the next step is pointed to, except on that step's own page (`etape`:
+    "programme" or "import").
+    """
     _exiger_navigation_de_l_application()
     acces.exiger(role)
     st.session_state["_titre_page"] = titre
     diffusion.entete(titre)
     choisis = st.session_state.get("filtres")
-    if choisis is None:
+    if choisis is None and etape != "import":
         if run("programmes").is_empty():
+            if etape == "programme":
+                return None
             st.info(
                 "La base ne contient encore aucun programme : créez-le dans la page "
                 "« Programme » (rôle administration), puis importez ses fichiers."
@@ -714,7 +735,7 @@ def choix_dans_url(
         "disabled": desactive,
     }
     if forme == "liste":
-        valeur = st.selectbox(libelle, options, **communs)
+        valeur = st.selectbox(libelle, options, placeholder="Choisir…", **communs)
     elif forme == "boutons":
         valeur = st.segmented_control(libelle, options, required=True, **communs)
     else:
