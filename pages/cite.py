@@ -42,6 +42,7 @@ if filtres:
         {nom: (nom, parametres) for nom in (*cite.REQUETES, "cite_dedans_dehors")}
     )
     dedans_dehors = cadres.pop("cite_dedans_dehors")
+    origines = cite.origines_perimetre(run("cite_origine_perimetre", pre_id=filtres.pre_id))
     liste = cite.cites(cadres)
     if not liste:
         st.info(
@@ -89,6 +90,8 @@ if liste:
                 continue
             tableau = cite.tableau_de_bord(cadres, code, nom, annee)
             st.subheader(f"{nom} – tableau de bord {annee}")
+            if avis := cite.avis_perimetre(origines.get(code)):
+                st.warning(avis, icon=":material/info:")
             ui.afficher_tableau(tableau, TABLEAU, titre=f"{nom} – tableau de bord")
             st.markdown("##### Phrases pour le compte rendu")
             st.caption("Générées à partir des chiffres ci-dessus ; elles peuvent être copiées.")

@@ -247,6 +247,49 @@ def filtres_programme(filtres):
     return dataclasses.replace(filtres, commune=None, nom_commune=None, qpv=None, nom_qpv=None)
 
 
+# How a Cité's perimeter is known (`cite_educative.perimetre`, query `cite_origine_perimetre`):
+# only 'qpv_deduits' and 'communes' need a word; 'qpv_declares' (given by a file) and an unknown
+# origin (demo, older base) are shown as they are.
+_A_PRECISER = (
+    "en ajoutant la liste de ses quartiers à la géographie (fichier cites_qpv, format décrit "
+    "dans docs/geographie.md) ; d'ici là, les indicateurs qui dépendent du périmètre sont "
+    "provisoires."
+)
+AVIS_PERIMETRE = {
+    "qpv_deduits": "Périmètre déduit des communes de la Cité : ses quartiers prioritaires ont "
+    f"été choisis d'après ses communes et son nom. À confirmer {_A_PRECISER}",
+    "communes": "Périmètre limité aux communes de la Cité : aucun de ses quartiers prioritaires "
+    f"n'est connu. À préciser {_A_PRECISER}",
+}
+
+
+def origines_perimetre(cadre: pl.DataFrame) -> dict[str, str | None]:
+    """cite_id → how its perimeter is known, from the `cite_origine_perimetre` frame."""
+    return dict(zip(cadre["cite_id"], cadre["perimetre"], strict=True))
+
+
+def avis_perimetre(perimetre: str | None) -> str | None:
+    """The page's notice when a Cité's perimeter is only inferred, else None."""
+    return AVIS_PERIMETRE.get(perimetre)
+
+
+def phrase_perimetre(nom: str, perimetre: str | None) -> str | None:
+    """The report's sentence when a Cité's perimeter is only inferred, else None."""
+    cite_educative = francais.cite_educative(nom)
+    if perimetre == "qpv_deduits":
+        return (
+            f"Le périmètre de la {cite_educative} est déduit de ses communes et de son nom : ses "
+            "quartiers prioritaires restent à confirmer, et les chiffres qui en dépendent sont "
+            "provisoires."
+        )
+    if perimetre == "communes":
+        return (
+            f"Le périmètre de la {cite_educative} se limite à ses communes, faute de liste de "
+            "ses quartiers prioritaires : les chiffres qui en dépendent sont provisoires."
+        )
+    return None
+
+
 def cites(cadres: dict[str, pl.DataFrame]) -> list[tuple[str, str]]:
     """(cite_id, name) of the Cités, in the order of the queries (by name)."""
     premier = cadres[REQUETES[0]]

@@ -24,6 +24,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from pre_pilotage import carte_image, exports, formats, francais, graphiques, lots
+from pre_pilotage import cite as cite_module
 from pre_pilotage.confidentialite import SUFFIXE_SECRET
 from pre_pilotage.indicateurs import indicateur
 
@@ -79,6 +80,8 @@ def lire(
         demandes["par_orienteur"] = ("publics_par_orienteur", territoire)
     if "budgets" in sections or "cite" in sections:
         demandes["financeurs"] = ("budget_par_financeur", territoire)
+    if "cite" in sections:
+        demandes["origines_perimetre"] = ("cite_origine_perimetre", {"pre_id": pre_id})
     if "budgets" in sections:
         demandes["budget"] = ("budget_chiffres_cles", territoire)
         demandes["budget_annees"] = ("budget_par_annee", sans_annee)
@@ -430,6 +433,7 @@ def _carte(cadres, contexte: Contexte) -> Section:
 
 def _cite(cadres, contexte: Contexte) -> Section:
     cites, qpv, financeurs = cadres["cites"], cadres["qpv"], cadres["financeurs"]
+    origines = cite_module.origines_perimetre(cadres["origines_perimetre"])
     section = Section(SECTIONS["cite"])
     if cites.is_empty():
         section.phrases.append(
@@ -444,6 +448,9 @@ def _cite(cadres, contexte: Contexte) -> Section:
             f"prioritaire(s) et {cite['etablissements']} école(s) ou collège(s) dans son "
             "périmètre."
         )
+        origine = origines.get(cite["cite_id"])
+        if phrase := cite_module.phrase_perimetre(cite["nom"], origine):
+            section.phrases.append(phrase)
         quartiers = qpv.filter(pl.col("code_qp").is_in(codes))
         lignes = [_ligne_qpv(r) for r in quartiers.to_dicts()]
         if lignes:

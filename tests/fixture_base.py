@@ -85,7 +85,8 @@ Schools of the children (UAI_GROUPES): G1 E1, G2 C1, G3 E1, G5 E2, G4 and G6 unk
      2025 none.
   6. Cité schools at EPS meetings (EPS_PARTENAIRES): 2024 C1 and E1 = 2 / 2 = 100,0 % (2 meetings
      with a Cité actor); 2025 E1 = 1 / 2 = 50,0 % (1 meeting).
-  Perimeter (cite_perimetre): commune Alpha, QPV Alpha Nord, schools C1 and E1.
+  Perimeter (cite_perimetre): commune Alpha, QPV Alpha Nord, schools C1 and E1; its QPV are
+  declared (cite_educative.perimetre = 'qpv_declares': no notice on the page).
   Inside vs outside the Cité (cite_dedans_dehors; inside = living in Alpha Nord or schooled at C1
   or E1; one parcours per child; actions: ACTIONS_FICHES, all of a parcours active in the year):
      2025  inside G2+G3 = 27, outside G5 = 14, programme 41; oriented by the school 0 | 0 | 0
@@ -361,8 +362,8 @@ def _detailler_parcours(con: duckdb.DuckDBPyConnection) -> None:
 def _ajouter_cite_educative(con: duckdb.DuckDBPyConnection) -> None:
     """The Cité éducative of Alpha, schools, governance, EPS partners, orientations (docstring)."""
     con.execute(
-        "insert into cite_educative (cite_id, nom, uai_chef_de_file, annee_labellisation)"
-        " values (?, 'Cité éducative d''Alpha', ?, 2022)",
+        "insert into cite_educative (cite_id, nom, uai_chef_de_file, annee_labellisation,"
+        " perimetre) values (?, 'Cité éducative d''Alpha', ?, 2022, 'qpv_declares')",
         [CITE, C1],
     )
     con.execute("insert into cite_educative_commune values (?, ?)", [CITE, ALPHA])

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pickle
 import re
+import shutil
 
+import duckdb
 import polars as pl
 import pytest
 import shapely
@@ -141,6 +143,43 @@ def test_perimetre(con_fixture):
         (CITE, "etablissement", E1),
         (CITE, "qpv", QPV_ALPHA),
     ]
+
+
+AVIS_DEDUITS = (
+    "Périmètre déduit des communes de la Cité : ses quartiers prioritaires ont été choisis "
+    "d'après ses communes et son nom. À confirmer en ajoutant la liste de ses quartiers à la "
+    "géographie (fichier cites_qpv, format décrit dans docs/geographie.md) ; d'ici là, les "
+    "indicateurs qui dépendent du périmètre sont provisoires."
+)
+AVIS_COMMUNES = (
+    "Périmètre limité aux communes de la Cité : aucun de ses quartiers prioritaires n'est "
+    "connu. À préciser en ajoutant la liste de ses quartiers à la géographie (fichier cites_qpv, "
+    "format décrit dans docs/geographie.md) ; d'ici là, les indicateurs qui dépendent du "
+    "périmètre sont provisoires."
+)
+
+
+def fixture_avec_perimetre(chemin_fixture, dossier, perimetre):
+    """A copy of the fixture database whose Cité has the given perimeter origin."""
+    chemin = dossier / f"fixture-{perimetre}.duckdb"
+    shutil.copy(chemin_fixture, chemin)
+    with duckdb.connect(str(chemin)) as con:
+        con.execute("update cite_educative set perimetre = ?", [perimetre])
+    return chemin
+
+
+def test_origine_du_perimetre(con_fixture, chemin_fixture, tmp_path):
+    cadre = executer(con_fixture, "cite_origine_perimetre", 11, pre_id=PRE)
+    assert cadre.rows() == [(CITE, NOM, "qpv_declares")]
+    assert cite.origines_perimetre(cadre) == {CITE: "qpv_declares"}
+    assert cite.avis_perimetre("qpv_declares") is None
+    assert cite.avis_perimetre(None) is None
+    assert cite.avis_perimetre("qpv_deduits") == AVIS_DEDUITS
+    assert cite.avis_perimetre("communes") == AVIS_COMMUNES
+    chemin = fixture_avec_perimetre(chemin_fixture, tmp_path, "communes")
+    with duckdb.connect(str(chemin), read_only=True) as con:
+        cadre = executer(con, "cite_origine_perimetre", 11, pre_id=PRE)
+    assert cadre.rows() == [(CITE, NOM, "communes")]
 
 
 GROUPES = ("cite", "hors_cite", "programme")
@@ -559,3 +598,24 @@ def test_page_cite_masque_et_comparaison(application):
     comparaison = at.dataframe[0].value
     assert comparaison.columns.tolist() == ["Indicateur", NOM]
     assert comparaison[NOM].to_list()[0] == "s"
+
+
+@pytest.mark.parametrize(
+    ("perimetre", "avis"),
+    [("qpv_declares", []), ("qpv_deduits", [AVIS_DEDUITS]), ("communes", [AVIS_COMMUNES])],
+)
+def test_page_cite_dit_quand_le_perimetre_est_deduit(
+    chemin_fixture, tmp_path, monkeypatch, perimetre, avis
+):
+    chemin = fixture_avec_perimetre(chemin_fixture, tmp_path, perimetre)
+    monkeypatch.setenv("PRE_BASE", str(chemin))
+    from pre_pilotage.requetes import vider_caches
+
+    vider_caches()
+    at = AppTest.from_file(str(config.RACINE / "app.py"), default_timeout=60)
+    at.session_state["utilisateur"] = Utilisateur("test", "Compte de test", "lecture")
+    at.run()
+    at.switch_page("pages/cite.py").run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == avis
+    vider_caches()

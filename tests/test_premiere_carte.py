@@ -15,6 +15,7 @@ import pytest
 from pre_pilotage import comptes, geographie
 from pre_pilotage.__main__ import main
 from tests.test_carte_navigateur import CARTE, externes, frame_carte, infobulle
+from tests.test_cite import AVIS_DEDUITS
 from tests.test_geographie import VALENCIENNES, reel
 from tests.test_navigateur import attendre_rendu, capturer, serveur_streamlit
 from tests.test_programme import EXEMPLES
@@ -232,6 +233,25 @@ def test_premiere_carte_d_un_vrai_pre(serveur_valenciennes, base_valenciennes, n
         texte = texte_principal(page)
         assert "Quartiers prioritaires sans contour" not in texte
         verifier_francais(texte)
+        assert erreurs == []
+    finally:
+        contexte.close()
+
+    # 4. The Cités éducatives: their QPV are only inferred from the ANCT list by commune.
+    contexte, page, erreurs, _ = ouvrir_connecte(navigateur, f"{serveur_valenciennes}/cite")
+    try:
+        onglets = page.get_by_role("tab").all_inner_texts()
+        assert onglets == [
+            "Beuvrages / Bruay-sur-l'Escaut / Escautpont / Raismes",
+            "Valenciennes / Anzin",
+            "Comparaison des Cités",
+        ], onglets
+        capturer(page, "premiere-carte-4-cite")
+        avis = page.locator(
+            '[data-testid="stAlertContentWarning"] [data-testid="stMarkdownContainer"]'
+        ).all_inner_texts()
+        assert avis == [AVIS_DEDUITS]
+        verifier_francais(texte_principal(page))
         assert erreurs == []
     finally:
         contexte.close()

@@ -41,6 +41,33 @@ def sections_beta_2024(con_fixture):
     return rapport.contenu(lire(con_fixture, 2024, QPV_BETA), contexte(2024))
 
 
+def test_section_cite_dit_quand_le_perimetre_est_deduit(chemin_fixture, tmp_path):
+    import duckdb
+
+    from tests.test_cite import fixture_avec_perimetre
+
+    attendu = {
+        "qpv_deduits": "Le périmètre de la Cité éducative d'Alpha est déduit de ses communes et de "
+        "son nom : ses quartiers prioritaires restent à confirmer, et les chiffres qui en "
+        "dépendent sont provisoires.",
+        "communes": "Le périmètre de la Cité éducative d'Alpha se limite à ses communes, faute "
+        "de liste de ses quartiers prioritaires : les chiffres qui en dépendent sont provisoires.",
+    }
+    for perimetre, phrase in attendu.items():
+        chemin = fixture_avec_perimetre(chemin_fixture, tmp_path, perimetre)
+        with duckdb.connect(str(chemin), read_only=True) as con:
+            sections = rapport.contenu(
+                lire(
+                    con,
+                    2025,
+                ),
+                contexte(2025),
+            )
+        phrases = next(s for s in sections if s.titre == "Cité éducative").phrases
+        assert phrases[1] == phrase
+        assert len(phrases) == 3
+
+
 def test_phrases_generees_du_programme(sections_2025):
     assert sections_2025["Synthèse"].phrases == [
         "En 2025, le programme a accompagné 41 enfants sur le territoire « PRE de test » "
