@@ -12,8 +12,36 @@ from pre_pilotage.db import migrer_fichier
 from pre_pilotage.geographie import commande as commande_geographie
 from pre_pilotage.importation import commande as commande_programme
 
+# argparse's own words (help, usage, errors), in French: a coordinator reads them.
+ARGPARSE_FR = {
+    "usage: ": "utilisation : ",
+    "positional arguments": "arguments",
+    "options": "options",
+    "show this help message and exit": "affiche cette aide et s'arrête",
+    "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
+    "the following arguments are required: %s": "arguments obligatoires manquants : %s",
+    "unrecognized arguments: %s": "arguments non reconnus : %s",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "choix invalide : %(value)r (choix possibles : %(choices)s)"
+    ),
+    "invalid %(type)s value: %(value)r": "valeur invalide (%(type)s) : %(value)r",
+    "expected one argument": "une valeur attendue",
+    "expected at least one argument": "au moins une valeur attendue",
+    "expected at most one argument": "une valeur au plus attendue",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "option ambiguë : %(option)s peut désigner %(matches)s"
+    ),
+    "not allowed with argument %s": "incompatible avec l'argument %s",
+    "one of the arguments %s is required": "l'un des arguments %s est obligatoire",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": (
+        "commande inconnue %(parser_name)r (commandes : %(choices)s)"
+    ),
+}
+
 
 def main(argv: list[str] | None = None) -> int:
+    argparse._ = lambda texte: ARGPARSE_FR.get(texte, texte)
     analyseur = argparse.ArgumentParser(
         prog="python -m pre_pilotage", description="Outils du tableau de bord PRE."
     )

@@ -349,3 +349,26 @@ def test_phrases_de_la_cite_avec_un_nom_reel():
     assert cite.phrase(mesure, "Rennes Le Blosne", 2025, None, None, None, None).endswith(
         "n'est pas calculable pour la Cité éducative de Rennes Le Blosne."
     )
+
+
+def test_aide_et_erreurs_de_la_ligne_de_commande_en_francais(capsys):
+    with pytest.raises(SystemExit) as sortie:
+        main(["programme", "--help"])
+    assert sortie.value.code == 0
+    aide = capsys.readouterr().out
+    assert aide.startswith("utilisation : python -m pre_pilotage programme [-h]")
+    assert "  -h, --help            affiche cette aide et s'arrête\n" in aide
+    assert "\narguments:\n" in aide and "\noptions:\n" in aide
+    with pytest.raises(SystemExit) as sortie:
+        main(["importer", "--base", "x.duckdb"])
+    assert sortie.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "python -m pre_pilotage importer : erreur : arguments obligatoires manquants : "
+        "fichiers, --programme, --annee"
+    )
+    with pytest.raises(SystemExit):
+        main(["compte", "x", "--role", "chef"])
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "python -m pre_pilotage compte : erreur : argument --role : choix invalide : 'chef' "
+        "(choix possibles : 'lecture', 'coordination', 'administration')"
+    )
