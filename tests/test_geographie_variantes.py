@@ -145,8 +145,7 @@ def test_valenciennes_depuis_les_seuls_fichiers_reels(tmp_path):
     )
     assert (
         "- qpv2024_simplified.geojson (contours des quartiers prioritaires (ANCT)) : 1\u202f609 "
-        "lus, 15 retenus, 1 géométries réparées ; coordonnées : WGS84 (EPSG:4326), déclaré"
-        in resume
+        "lus, 15 retenus, 1 géométrie réparée ; coordonnées : WGS84 (EPSG:4326), déclaré" in resume
     )
     assert "15 QPV (géographie 2024), dont 15 avec contour" in resume
 

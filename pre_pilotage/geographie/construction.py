@@ -693,17 +693,23 @@ def _lignes_ecartes(source: dict) -> list[str]:
     return lignes
 
 
+def _accorde(nombre: int, singulier: str) -> str:
+    """« 1 géométrie réparée », « 2 géométries réparées » (0 and 1 are singular in French)."""
+    mots = singulier if nombre < 2 else " ".join(m + "s" for m in singulier.split())
+    return f"{_n(nombre)} {mots}"
+
+
 def resume(geo: Geographie) -> list[str]:
     """French summary of what was built: the territory, each file (features read, kept, repaired,
     set aside and why), the resulting rows, and remarks."""
     t = geo.tables
     lignes = [f"Territoire : {geo.nom_territoire or geo.territoire}", "Fichiers lus :"]
     for s in geo.sources:
-        details = [f"{_n(s['elements'])} lus"]
+        details = [_accorde(s["elements"], "lu")]
         if s.get("retenus") is not None:
-            details.append(f"{_n(s['retenus'])} retenus")
+            details.append(_accorde(s["retenus"], "retenu"))
         if s.get("geometries_reparees"):
-            details.append(f"{_n(s['geometries_reparees'])} géométries réparées")
+            details.append(_accorde(s["geometries_reparees"], "géométrie réparée"))
         systeme = f" ; coordonnées : {s['systeme']}" if s.get("systeme") else ""
         lignes.append(
             f"- {s['fichier']} ({TYPES_FICHIERS[s['type_fichier']]}) : "
@@ -724,7 +730,7 @@ def resume(geo: Geographie) -> list[str]:
         rep = sum(e["education_prioritaire"] == "REP" for e in etabs)
         lignes.append(f"{len(etabs)} écoles et collèges, dont {rep_plus} REP+ et {rep} REP")
     if t["cite_educative"]:
-        lignes.append(f"{len(t['cite_educative'])} Cités éducatives")
+        lignes.append(_accorde(len(t["cite_educative"]), "Cité éducative"))
         for perimetre, texte in (
             ("qpv_deduits", "QPV déduits de leurs communes (à confirmer)"),
             ("communes", "aucun QPV connu (périmètre : leurs communes)"),
