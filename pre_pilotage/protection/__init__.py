@@ -1,0 +1,263 @@
+"""The statistical protection of the whole database ("secret statistique"), stored in it.
+
+`proteger(con)` computes, for every threshold in use, the protected result of every view a user
+can select (`catalogue.vues`) and writes it to the `secret_*` tables, inside the caller's
+transaction: called by the demo generator, the importer, the geography builder and the programme
+editor before they commit, so that a failure leaves the data and the previous protection as they
+were. The app reads views with `lire_vue`; `etat(con, seuil)` says (in French) why a database
+must not be shown: protection missing, stale (data changed after it) or made with other rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from pre_pilotage import config
+from pre_pilotage.db import DOSSIER_MIGRATIONS
+from pre_pilotage.protection import moteur
+from pre_pilotage.protection.catalogue import cle_parametres, requetes_protegees
+
+VERSION = "1"
+SEUIL_LECTURE = 11
+_TABLES_IGNOREES = {"secret_protection", "secret_vue", "secret_cellule", "schema_version"}
+_STATUTS = {moteur.VISIBLE: "visible", moteur.PRIMAIRE: "primaire", moteur.SECONDAIRE: "secondaire"}
+
+
+class ProtectionIndisponible(RuntimeError):
+    """The database's protection is missing, stale or from other rules (message in French)."""
+
+
+def seuils_en_usage() -> list[int]:
+    """The lecture role's threshold (never below 11) and the coordination one, if different."""
+    configure = config.seuil_secret()
+    return sorted({configure, max(configure, SEUIL_LECTURE)})
+
+
+def valeurs_min() -> int:
+    """Integer values that must remain possible for a masked small count (PRE_SECRET_VALEURS_MIN)."""
+    brut = os.environ.get("PRE_SECRET_VALEURS_MIN", str(moteur.VALEURS_MIN_DEFAUT))
+    try:
+        valeur = int(brut)
+    except ValueError as exc:
+        raise ValueError(f"PRE_SECRET_VALEURS_MIN doit être un entier, reçu « {brut} »") from exc
+    if valeur < 2:
+        raise ValueError("PRE_SECRET_VALEURS_MIN doit valoir au moins 2")
+    return valeur
+
+
+def empreinte_regles(seuil: int) -> str:
+    """What the protection depends on apart from the data: queries, macros, engine, rules."""
+    h = hashlib.sha256(f"{VERSION}|{seuil}|{valeurs_min()}".encode())
+    for nom in requetes_protegees():
+        h.update((config.DOSSIER_REQUETES / f"{nom}.sql").read_bytes())
+    for chemin in sorted(DOSSIER_MIGRATIONS.glob("*.sql")):
+        h.update(chemin.name.encode())
+        h.update(chemin.read_bytes())
+    for module in ("moteur.py", "catalogue.py"):
+        h.update((Path(__file__).parent / module).read_bytes())
+    return h.hexdigest()[:32]
+
+
+def empreinte_donnees(con: duckdb.DuckDBPyConnection) -> str:
+    """Hash of every table's rows (except the protection's own): changes with any data change."""
+    tables = [
+        t
+        for (t,) in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'main' and table_type = 'BASE TABLE' order by table_name"
+        ).fetchall()
+        if t not in _TABLES_IGNOREES
+    ]
+    h = hashlib.sha256()
+    for table in tables:
+        # Table names come from the catalogue, not from a user.
+        ligne = con.execute(f'select count(*), sum(hash(t)) from "{table}" as t').fetchone()  # noqa: S608
+        h.update(f"{table}:{ligne[0]}:{ligne[1]}|".encode())
+    return h.hexdigest()[:32]
+
+
+def _en_ipc(cadre: pl.DataFrame) -> bytes:
+    tampon = io.BytesIO()
+    cadre.write_ipc_stream(tampon)
+    return tampon.getvalue()
+
+
+def proteger(
+    con: duckdb.DuckDBPyConnection,
+    seuils: list[int] | None = None,
+    collecte: tuple | None = None,
+) -> dict[int, dict]:
+    """Compute and store the protection for each threshold; no commit (caller's transaction).
+
+    Returns, per threshold, a summary (views, cells, primary, secondary, seconds).
+    """
+    seuils = seuils or seuils_en_usage()
+    minimum = valeurs_min()
+    collecte = collecte or moteur.collecter(con)
+    empreinte = empreinte_donnees(con)
+    bilans = {}
+    for seuil in seuils:
+        resultat = moteur.calculer(con, seuil, minimum, collecte)
+        _ecrire(con, resultat, empreinte, minimum)
+        etats = resultat.etats
+        bilans[seuil] = {
+            "vues": len(resultat.vues),
+            "cellules": len(etats),
+            "primaires": int((etats == moteur.PRIMAIRE).sum()),
+            "secondaires": int((etats == moteur.SECONDAIRE).sum()),
+            "secondes": resultat.duree,
+        }
+    return bilans
+
+
+def _raison(resultat: moteur.Resultat, u: int) -> str:
+    etat = int(resultat.etats[u])
+    valeur = resultat.cellules.valeur[u]
+    if etat == moteur.VISIBLE:
+        return "diffusé"
+    if etat == moteur.PRIMAIRE:
+        return f"moins de {resultat.seuil} enfants"
+    if 1 <= valeur < resultat.seuil:
+        return f"moins de {resultat.seuil} enfants, intervalle élargi pour le protéger"
+    return "masqué pour qu'un petit effectif ne puisse pas être recalculé"
+
+
+def _ecrire(con, resultat: moteur.Resultat, empreinte: str, minimum: int) -> None:
+    seuil = resultat.seuil
+    for table in ("secret_vue", "secret_cellule", "secret_protection"):
+        con.execute(f"delete from {table} where seuil = ?", [seuil])  # noqa: S608
+    vues = pl.DataFrame(
+        {
+            "seuil": [seuil] * len(resultat.cadres),
+            "requete": [nom for nom, _ in resultat.cadres],
+            "parametres": [cle for _, cle in resultat.cadres],
+            "cadre": [_en_ipc(c) for c in resultat.cadres.values()],
+        },
+        schema={
+            "seuil": pl.Int32,
+            "requete": pl.String,
+            "parametres": pl.String,
+            "cadre": pl.Binary,
+        },
+    )
+    con.register("_vues_protegees", vues.to_arrow())
+    con.execute("insert into secret_vue select * from _vues_protegees")
+    con.unregister("_vues_protegees")
+    cellules = resultat.cellules
+    exemples = []
+    for occ in cellules.occurrences:
+        v, i, colonne = occ[0]
+        vue = resultat.vues[v]
+        exemples.append(f"{vue.nom} {vue.cle} ligne {i + 1} {colonne}")
+    bas = [resultat.intervalles.get(u, (None, None))[0] for u in range(len(cellules))]
+    haut = [resultat.intervalles.get(u, (None, None))[1] for u in range(len(cellules))]
+    lignes = pl.DataFrame(
+        {
+            "seuil": [seuil] * len(cellules),
+            "cellule": list(range(len(cellules))),
+            "pre_id": cellules.pre_id,
+            "annee": cellules.annee,
+            "valeur": cellules.valeur,
+            "statut": [_STATUTS[int(e)] for e in resultat.etats],
+            "raison": [_raison(resultat, u) for u in range(len(cellules))],
+            "vues": [len(o) for o in cellules.occurrences],
+            "exemple": exemples,
+            "bas": [None if b is None or not np.isfinite(b) else int(b) for b in bas],
+            "haut": [None if b is None or not np.isfinite(b) else int(b) for b in haut],
+        },
+        schema_overrides={"annee": pl.Int32, "bas": pl.Int64, "haut": pl.Int64},
+    )
+    con.register("_cellules_protegees", lignes.to_arrow())
+    con.execute("insert into secret_cellule select * from _cellules_protegees")
+    con.unregister("_cellules_protegees")
+    etats = resultat.etats
+    con.execute(
+        "insert into secret_protection values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            seuil,
+            VERSION,
+            empreinte_regles(seuil),
+            empreinte,
+            datetime.now().replace(microsecond=0),
+            round(resultat.duree, 3),
+            minimum,
+            len(resultat.vues),
+            len(etats),
+            int((etats == moteur.PRIMAIRE).sum()),
+            int((etats == moteur.SECONDAIRE).sum()),
+        ],
+    )
+
+
+def proteger_fichier(chemin: Path, seuils: list[int] | None = None) -> dict[int, dict]:
+    """`proteger` on a DuckDB file, in one transaction (nothing changes on failure)."""
+    with duckdb.connect(str(chemin)) as con:
+        collecte = moteur.collecter(con, parallele=True)  # before the transaction: see above
+        con.execute("begin transaction")
+        try:
+            bilans = proteger(con, seuils, collecte)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    return bilans
+
+
+def etat(con: duckdb.DuckDBPyConnection, seuil: int) -> str | None:
+    """None when the stored protection for `seuil` matches the data and rules; else why not."""
+    existe = con.execute(
+        "select count(*) from information_schema.tables where table_name = 'secret_protection'"
+    ).fetchone()[0]
+    if not existe:
+        return "La protection statistique de cette base n'a jamais été calculée."
+    ligne = con.execute(
+        "select empreinte_regles, empreinte_donnees from secret_protection where seuil = ?",
+        [seuil],
+    ).fetchone()
+    if ligne is None:
+        return (
+            f"La protection statistique n'a pas été calculée pour le seuil de {seuil} enfants "
+            "en usage sur ce serveur."
+        )
+    if ligne[0] != empreinte_regles(seuil):
+        return (
+            "La protection statistique a été calculée avec d'autres règles (version du tableau "
+            "de bord ou réglages du secret) : elle doit être recalculée."
+        )
+    if ligne[1] != empreinte_donnees(con):
+        return (
+            "Les données ont changé depuis le calcul de la protection statistique : elle doit "
+            "être recalculée."
+        )
+    return None
+
+
+def a_recalculer(con: duckdb.DuckDBPyConnection) -> bool:
+    return any(etat(con, seuil) for seuil in seuils_en_usage())
+
+
+def lire_vue(con: duckdb.DuckDBPyConnection, nom: str, params: dict, seuil: int) -> pl.DataFrame:
+    """The stored protected result of one view."""
+    curseur = con.cursor()
+    try:
+        ligne = curseur.execute(
+            "select cadre from secret_vue where seuil = ? and requete = ? and parametres = ?",
+            [seuil, nom, cle_parametres(params)],
+        ).fetchone()
+    finally:
+        curseur.close()
+    if ligne is None:
+        raise ProtectionIndisponible(
+            "Ce chiffre n'a pas de protection statistique calculée pour les filtres choisis "
+            f"({nom}, {json.dumps(params, ensure_ascii=False, default=str)}) : il n'est pas affiché."
+        )
+    return pl.read_ipc_stream(io.BytesIO(ligne[0]))

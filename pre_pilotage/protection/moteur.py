@@ -25,6 +25,7 @@ import math
 import time
 import warnings
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import duckdb
@@ -72,24 +73,37 @@ class Cellules:
         return len(self.valeur)
 
 
-def executer_brut(con: duckdb.DuckDBPyConnection, nom: str, params: dict) -> pl.DataFrame:
+def _brut(con: duckdb.DuckDBPyConnection, nom: str, params: dict, curseur: bool) -> pl.DataFrame:
     """Unmasked result of a query with its lineage columns: only for this module."""
-    requete = charger(nom)
-    curseur = con.cursor()
+    sql = charger(nom).sql
+    if not curseur:
+        return con.sql(sql, params=params).pl()
+    cur = con.cursor()
     try:
-        return curseur.sql(requete.sql, params=params).pl()
+        return cur.sql(sql, params=params).pl()
     finally:
-        curseur.close()
+        cur.close()
 
 
-def collecter(con: duckdb.DuckDBPyConnection) -> tuple[list[Vue], Cellules]:
-    """Compute every view unmasked and identify its cells."""
+def collecter(
+    con: duckdb.DuckDBPyConnection, parallele: bool = False
+) -> tuple[list[Vue], Cellules]:
+    """Compute every view unmasked and identify its cells.
+
+    `parallele`: three cursors at once (DuckDB releases the GIL); only outside a transaction,
+    since a cursor does not see the uncommitted rows of its connection.
+    """
     liste_vues: list[Vue] = []
     cellules = Cellules()
     index: dict[tuple, int] = {}
     records: dict[tuple, int] = {}
-    for nom, params in vues(con):
-        brut = executer_brut(con, nom, params)
+    demandes = vues(con)
+    if parallele:
+        with ThreadPoolExecutor(max_workers=3) as fils:
+            bruts = list(fils.map(lambda d: _brut(con, d[0], d[1], True), demandes))
+    else:
+        bruts = [_brut(con, nom, params, False) for nom, params in demandes]
+    for (nom, params), brut in zip(demandes, bruts, strict=True):
         regles = charger(nom).regles
         lignage = {c: c + SUFFIXE_IDS for c in regles.counts if c + SUFFIXE_IDS in brut.columns}
         cadre = brut.drop([c for c in brut.columns if c.endswith(SUFFIXE_IDS)])
@@ -196,7 +210,9 @@ def _relations_declarees(vue: Vue, seuil: int) -> list[tuple[list[tuple[int, int
     """
     if not vue.regles.sums and vue.regles.stock_flow is None:
         return []
-    regles = Regles(counts=vue.regles.counts, sums=vue.regles.sums, stock_flow=vue.regles.stock_flow)
+    regles = Regles(
+        counts=vue.regles.counts, sums=vue.regles.sums, stock_flow=vue.regles.stock_flow
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # an identity off on the data is kept with its offset
         etat = _Etat(vue.cadre, regles, seuil)
@@ -218,17 +234,29 @@ def _relations_declarees(vue: Vue, seuil: int) -> list[tuple[list[tuple[int, int
     return resultat
 
 
-def modeles(vues_: list[Vue], cellules: Cellules, seuil: int) -> dict[str, Programme]:
-    par_pre: dict[str, list[int]] = defaultdict(list)
+def modeles(
+    vues_: list[Vue], cellules: Cellules, seuil: int
+) -> tuple[dict[tuple, Programme], list[tuple[list[tuple[int, int]], float]]]:
+    """One linear model per (programme, year); the identities that link years, apart.
+
+    Records are children or parcours of one year, so no record class spans two years: the years
+    are linked only by the declared stock-flow identities, checked by `passe_inter_annees`.
+    """
+    par_bloc: dict[tuple, list[int]] = defaultdict(list)
     for u in range(len(cellules)):
-        par_pre[cellules.pre_id[u]].append(u)
-    relations_par_pre: dict[str, dict[tuple, float]] = defaultdict(dict)
+        par_bloc[(cellules.pre_id[u], cellules.annee[u])].append(u)
+    relations_par_bloc: dict[tuple, dict[tuple, float]] = defaultdict(dict)
+    liantes: dict[tuple, float] = {}
     for vue in vues_:
         for termes, constante in _relations_declarees(vue, seuil):
             cle = tuple(sorted(termes))
-            relations_par_pre[vue.params["pre_id"]][cle] = constante
+            blocs = {(cellules.pre_id[u], cellules.annee[u]) for u, _ in termes}
+            if len(blocs) == 1:
+                relations_par_bloc[blocs.pop()][cle] = constante
+            else:
+                liantes[cle] = constante
     resultat = {}
-    for pre_id, liste in par_pre.items():
+    for bloc, liste in par_bloc.items():
         # Records that belong to the same cells form one class (one variable).
         signature: dict[int, list[int]] = defaultdict(list)
         for u in liste:
@@ -251,9 +279,9 @@ def modeles(vues_: list[Vue], cellules: Cellules, seuil: int) -> dict[str, Progr
                 colonnes.append(
                     np.unique(np.array([classe_record[r] for r in cellules.records[u]]))
                 )
-        relations = [(list(termes), c) for termes, c in relations_par_pre[pre_id].items()]
-        resultat[pre_id] = Programme(liste, lignes, colonnes, relations, n)
-    return resultat
+        relations = [(list(termes), c) for termes, c in relations_par_bloc[bloc].items()]
+        resultat[bloc] = Programme(liste, lignes, colonnes, relations, n)
+    return resultat, [(list(t), c) for t, c in liantes.items()]
 
 
 class Solveur:
@@ -267,6 +295,8 @@ class Solveur:
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("presolve", "off")
+        # Primal simplex: after a change of objective the previous basis stays feasible.
+        h.setOptionValue("simplex_strategy", 4)
         self.h = h
         n = modele.variables
         inf = highspy.kHighsInf
@@ -316,12 +346,30 @@ class Solveur:
         self.h.changeRowBounds(self.modele.lignes[u], lo, hi)
 
     def _optimiser(self, u: int, sens: int) -> tuple[float, np.ndarray]:
+        colonnes = self.modele.colonnes_cellule[self.modele.lignes[u]].astype(np.int32)
+        return self._resoudre(colonnes, np.ones(len(colonnes)), sens)
+
+    def valeurs_cellules(self, cellules_: list[int]) -> np.ndarray:
+        """Values of the given cells at the current solution."""
+        x = np.asarray(self.h.getSolution().col_value)
+        return np.array(
+            [x[self.modele.colonnes_cellule[self.modele.lignes[u]]].sum() for u in cellules_]
+        )
+
+    def echantillon(self, poids: dict[int, float]) -> None:
+        """Optimise a weighted sum of cells (maximise), leaving the solution in the solver."""
+        couts: dict[int, float] = defaultdict(float)
+        for u, w in poids.items():
+            for k in self.modele.colonnes_cellule[self.modele.lignes[u]]:
+                couts[int(k)] += w
+        self._resoudre(np.array(list(couts), dtype=np.int32), np.array(list(couts.values())), +1)
+
+    def _resoudre(self, colonnes: np.ndarray, couts: np.ndarray, sens: int):
         h = self.h
-        colonnes = self.modele.colonnes_cellule[self.modele.lignes[u]]
         if self.objectif is not None:
             h.changeColsCost(len(self.objectif), self.objectif, np.zeros(len(self.objectif)))
-        h.changeColsCost(len(colonnes), colonnes.astype(np.int32), np.ones(len(colonnes)))
-        self.objectif = colonnes.astype(np.int32)
+        h.changeColsCost(len(colonnes), colonnes, couts.astype(float))
+        self.objectif = colonnes
         h.changeObjectiveSense(
             self.hs.ObjSense.kMaximize if sens > 0 else self.hs.ObjSense.kMinimize
         )
@@ -349,35 +397,145 @@ def possibles(bas: float, haut: float) -> float:
 
 
 def passe_jointe(
-    modeles_: dict[str, Programme],
+    modeles_: dict[tuple, Programme],
     cellules: Cellules,
     etats: np.ndarray,
     seuil: int,
     valeurs_min: int,
-) -> tuple[int, dict[int, tuple[float, float]]]:
-    """Suppress published cells until every sensitive cell keeps `valeurs_min` values."""
+    surs: set[int],
+    intervalles: dict[int, tuple[float, float]],
+    graine: int = 0,
+) -> int:
+    """Suppress published cells until every sensitive cell keeps `valeurs_min` values.
+
+    `surs` holds cells already proven safe: more suppression never narrows a range, so a proof
+    stays valid. A few optimisations of weighted sums of the sensitive cells give feasible points
+    that already prove most cells safe; the others are minimised and maximised one by one.
+    """
     ajoutees = 0
-    intervalles: dict[int, tuple[float, float]] = {}
+    hasard = np.random.default_rng(graine)
     for modele in modeles_.values():
+        a_voir = [
+            u for u in modele.cellules if sensible(cellules, etats, u, seuil) and u not in surs
+        ]
+        if not a_voir:
+            continue
         solveur = Solveur(modele, cellules, etats, seuil)
-        for u in modele.cellules:
-            if not sensible(cellules, etats, u, seuil):
+        bas_vus = np.full(len(a_voir), np.inf)
+        hauts_vus = np.full(len(a_voir), -np.inf)
+        for essai in range(6):
+            if essai < 2:
+                poids = {u: (1.0 if essai == 0 else -1.0) for u in a_voir}
+            else:
+                poids = {
+                    u: float(w)
+                    for u, w in zip(a_voir, hasard.choice([-1.0, 1.0], len(a_voir)), strict=True)
+                }
+            solveur.echantillon(poids)
+            valeurs = solveur.valeurs_cellules(a_voir)
+            bas_vus = np.minimum(bas_vus, valeurs)
+            hauts_vus = np.maximum(hauts_vus, valeurs)
+        for j, u in enumerate(a_voir):
+            if (
+                possibles(math.ceil(bas_vus[j] - 1e-6), math.floor(hauts_vus[j] + 1e-6))
+                >= valeurs_min
+            ):
+                surs.add(u)
+                intervalles[u] = (math.ceil(bas_vus[j] - 1e-6), math.floor(hauts_vus[j] + 1e-6))
+        for u in a_voir:
+            if u in surs:
                 continue
             essais = 0
             while True:
                 bas, haut, duaux_bas, duaux_haut = solveur.intervalle(u)
+                intervalles[u] = (bas, haut)
                 if possibles(bas, haut) >= valeurs_min:
-                    intervalles[u] = (bas, haut)
+                    surs.add(u)
                     break
                 candidat = _candidat(modele, cellules, etats, duaux_bas, duaux_haut)
+                if candidat is None:
+                    candidat = _voisine(modele, cellules, etats, u)
                 essais += 1
-                if candidat is None or essais > 200:
-                    intervalles[u] = (bas, haut)
+                if candidat is None or essais > 500:
                     break
                 etats[candidat] = SECONDAIRE
                 solveur.changer_etat(candidat, SECONDAIRE)
                 ajoutees += 1
-    return ajoutees, intervalles
+    return ajoutees
+
+
+def passe_inter_annees(
+    liantes: list[tuple[list[tuple[int, int]], float]],
+    cellules: Cellules,
+    etats: np.ndarray,
+    seuil: int,
+    valeurs_min: int,
+    intervalles: dict[int, tuple[float, float]],
+) -> int:
+    """Identities between years (stock-flow): interval arithmetic over each cell's own range.
+
+    A sensitive cell left with fewer than `valeurs_min` values by one identity gets the smallest
+    published term of that identity suppressed.
+    """
+
+    def domaine(u: int) -> tuple[float, float]:
+        if etats[u] == VISIBLE:
+            return cellules.valeur[u], cellules.valeur[u]
+        if u in intervalles:
+            return intervalles[u]
+        return (1, seuil - 1) if etats[u] == PRIMAIRE else (0, math.inf)
+
+    ajoutees = 0
+    change = True
+    while change:
+        change = False
+        for termes, constante in liantes:
+            for u, coef in termes:
+                if not sensible(cellules, etats, u, seuil):
+                    continue
+                bas = haut = 0.0
+                for autre, c in termes:
+                    if autre == u:
+                        continue
+                    a, b = domaine(autre)
+                    bas += min(c * a, c * b)
+                    haut += max(c * a, c * b)
+                lo, hi = sorted(((constante - haut) / coef, (constante - bas) / coef))
+                a, b = domaine(u)
+                lo, hi = max(lo, a), min(hi, b)
+                if possibles(math.ceil(lo - 1e-6), math.floor(hi + 1e-6)) >= valeurs_min:
+                    continue
+                visibles = [v for v, _ in termes if etats[v] == VISIBLE]
+                if not visibles:
+                    continue
+                choix = min(visibles, key=lambda v: (cellules.total[v], cellules.valeur[v]))
+                etats[choix] = SECONDAIRE
+                ajoutees += 1
+                change = True
+    return ajoutees
+
+
+def _voisine(modele: Programme, cellules: Cellules, etats: np.ndarray, u: int) -> int | None:
+    """A cell sharing records with ``u``, the cheapest to mask (when no range binds)."""
+    classes = set(modele.colonnes_cellule[modele.lignes[u]].tolist())
+    meilleur, cout_min = None, math.inf
+    for j, v in enumerate(modele.cellules):
+        if v == u or etats[v] == SECONDAIRE:
+            continue
+        if not classes.intersection(modele.colonnes_cellule[j].tolist()):
+            continue
+        cout = _cout(cellules, etats, v)
+        if cout < cout_min:
+            meilleur, cout_min = v, cout
+    return meilleur
+
+
+def _cout(cellules: Cellules, etats: np.ndarray, u: int) -> float:
+    """Information lost by masking ``u`` more: widening a « < seuil » cell to « s » first, then
+    the smallest published cells, the programme's headline figures last."""
+    if etats[u] == PRIMAIRE:
+        return cellules.valeur[u]
+    return 1_000 + cellules.valeur[u] + (1_000_000 if cellules.total[u] else 0)
 
 
 def _candidat(
@@ -386,15 +544,16 @@ def _candidat(
     etats: np.ndarray,
     *duaux: np.ndarray,
 ) -> int | None:
+    """Among the cells whose range binds the optimum (non-zero dual), the cheapest to mask."""
     meilleur, cout_min = None, math.inf
     for d in duaux:
         if d.size == 0:
             continue
         for j in np.nonzero(np.abs(d[: len(modele.cellules)]) > 1e-9)[0]:
             u = modele.cellules[j]
-            if etats[u] != VISIBLE:
+            if etats[u] == SECONDAIRE:
                 continue
-            cout = cellules.valeur[u] + (1_000_000 if cellules.total[u] else 0)
+            cout = _cout(cellules, etats, u)
             if cout < cout_min:
                 meilleur, cout_min = u, cout
     return meilleur
@@ -426,11 +585,13 @@ def calculer(
     if seuil == 2:
         etats[etats == PRIMAIRE] = SECONDAIRE
     passe_par_vue(vues_, cellules, etats, seuil)
-    modeles_ = modeles(vues_, cellules, seuil)
+    modeles_, liantes = modeles(vues_, cellules, seuil)
     total_ajoutees = 0
+    surs: set[int] = set()
     intervalles: dict[int, tuple[float, float]] = {}
-    for _ in range(10):
-        ajoutees, intervalles = passe_jointe(modeles_, cellules, etats, seuil, valeurs_min)
+    while True:
+        ajoutees = passe_jointe(modeles_, cellules, etats, seuil, valeurs_min, surs, intervalles)
+        ajoutees += passe_inter_annees(liantes, cellules, etats, seuil, valeurs_min, intervalles)
         total_ajoutees += ajoutees
         if not passe_par_vue(vues_, cellules, etats, seuil) and not ajoutees:
             break
