@@ -72,8 +72,12 @@ def main(argv: list[str] | None = None) -> int:
 
             ancienne = demo_ancienne(sortie)
             if ancienne is None:
+                from pre_pilotage.protection import mettre_a_jour_fichier
+
                 migrer_fichier(sortie)
                 print(f"Base déjà présente : {sortie}")
+                if mettre_a_jour_fichier(sortie):
+                    print("Protection statistique de la base recalculée.")
                 return 0
             print(
                 f"Base de démonstration construite par une version précédente du générateur "
@@ -109,7 +113,73 @@ def main(argv: list[str] | None = None) -> int:
         return commande_programme.executer(arguments)
     if arguments.commande == "geographie":
         return commande_geographie.executer(arguments)
+    if arguments.commande == "secret":
+        return _executer_secret(arguments)
     return 1
+
+
+def _declarer_secret(commandes) -> None:
+    secret = commandes.add_parser(
+        "secret", help="protection statistique de toute la base : calcul et audit"
+    )
+    actions = secret.add_subparsers(dest="action", required=True)
+    proteger = actions.add_parser("proteger", help="calcule la protection et l'enregistre")
+    proteger.add_argument("--base", type=Path, default=None)
+    audit = actions.add_parser(
+        "audit", help="cherche, par programmation linéaire, tout petit effectif recalculable"
+    )
+    audit.add_argument("--base", type=Path, default=None)
+    audit.add_argument(
+        "--echantillon", type=int, default=None, help="nombre de cellules auditées (toutes sinon)"
+    )
+    audit.add_argument(
+        "--sortie",
+        type=Path,
+        default=config.RACINE / "docs/secret-statistique.md",
+        help="rapport écrit (Markdown)",
+    )
+
+
+def _executer_secret(arguments) -> int:
+    import duckdb
+
+    from pre_pilotage import protection
+    from pre_pilotage.protection import audit
+
+    base = arguments.base or config.chemin_base()
+    if not base.exists():
+        print(f"Base introuvable : {base}", file=sys.stderr)
+        return 1
+    if arguments.action == "proteger":
+        migrer_fichier(base)
+        for seuil, bilan in protection.proteger_fichier(base).items():
+            print(
+                f"Seuil {seuil} : {bilan['vues']} vues, {bilan['cellules']} cellules, "
+                f"{bilan['primaires']} « < {seuil} », {bilan['secondaires']} « s », "
+                f"{bilan['secondes']:.0f} s".replace(".", ",")
+            )
+        return 0
+    audits = {}
+    with duckdb.connect(str(base), read_only=True) as con:
+        for seuil in protection.seuils_en_usage():
+            message = protection.etat(con, seuil)
+            if message:
+                print(message, file=sys.stderr)
+                return 1
+            resultat = audit.auditer(con, seuil, protection.valeurs_min(), arguments.echantillon)
+            audits[f"{base.name}"] = resultat
+            print(
+                f"Seuil {seuil} : petits effectifs masqués audités : {resultat.auditees} sur "
+                f"{resultat.sensibles} ; recalculables à moins de {resultat.valeurs_min} valeurs "
+                f"près : {len(resultat.dangereuses)} ; incohérences : {len(resultat.incoherences)}"
+            )
+    commande = "python -m pre_pilotage secret audit" + (
+        f" --echantillon {arguments.echantillon}" if arguments.echantillon else ""
+    )
+    audit.ecrire_rapport(audits, commande, arguments.sortie)
+    print(f"Rapport écrit : {arguments.sortie}")
+    dangereuses = sum(len(a.dangereuses) + len(a.incoherences) for a in audits.values())
+    return 1 if dangereuses else 0
 
 
 def _declarer_import(commandes) -> None:

@@ -199,9 +199,40 @@ def _connexion(chemin: str) -> duckdb.DuckDBPyConnection:
     return ouvrir_lecture(Path(chemin))
 
 
+def lire_protege(
+    con: duckdb.DuckDBPyConnection, nom: str, seuil: int | None = None, **params
+) -> pl.DataFrame:
+    """What a view shows: a query without counts runs; a child figure is read from the
+    whole-database protection stored in the file (`pre_pilotage.protection`), never recomputed."""
+    from pre_pilotage import protection
+
+    requete = charger(nom)
+    if set(params) != set(requete.parametres):
+        raise TypeError(
+            f"Requête {nom} : paramètres attendus {sorted(requete.parametres)}, "
+            f"reçus {sorted(params)}"
+        )
+    seuil = config.seuil_secret() if seuil is None else seuil
+    if not requete.regles.counts:
+        return executer(con, nom, seuil, **params)
+    return protection.lire_vue(con, nom, params, seuil)
+
+
 @st.cache_data(show_spinner=False, max_entries=1_000)
 def _executer_en_cache(chemin: str, seuil: int, nom: str, params: tuple) -> pl.DataFrame:
-    return executer(_connexion(chemin), nom, seuil, **dict(params))
+    return lire_protege(_connexion(chemin), nom, seuil, **dict(params))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _etat_protection(chemin: str, seuil: int) -> str | None:
+    from pre_pilotage import protection
+
+    return protection.etat(_connexion(chemin), seuil)
+
+
+def etat_protection() -> str | None:
+    """Why the database must not be shown to the current user (French), or None."""
+    return _etat_protection(str(config.chemin_base()), acces.seuil())
 
 
 def run(nom: str, **params) -> pl.DataFrame:
@@ -252,5 +283,6 @@ run.plusieurs = plusieurs  # type: ignore[attr-defined]
 def vider_caches() -> None:
     """Before and after a write to the database: close the read-only connection, forget results."""
     _executer_en_cache.clear()
+    _etat_protection.clear()
     _informations.clear()
     _connexion.clear()

@@ -68,8 +68,11 @@ def prechauffer(base: Path | None = None) -> float:
     base = base or config.chemin_base()
     if base.exists():
         from pre_pilotage.db import migrer_fichier
+        from pre_pilotage.protection import mettre_a_jour_fichier
 
         migrer_fichier(base)
+        if mettre_a_jour_fichier(base):
+            print("Protection statistique de la base recalculée.", flush=True)
         _lire_fichier(base)
     return time.perf_counter() - debut
 

@@ -468,6 +468,43 @@ def verifier_base() -> bool:
     return True
 
 
+def _recalculer_protection() -> None:
+    from pre_pilotage import protection
+
+    chemin = config.chemin_base()
+    requetes.vider_caches()
+    try:
+        with st.spinner("Calcul de la protection statistique de toute la base…"):
+            protection.proteger_fichier(chemin)
+    finally:
+        requetes.vider_caches()
+    acces.journaliser("reglage", acces.utilisateur_courant(), objet="protection statistique")
+
+
+def _exiger_protection(bloquer: bool) -> None:
+    """A database whose protection is missing, stale or from other rules is never shown."""
+    message = requetes.etat_protection()
+    if message is None:
+        return
+    if acces.autorise("administration"):
+        st.error(
+            f"{message} Aucun chiffre n'est affiché tant qu'elle n'est pas recalculée "
+            "(quelques minutes pour un programme)."
+        )
+        st.button(
+            "Recalculer la protection statistique",
+            type="primary",
+            on_click=_recalculer_protection,
+        )
+    else:
+        st.error(
+            f"{message} Aucun chiffre n'est affiché : demandez à l'administrateur du tableau "
+            "de bord de la recalculer."
+        )
+    if bloquer:
+        st.stop()
+
+
 def debut_page(titre: str, role: str = "lecture", etape: str | None = None) -> Filtres | None:
     """First call of every page: role gate, title, and the territory and period of the sidebar.
 
@@ -478,6 +515,7 @@ def debut_page(titre: str, role: str = "lecture", etape: str | None = None) -> F
     acces.exiger(role)
     st.session_state["_titre_page"] = titre
     diffusion.entete(titre)
+    _exiger_protection(bloquer=etape is None)
     choisis = st.session_state.get("filtres")
     if choisis is None and etape != "import":
         if run("programmes").is_empty():

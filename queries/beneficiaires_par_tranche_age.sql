@@ -1,7 +1,7 @@
 -- Active children of the year by age band, beside the national distribution
 -- grain: one row per age band (all four, even when empty)
 -- params: $pre_id VARCHAR, $commune VARCHAR, $qpv VARCHAR, $annee INTEGER
--- secret: counts=beneficiaires; partition=*; rate=part:beneficiaires
+-- secret: counts=beneficiaires; partition=*; share=part:beneficiaires
 with actifs as (
     select distinct
         p.beneficiaire_id,

@@ -1,7 +1,7 @@
 -- Parcours closed in the selected year and the year before, by duration band
 -- grain: one row per year ($annee - 1 and $annee) and duration band (all five, even when empty)
 -- params: $pre_id VARCHAR, $commune VARCHAR, $qpv VARCHAR, $annee INTEGER
--- secret: counts=effectif; partition=annee; rate=part:effectif
+-- secret: counts=effectif; partition=annee; share=part:effectif
 with annees as (
     select unnest([$annee - 1, $annee]) as annee
 ),

@@ -1,7 +1,7 @@
 -- Active children by school level (cycle), for the selected year and the year before, beside the national split
 -- grain: one row per year ($annee - 1 and $annee) and cycle (all six, even when empty)
 -- params: $pre_id VARCHAR, $commune VARCHAR, $qpv VARCHAR, $annee INTEGER
--- secret: counts=effectif; partition=annee; rate=part:effectif
+-- secret: counts=effectif; partition=annee; share=part:effectif
 with annees as (
     select unnest([$annee - 1, $annee]) as annee
 ),

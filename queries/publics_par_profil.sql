@@ -1,7 +1,7 @@
 -- Active parcours by profile (1, 2, 3), for the selected year and the year before, beside the national share
 -- grain: one row per year ($annee - 1 and $annee) and profile (1, 2, 3 and "not recorded", even when empty)
 -- params: $pre_id VARCHAR, $commune VARCHAR, $qpv VARCHAR, $annee INTEGER
--- secret: counts=effectif; partition=annee; rate=part:effectif
+-- secret: counts=effectif; partition=annee; share=part:effectif
 with annees as (
     select unnest([$annee - 1, $annee]) as annee
 ),

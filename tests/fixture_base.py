@@ -107,6 +107,8 @@ from pathlib import Path
 
 import duckdb
 
+from pre_pilotage import protection
+
 from pre_pilotage.db import migrer
 
 PRE = "pre-test"
@@ -322,6 +324,7 @@ def construire(chemin: Path, demo: bool = False) -> Path:
         con.execute("insert into meta values ('date_donnees', '2025-12-31')")
         if demo:
             con.execute("insert into meta values ('donnees_demo', 'oui')")
+    protection.proteger_fichier(chemin)
     return chemin
 
 

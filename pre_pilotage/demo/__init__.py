@@ -96,8 +96,13 @@ def generer_base(
     programmes: int = 1,
     beneficiaires_par_an: int | None = None,
     graine: int = GRAINE,
+    proteger: bool = True,
 ) -> Path:
-    """Build the demo database at `chemin` (replaced if present); same seed, same database."""
+    """Build the demo database at `chemin` (replaced if present); same seed, same database.
+
+    `proteger`: compute the statistical protection the app reads (`pre_pilotage.protection`);
+    without it the app refuses to show figures until an administrator computes it.
+    """
     chemin = Path(chemin)
     chemin.parent.mkdir(parents=True, exist_ok=True)
     provisoire = chemin.with_name(chemin.name + ".construction")
@@ -137,6 +142,10 @@ def generer_base(
             ],
         )
         con.execute("checkpoint")
+    if proteger:
+        from pre_pilotage import protection
+
+        protection.proteger_fichier(provisoire)
     provisoire.replace(chemin)
     return chemin
 

@@ -672,6 +672,10 @@ def ecrire(con: duckdb.DuckDBPyConnection, geo: Geographie) -> None:
                 for s in geo.sources
             ],
         )
+        from pre_pilotage import protection
+
+        if con.execute("select count(*) from programme").fetchone()[0]:
+            protection.proteger(con)  # the programmes' views change with their geography
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -211,8 +211,14 @@ def importer(
     avant_ecriture: Callable[[], None] | None = None,
     progression: Callable[[float, str], None] | None = None,
     remplacer: bool = False,
+    proteger: bool = True,
 ) -> Rapport:
     """Validate every file, then write them all in one transaction, or nothing at all.
+
+    The statistical protection of the whole database is recomputed inside that transaction
+    (`pre_pilotage.protection`): if it fails, neither the data nor the previous protection
+    change. `proteger=False` leaves it stale (the app then refuses to show figures until an
+    administrator recomputes it): for tests of the import rules alone and for benchmarks.
 
     With `remplacer=False`, an import that would replace existing rows writes nothing and
     returns the before -> after summary with `confirmation_requise` set. A lock held by another
@@ -229,6 +235,7 @@ def importer(
             avant_ecriture,
             progression,
             remplacer,
+            proteger,
         )
 
 
@@ -243,6 +250,7 @@ def _importer(
     avant_ecriture: Callable[[], None] | None,
     progression: Callable[[float, str], None] | None,
     remplacer: bool,
+    proteger: bool = True,
 ) -> Rapport:
     if politique not in POLITIQUES:
         raise ValueError(f"Politique inconnue : {politique}")
@@ -343,6 +351,11 @@ def _importer(
                         utilisateur,
                     ],
                 )
+            if proteger:
+                avancer(0.8, "Protection statistique de toute la base (secret statistique)")
+                from pre_pilotage import protection
+
+                protection.proteger(con)
             con.execute("commit")
         except Exception:
             con.execute("rollback")

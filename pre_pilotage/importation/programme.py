@@ -283,6 +283,9 @@ def enregistrer(base: Path, p: Programme, creation: bool) -> list[str]:
                         for rang, (fonction, etp) in enumerate(membres, start=1)
                     ],
                 )
+            from pre_pilotage import protection
+
+            protection.proteger(con)  # the programme's communes define its views
             con.execute("commit")
         except Exception:
             con.execute("rollback")

@@ -212,6 +212,17 @@ def proteger_fichier(chemin: Path, seuils: list[int] | None = None) -> dict[int,
     return bilans
 
 
+def mettre_a_jour_fichier(chemin: Path) -> bool:
+    """Recompute the protection of a DuckDB file if it is missing or stale; whether it did."""
+    if Path(chemin).is_dir():
+        return False  # Parquet folders are read-only copies: protected before export
+    with duckdb.connect(str(chemin), read_only=True) as con:
+        perimee = a_recalculer(con)
+    if perimee:
+        proteger_fichier(chemin)
+    return perimee
+
+
 def etat(con: duckdb.DuckDBPyConnection, seuil: int) -> str | None:
     """None when the stored protection for `seuil` matches the data and rules; else why not."""
     existe = con.execute(

@@ -235,22 +235,27 @@ def _relations_declarees(vue: Vue, seuil: int) -> list[tuple[list[tuple[int, int
 
 
 def modeles(
-    vues_: list[Vue], cellules: Cellules, seuil: int
+    vues_: list[Vue], cellules: Cellules, seuil: int, par_annee: bool = True
 ) -> tuple[dict[tuple, Programme], list[tuple[list[tuple[int, int]], float]]]:
     """One linear model per (programme, year); the identities that link years, apart.
 
     Records are children or parcours of one year, so no record class spans two years: the years
     are linked only by the declared stock-flow identities, checked by `passe_inter_annees`.
+    With `par_annee=False` (the audit), one model per programme holds every year and identity.
     """
+
+    def bloc_de(u: int) -> tuple:
+        return (cellules.pre_id[u], cellules.annee[u] if par_annee else None)
+
     par_bloc: dict[tuple, list[int]] = defaultdict(list)
     for u in range(len(cellules)):
-        par_bloc[(cellules.pre_id[u], cellules.annee[u])].append(u)
+        par_bloc[bloc_de(u)].append(u)
     relations_par_bloc: dict[tuple, dict[tuple, float]] = defaultdict(dict)
     liantes: dict[tuple, float] = {}
     for vue in vues_:
         for termes, constante in _relations_declarees(vue, seuil):
             cle = tuple(sorted(termes))
-            blocs = {(cellules.pre_id[u], cellules.annee[u]) for u, _ in termes}
+            blocs = {bloc_de(u) for u, _ in termes}
             if len(blocs) == 1:
                 relations_par_bloc[blocs.pop()][cle] = constante
             else:
@@ -332,6 +337,7 @@ class Solveur:
             np.array(valeurs, dtype=float),
         )
         self.objectif: np.ndarray | None = None
+        self.entiere = False
 
     def _bornes(self, u: int, etat: int) -> tuple[float, float]:
         if etat == VISIBLE:
@@ -382,10 +388,69 @@ class Solveur:
         return h.getInfo().objective_function_value, np.asarray(h.getSolution().row_dual)
 
     def intervalle(self, u: int) -> tuple[int, float, np.ndarray, np.ndarray]:
-        """(lowest integer, highest integer or inf, duals at min, duals at max)."""
+        """(lowest integer, highest integer or inf, duals at min, duals at max).
+
+        Linear relaxation; `self.entiere` tells whether both optima were integral solutions,
+        in which case the range is also the integer one.
+        """
         bas, duaux_bas = self._optimiser(u, -1)
+        entiere = self._solution_entiere()
         haut, duaux_haut = self._optimiser(u, +1)
+        self.entiere = entiere and (not math.isfinite(haut) or self._solution_entiere())
         return math.ceil(bas - 1e-6), math.floor(haut + 1e-6), duaux_bas, duaux_haut
+
+    def _solution_entiere(self) -> bool:
+        x = np.asarray(self.h.getSolution().col_value)
+        return bool(np.all(np.abs(x - np.round(x)) < 1e-6))
+
+
+def _format_ligne():
+    import highspy
+
+    return highspy.MatrixFormat.kRowwise
+
+
+def intervalle_entier(solveur: Solveur, u: int) -> tuple[int, float]:
+    """Integer range of ``u`` in the solver's model (scipy's HiGHS MILP)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csc_matrix, csr_matrix
+
+    lp = solveur.h.getLp()
+    a = lp.a_matrix_
+    n = lp.num_col_
+    forme = (lp.num_row_, n)
+    donnees = (np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_))
+    # HiGHS keeps its matrix column-wise unless told otherwise.
+    matrice = (
+        csr_matrix(donnees, shape=forme)
+        if len(a.start_) == forme[0] + 1 and a.format_ == _format_ligne()
+        else csc_matrix(donnees, shape=forme)
+    )
+    bas_l = np.asarray(lp.row_lower_, dtype=float)
+    haut_l = np.asarray(lp.row_upper_, dtype=float)
+    bas_l[bas_l <= -1e29] = -np.inf
+    haut_l[haut_l >= 1e29] = np.inf
+    contrainte = LinearConstraint(matrice, bas_l, haut_l)
+    colonnes = solveur.modele.colonnes_cellule[solveur.modele.lignes[u]]
+    objectif = np.zeros(n)
+    objectif[colonnes] = 1.0
+    bornes = Bounds(np.zeros(n), np.full(n, np.inf))
+    resultats = []
+    for signe in (1.0, -1.0):
+        res = milp(
+            signe * objectif,
+            integrality=np.ones(n),
+            bounds=bornes,
+            constraints=contrainte,
+            options={"time_limit": 60},
+        )
+        if res.status == 3:  # unbounded
+            resultats.append(math.inf)
+        elif res.x is None:
+            raise RuntimeError(f"HiGHS (entiers) : {res.message}")
+        else:
+            resultats.append(float(objectif @ res.x))
+    return math.ceil(resultats[0] - 1e-6), math.floor(resultats[1] + 1e-6)
 
 
 def sensible(cellules: Cellules, etats: np.ndarray, u: int, seuil: int) -> bool:
@@ -405,6 +470,7 @@ def passe_jointe(
     surs: set[int],
     intervalles: dict[int, tuple[float, float]],
     graine: int = 0,
+    cibles: set[int] | None = None,
 ) -> int:
     """Suppress published cells until every sensitive cell keeps `valeurs_min` values.
 
@@ -449,10 +515,21 @@ def passe_jointe(
             while True:
                 bas, haut, duaux_bas, duaux_haut = solveur.intervalle(u)
                 intervalles[u] = (bas, haut)
-                if possibles(bas, haut) >= valeurs_min:
+                if possibles(bas, haut) >= 2 * valeurs_min:
                     surs.add(u)
                     break
-                candidat = _candidat(modele, cellules, etats, duaux_bas, duaux_haut)
+                candidat = None
+                if possibles(bas, haut) >= valeurs_min:
+                    # The linear relaxation may allow values no integer solution reaches.
+                    if not solveur.entiere:
+                        bas, haut = intervalle_entier(solveur, u)
+                    intervalles[u] = (bas, haut)
+                    if possibles(bas, haut) >= valeurs_min:
+                        surs.add(u)
+                        break
+                    candidat = _voisine(modele, cellules, etats, u)
+                else:
+                    candidat = _candidat(modele, cellules, etats, duaux_bas, duaux_haut)
                 if candidat is None:
                     candidat = _voisine(modele, cellules, etats, u)
                 essais += 1
@@ -585,13 +662,21 @@ def calculer(
     if seuil == 2:
         etats[etats == PRIMAIRE] = SECONDAIRE
     passe_par_vue(vues_, cellules, etats, seuil)
-    modeles_, liantes = modeles(vues_, cellules, seuil)
+    # Per-year models do the bulk of the work (fast); the cells that identities between years
+    # (stock-flow) tie together are then checked in the model of all years of their programme.
+    blocs, liantes = modeles(vues_, cellules, seuil)
+    complets, _ = modeles(vues_, cellules, seuil, par_annee=False)
+    lies = {u for termes, _ in liantes for u, _ in termes}
     total_ajoutees = 0
     surs: set[int] = set()
+    surs_complets: set[int] = set()
     intervalles: dict[int, tuple[float, float]] = {}
     while True:
-        ajoutees = passe_jointe(modeles_, cellules, etats, seuil, valeurs_min, surs, intervalles)
+        ajoutees = passe_jointe(blocs, cellules, etats, seuil, valeurs_min, surs, intervalles)
         ajoutees += passe_inter_annees(liantes, cellules, etats, seuil, valeurs_min, intervalles)
+        ajoutees += passe_jointe(
+            complets, cellules, etats, seuil, valeurs_min, surs_complets, intervalles, cibles=lies
+        )
         total_ajoutees += ajoutees
         if not passe_par_vue(vues_, cellules, etats, seuil) and not ajoutees:
             break

@@ -1,0 +1,303 @@
+"""Audit of the stored protection, as an attacker holding every published figure would do it.
+
+The attacker reads every view the catalogue offers (all pages, filters, years, map measures) as
+stored in `secret_vue`, and knows the structure: each cell is a set of records of one programme
+and year (lineage), each record belongs to exactly one class of records met in the same cells, the
+declared identities (row sums, stock-flow between years) hold. For every masked cell whose true
+value is a small count (1 to seuil − 1), its smallest and largest values consistent with all of it
+are computed by linear programming (HiGHS), all years of a programme in one model; the ranges found
+narrower than twice the rule are checked again with integer variables (`scipy.optimize.milp`). A
+cell is safe when at least `valeurs_min` integer values remain possible.
+
+Also checked: a cell shows the same value or token in every view; no rate, share, mean or median
+is shown on a row whose counts are masked, and no share of a group with a masked cell.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from pre_pilotage.confidentialite import SUFFIXE_SECRET, _groupes, proteger
+from pre_pilotage.protection import lire_vue, moteur
+from pre_pilotage.protection.moteur import PRIMAIRE, SECONDAIRE, VISIBLE
+
+
+@dataclass
+class Constat:
+    cellule: int
+    valeur: int
+    bas: int
+    haut: float
+    exemple: str
+    entier: bool  # range confirmed with integer variables
+
+    @property
+    def possibles(self) -> float:
+        return moteur.possibles(self.bas, self.haut)
+
+
+@dataclass
+class Audit:
+    seuil: int
+    valeurs_min: int
+    vues: int = 0
+    cellules: int = 0
+    primaires: int = 0
+    secondaires: int = 0
+    sensibles: int = 0
+    auditees: int = 0
+    prouvees_par_echantillon: int = 0
+    verifiees_entieres: int = 0
+    constats: list[Constat] = field(default_factory=list)
+    incoherences: list[str] = field(default_factory=list)
+    par_requete: dict[str, list[int]] = field(default_factory=dict)  # cells, masked, before
+    secondes: float = 0.0
+
+    @property
+    def dangereuses(self) -> list[Constat]:
+        return [c for c in self.constats if c.possibles < self.valeurs_min]
+
+    @property
+    def plus_etroite(self) -> Constat | None:
+        return min(self.constats, key=lambda c: c.possibles, default=None)
+
+
+def _exemple(vues_, cellules, u: int) -> str:
+    v, i, colonne = cellules.occurrences[u][0]
+    return f"{vues_[v].nom} {vues_[v].cle} ligne {i + 1} {colonne}"
+
+
+def _publie(vues_, cellules, con, seuil: int, audit: Audit) -> np.ndarray:
+    """The state of every cell as published (the most revealing of its occurrences)."""
+    etats = np.full(len(cellules), SECONDAIRE, dtype=np.int8)
+    vus: dict[int, set] = defaultdict(set)
+    jeton_primaire = f"< {seuil}"
+    for vue in vues_:
+        cadre = lire_vue(con, vue.nom, vue.params, seuil)
+        masquees = 0
+        for (i, colonne), u in vue.cellules.items():
+            jeton = cadre[colonne + SUFFIXE_SECRET][i]
+            if jeton is None:
+                etat = VISIBLE
+                if cadre[colonne][i] != cellules.valeur[u]:
+                    audit.incoherences.append(
+                        f"{vue.nom} {vue.cle} ligne {i + 1} {colonne} : valeur publiée "
+                        f"{cadre[colonne][i]} au lieu de {cellules.valeur[u]}"
+                    )
+            else:
+                etat = PRIMAIRE if jeton == jeton_primaire else SECONDAIRE
+                masquees += 1
+            vus[u].add(etat)
+            etats[u] = min(etats[u], etat)
+        _taux(vue, cadre, audit)
+        avant = proteger(vue.cadre, vue.regles, seuil)
+        anciennes = sum(
+            avant[c + SUFFIXE_SECRET][i] is not None
+            for (i, c) in vue.cellules
+            if c in avant.columns
+        )
+        ligne = audit.par_requete.setdefault(vue.nom, [0, 0, 0])
+        ligne[0] += len(vue.cellules)
+        ligne[1] += masquees
+        ligne[2] += anciennes
+    for u, etats_vus in vus.items():
+        if len(etats_vus) > 1:
+            audit.incoherences.append(
+                f"{_exemple(vues_, cellules, u)} : la même cellule est affichée de plusieurs "
+                "façons selon la vue"
+            )
+    return etats
+
+
+def _taux(vue, cadre, audit: Audit) -> None:
+    regles = vue.regles
+    for taux, deps in regles.rates:
+        for i in range(cadre.height):
+            if cadre[taux][i] is None:
+                continue
+            for dep in deps:
+                secret = dep + SUFFIXE_SECRET
+                if secret in cadre.columns and cadre[secret][i] is not None:
+                    audit.incoherences.append(
+                        f"{vue.nom} {vue.cle} ligne {i + 1} : {taux} affiché alors que {dep} "
+                        "est masqué"
+                    )
+    if regles.shares:
+        for groupe in _groupes(cadre, regles.partition):
+            for part, (dep,) in regles.shares:
+                masque = any(cadre[dep + SUFFIXE_SECRET][i] is not None for i in groupe)
+                if masque and any(cadre[part][i] is not None for i in groupe):
+                    audit.incoherences.append(
+                        f"{vue.nom} {vue.cle} : part {part} affichée dans un groupe dont un "
+                        "effectif est masqué"
+                    )
+
+
+def auditer(
+    con: duckdb.DuckDBPyConnection,
+    seuil: int,
+    valeurs_min: int = moteur.VALEURS_MIN_DEFAUT,
+    echantillon: int | None = None,
+    graine: int = 0,
+    collecte: tuple | None = None,
+) -> Audit:
+    debut = time.perf_counter()
+    audit = Audit(seuil, valeurs_min)
+    vues_, cellules = collecte or moteur.collecter(con)
+    etats = _publie(vues_, cellules, con, seuil, audit)
+    audit.vues, audit.cellules = len(vues_), len(cellules)
+    audit.primaires = int((etats == PRIMAIRE).sum())
+    audit.secondaires = int((etats == SECONDAIRE).sum())
+    sensibles = [u for u in range(len(cellules)) if moteur.sensible(cellules, etats, u, seuil)]
+    audit.sensibles = len(sensibles)
+    if echantillon is not None and echantillon < len(sensibles):
+        hasard = np.random.default_rng(graine)
+        sensibles = sorted(hasard.choice(sensibles, echantillon, replace=False).tolist())
+    audit.auditees = len(sensibles)
+    choisies = set(sensibles)
+    modeles_, _ = moteur.modeles(vues_, cellules, seuil, par_annee=False)
+    hasard = np.random.default_rng(graine + 1)
+    for modele in modeles_.values():
+        a_voir = [u for u in modele.cellules if u in choisies]
+        if not a_voir:
+            continue
+        solveur = moteur.Solveur(modele, cellules, etats, seuil)
+        bas_vus = np.full(len(a_voir), np.inf)
+        hauts_vus = np.full(len(a_voir), -np.inf)
+        for essai in range(6):
+            signes = (
+                np.full(len(a_voir), 1.0 if essai == 0 else -1.0)
+                if essai < 2
+                else hasard.choice([-1.0, 1.0], len(a_voir))
+            )
+            solveur.echantillon(dict(zip(a_voir, signes.tolist(), strict=True)))
+            valeurs = solveur.valeurs_cellules(a_voir)
+            bas_vus, hauts_vus = np.minimum(bas_vus, valeurs), np.maximum(hauts_vus, valeurs)
+        for j, u in enumerate(a_voir):
+            bas, haut = math.ceil(bas_vus[j] - 1e-6), math.floor(hauts_vus[j] + 1e-6)
+            entier = False
+            if moteur.possibles(bas, haut) >= 2 * valeurs_min:
+                audit.prouvees_par_echantillon += 1
+            else:
+                bas, haut, _, _ = solveur.intervalle(u)
+                if moteur.possibles(bas, haut) < 2 * valeurs_min:
+                    entier = True
+                    audit.verifiees_entieres += 1
+                    if not solveur.entiere:  # optima at integral points: already integer
+                        bas, haut = moteur.intervalle_entier(solveur, u)
+            audit.constats.append(
+                Constat(u, cellules.valeur[u], bas, haut, _exemple(vues_, cellules, u), entier)
+            )
+    audit.secondes = time.perf_counter() - debut
+    return audit
+
+
+def _nombre(x: float) -> str:
+    if isinstance(x, float) and not math.isfinite(x):
+        return "illimité"
+    return f"{int(x):,}".replace(",", "\u202f")
+
+
+def _pourcent(a: int, b: int) -> str:
+    return f"{100 * a / b:.1f} %".replace(".", ",") if b else "—"
+
+
+def rapport(audits: dict[str, Audit], commande: str) -> str:
+    """docs/secret-statistique.md: the rule, then one section per audited database."""
+    lignes = [
+        "# Secret statistique : protection de toute la base et son audit",
+        "",
+        "Generated by `" + commande + "`; do not edit by hand.",
+        "",
+        "## The rule",
+        "",
+        "- A count of children (or parcours) from 1 to seuil − 1 is never shown (« < 11 », "
+        "primary); other cells are masked (« s », secondary) so that no masked small count can be "
+        "recomputed from everything the tool shows, in any combination of pages, filters, years "
+        "and map measures.",
+        "- One protection per threshold in use (lecture role: 11; the coordination threshold when "
+        "`PRE_SEUIL_SECRET` differs), computed when the data change (`pre_pilotage/protection`), "
+        "stored in the database (`secret_protection`, `secret_vue`, `secret_cellule`) and read by "
+        "every view.",
+        "- A masked small count is **safe** when at least `valeurs_min` integer values (5 by "
+        "default, `PRE_SECRET_VALEURS_MIN`) remain possible for it given every published figure "
+        "and identity, computed by linear programming over record classes (HiGHS), checked again "
+        "with integer variables when the range is narrower than twice the rule.",
+        "- Rates, shares, means and medians are shown only where every count they depend on is "
+        "shown; a share of a group total is masked on the whole group as soon as one cell of "
+        "the group is.",
+        "- Assumptions written down: a rate whose denominator is not a column of its row (the "
+        "programme's children, a QPV's population) uses a denominator published elsewhere; "
+        "children and parcours are distinct record kinds (the identities between them, such as "
+        "stock-flow, are declared and used with their actual offset); counts typed in files "
+        "(planned or actual beneficiaries of a fiche-action, situations examined) have no "
+        "record lineage and are protected within their view.",
+        "",
+    ]
+    for nom, audit in audits.items():
+        dangereuses = audit.dangereuses
+        etroite = audit.plus_etroite
+        lignes += [
+            f"## {nom} (seuil {audit.seuil})",
+            "",
+            "| | |",
+            "|---|---|",
+            f"| views (query × filters × year × measure) | {_nombre(audit.vues)} |",
+            f"| distinct cells | {_nombre(audit.cellules)} |",
+            f"| primary « < {audit.seuil} » | {_nombre(audit.primaires)} |",
+            f"| secondary « s » | {_nombre(audit.secondaires)} |",
+            f"| share of cells masked | {_pourcent(audit.primaires + audit.secondaires, audit.cellules)} |",
+            f"| masked small counts | {_nombre(audit.sensibles)} |",
+            f"| audited | {_nombre(audit.auditees)}"
+            + (" (random sample)" if audit.auditees < audit.sensibles else " (all)")
+            + " |",
+            f"| proven safe by sampled solutions | {_nombre(audit.prouvees_par_echantillon)} |",
+            f"| ranges checked with integer variables | {_nombre(audit.verifiees_entieres)} |",
+            f"| **unsafe (fewer than {audit.valeurs_min} values)** | **{len(dangereuses)}** |",
+            f"| inconsistencies (a cell shown two ways, a rate on a masked count) | "
+            f"{len(audit.incoherences)} |",
+            "| narrowest range | "
+            + (
+                f"{_nombre(etroite.possibles)} values ([{_nombre(etroite.bas)} ; "
+                f"{_nombre(etroite.haut)}], `{etroite.exemple}`)"
+                if etroite
+                else "—"
+            )
+            + " |",
+            f"| audit time | {audit.secondes:.0f} s |".replace(".", ","),
+            "",
+            "Information loss by query, beside the former per-query masking (each result "
+            "protected alone):",
+            "",
+            "| query | cells shown | masked now | masked by per-query masking |",
+            "|---|---:|---:|---:|",
+        ]
+        for requete, (n, masquees, avant) in sorted(audit.par_requete.items()):
+            lignes.append(
+                f"| `{requete}` | {_nombre(n)} | {_pourcent(masquees, n)} | {_pourcent(avant, n)} |"
+            )
+        if dangereuses or audit.incoherences:
+            lignes += ["", "Findings:", ""]
+            lignes += [
+                f"- `{c.exemple}`: {_nombre(c.possibles)} values possible" for c in dangereuses[:50]
+            ]
+            lignes += [f"- {t}" for t in audit.incoherences[:50]]
+        lignes.append("")
+    return "\n".join(lignes)
+
+
+def histogramme(audit: Audit) -> Counter:
+    return Counter(
+        min(int(c.possibles), 99) if math.isfinite(c.possibles) else 99 for c in audit.constats
+    )
+
+
+def ecrire_rapport(audits: dict[str, Audit], commande: str, chemin: Path) -> None:
+    chemin.write_text(rapport(audits, commande), encoding="utf-8")

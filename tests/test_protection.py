@@ -1,0 +1,190 @@
+"""Whole-database protection: stored, read by the views, audited by linear programming.
+
+The fixture is audited in full; the demo on a fixed sample (the full demo audit is
+`python -m pre_pilotage secret audit`, run by `make bench`). The three-step attack of issue 18
+(a Cité share × the programme's children − the other QPV of the Cité, then the share living in a
+QPV − every other QPV) is replayed on the demo as its author did it, with a calculator.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+
+import duckdb
+import pytest
+
+from pre_pilotage import protection, requetes
+from pre_pilotage.protection import audit, moteur
+
+PRE_TEST = "pre-test"
+PRE_DEMO = "pre-90001"
+
+
+@pytest.fixture(scope="module")
+def audit_fixture(con_fixture):
+    return audit.auditer(con_fixture, 11)
+
+
+def test_la_protection_de_la_fixture_est_a_jour(con_fixture):
+    assert protection.etat(con_fixture, 11) is None
+    ligne = con_fixture.execute(
+        "select version, valeurs_min, vues, cellules from secret_protection where seuil = 11"
+    ).fetchone()
+    assert ligne == (protection.VERSION, 5, 407, 111)
+
+
+def test_audit_complet_de_la_fixture_sans_cellule_recalculable(audit_fixture):
+    assert audit_fixture.auditees == audit_fixture.sensibles > 0
+    assert audit_fixture.dangereuses == []
+    assert audit_fixture.incoherences == []
+    assert all(c.possibles >= 5 for c in audit_fixture.constats)
+
+
+def test_une_meme_population_a_le_meme_etat_dans_toutes_les_vues(con_fixture):
+    # Commune 96902 in 2024 holds 4 children: the same set is the programme's 2024 total, so
+    # it is « < 11 » on the commune's line, the programme's line and the age table.
+    par_annee = requetes.lire_protege(
+        con_fixture, "beneficiaires_par_annee", 11, pre_id=PRE_TEST, commune=None, qpv=None
+    )
+    commune = requetes.lire_protege(
+        con_fixture, "beneficiaires_par_annee", 11, pre_id=PRE_TEST, commune="96902", qpv=None
+    )
+    ligne = lambda cadre: cadre.filter(cadre["annee"] == 2024).row(0, named=True)  # noqa: E731
+    assert ligne(commune)["actifs"] is None
+    assert ligne(commune)["actifs__secret"] == "< 11"
+    assert ligne(par_annee)["actifs__secret"] == ligne(commune)["actifs__secret"]
+
+
+def test_un_chiffre_d_enfants_n_est_jamais_recalcule_par_une_vue(con_fixture, monkeypatch):
+    appels = []
+    monkeypatch.setattr(requetes, "executer", lambda *a, **k: appels.append(a) or None)
+    cadre = requetes.lire_protege(
+        con_fixture, "synthese_publics", 11, pre_id=PRE_TEST, commune=None, qpv=None, annee=2025
+    )
+    assert appels == []  # read from secret_vue, not computed
+    assert cadre["annee"].to_list() == [2024, 2025]
+
+
+def test_filtres_sans_protection_refuses_en_francais(con_fixture):
+    with pytest.raises(protection.ProtectionIndisponible, match="n'a pas de protection"):
+        requetes.lire_protege(
+            con_fixture, "synthese_publics", 11, pre_id=PRE_TEST, commune=None, qpv=None, annee=1999
+        )
+
+
+def test_base_modifiee_apres_la_protection_refusee(chemin_fixture, tmp_path):
+    copie = tmp_path / "modifiee.duckdb"
+    shutil.copy(chemin_fixture, copie)
+    with duckdb.connect(str(copie)) as con:
+        assert protection.etat(con, 11) is None
+        assert "seuil de 7 enfants" in protection.etat(con, 7)
+        con.execute("update beneficiaire set sexe = 'F' where sexe = 'M'")
+        assert protection.etat(con, 11) == (
+            "Les données ont changé depuis le calcul de la protection statistique : elle doit "
+            "être recalculée."
+        )
+    assert protection.mettre_a_jour_fichier(copie) is True
+    with duckdb.connect(str(copie), read_only=True) as con:
+        assert protection.etat(con, 11) is None
+
+
+def test_echec_du_calcul_laisse_donnees_et_protection(chemin_fixture, tmp_path, monkeypatch):
+    copie = tmp_path / "echec.duckdb"
+    shutil.copy(chemin_fixture, copie)
+    with duckdb.connect(str(copie), read_only=True) as con:
+        avant = con.execute("select * from secret_protection").fetchall()
+    with duckdb.connect(str(copie)) as con:
+        con.execute("begin transaction")
+        con.execute("delete from parcours where parcours_id like 'P-%-01'")
+        monkeypatch.setattr(moteur, "calculer", lambda *a, **k: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            protection.proteger(con)
+        con.execute("rollback")
+    with duckdb.connect(str(copie), read_only=True) as con:
+        assert con.execute("select * from secret_protection").fetchall() == avant
+        assert protection.etat(con, 11) is None
+
+
+# ------------------------------------------------------------------------------------ demo
+
+
+@pytest.fixture(scope="module")
+def lire_demo(con_demo):
+    def lire(nom, **params):
+        return requetes.lire_protege(con_demo, nom, 11, pre_id=PRE_DEMO, **params)
+
+    return lire
+
+
+def _valeurs_possibles(bas: float, haut: float) -> int:
+    return max(0, math.floor(haut) - math.ceil(bas) + 1)
+
+
+def test_l_attaque_en_trois_temps_echoue(con_demo, lire_demo):
+    """Issue 18: share of the Cité × children − visible QPV, then share in QPV − visible QPV."""
+    enfants = lire_demo("synthese_publics", commune=None, qpv=None, annee=2025).row(1, named=True)
+    cite = lire_demo("cite_scolarisation_residence", annee=2025)
+    cite = cite.filter(
+        (cite["cite_id"] == "cite-90001") & (cite["annee"] == 2025)
+    ).row(0, named=True)
+    carte = lire_demo("carte_qpv", commune=None, annee=2025, geographie=2024, niveau="territoire")
+    quartiers = {r["code_qp"]: r for r in carte.iter_rows(named=True)}
+    perimetre = [
+        q
+        for (q,) in con_demo.execute(
+            "select code_qp from cite_educative_qpv where cite_id = 'cite-90001'"
+        ).fetchall()
+    ]
+
+    def intervalle_part(part, total):
+        # A share shown to 0,1 % beside a shown total gives the count within rounding.
+        return (part - 0.05) / 100 * total, (part + 0.05) / 100 * total
+
+    def intervalle_reste(total, codes):
+        """Range left for each masked QPV of `codes` once the shown ones are subtracted."""
+        caches = [q for q in codes if quartiers[q]["beneficiaires"] is None]
+        reste = [total[0], total[1]]
+        for q in codes:
+            if quartiers[q]["beneficiaires"] is not None:
+                reste = [reste[0] - quartiers[q]["beneficiaires"], reste[1] - quartiers[q]["beneficiaires"]]
+        resultats = {}
+        for q in caches:
+            autres = [c for c in caches if c != q]
+            haut_autres = sum(
+                10 if quartiers[c]["beneficiaires__secret"] == "< 11" else math.inf for c in autres
+            )
+            bas_autres = sum(
+                1 if quartiers[c]["beneficiaires__secret"] == "< 11" else 0 for c in autres
+            )
+            bas, haut = max(reste[0] - haut_autres, 1), min(reste[1] - bas_autres, 10)
+            resultats[q] = _valeurs_possibles(bas, haut)
+        return resultats
+
+    # Step 1: children living in a QPV of the Cité.
+    if cite["residant_qpv_cite"] is not None:
+        residents = (cite["residant_qpv_cite"],) * 2
+    elif cite["part_residant_qpv_cite"] is not None and enfants["actifs"] is not None:
+        residents = intervalle_part(cite["part_residant_qpv_cite"], enfants["actifs"])
+    else:
+        residents = None
+    if residents is not None:
+        # Step 2: minus the other QPV of the Cité shown on the map.
+        for q, possibles in intervalle_reste(residents, perimetre).items():
+            if quartiers[q]["beneficiaires__secret"] == "< 11":
+                assert possibles >= 5, q
+    # Step 3: the programme's children in a QPV minus every QPV shown.
+    if enfants["part_qpv"] is not None and enfants["actifs"] is not None:
+        en_qpv = intervalle_part(enfants["part_qpv"], enfants["actifs"])
+        for q, possibles in intervalle_reste(en_qpv, list(quartiers)).items():
+            if quartiers[q]["beneficiaires__secret"] == "< 11":
+                assert possibles >= 5, q
+    # The quartier the attack pinned at 10 is still masked, and not recomputable by the LP.
+    assert quartiers["QN09604N"]["beneficiaires"] is None
+
+
+def test_audit_de_la_demo_sur_echantillon(con_demo):
+    resultat = audit.auditer(con_demo, 11, echantillon=150, graine=18)
+    assert resultat.auditees == 150
+    assert resultat.incoherences == []
+    assert resultat.dangereuses == []
