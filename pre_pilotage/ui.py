@@ -19,6 +19,15 @@ from pre_pilotage.indicateurs import indicateur
 from pre_pilotage.requetes import run
 
 SOURCE_PROGRAMME = "Données du programme (tableau de bord PRE)"
+# Files leave the app only through the audited « Exporter » menus: no Plotly toolbar (its camera
+# button downloads a PNG unaudited, and its tooltips and Streamlit's « Fullscreen » are English).
+# The download button is also removed by name, should the toolbar ever come back.
+CONFIG_PLOTLY = {
+    "displayModeBar": False,
+    "modeBarButtonsToRemove": ["toImage"],
+    "displaylogo": False,
+    "locale": "fr",
+}
 # Option meaning "no filter": Streamlit shows a None option as an empty (English) placeholder.
 TOUT = "tout"
 
@@ -293,7 +302,7 @@ def afficher_graphique(
     st.markdown(f"#### {titre}")
     st.plotly_chart(
         diffusion.agrandir(fig) if diffusion.presentation() else fig,
-        config={"displaylogo": False, "locale": "fr"},
+        config=CONFIG_PLOTLY,
         alt=" ".join(
             part for part in (f"{titre}.", definition.definition, exports.resume(fig)) if part
         ),
@@ -406,6 +415,12 @@ _STYLES = """
     padding: 0.6rem 1rem; margin-bottom: 1rem; font-weight: 600;
 }
 [data-testid="stMetricValue"] { color: #000091; }
+/* The toolbar Streamlit shows over a table or the team editor (« Download as CSV », « Search »,
+   « Show/hide columns », « Fullscreen », « Add row ») can't be turned off by any option: its
+   download and clipboard copy are off through client.disableDataExport (.streamlit/config.toml),
+   and its English buttons are hidden here. Search and sort are offered in French by
+   ui.afficher_tableau; files leave only through the audited « Exporter » menus. */
+[data-testid="stDataFrame"] > [data-testid="stElementToolbar"] { display: none !important; }
 /* A disabled widget keeps a readable label (contrast 4.5:1); its control shows the state. */
 .stApp label[data-testid="stWidgetLabel"] { color: inherit !important; }
 /* Streamlit's file uploader speaks English (« Upload », « 1GB per file », « 0.7KB »): its button
