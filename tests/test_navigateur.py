@@ -372,11 +372,14 @@ def test_cite_educative_deux_cites_phrases_et_seuils(serveur, navigateur):
         page.get_by_text("Valrenne-Montcalve – tableau de bord 2025").wait_for(timeout=30_000)
         carte = carte_dessinee(page)
         capturer(page, "cite-valrenne-montcalve")
-        # Les Hauts de Sambre has fewer than 11 children in 2025: hatched, as on the Carte page.
+        # Les Hauts de Sambre has fewer than 11 children in 2025: hatched, as on the Carte page;
+        # Les Coteaux is hidden to protect it: dotted, with a legend line of its own.
         assert carte.locator('path[fill="url(#pre-hachures)"]').count() >= 1
-        assert (
-            "moins de 11 enfants (secret statistique)" in carte.locator(".pre-legende").inner_text()
-        )
+        assert carte.locator('path[fill="url(#pre-pointilles)"]').count() >= 1
+        legende = carte.locator(".pre-legende").inner_text()
+        assert "« < 11 » : moins de 11 enfants, effectif non diffusé" in legende
+        assert "« s » : masqué pour protéger un autre chiffre" in legende
+        assert "moins de 11 enfants (secret statistique)" not in legende
         sans_effectif_sous_le_seuil(page, 1)
         assert erreurs == []
     finally:
