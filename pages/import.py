@@ -87,16 +87,21 @@ if pre_id:
         ):
             st.session_state.pop("import_a_confirmer")
         else:
-            st.warning(
-                f"Cet import remplacerait des données déjà importées pour {int(annee)}. "
-                "Voici ce qui changerait (avant → après) ; rien n'a encore été écrit."
-            )
-            ui.afficher_tableau(en_attente["changements"], COLONNES_CHANGEMENTS)
-            colonne_1, colonne_2 = st.columns(2)
-            confirme = colonne_1.button("Confirmer et remplacer", type="primary")
-            if colonne_2.button("Annuler"):
-                st.session_state.pop("import_a_confirmer")
-                st.rerun()
+            # Cleared once confirmed, so that the question does not stay above the import's result.
+            question = st.empty()
+            with question.container():
+                st.warning(
+                    f"Cet import remplacerait des données déjà importées pour {int(annee)}. "
+                    "Voici ce qui changerait (avant → après) ; rien n'a encore été écrit."
+                )
+                ui.afficher_tableau(en_attente["changements"], COLONNES_CHANGEMENTS)
+                colonne_1, colonne_2 = st.columns(2)
+                confirme = colonne_1.button("Confirmer et remplacer", type="primary")
+                if colonne_2.button("Annuler"):
+                    st.session_state.pop("import_a_confirmer")
+                    st.rerun()
+            if confirme:
+                question.empty()
     if envoye or confirme:
         st.session_state.pop("import_a_confirmer", None)
         barre = st.progress(0.0, text="Lecture des fichiers")
@@ -147,14 +152,21 @@ if pre_id:
             st.markdown("**Ce qui a changé (avant → après)**")
             ui.afficher_tableau(importation.cadre_changements(rapport), COLONNES_CHANGEMENTS)
     st.subheader("Fichiers déjà importés")
-    ui.afficher_tableau(
-        run("lots_import", pre_id=pre_id),
-        {
-            "importe_le": ("Importé le", "date_heure"),
-            "annee": ("Année", "texte"),
-            "type_fichier": ("Contenu", "texte"),
-            "fichier": ("Fichier", "texte"),
-            "lignes": ("Lignes", "nombre"),
-            "importe_par": ("Par", "texte"),
-        },
-    )
+    lots = run("lots_import", pre_id=pre_id)
+    if lots.is_empty():
+        st.caption(
+            "Aucun fichier importé pour ce programme"
+            + (" : ses données de démonstration ont été générées." if ui.est_demo() else ".")
+        )
+    else:
+        ui.afficher_tableau(
+            lots,
+            {
+                "importe_le": ("Importé le", "date_heure"),
+                "annee": ("Année", "texte"),
+                "type_fichier": ("Contenu", "texte"),
+                "fichier": ("Fichier", "texte"),
+                "lignes": ("Lignes", "nombre"),
+                "importe_par": ("Par", "texte"),
+            },
+        )

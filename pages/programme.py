@@ -83,7 +83,11 @@ with st.form(f"programme_{choix}"):
     annees = st.text_input(
         "Années d'activité", ", ".join(map(str, actuel.annees)), placeholder="2024-2025"
     )
-    st.markdown("**Équipe** : une ligne par personne et par année (ETP de 0,01 à 1).")
+    st.markdown(
+        "**Équipe** : une ligne par personne et par année (ETP de 0,01 à 1). Pour ajouter une "
+        "personne, cliquez dans la ligne vide en bas du tableau ; pour en retirer une, cochez sa "
+        "ligne à gauche puis appuyez sur la touche Suppr."
+    )
     equipe = st.data_editor(
         pl.DataFrame(
             [

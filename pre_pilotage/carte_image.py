@@ -59,7 +59,7 @@ def _trace_surfaces(geometries, nom: str, style: dict, legende: bool = True) -> 
 
 def _classe_qpv(r: dict, colonne: str, limites: list[float]) -> str:
     if r.get("beneficiaires__secret"):
-        return "masque"
+        return cartes.genre_masque(r["beneficiaires__secret"])
     if r["beneficiaires"] == 0:
         return "lacune"
     if r[colonne] is None or r.get(f"{colonne}__secret"):
@@ -105,7 +105,10 @@ def figure_carte(
         genres: dict[str, list] = {}
         for r in lignes:
             genres.setdefault(_classe_qpv(r, choisie.colonne, limites), []).append(r["geom"])
-        ordre = [f"c{k}" for k in range(len(limites))] + ["masque", "lacune", "inconnu"]
+        ordre = [f"c{k}" for k in range(len(limites))] + ["masque", "protege", "lacune", "inconnu"]
+        jetons = {
+            _classe_qpv(r, choisie.colonne, limites): r.get("beneficiaires__secret") for r in lignes
+        }
         for genre in ordre:
             if genre not in genres:
                 continue
@@ -117,12 +120,17 @@ def figure_carte(
                     "fillcolor": cartes.BLEUS[k],
                     "line": {"color": "#000091", "width": 1},
                 }
-            elif genre == "masque":
-                nom = "moins de 11 enfants (secret statistique)"
+            elif genre in ("masque", "protege"):
+                nom = cartes.libelle_masque(jetons[genre])
                 style = {
                     "fill": "toself",
                     "fillcolor": "#EEEEEE",
-                    "fillpattern": {"shape": "/", "fgcolor": cartes.GRIS, "size": 6},
+                    # Hatched: too few children; dotted: masked to protect another figure.
+                    "fillpattern": {
+                        "shape": "/" if genre == "masque" else ".",
+                        "fgcolor": cartes.GRIS,
+                        "size": 6,
+                    },
                     "line": {"color": cartes.GRIS, "width": 1},
                 }
             elif genre == "lacune":

@@ -41,6 +41,8 @@ GRIS = "#666666"
 GRIS_CLAIR = "#CECECE"
 VIOLET = "#A558A0"
 HACHURES = "url(#pre-hachures)"
+# A QPV masked to protect another figure (« s »): dotted rather than hatched.
+POINTILLES = "url(#pre-pointilles)"
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,25 @@ def e(valeur) -> str:
 def _cellule(ligne: dict, colonne: str, unite: str) -> str:
     jeton = ligne.get(f"{colonne}__secret")
     return jeton if jeton else formats.selon_unite(ligne.get(colonne), unite)
+
+
+def _pourquoi_masques(lignes: list[dict], *colonnes: str) -> list[str]:
+    """Tooltip lines saying why the masked cells among `colonnes` are hidden (one per token)."""
+    jetons = {r.get(f"{c}__secret") for r in lignes for c in colonnes} - {None}
+    presents = sorted(jetons, key=lambda j: (j == formats.JETON_SECONDAIRE, j))
+    return [f"<em>{e(formats.explication_jeton(j))}</em>" for j in presents]
+
+
+def genre_masque(jeton: str) -> str:
+    """Map class of a QPV whose child count is masked: too few children, or protecting another."""
+    return "protege" if jeton == formats.JETON_SECONDAIRE else "masque"
+
+
+def libelle_masque(jeton: str) -> str:
+    """Legend label of a masked QPV's class."""
+    if jeton == formats.JETON_SECONDAIRE:
+        return "« s » : masqué pour protéger un autre chiffre"
+    return formats.explication_jeton(jeton)
 
 
 def _geojson(geometrie) -> dict | None:
@@ -228,7 +249,7 @@ def _couche_qpv(carte, qpv: pl.DataFrame, mesure: Mesure, legende: Legende) -> N
         if forme is None:
             continue
         if r.get("beneficiaires__secret"):
-            genre = "masque"
+            genre = genre_masque(r["beneficiaires__secret"])
         elif r["beneficiaires"] == 0:
             genre = "lacune"
         elif r[mesure.colonne] is None or r.get(f"{mesure.colonne}__secret"):
@@ -249,6 +270,7 @@ def _couche_qpv(carte, qpv: pl.DataFrame, mesure: Mesure, legende: Legende) -> N
         )
     styles = {
         "masque": {"fillColor": HACHURES, "fillOpacity": 1, "color": GRIS, "weight": 1.5},
+        "protege": {"fillColor": POINTILLES, "fillOpacity": 1, "color": GRIS, "weight": 1.5},
         "lacune": {
             "fillColor": "#FFFFFF",
             "fillOpacity": 0.9,
@@ -275,8 +297,10 @@ def _couche_qpv(carte, qpv: pl.DataFrame, mesure: Mesure, legende: Legende) -> N
     if any(g.startswith("c") for g in genres):  # classes only when some shaded QPV is drawn
         for texte, couleur in zip(textes, BLEUS, strict=False):
             legende.lignes.append((_carre(couleur, "#000091"), e(texte)))
-    if "masque" in genres:
-        legende.lignes.append((_carre(HACHURES), "moins de 11 enfants (secret statistique)"))
+    jetons = {r.get("beneficiaires__secret") for r in lignes if r["geom"] is not None} - {None}
+    for jeton in sorted(jetons, key=lambda j: (j == formats.JETON_SECONDAIRE, j)):
+        motif = POINTILLES if genre_masque(jeton) == "protege" else HACHURES
+        legende.lignes.append((_carre(motif), e(libelle_masque(jeton))))
     if "lacune" in genres:
         legende.lignes.append(
             (_carre("#FFFFFF", ROUGE, True, 2), "aucun enfant accompagné (lacune de couverture)")
@@ -301,6 +325,10 @@ def infobulle_qpv(r: dict, mesure: Mesure) -> str:
     )
     if mesure.colonne == "beneficiaires_pour_100" and not r.get("population_enfants"):
         lignes.append("Population des moins de 15 ans inconnue")
+    colonnes = ["beneficiaires", "part_programme"]
+    if r.get("population_enfants"):
+        colonnes.append("beneficiaires_pour_100")
+    lignes += _pourquoi_masques([r], *colonnes)
     lignes.append("Cliquer pour ouvrir la fiche du quartier")
     return _infobulle(f"Quartier prioritaire {e(r['nom'])}", lignes)
 
@@ -327,7 +355,7 @@ def _qpv_sans_contour(carte, qpv: pl.DataFrame, contours: pl.DataFrame, legende:
             f"{e(q['nom'])} ({e(q['code_qp'])}) : "
             f"{e(_cellule(q, 'beneficiaires', 'nombre'))} enfants accompagnés"
             for q in quartiers
-        ]
+        ] + _pourquoi_masques(quartiers, "beneficiaires")
         titre = f"{e(quartiers[0]['communes'])} : {len(quartiers)} quartier(s) sans contour connu"
         entites.append(
             {
@@ -391,7 +419,7 @@ def infobulle_etablissement(r: dict, annee: int) -> str:
     lignes.append(
         f"Enfants accompagnés scolarisés en {annee} : {e(_cellule(r, 'beneficiaires', 'nombre'))}"
     )
-    return _infobulle(e(r["nom"]), lignes)
+    return _infobulle(e(r["nom"]), lignes + _pourquoi_masques([r], "beneficiaires"))
 
 
 def _couches_etablissements(
@@ -653,7 +681,10 @@ class _Habillage(branca.element.MacroElement):
             'aria-hidden="true"><defs><pattern id="pre-hachures" patternUnits="userSpaceOnUse" '
             'width="8" height="8" patternTransform="rotate(45)"><rect width="8" height="8" '
             'fill="#EEEEEE"/><line x1="0" y1="0" x2="0" y2="8" stroke="#666666" '
-            'stroke-width="3"/></pattern></defs></svg>'
+            'stroke-width="3"/></pattern><pattern id="pre-pointilles" '
+            'patternUnits="userSpaceOnUse" width="7" height="7"><rect width="7" height="7" '
+            'fill="#EEEEEE"/><circle cx="3.5" cy="3.5" r="1.6" fill="#666666"/></pattern></defs>'
+            "</svg>"
         )
         self.css = (
             ".leaflet-container{background:#FFFFFF;font-family:Marianne,Arial,sans-serif}"

@@ -309,6 +309,7 @@ def tableau_de_bord(cadres: dict[str, pl.DataFrame], cite_id: str, nom: str, ann
                 "code": mesure.code,
                 "indicateur": indicateur(mesure.code).libelle,
                 "valeur": jeton if masque else formater(valeur, mesure.unite),
+                "valeur__secret": jeton,  # so that the table says why the value is hidden
                 "evolution": None
                 if masque or jeton_prec
                 else _evolution(valeur, precedente, mesure),
@@ -318,7 +319,9 @@ def tableau_de_bord(cadres: dict[str, pl.DataFrame], cite_id: str, nom: str, ann
             }
         )
     # A table shows text: an empty cell is the dash, never "None".
-    return pl.DataFrame(lignes).with_columns(pl.col("evolution", "lecture").fill_null(formats.VIDE))
+    return pl.DataFrame(lignes, schema_overrides={"valeur__secret": pl.String}).with_columns(
+        pl.col("evolution", "lecture").fill_null(formats.VIDE)
+    )
 
 
 def comparaison(cadres: dict[str, pl.DataFrame], annee: int) -> pl.DataFrame:

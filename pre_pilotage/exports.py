@@ -101,16 +101,24 @@ def nom_fichier(titre: str, extension: str) -> str:
     return f"{simple or 'export'}.{extension}"
 
 
-def note_secret(seuil: int) -> str:
-    return (
-        f"« < {seuil} » : moins de {seuil} enfants ; « s » : valeur masquée pour qu'un petit "
-        "effectif ne puisse pas être recalculé (secret statistique)."
-    )
+def jetons(*cadres: pl.DataFrame) -> set[str]:
+    """The tokens of the masked cells of the frames (« < 11 », « s »)."""
+    return {
+        jeton
+        for cadre in cadres
+        for colonne in cadre.columns
+        if colonne.endswith(SUFFIXE_SECRET)
+        for jeton in cadre[colonne].drop_nulls().unique().to_list()
+    }
+
+
+def note_secret(*cadres: pl.DataFrame) -> str:
+    """What the tokens present in the frames mean; empty when no cell is masked."""
+    return formats.note_secret(jetons(*cadres))
 
 
 def a_des_masques(cadre: pl.DataFrame) -> bool:
-    colonnes = [c for c in cadre.columns if c.endswith(SUFFIXE_SECRET)]
-    return any(cadre[c].is_not_null().any() for c in colonnes)
+    return bool(jetons(cadre))
 
 
 # ---------------------------------------------------------------------------------- charts
@@ -375,7 +383,9 @@ def xlsx_tableau(
         ("Exporté le", formats.date(dt.date.today())),
     ]
     if legende.secret:
-        lignes.append(("Secret statistique", legende.secret))
+        lignes.append(
+            ("Secret statistique", legende.secret.removeprefix(formats.PREFIXE_NOTE_SECRET))
+        )
     n = 3
     for libelle, texte in lignes:
         notes.cell(row=n, column=1, value=libelle).font = _GRAS

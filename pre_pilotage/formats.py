@@ -83,3 +83,39 @@ def selon_unite(valeur, unite: str) -> str:
     if unite not in formateurs:
         raise ValueError(f"Unité inconnue : {unite}")
     return formateurs[unite](valeur)
+
+
+# ------------------------------------------------------------------- masked cells (tokens)
+
+# The token of a cell hidden to protect another figure (complementary suppression); a cell
+# hidden because it counts too few children carries « < seuil » (primary suppression).
+JETON_SECONDAIRE = "s"
+PREFIXE_NOTE_SECRET = "Secret statistique – "
+
+
+def est_jeton(texte) -> bool:
+    """Whether a displayed value is a masked cell's token (« < 11 », « s »), not a figure."""
+    return texte == JETON_SECONDAIRE or (
+        isinstance(texte, str) and texte.startswith("< ") and texte[2:].isdigit()
+    )
+
+
+def explication_jeton(jeton: str) -> str:
+    """What a masked cell's token means: `< 11` -> « < 11 » : moins de 11 enfants, …"""
+    if jeton == JETON_SECONDAIRE:
+        return (
+            "« s » : chiffre masqué pour qu'un petit effectif ne puisse pas être recalculé à "
+            "partir des autres"
+        )
+    seuil = jeton.removeprefix("<").strip()
+    return f"« {jeton} » : moins de {seuil} enfants, effectif non diffusé"
+
+
+def note_secret(jetons) -> str:
+    """The note explaining the tokens among `jetons` (primary first); empty when there is none.
+
+    Other values are ignored, so a column of displayed values can be passed as it is."""
+    presents = sorted({j for j in jetons if est_jeton(j)}, key=lambda j: (j == JETON_SECONDAIRE, j))
+    if not presents:
+        return ""
+    return PREFIXE_NOTE_SECRET + " ; ".join(map(explication_jeton, presents)) + "."

@@ -120,7 +120,7 @@ class Tableau:
     titre: str
     entetes: list[str]
     lignes: list[list[str]]
-    masque: bool = False  # some cells are masked: the confidentiality note follows the table
+    secret: str = ""  # what its masked cells' tokens mean (follows the table), "" when none
 
 
 @dataclass
@@ -172,20 +172,19 @@ def effectif(valeur, jeton: str | None, nom: str, seuil: int) -> str:
     if jeton == f"< {seuil}":
         return f"moins de {seuil} {nom}"
     if jeton:
-        return f"un nombre de {nom} masqué (secret statistique)"
+        return (
+            f"un nombre de {nom} masqué pour qu'un petit effectif ne puisse pas être recalculé "
+            "à partir des autres"
+        )
     return f"{formats.nombre(valeur)} {nom}"
-
-
-def _a_des_masques(*cadres: pl.DataFrame) -> bool:
-    return any(exports.a_des_masques(cadre) for cadre in cadres)
 
 
 def _legende(contexte: Contexte, source: str, *cadres: pl.DataFrame) -> str:
     parties = [f"Source : {source}."]
     if contexte.date_donnees:
         parties.append(f"Données au {formats.date(contexte.date_donnees)}.")
-    if _a_des_masques(*cadres):
-        parties.append(exports.note_secret(contexte.seuil))
+    if note := exports.note_secret(*cadres):
+        parties.append(note)
     return " ".join(parties)
 
 
@@ -419,7 +418,7 @@ def _carte(cadres, contexte: Contexte) -> Section:
             f"Enfants accompagnés par quartier prioritaire en {annee}",
             _ENTETES_QPV,
             [_ligne_qpv(r) for r in qpv.to_dicts()],
-            exports.a_des_masques(qpv),
+            exports.note_secret(qpv),
         )
     )
     section.codes += [
@@ -460,7 +459,7 @@ def _cite(cadres, contexte: Contexte) -> Section:
                     f"{contexte.annee}",
                     _ENTETES_QPV,
                     lignes,
-                    exports.a_des_masques(quartiers),
+                    exports.note_secret(quartiers),
                 )
             )
     cite = financeurs.filter(pl.col("financeur") == "cite_educative")
@@ -614,6 +613,8 @@ def docx(
                 ["Indicateur", str(contexte.annee), "Évolution sur un an"],
                 [list(chiffre) for chiffre in section.chiffres],
             )
+            if note := formats.note_secret(valeur for _, valeur, _ in section.chiffres):
+                document.add_paragraph(note, style="Caption")
         for phrase in section.phrases:
             document.add_paragraph(phrase)
         for graphique in section.graphiques:
@@ -628,8 +629,8 @@ def docx(
         for tableau in section.tableaux:
             document.add_heading(tableau.titre, level=2)
             _tableau(document, tableau.entetes, tableau.lignes)
-            if tableau.masque:
-                document.add_paragraph(exports.note_secret(contexte.seuil), style="Caption")
+            if tableau.secret:
+                document.add_paragraph(tableau.secret, style="Caption")
 
     document.add_heading("Définitions et sources", level=1)
     vus = []

@@ -19,6 +19,15 @@ from pre_pilotage.indicateurs import indicateur
 from pre_pilotage.requetes import run
 
 SOURCE_PROGRAMME = "Données du programme (tableau de bord PRE)"
+# Files leave the app only through the audited « Exporter » menus: no Plotly toolbar (its camera
+# button downloads a PNG unaudited, and its tooltips and Streamlit's « Fullscreen » are English).
+# The download button is also removed by name, should the toolbar ever come back.
+CONFIG_PLOTLY = {
+    "displayModeBar": False,
+    "modeBarButtonsToRemove": ["toImage"],
+    "displaylogo": False,
+    "locale": "fr",
+}
 # Option meaning "no filter": Streamlit shows a None option as an empty (English) placeholder.
 TOUT = "tout"
 
@@ -224,6 +233,9 @@ def chiffre_cle(
             ecart = formats.ecart_points(valeur, valeur_prec)
         else:
             ecart = formats.variation(valeur, valeur_prec)
+    aide = f"{definition.definition} Formule : {definition.formule}"
+    if jeton:
+        aide += f"\n\n{formats.explication_jeton(jeton)}."
     st.metric(
         definition.libelle,
         affichee,
@@ -231,7 +243,7 @@ def chiffre_cle(
         delta_arrow="auto" if ecart and ecart[0] in "+−" else "off",
         delta_color="off",
         delta_description=f"par rapport à {annee - 1}" if ecart else None,
-        help=f"{definition.definition} Formule : {definition.formule}",
+        help=aide,
         border=True,
     )
     if reference:
@@ -245,13 +257,9 @@ def _cellule(ligne: pl.DataFrame, colonne: str):
     return ligne[colonne][0], jeton
 
 
-def _a_des_masques(cadre: pl.DataFrame) -> bool:
-    colonnes = [c for c in cadre.columns if c.endswith("__secret")]
-    return any(cadre[c].is_not_null().any() for c in colonnes)
-
-
-def note_secret() -> str:
-    return exports.note_secret(acces.seuil())
+def note_secret(cadre: pl.DataFrame) -> str:
+    """What the tokens of the frame's masked cells mean; empty when none is masked."""
+    return exports.note_secret(cadre)
 
 
 def _legende_export(
@@ -265,7 +273,7 @@ def _legende_export(
         periode=periode or (str(filtres.annee) if filtres else ""),
         source=source,
         date_donnees=informations_base().get("date_donnees"),
-        secret=note_secret() if _a_des_masques(cadre) else None,
+        secret=note_secret(cadre) or None,
     )
 
 
@@ -293,14 +301,13 @@ def afficher_graphique(
     st.markdown(f"#### {titre}")
     st.plotly_chart(
         diffusion.agrandir(fig) if diffusion.presentation() else fig,
-        config={"displaylogo": False, "locale": "fr"},
+        config=CONFIG_PLOTLY,
         alt=" ".join(
             part for part in (f"{titre}.", definition.definition, exports.resume(fig)) if part
         ),
     )
     legende = [f"Source : {source}.", f"{legende_donnees()}." if legende_donnees() else ""]
-    if _a_des_masques(cadre):
-        legende.append(note_secret())
+    legende.append(note_secret(cadre))
     st.caption(" ".join(part for part in legende if part))
     diffusion.menu_graphique(fig, _legende_export(titre, periode, source, cadre), _journal(code))
 
@@ -348,11 +355,14 @@ def afficher_tableau(
         ]
         tableau = tableau.filter(pl.Series(trouvees, dtype=pl.Boolean))
         st.caption(f"{tableau.height} ligne(s) sur {cadre.height} contiennent « {recherche} ».")
-    st.dataframe(tableau, hide_index=True)
-    if _a_des_masques(cadre):
-        st.caption(note_secret())
-    if recherche:
         cadre = cadre.filter(pl.Series(trouvees, dtype=pl.Boolean))
+    st.dataframe(tableau, hide_index=True)
+    # Only the tokens of the rows and columns shown are explained (a frame may hold others).
+    montrees = cadre.select(
+        c for c in cadre.columns if c.removesuffix("__secret") in colonnes or c in colonnes
+    )
+    if note := note_secret(montrees):
+        st.caption(note)
     titre = titre or (
         f"{st.session_state.get('_titre_page', 'Tableau')} – tableau {diffusion.numero_tableau()}"
     )
@@ -360,7 +370,7 @@ def afficher_tableau(
     if filtres:
         titre += f" – {filtres.territoire}, {filtres.annee}"
     diffusion.menu_tableau(
-        cadre, colonnes, _legende_export(titre, None, source, cadre), _journal(titre)
+        cadre, colonnes, _legende_export(titre, None, source, montrees), _journal(titre)
     )
 
 
@@ -406,6 +416,12 @@ _STYLES = """
     padding: 0.6rem 1rem; margin-bottom: 1rem; font-weight: 600;
 }
 [data-testid="stMetricValue"] { color: #000091; }
+/* The toolbar Streamlit shows over a table or the team editor (« Download as CSV », « Search »,
+   « Show/hide columns », « Fullscreen », « Add row ») can't be turned off by any option: its
+   download and clipboard copy are off through client.disableDataExport (.streamlit/config.toml),
+   and its English buttons are hidden here. Search and sort are offered in French by
+   ui.afficher_tableau; files leave only through the audited « Exporter » menus. */
+[data-testid="stDataFrame"] > [data-testid="stElementToolbar"] { display: none !important; }
 /* A disabled widget keeps a readable label (contrast 4.5:1); its control shows the state. */
 .stApp label[data-testid="stWidgetLabel"] { color: inherit !important; }
 /* Streamlit's file uploader speaks English (« Upload », « 1GB per file », « 0.7KB »): its button
@@ -727,8 +743,7 @@ def afficher_carte(
     )
     legende = [f"Source : {source}.", f"{legende_donnees()}." if legende_donnees() else ""]
     legende.append(f"Définition : {definition.definition}")
-    if _a_des_masques(cadre):
-        legende.append(note_secret())
+    legende.append(note_secret(cadre))
     st.caption(" ".join(part for part in legende if part))
     if image is not None:
         diffusion.menu_carte(image, _legende_export(titre, None, source, cadre), _journal(code))

@@ -288,13 +288,25 @@ def test_quartier_masque_hachure_sans_son_effectif(con_carte):
     qpv, etabs, contours, cites = cadres(con_carte, annee=2024)
     carte = cartes.construire_carte(qpv, etabs, contours, cites, "part", annee=2024)
     quartiers = _entites(carte, "Quartiers prioritaires")
+    # Beta Sud has too few children (hatched); Alpha Nord is hidden to protect it (dotted).
     assert {k: f["properties"]["genre"] for k, f in quartiers.items()} == {
-        QPV_ALPHA: "masque",
+        QPV_ALPHA: "protege",
         QPV_BETA: "masque",
     }
     beta = quartiers[QPV_BETA]["properties"]["infobulle"]
-    assert "Enfants accompagnés en 2024 : &lt; 11" in beta
-    assert "Part des enfants du programme : s" in beta
+    assert beta == (
+        "<strong>Quartier prioritaire Beta Sud</strong><br>Code : QN09691N<br>Commune : Beta"
+        "<br>Enfants accompagnés en 2024 : &lt; 11<br>Pour 100 enfants de moins de 15 ans : s"
+        "<br>Part des enfants du programme : s"
+        "<br><em>« &lt; 11 » : moins de 11 enfants, effectif non diffusé</em>"
+        "<br><em>« s » : chiffre masqué pour qu&#x27;un petit effectif ne puisse pas être "
+        "recalculé à partir des autres</em><br>Cliquer pour ouvrir la fiche du quartier"
+    )
+    lignes_legende = re.findall(r"</svg><span>([^<]*)</span>", legende(carte))
+    assert "« &lt; 11 » : moins de 11 enfants, effectif non diffusé" in lignes_legende
+    assert "« s » : masqué pour protéger un autre chiffre" in lignes_legende
+    assert "moins de 11 enfants (secret statistique)" not in legende(carte)
+    assert "url(#pre-pointilles)" in cartes.html_carte(carte)
     # The true counts (4 and 35) appear nowhere in the map.
     html = cartes.html_carte(carte)
     assert not re.search(r"en 2024 : (4|35)\b", html)

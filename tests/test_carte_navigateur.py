@@ -147,7 +147,8 @@ def test_carte_demo_hors_ligne_polygones_legende_et_fiche(demo, navigateur):
         for attendu in (
             "Légende",
             "Enfants accompagnés par quartier prioritaire",
-            "moins de 11 enfants (secret statistique)",
+            "« < 11 » : moins de 11 enfants, effectif non diffusé",
+            "« s » : masqué pour protéger un autre chiffre",
             "collège REP+",
             "école REP",
             "périmètre de Cité éducative",
@@ -207,7 +208,7 @@ def test_carte_toulouse_metropole_polygones_reels(navigateur, tmp_path):
             assert "Enfants accompagnés en 2025 : 25" in infobulle(page, "QP031007")
             assert "Enfants accompagnés en 2025 : < 11" in infobulle(page, "QP031009")
             legende = cadre.locator(".pre-legende").inner_text()
-            assert "moins de 11 enfants (secret statistique)" in legende
+            assert "« < 11 » : moins de 11 enfants, effectif non diffusé" in legende
             assert "périmètre de Cité éducative" in legende
             verifier_sans_petit_effectif(page)
             assert erreurs == []

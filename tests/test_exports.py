@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from pre_pilotage import carte_image, config, enquete, exports, graphiques, rendu
+from pre_pilotage import carte_image, config, enquete, exports, formats, graphiques, rendu
 from pre_pilotage.requetes import executer
 from tests.fixture_base import PRE
 
@@ -27,13 +27,19 @@ COLONNES = {
     "part": ("Part des enfants", "pourcentage"),
     "part_nationale": ("Part nationale", "pourcentage"),
 }
+EXPLICATION_PRIMAIRE = "« < 11 » : moins de 11 enfants, effectif non diffusé"
+EXPLICATION_SECONDAIRE = (
+    "« s » : chiffre masqué pour qu'un petit effectif ne puisse pas être recalculé à partir des "
+    "autres"
+)
+NOTE_SECRET = f"Secret statistique – {EXPLICATION_PRIMAIRE} ; {EXPLICATION_SECONDAIRE}."
 LEGENDE = exports.Legende(
     titre="Répartition par tranche d'âge – PRE de test, 2024",
     territoire="PRE de test",
     periode="2024",
     source="données du programme ; ANCT, enquête nationale PRE 2022",
     date_donnees="2025-12-31",
-    secret=exports.note_secret(11),
+    secret=NOTE_SECRET,
 )
 CAPTURES = config.RACINE / "tests" / "captures"
 VALEURS_MASQUEES = {"3", "12", "5,6 %", "22,2 %"}
@@ -86,7 +92,7 @@ def test_svg_legende_francaise_et_masquage(images):
     legende = " ".join(contenu)
     assert "Source : données du programme ; ANCT, enquête nationale PRE 2022." in legende
     assert "Données au 31/12/2025." in legende
-    assert "secret statistique" in legende
+    assert NOTE_SECRET in legende
     # The masked bar is labelled with its token, never with the hidden count or share.
     assert "< 11" in contenu
     assert not VALEURS_MASQUEES & set(contenu)
@@ -100,6 +106,23 @@ def test_pdf_une_page_avec_le_jeton(images):
     assert "Répartition par tranche d'âge" in texte and "Données au 31/12/2025" in texte
     assert "< 11" in texte
     assert not VALEURS_MASQUEES & {ligne.strip() for ligne in texte.splitlines()}
+
+
+def test_note_du_secret_selon_les_jetons_presents(ages):
+    # The fixture's age bands hold both kinds of masked cells.
+    assert exports.note_secret(ages) == NOTE_SECRET
+    assert LEGENDE.lignes() == [
+        "Source : données du programme ; ANCT, enquête nationale PRE 2022. Données au 31/12/2025.",
+        NOTE_SECRET,
+    ]
+    primaires = ages.filter(pl.col("libelle") == "17 ans et plus").drop("part__secret")
+    assert exports.note_secret(primaires) == f"Secret statistique – {EXPLICATION_PRIMAIRE}."
+    visibles = ages.filter(pl.col("beneficiaires__secret").is_null()).drop("part__secret")
+    assert exports.note_secret(visibles) == ""
+    # Another threshold (PRE_SEUIL_SECRET) is said as its own token.
+    assert formats.note_secret(["< 7", "12", None]) == (
+        "Secret statistique – « < 7 » : moins de 7 enfants, effectif non diffusé."
+    )
 
 
 def test_csv_pour_excel_francais(ages):
@@ -155,7 +178,10 @@ def test_xlsx_valeurs_formats_et_definitions(ages):
     assert notes[0] == ["Répartition par tranche d'âge – PRE de test, 2024"]
     assert ["Territoire", "PRE de test"] in notes and ["Période", "2024"] in notes
     assert ["Données au", "31/12/2025"] in notes
-    assert ["Secret statistique", exports.note_secret(11)] in notes
+    assert [
+        "Secret statistique",
+        f"{EXPLICATION_PRIMAIRE} ; {EXPLICATION_SECONDAIRE}.",
+    ] in notes
     assert ["Part des enfants", "pourcentage (0 à 100)"] in notes
     assert any(ligne and ligne[0] == "Répartition par tranche d'âge" for ligne in notes)
     cellules = {c.value for f in livre for ligne in f.iter_rows() for c in ligne}
@@ -179,20 +205,27 @@ def test_png_de_la_carte(con_demo):
         "2025",
         "données du programme ; contours : IGN, ANCT",
         "2025-12-31",
-        exports.note_secret(11),
+        exports.note_secret(qpv),
     )
     noms = [trace.name for trace in figure.data]
     assert {"Communes", "Intercommunalité", "périmètre de Cité éducative"} <= set(noms)
     # In the demo, « Les Hauts de Sambre » has fewer than 11 children in 2025: hatched.
     assert qpv.filter(pl.col("beneficiaires__secret") == "< 11").height >= 1
-    assert "moins de 11 enfants (secret statistique)" in noms
+    # « Les Coteaux » is hidden to protect it (« s »): a class of its own, not « < 11 ».
+    assert qpv.filter(pl.col("beneficiaires__secret") == "s")["nom"].to_list() == ["Les Coteaux"]
+    assert [n for n in noms if n and n.startswith("«")] == [
+        EXPLICATION_PRIMAIRE,
+        "« s » : masqué pour protéger un autre chiffre",
+    ]
+    assert legende.secret == NOTE_SECRET
     png = exports.graphique(figure, legende, "png")
     with Image.open(io.BytesIO(png)) as image:
         assert image.size[0] == 1890 and round(image.info["dpi"][0]) == 300
     CAPTURES.mkdir(parents=True, exist_ok=True)
     (CAPTURES / "export-carte.png").write_bytes(png)
     svg = textes(ET.fromstring(exports.graphique(figure, legende, "svg")).itertext())
-    assert "Légende" in svg and "moins de 11 enfants (secret statistique)" in svg
+    assert "Légende" in svg and EXPLICATION_PRIMAIRE in svg
+    assert "« s » : masqué pour protéger un autre chiffre" in svg
     assert "Enfants accompagnés par quartier prioritaire – Agglomération, 2025" in svg
 
 

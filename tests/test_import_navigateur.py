@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import shutil
 
+import duckdb
 import pytest
 
 from pre_pilotage.administration import lire_journal
+from pre_pilotage.importation import Fichier, importer
 from pre_pilotage.importation.exemples import ecrire_exemples
+from pre_pilotage.pseudonymisation import CLE_DEMO
+from tests.test_import import TABLES_PROGRAMME
 from tests.test_navigateur import capturer, ouvrir, serveur_streamlit
 
 pytestmark = pytest.mark.navigateur
@@ -15,11 +19,21 @@ pytestmark = pytest.mark.navigateur
 
 @pytest.fixture(scope="module")
 def base_copie(chemin_demo, tmp_path_factory):
+    """The demo's geography and programme, with its 2025 data imported from the example files.
+
+    Not the demo itself: its example files carry the demo's pseudonyms as identifiers, which an
+    import pseudonymises again, so importing them into the demo would add 590 new children.
+    """
     dossier = tmp_path_factory.mktemp("import-navigateur")
     chemin = dossier / "demo.duckdb"
     shutil.copy(chemin_demo, chemin)
+    with duckdb.connect(str(chemin)) as con:
+        for table in TABLES_PROGRAMME:
+            con.execute("delete from " + table)  # noqa: S608 - fixed table names
     exemples = dossier / "exemples"
     ecrire_exemples(chemin_demo, exemples, "pre-90001", [2025])
+    fichiers = [Fichier(f.name, f.read_bytes()) for f in sorted(exemples.glob("2025_*.csv"))]
+    assert importer(chemin, fichiers, "pre-90001", 2025, CLE_DEMO).ecrit
     return chemin, exemples, dossier
 
 
@@ -43,14 +57,70 @@ def _importer(page, fichiers) -> None:
     page.wait_for_timeout(1_000)
 
 
+def lignes_du_tableau(page, rang: int = 0) -> list[list[str]]:
+    """Header and rows of a st.dataframe, read from the grid's accessible table."""
+    tableau = page.locator('[data-testid="stDataFrame"]').nth(rang)
+    return [
+        [
+            c.strip()
+            for c in ligne.locator('[role="columnheader"], [role="gridcell"]').all_inner_texts()
+        ]
+        for ligne in tableau.locator('[role="row"]').all()
+    ]
+
+
 def test_import_reussi_puis_refuse(serveur_import, navigateur, base_copie, tmp_path):
     _, exemples, _ = base_copie
+    # 2025 is imported again, with one governance meeting less: the page shows what would change.
+    gouvernance = tmp_path / "2025_gouvernance.csv"
+    lignes = (exemples / "2025_gouvernance.csv").read_text(encoding="utf-8-sig").splitlines()
+    gouvernance.write_text("\n".join(lignes[:-1]), encoding="utf-8")
+    fichiers = [
+        gouvernance if f.name == gouvernance.name else f
+        for f in sorted(exemples.glob("2025_*.csv"))
+    ]
     contexte, page, erreurs = ouvrir(navigateur, f"{serveur_import}/import?annee=2025")
     try:
         assert page.locator("h1").first.inner_text() == "Import des données du programme"
-        _importer(page, sorted(exemples.glob("2025_*.csv")))
+        _importer(page, fichiers)
         texte = page.locator("body").inner_text()
-        assert "Import réussi pour 2025" in texte
+        assert (
+            "Cet import remplacerait des données déjà importées pour 2025. Voici ce qui "
+            "changerait (avant → après) ; rien n'a encore été écrit." in texte
+        )
+        assert "Import réussi" not in texte
+        capturer(page, "import-confirmation")
+        assert lignes_du_tableau(page, 0) == [
+            ["Contenu", "Mesure", "Avant", "Après"],
+            ["Enfants et parcours", "parcours actifs en 2025", "590", "590"],
+            ["Actions des parcours", "actions commencées en 2025", "516", "516"],
+            ["Réunions des EPS", "réunions", "112", "112"],
+            ["Réunions des EPS", "situations examinées", "521", "521"],
+            ["Fiches-action", "fiches-action", "30", "30"],
+            ["Financements", "lignes de financement", "78", "78"],
+            ["Financements", "budget programmé", "692\u202f734\u00a0€", "692\u202f734\u00a0€"],
+            ["Réunions de gouvernance", "réunions", "11", "10"],
+            ["Équipe", "personnes", "10", "10"],
+            ["Équipe", "équivalents temps plein", "9,7 ETP", "9,7 ETP"],
+        ]
+        page.get_by_role("button", name="Confirmer et remplacer").click()
+        page.get_by_text("Import réussi pour 2025").wait_for(timeout=60_000)
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+        )
+        page.wait_for_timeout(1_000)
+        texte = page.locator("body").inner_text()
+        assert (
+            "Import réussi pour 2025 : 1\u202f346 lignes enregistrées (2025_actions.csv : 516, "
+            "2025_beneficiaires.csv : 590, 2025_eps.csv : 112, 2025_equipe.csv : 10, "
+            "2025_fiches_action.csv : 30, 2025_financements.csv : 78, "
+            "2025_gouvernance.csv : 10)." in texte
+        )
+        assert "Ce qui a changé (avant → après)" in texte
+        # The question is gone once answered: one table of changes, no second confirmation.
+        assert "Cet import remplacerait" not in texte
+        assert page.get_by_role("button", name="Confirmer et remplacer").count() == 0
+        assert lignes_du_tableau(page, 0)[8] == ["Réunions de gouvernance", "réunions", "11", "10"]
         assert "Fichiers déjà importés" in texte
         capturer(page, "import-reussi")
 

@@ -265,7 +265,10 @@ def test_petit_quartier_aucun_effectif_sous_le_seuil(serveur, navigateur):
             ".js-plotly-plot .bartext, .js-plotly-plot .textpoint"
         ).all_text_contents()
         assert not [e for e in etiquettes if re.fullmatch(r"[1-9]|10", e.strip())]
-        assert "secret statistique" in page.locator("body").inner_text()
+        assert (
+            "Secret statistique – « < 11 » : moins de 11 enfants, effectif non diffusé"
+            in page.locator("body").inner_text()
+        )
         assert erreurs == []
     finally:
         contexte.close()
@@ -373,10 +376,12 @@ def test_cite_educative_deux_cites_phrases_et_seuils(serveur, navigateur):
         carte = carte_dessinee(page)
         capturer(page, "cite-valrenne-montcalve")
         # Les Hauts de Sambre has fewer than 11 children in 2025: hatched, as on the Carte page.
+        # No QPV of this Cité is hidden to protect another (« s »): no dotted class, no line.
         assert carte.locator('path[fill="url(#pre-hachures)"]').count() >= 1
-        assert (
-            "moins de 11 enfants (secret statistique)" in carte.locator(".pre-legende").inner_text()
-        )
+        assert carte.locator('path[fill="url(#pre-pointilles)"]').count() == 0
+        legende = carte.locator(".pre-legende").inner_text()
+        assert "« < 11 » : moins de 11 enfants, effectif non diffusé" in legende
+        assert "« s »" not in legende
         sans_effectif_sous_le_seuil(page, 1)
         assert erreurs == []
     finally:

@@ -83,6 +83,38 @@ def test_synthese_petit_qpv_ne_montre_aucun_petit_effectif(application):
     assert valeurs["Part résidant en QPV"] == "s"
     assert valeurs["Durée médiane des parcours"] == "s"
     assert at.query_params["qpv"] == [QPV_BETA] or at.query_params["qpv"] == QPV_BETA
+    # Hovering a masked key figure says why it is hidden.
+    aides = {m.label: m.help for m in at.metric}
+    assert aides["Enfants accompagnés"].endswith(
+        "\n\n« < 11 » : moins de 11 enfants, effectif non diffusé."
+    )
+    assert aides["Part résidant en QPV"].endswith(
+        "\n\n« s » : chiffre masqué pour qu'un petit effectif ne puisse pas être recalculé à "
+        "partir des autres."
+    )
+    assert "effectif non diffusé" not in aides["Budget programmé"]
+
+
+def test_note_du_secret_sous_chaque_tableau_selon_ses_jetons(application):
+    application.query_params["annee"] = "2024"
+    at = application.run()
+    at.switch_page("pages/cite.py").run()
+    assert not at.exception
+    # The Cité's key figures show « s » only; inside / outside the Cité, « s » and « < 11 ».
+    assert "s" in at.dataframe[0].value["Valeur"].to_list()
+    assert at.dataframe[1].value.iloc[0].to_list() == ["Enfants accompagnés", "s", "< 11", "54"]
+    secondaire = (
+        "« s » : chiffre masqué pour qu'un petit effectif ne puisse pas être recalculé à partir "
+        "des autres"
+    )
+    notes = [c.value for c in at.caption if c.value.startswith("Secret statistique")]
+    assert notes == [
+        f"Secret statistique – {secondaire}.",
+        f"Secret statistique – « < 11 » : moins de 11 enfants, effectif non diffusé ; {secondaire}.",
+    ]
+    # Budget tables hold money and counts of fiches only: no note.
+    at.switch_page("pages/budget.py").run()
+    assert not [c.value for c in at.caption if "Secret statistique" in c.value]
 
 
 def test_la_page_lit_ses_filtres_dans_l_url(application):

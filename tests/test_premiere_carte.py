@@ -224,7 +224,7 @@ def test_premiere_carte_d_un_vrai_pre(serveur_valenciennes, base_valenciennes, n
         assert cadre.locator("path.leaflet-interactive").count() >= QPV_2024 + 35
         legende = cadre.locator(".pre-legende").inner_text()
         assert "n'ont pas de contour" not in legende
-        assert "moins de 11 enfants (secret statistique)" in legende
+        assert "« < 11 » : moins de 11 enfants, effectif non diffusé" in legende
         # Real QPV names in their tooltips; the example files' few children stay masked.
         bulle = infobulle(page, "QN05921M")
         assert "Quartier prioritaire Zone Intercommunale Rives De L'Escaut" in bulle, bulle

@@ -109,6 +109,12 @@ def test_phrases_generees_du_programme(sections_2025):
     )
 
 
+NOTE_SECRET = (
+    "Secret statistique – « < 11 » : moins de 11 enfants, effectif non diffusé ; « s » : chiffre "
+    "masqué pour qu'un petit effectif ne puisse pas être recalculé à partir des autres."
+)
+
+
 def test_petit_quartier_aucun_effectif_revele(sections_beta_2024):
     synthese = sections_beta_2024[0]
     assert synthese.chiffres[:3] == [
@@ -125,7 +131,7 @@ def test_petit_quartier_aucun_effectif_revele(sections_beta_2024):
         ["Alpha Nord (QN09690N)", "Alpha", "s", "s"],
         ["Beta Sud (QN09691N)", "Beta", "< 11", "s"],
     ]
-    assert carte.tableaux[0].masque
+    assert carte.tableaux[0].secret == NOTE_SECRET
     textes = [t for s in sections_beta_2024 for c in s.chiffres for t in c] + [
         p for s in sections_beta_2024 for p in s.phrases
     ]
@@ -162,7 +168,13 @@ def test_docx_sections_chiffres_et_masquage(sections_beta_2024):
     assert len(images) == graphiques == 7
     assert all(i._inline.docPr.get("descr") for i in images)
     assert document.core_properties.language == "fr-FR"
-    assert "secret statistique" in " ".join(p for p in paragraphes if "Source" in p)
+    legendes = [p.text for p in document.paragraphs if p.style.name == "Caption"]
+    # The Synthèse key figures (« < 11 » and « s » among them) and the QPV table say why.
+    assert {"< 11", "s"} <= {valeur for _, valeur, _ in sections_beta_2024[0].chiffres}
+    assert legendes[0] == NOTE_SECRET
+    assert NOTE_SECRET in legendes
+    assert any(p.startswith("Source") and NOTE_SECRET in p for p in legendes)
+    assert not [p for p in paragraphes if "(secret statistique)" in p]
 
 
 def _outils() -> None:
