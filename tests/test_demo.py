@@ -33,7 +33,9 @@ def empreinte(chemin) -> str:
 
 
 def test_meme_graine_meme_base(chemin_demo, tmp_path):
-    assert empreinte(generer_base(tmp_path / "bis.duckdb", proteger=False)) == empreinte(chemin_demo)
+    assert empreinte(generer_base(tmp_path / "bis.duckdb", proteger=False)) == empreinte(
+        chemin_demo
+    )
 
 
 def test_forme_du_territoire(con_demo):
@@ -160,7 +162,9 @@ def test_codes_officiels_fictifs(con_demo):
 
 
 def test_echelle_nationale_reduite(tmp_path):
-    chemin = generer_base(tmp_path / "deux.duckdb", programmes=3, beneficiaires_par_an=600, proteger=False)
+    chemin = generer_base(
+        tmp_path / "deux.duckdb", programmes=3, beneficiaires_par_an=600, proteger=False
+    )
     with duckdb.connect(str(chemin), read_only=True) as con:
         assert un(con, "select count(*) from programme") == 3
         assert un(con, "select count(distinct code_insee) from commune") == 33

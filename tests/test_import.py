@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import shutil
@@ -13,10 +14,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pre_pilotage import config
-from pre_pilotage.importation import CleAbsente, Fichier, cle_pseudonymisation, importer
+from pre_pilotage.importation import CleAbsente, Fichier, cle_pseudonymisation
+from pre_pilotage.importation import importer as importer_protege
 from pre_pilotage.importation.exemples import contenu_exemple, ecrire_exemples
 from pre_pilotage.pseudonymisation import CLE_DEMO
 from pre_pilotage.requetes import charger, executer
+
+# These tests check the import rules on copies of the demo database; recomputing the statistical
+# protection of the whole demo after each import would take minutes each. That an import
+# recomputes it is tested on the fixture (tests/test_protection.py).
+importer = functools.partial(importer_protege, proteger=False)
 
 PRE = "pre-90001"
 CORPUS = Path(__file__).parent / "corpus"

@@ -79,7 +79,9 @@ def test_chaque_requete_lit_les_partitions_comme_le_fichier(chemin_fixture, doss
 
 
 def test_un_programme_remplace_ses_seules_partitions(tmp_path):
-    source = generer_base(tmp_path / "deux.duckdb", programmes=2, beneficiaires_par_an=120, proteger=False)
+    source = generer_base(
+        tmp_path / "deux.duckdb", programmes=2, beneficiaires_par_an=120, proteger=False
+    )
     dossier = tmp_path / "parquet"
     parquet.exporter(source, dossier)
     autre = dossier / "parcours" / "pre_id=pre-90001" / "data_0.parquet"

@@ -30,7 +30,7 @@ def test_la_protection_de_la_fixture_est_a_jour(con_fixture):
     assert protection.etat(con_fixture, 11) is None
     ligne = con_fixture.execute(
         "select version, valeurs_min, vues, cellules from secret_protection where seuil = 11"
-    ).fetchone()
+    ).fetchall()[0]
     assert ligne == (protection.VERSION, 5, 407, 111)
 
 
@@ -42,18 +42,36 @@ def test_audit_complet_de_la_fixture_sans_cellule_recalculable(audit_fixture):
 
 
 def test_une_meme_population_a_le_meme_etat_dans_toutes_les_vues(con_fixture):
-    # Commune 96902 in 2024 holds 4 children: the same set is the programme's 2024 total, so
-    # it is « < 11 » on the commune's line, the programme's line and the age table.
-    par_annee = requetes.lire_protege(
-        con_fixture, "beneficiaires_par_annee", 11, pre_id=PRE_TEST, commune=None, qpv=None
-    )
-    commune = requetes.lire_protege(
-        con_fixture, "beneficiaires_par_annee", 11, pre_id=PRE_TEST, commune="96902", qpv=None
-    )
-    ligne = lambda cadre: cadre.filter(cadre["annee"] == 2024).row(0, named=True)  # noqa: E731
-    assert ligne(commune)["actifs"] is None
-    assert ligne(commune)["actifs__secret"] == "< 11"
-    assert ligne(par_annee)["actifs__secret"] == ligne(commune)["actifs__secret"]
+    # A QPV's children on the map are the same set as the QPV-filtered Synthèse's children
+    # living in a QPV: one cell, shown the same way (value or token) in both views.
+    for annee in (2024, 2025):
+        carte = requetes.lire_protege(
+            con_fixture,
+            "carte_qpv",
+            11,
+            pre_id=PRE_TEST,
+            commune=None,
+            annee=annee,
+            geographie=2024,
+            niveau="territoire",
+        )
+        vus = []
+        for ligne in carte.iter_rows(named=True):
+            synthese = requetes.lire_protege(
+                con_fixture,
+                "synthese_publics",
+                11,
+                pre_id=PRE_TEST,
+                commune=None,
+                qpv=ligne["code_qp"],
+                annee=annee,
+            ).row(1, named=True)
+            assert (synthese["beneficiaires_qpv"], synthese["beneficiaires_qpv__secret"]) == (
+                ligne["beneficiaires"],
+                ligne["beneficiaires__secret"],
+            )
+            vus.append(ligne["beneficiaires__secret"])
+        assert "< 11" in vus or None in vus
 
 
 def test_un_chiffre_d_enfants_n_est_jamais_recalcule_par_une_vue(con_fixture, monkeypatch):
@@ -125,9 +143,9 @@ def test_l_attaque_en_trois_temps_echoue(con_demo, lire_demo):
     """Issue 18: share of the Cité × children − visible QPV, then share in QPV − visible QPV."""
     enfants = lire_demo("synthese_publics", commune=None, qpv=None, annee=2025).row(1, named=True)
     cite = lire_demo("cite_scolarisation_residence", annee=2025)
-    cite = cite.filter(
-        (cite["cite_id"] == "cite-90001") & (cite["annee"] == 2025)
-    ).row(0, named=True)
+    cite = cite.filter((cite["cite_id"] == "cite-90001") & (cite["annee"] == 2025)).row(
+        0, named=True
+    )
     carte = lire_demo("carte_qpv", commune=None, annee=2025, geographie=2024, niveau="territoire")
     quartiers = {r["code_qp"]: r for r in carte.iter_rows(named=True)}
     perimetre = [
@@ -147,7 +165,10 @@ def test_l_attaque_en_trois_temps_echoue(con_demo, lire_demo):
         reste = [total[0], total[1]]
         for q in codes:
             if quartiers[q]["beneficiaires"] is not None:
-                reste = [reste[0] - quartiers[q]["beneficiaires"], reste[1] - quartiers[q]["beneficiaires"]]
+                reste = [
+                    reste[0] - quartiers[q]["beneficiaires"],
+                    reste[1] - quartiers[q]["beneficiaires"],
+                ]
         resultats = {}
         for q in caches:
             autres = [c for c in caches if c != q]
@@ -188,3 +209,45 @@ def test_audit_de_la_demo_sur_echantillon(con_demo):
     assert resultat.auditees == 150
     assert resultat.incoherences == []
     assert resultat.dangereuses == []
+
+
+def _fichiers_equipe(chemin_fixture, dossier):
+    from pre_pilotage.importation import Fichier
+    from pre_pilotage.importation.exemples import ecrire_exemples
+
+    ecrire_exemples(chemin_fixture, dossier, PRE_TEST, [2025])
+    return [Fichier(p.name, p.read_bytes()) for p in sorted(dossier.glob("2025_equipe.csv"))]
+
+
+def test_un_import_recalcule_la_protection_dans_sa_transaction(chemin_fixture, tmp_path):
+    from pre_pilotage.importation import importer
+
+    copie = tmp_path / "import.duckdb"
+    shutil.copy(chemin_fixture, copie)
+    fichiers = _fichiers_equipe(chemin_fixture, tmp_path / "exemples")
+    rapport = importer(
+        copie, fichiers, PRE_TEST, 2025, b"cle-de-test-suffisamment-longue", remplacer=True
+    )
+    assert rapport.ecrit, rapport.erreurs
+    with duckdb.connect(str(copie), read_only=True) as con:
+        assert protection.etat(con, 11) is None
+        assert con.execute("select count(*) from lot_import").fetchone()[0] == 1
+
+
+def test_un_import_dont_la_protection_echoue_ne_change_rien(chemin_fixture, tmp_path, monkeypatch):
+    from pre_pilotage.importation import importer
+
+    copie = tmp_path / "import-echec.duckdb"
+    shutil.copy(chemin_fixture, copie)
+    fichiers = _fichiers_equipe(chemin_fixture, tmp_path / "exemples")
+    with duckdb.connect(str(copie), read_only=True) as con:
+        avant = con.execute("select * from secret_protection").fetchall()
+    monkeypatch.setattr(moteur, "calculer", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        importer(
+            copie, fichiers, PRE_TEST, 2025, b"cle-de-test-suffisamment-longue", remplacer=True
+        )
+    with duckdb.connect(str(copie), read_only=True) as con:
+        assert con.execute("select count(*) from lot_import").fetchone()[0] == 0
+        assert con.execute("select * from secret_protection").fetchall() == avant
+        assert protection.etat(con, 11) is None

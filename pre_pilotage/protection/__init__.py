@@ -68,12 +68,17 @@ def empreinte_regles(seuil: int) -> str:
 
 
 def empreinte_donnees(con: duckdb.DuckDBPyConnection) -> str:
-    """Hash of every table's rows (except the protection's own): changes with any data change."""
+    """Hash of every table's rows (except the protection's own): changes with any data change.
+
+    Views count as tables: a folder of Parquet files (`pre_pilotage.parquet`) is read as views
+    with the same names and rows as the DuckDB file it was exported from.
+    """
     tables = [
         t
         for (t,) in con.execute(
             "select table_name from information_schema.tables "
-            "where table_schema = 'main' and table_type = 'BASE TABLE' order by table_name"
+            "where table_schema = 'main' and table_type in ('BASE TABLE', 'VIEW') "
+            "order by table_name"
         ).fetchall()
         if t not in _TABLES_IGNOREES
     ]
