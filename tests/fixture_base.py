@@ -108,7 +108,6 @@ from pathlib import Path
 import duckdb
 
 from pre_pilotage import protection
-
 from pre_pilotage.db import migrer
 
 PRE = "pre-test"
