@@ -78,7 +78,7 @@ def base_nationale(reutiliser: bool) -> tuple[Path, float | None]:
         if meta.get("programmes") == str(PROGRAMMES):
             return chemin, None
     debut = time.perf_counter()
-    generer_base(chemin, programmes=PROGRAMMES, beneficiaires_par_an=ENFANTS_PAR_AN)
+    generer_base(chemin, programmes=PROGRAMMES, beneficiaires_par_an=ENFANTS_PAR_AN, proteger=False)
     return chemin, time.perf_counter() - debut
 
 

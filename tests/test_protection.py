@@ -205,8 +205,10 @@ def test_l_attaque_en_trois_temps_echoue(con_demo, lire_demo):
 
 
 def test_audit_de_la_demo_sur_echantillon(con_demo):
-    resultat = audit.auditer(con_demo, 11, echantillon=150, graine=18)
-    assert resultat.auditees == 150
+    # Linear relaxation only (a cell it finds unsafe is unsafe): the integer checks of the whole
+    # demo are `make bench`'s (bench/secret.py).
+    resultat = audit.auditer(con_demo, 11, echantillon=40, graine=18, entiers=False)
+    assert resultat.auditees == 40
     assert resultat.incoherences == []
     assert resultat.dangereuses == []
 

@@ -148,7 +148,10 @@ def auditer(
     echantillon: int | None = None,
     graine: int = 0,
     collecte: tuple | None = None,
+    entiers: bool = True,
 ) -> Audit:
+    """`entiers=False`: ranges of the linear relaxation only (a superset of the integer range:
+    a cell found unsafe is unsafe; used for quick samples)."""
     debut = time.perf_counter()
     audit = Audit(seuil, valeurs_min)
     vues_, cellules = collecte or moteur.collecter(con, parallele=True)
@@ -188,7 +191,7 @@ def auditer(
                 audit.prouvees_par_echantillon += 1
             else:
                 bas, haut, _, _ = solveur.intervalle(u)
-                if moteur.possibles(bas, haut) < 2 * valeurs_min:
+                if entiers and moteur.possibles(bas, haut) < 2 * valeurs_min:
                     entier = True
                     if not solveur.entiere:  # optima at integral points: already integer
                         try:

@@ -261,6 +261,9 @@ def modeles(
                 relations_par_bloc[blocs.pop()][cle] = constante
             else:
                 liantes[cle] = constante
+                # Also in each year's model, the other years' cells as bounded terms.
+                for bloc in blocs:
+                    relations_par_bloc[bloc][cle] = constante
     resultat = {}
     for bloc, liste in par_bloc.items():
         # Records that belong to the same cells form one class (one variable).
@@ -293,7 +296,14 @@ def modeles(
 class Solveur:
     """HiGHS model of one programme; cells' ranges follow their states; warm re-solves."""
 
-    def __init__(self, modele: Programme, cellules: Cellules, etats: np.ndarray, seuil: int):
+    def __init__(
+        self,
+        modele: Programme,
+        cellules: Cellules,
+        etats: np.ndarray,
+        seuil: int,
+        intervalles: dict[int, tuple[float, float]] | None = None,
+    ):
         import highspy
 
         self.hs = highspy
@@ -306,7 +316,25 @@ class Solveur:
         self.h = h
         n = modele.variables
         inf = highspy.kHighsInf
-        h.addVars(n, np.zeros(n), np.full(n, inf))
+        # Cells of other years met in an identity between years: a constant when shown, else a
+        # variable within the range known for it (its own year's analysis, or its token's).
+        externes: dict[int, int] = {}
+        bornes_externes: list[tuple[float, float]] = []
+        for termes, _ in modele.relations:
+            for u, _ in termes:
+                if u not in modele.lignes and etats[u] != VISIBLE and u not in externes:
+                    externes[u] = n + len(externes)
+                    if intervalles and u in intervalles:
+                        lo, hi = intervalles[u]
+                        bornes_externes.append((lo, hi if math.isfinite(hi) else inf))
+                    else:
+                        bornes_externes.append(self._bornes(u, etats[u]))
+        total = n + len(externes)
+        bas_v = np.zeros(total)
+        haut_v = np.full(total, inf)
+        for j, (lo, hi) in enumerate(bornes_externes):
+            bas_v[n + j], haut_v[n + j] = lo, hi
+        h.addVars(total, bas_v, haut_v)
         bas, haut, debuts, indices, valeurs = [], [], [], [], []
         for j, u in enumerate(modele.cellules):
             lo, hi = self._bornes(u, etats[u])
@@ -318,8 +346,13 @@ class Solveur:
         for termes, constante in modele.relations:
             coefs: dict[int, float] = defaultdict(float)
             for u, coef in termes:
-                for k in modele.colonnes_cellule[modele.lignes[u]]:
-                    coefs[int(k)] += coef
+                if u in modele.lignes:
+                    for k in modele.colonnes_cellule[modele.lignes[u]]:
+                        coefs[int(k)] += coef
+                elif u in externes:
+                    coefs[externes[u]] += coef
+                else:
+                    constante -= coef * cellules.valeur[u]
             coefs = {k: c for k, c in coefs.items() if abs(c) > 1e-12}
             if not coefs:
                 continue
@@ -487,7 +520,7 @@ def passe_jointe(
         ]
         if not a_voir:
             continue
-        solveur = Solveur(modele, cellules, etats, seuil)
+        solveur = Solveur(modele, cellules, etats, seuil, intervalles)
         bas_vus = np.full(len(a_voir), np.inf)
         hauts_vus = np.full(len(a_voir), -np.inf)
         for essai in range(6):
