@@ -67,6 +67,12 @@ def empreinte_regles(seuil: int) -> str:
     return h.hexdigest()[:32]
 
 
+def _lignes(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
+    """Every row of a statement, fully fetched (a shared connection is left with no pending
+    result; inside a transaction the connection itself must be used, not a cursor)."""
+    return con.execute(sql, params or []).fetchall()
+
+
 def empreinte_donnees(con: duckdb.DuckDBPyConnection) -> str:
     """Hash of every table's rows (except the protection's own): changes with any data change.
 
@@ -85,7 +91,7 @@ def empreinte_donnees(con: duckdb.DuckDBPyConnection) -> str:
     h = hashlib.sha256()
     for table in tables:
         # Table names come from the catalogue, not from a user.
-        ligne = con.execute(f'select count(*), sum(hash(t)) from "{table}" as t').fetchone()  # noqa: S608
+        ligne = _lignes(con, f'select count(*), sum(hash(t)) from "{table}" as t')[0]  # noqa: S608
         h.update(f"{table}:{ligne[0]}:{ligne[1]}|".encode())
     return h.hexdigest()[:32]
 
@@ -230,15 +236,17 @@ def mettre_a_jour_fichier(chemin: Path) -> bool:
 
 def etat(con: duckdb.DuckDBPyConnection, seuil: int) -> str | None:
     """None when the stored protection for `seuil` matches the data and rules; else why not."""
-    existe = con.execute(
-        "select count(*) from information_schema.tables where table_name = 'secret_protection'"
-    ).fetchone()[0]
+    existe = _lignes(
+        con, "select count(*) from information_schema.tables where table_name = 'secret_protection'"
+    )[0][0]
     if not existe:
         return "La protection statistique de cette base n'a jamais été calculée."
-    ligne = con.execute(
+    lignes = _lignes(
+        con,
         "select empreinte_regles, empreinte_donnees from secret_protection where seuil = ?",
         [seuil],
-    ).fetchone()
+    )
+    ligne = lignes[0] if lignes else None
     if ligne is None:
         return (
             f"La protection statistique n'a pas été calculée pour le seuil de {seuil} enfants "

@@ -14,7 +14,7 @@ import json
 import duckdb
 
 from pre_pilotage import config
-from pre_pilotage.requetes import charger, executer
+from pre_pilotage.requetes import charger
 
 # The map's simplification level does not change any count; the pages use this one.
 NIVEAUX_CARTE = ("territoire",)
@@ -32,7 +32,12 @@ def cle_parametres(params: dict) -> str:
 
 
 def _colonne(con: duckdb.DuckDBPyConnection, nom: str, colonne: str, **params) -> list:
-    return executer(con, nom, 11, **params)[colonne].to_list()
+    # On the connection itself, not a cursor: inside an import's transaction, a cursor would
+    # not see the rows being written (a new year, a new programme).
+    requete = charger(nom)
+    if set(params) != set(requete.parametres):
+        raise TypeError(f"Requête {nom} : paramètres attendus {sorted(requete.parametres)}")
+    return con.sql(requete.sql, params=params).pl()[colonne].to_list()
 
 
 def _territoires(con, pre_id: str, avec_commune: bool, avec_qpv: bool) -> list[dict]:
