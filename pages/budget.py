@@ -54,6 +54,11 @@ if filtres:
         )
 
     chiffres = cadres["budget_chiffres_cles"]
+    if filtres.commune is not None or filtres.qpv is not None:
+        # The cost per child is computed for the whole programme only (budget_chiffres_cles):
+        # here it is absent whatever the data (a dash), not a masked figure, even when the
+        # protection masks the number of children it would divide by.
+        chiffres = chiffres.drop("cout_par_beneficiaire__secret", strict=False)
     for codes in (
         ("budget_programme", "part_cofinancee", "fiches_action", "fiches_financeur_unique"),
         ("montant_accorde", "montant_verse", "taux_execution", "cout_par_beneficiaire"),

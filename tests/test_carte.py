@@ -26,7 +26,7 @@ from pyproj import Transformer
 from shapely.geometry import box
 from streamlit.testing.v1 import AppTest
 
-from pre_pilotage import cartes, config, geographie
+from pre_pilotage import cartes, config, geographie, protection
 from pre_pilotage.administration import Utilisateur
 from pre_pilotage.geographie import geometrie
 from pre_pilotage.indicateurs import definitions
@@ -103,6 +103,7 @@ def base_carte(chemin_fixture, tmp_path_factory):
                 [uai, f"B-{groupe}-%"],
             )
         con.execute("insert into meta values ('donnees_demo', 'oui')")
+    protection.proteger_fichier(chemin)  # the schools and the flag above changed the data
     return chemin
 
 

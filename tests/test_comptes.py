@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pre_pilotage import comptes, config
+from pre_pilotage import comptes, config, protection
 from pre_pilotage.administration import Utilisateur, journaliser, lire_journal
 
 
@@ -109,8 +110,14 @@ def test_import_reserve_a_l_administration(application, monkeypatch, role, autor
     assert (len(at.get("file_uploader")) > 0) is autorise
 
 
-def test_seuil_du_role_lecture(application, monkeypatch):
+def test_seuil_du_role_lecture(application, chemin_fixture, tmp_path, monkeypatch):
     monkeypatch.setenv("PRE_SEUIL_SECRET", "5")
+    # The fixture is protected for the default threshold only: a copy protected for both
+    # thresholds in use (5 for coordination, 11 for lecture), as an administrator would.
+    chemin = tmp_path / "seuil-5.duckdb"
+    shutil.copy(chemin_fixture, chemin)
+    assert sorted(protection.proteger_fichier(chemin)) == [5, 11]
+    monkeypatch.setenv("PRE_BASE", str(chemin))
     application.session_state["utilisateur"] = Utilisateur("u", "U", "coordination")
     application.query_params["qpv"] = "QN09691N"
     application.query_params["annee"] = "2024"

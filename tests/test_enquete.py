@@ -83,29 +83,30 @@ def test_beneficiaires(livre_2024):
     ]
     assert bloc(feuille, "Répartition par tranche d'âge")[1:5] == [
         ("2 à 5 ans", "s", "s", 14.6),
-        ("6 à 10 ans", 20, 37, 52.4),
-        ("11 à 16 ans", 19, 35.2, 31.5),
+        ("6 à 10 ans", 20, "s", 52.4),
+        ("11 à 16 ans", 19, "s", 31.5),
         ("17 ans et plus", "< 11", "s", 1.5),
     ]
     assert bloc(feuille, "Répartition par profil")[1:4] == [
         ("Profil 1", "< 11", "s", 23),
         ("Profil 2", "s", "s", "–"),
-        ("Profil 3", 32, 59.3, "–"),
+        ("Profil 3", 32, "s", "–"),
     ]
     assert bloc(feuille, "Répartition par niveau scolaire")[1:6] == [
         ("Non scolarisé", "s", "s", "–"),
-        ("Maternelle", 12, 22.2, 38),
-        ("Élémentaire", 20, 37, 43),
-        ("Collège", 19, 35.2, 16),
+        ("Maternelle", 12, "s", 38),
+        ("Élémentaire", 20, "s", 43),
+        ("Collège", 19, "s", 16),
         ("Lycée", "< 11", "s", 3),
     ]
-    # Beta Sud has 4 children in 2024: its cell shows the token, never 4.
+    # Beta Sud has 4 children in 2024: its cell shows the token, never 4 (and with it every
+    # share of the year: a group's shares are masked together when one of its cells is).
     assert bloc(feuille, "Répartition par lieu de résidence") == [
         ("Lieu de résidence", "Enfants", "Part"),
-        ("Alpha Nord", 35, 64.8),
+        ("Alpha Nord", 35, "s"),
         ("Beta Sud", "< 11", "s"),
         ("Quartier de veille active", "s", "s"),
-        ("Hors quartier prioritaire", 15, 27.8),
+        ("Hors quartier prioritaire", 15, "s"),
     ]
 
 
@@ -125,10 +126,10 @@ def test_orientation(livre_2024):
         ("Ensemble des parcours actifs (plusieurs réponses possibles)", 54),
     ]
     assert bloc(feuille, "Qui oriente les enfants")[1:6] == [
-        ("École (Éducation nationale)", 24, 44.4),
-        ("Service social départemental", 15, 27.8),
+        ("École (Éducation nationale)", 24, "s"),
+        ("Service social départemental", 15, "s"),
         ("CCAS", "< 11", "s"),
-        ("PMI", 12, 22.2),
+        ("PMI", 12, "s"),
         ("Santé", "s", "s"),
     ]
 
@@ -154,10 +155,10 @@ def test_parcours(livre_2024):
         ("De 6 à moins de 12 mois", 27, 100),
     ]
     assert bloc(feuille, "Motifs de sortie")[1:6] == [
-        ("Objectifs atteints", 20, 74.1),
-        ("Relais vers le droit commun", 0, 0),
+        ("Objectifs atteints", 20, "s"),
+        ("Relais vers le droit commun", 0, "s"),
         ("Déménagement", "< 11", "s"),
-        ("Fin de l'adhésion de la famille", 0, 0),
+        ("Fin de l'adhésion de la famille", 0, "s"),
         ("Limite d'âge", "< 11", "s"),
     ]
     actions = bloc(feuille, "Actions mobilisées dans les parcours")
@@ -229,7 +230,7 @@ def test_un_quartier_de_4_enfants_ne_montre_jamais_4(con_fixture):
     ]
     assert bloc(livre["Bénéficiaires"], "Répartition par sexe")[1:3] == [
         ("Filles", "< 11", "s", 41.8),
-        ("Garçons", 0, 0, 58.2),
+        ("Garçons", 0, "s", 58.2),
     ]
     nombres = [
         (feuille.title, cellule.coordinate)

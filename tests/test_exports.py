@@ -42,7 +42,9 @@ LEGENDE = exports.Legende(
     secret=NOTE_SECRET,
 )
 CAPTURES = config.RACINE / "tests" / "captures"
-VALEURS_MASQUEES = {"3", "12", "5,6 %", "22,2 %"}
+# 2024: two age bands masked (3 and 12 children), so every share of the year (a group's shares
+# are masked together when one of its cells is): 5,6 %, 22,2 %, 37,0 % (20 of 54), 35,2 % (19).
+VALEURS_MASQUEES = {"3", "12", "5,6 %", "22,2 %", "37,0 %", "35,2 %"}
 
 
 def territoire(annee=2024, qpv=None):
@@ -96,7 +98,7 @@ def test_svg_legende_francaise_et_masquage(images):
     # The masked bar is labelled with its token, never with the hidden count or share.
     assert "< 11" in contenu
     assert not VALEURS_MASQUEES & set(contenu)
-    assert "37,0 %" in contenu  # 20 of 54 children aged 6 to 10, shown
+    assert "100,0 %" in contenu  # 2023: the 20 children, all aged 6 to 10, shown
 
 
 def test_pdf_une_page_avec_le_jeton(images):
@@ -132,8 +134,8 @@ def test_csv_pour_excel_francais(ages):
     assert [ligne.split(";") for ligne in lignes] == [
         ["Tranche d'âge", "Enfants", "Part des enfants (%)", "Part nationale (%)"],
         ["2 à 5 ans", "s", "s", "14,6"],
-        ["6 à 10 ans", "20", "37,0", "52,4"],
-        ["11 à 16 ans", "19", "35,2", "31,5"],
+        ["6 à 10 ans", "20", "s", "52,4"],
+        ["11 à 16 ans", "19", "s", "31,5"],
         ["17 ans et plus", "< 11", "s", "1,5"],
     ]
 
@@ -161,13 +163,14 @@ def test_xlsx_valeurs_formats_et_definitions(ages):
     assert lignes == [
         ["Tranche d'âge", "Enfants", "Part des enfants", "Part nationale"],
         ["2 à 5 ans", "s", "s", 14.6],
-        ["6 à 10 ans", 20, 37.0, 52.4],
-        ["11 à 16 ans", 19, 35.2, 31.5],
+        ["6 à 10 ans", 20, "s", 52.4],
+        ["11 à 16 ans", 19, "s", 31.5],
         ["17 ans et plus", "< 11", "s", 1.5],
     ]
     assert all(c.font.bold for c in feuille[1])
     assert feuille["B3"].number_format == "#,##0"
-    assert feuille["C3"].number_format == '0.0" %"'
+    assert feuille["D3"].number_format == '0.0" %"'
+    assert feuille["C3"].data_type == "s" and feuille["C3"].alignment.horizontal == "right"
     assert feuille["B5"].data_type == "s" and feuille["B5"].alignment.horizontal == "right"
     assert feuille.freeze_panes == "A2"
     assert all(feuille.column_dimensions[c].width >= 10 for c in "ABCD")
@@ -242,6 +245,9 @@ def test_noms_de_fichiers_et_qr_code():
 def test_texte_alternatif_des_graphiques(figure_masquee):
     # The chart's text alternative lists its labels: masked ones by their token.
     texte = exports.resume(figure_masquee)
-    assert "2024 – 6 à 10 ans : 37,0 % ; 11 à 16 ans : 35,2 %" in texte
-    assert "2024 – 2 à 5 ans : s ; 17 ans et plus : < 11" in texte
-    assert not re.search(r"\b(3|12|5,6 %|22,2 %)(?![\d,])", texte.replace("2 à 5", ""))
+    assert "2023 – 6 à 10 ans : 100,0 %" in texte
+    assert (
+        "2024 – 2 à 5 ans : s ; 6 à 10 ans : s ; 11 à 16 ans : s ; 17 ans et plus : < 11" in texte
+    )
+    masques = r"\b(3|12|5,6 %|22,2 %|37,0 %|35,2 %)(?![\d,])"
+    assert not re.search(masques, texte.replace("2 à 5", ""))

@@ -112,9 +112,16 @@ def test_note_du_secret_sous_chaque_tableau_selon_ses_jetons(application):
         f"Secret statistique – {secondaire}.",
         f"Secret statistique – « < 11 » : moins de 11 enfants, effectif non diffusé ; {secondaire}.",
     ]
-    # Budget tables hold money and counts of fiches only: no note.
+    # Budget: the children of the thematic « Scolarité » (G1, the 20 children aged 6 to 10) are
+    # masked by the whole-database protection (secondary), hence « s » notes only, under the
+    # thematics' chart and table.
     at.switch_page("pages/budget.py").run()
-    assert not [c.value for c in at.caption if "Secret statistique" in c.value]
+    source = "Source : Données du programme (tableau de bord PRE). Données au 31/12/2025."
+    assert [c.value for c in at.caption if "Secret statistique" in c.value] == [
+        f"{source} Secret statistique – {secondaire}.",
+        f"{source} Secret statistique – {secondaire}.",
+        f"Secret statistique – {secondaire}.",
+    ]
 
 
 def test_la_page_lit_ses_filtres_dans_l_url(application):

@@ -45,9 +45,11 @@ def test_aucune_requete_inutilisee():
         for p in [
             *Path(config.RACINE, "pages").glob("*.py"),
             *Path(config.RACINE, "pre_pilotage").glob("*.py"),
+            *Path(config.RACINE, "pre_pilotage", "protection").glob("*.py"),
         ]
     )
-    # Asked by `run("nom", …)` or named in a demand of several results (`run.plusieurs`).
+    # Asked by `run("nom", …)`, named in a demand of several results (`run.plusieurs`), or
+    # read by the protection's catalogue (the views a user can select).
     nommees = set(re.findall(r"\"(\w+)\"", sources))
     assert set(TOUTES) - nommees == set()
 
@@ -147,14 +149,23 @@ def test_beneficiaires_par_annee(con_fixture):
 
 def test_tranches_age_avec_masquage_complementaire(con_fixture):
     # 2024: 12 children aged 2-5 (G3), 20 aged 6-10 (G1), 19 aged 11-16 (G2, G4), 3 aged 17 (G6).
+    # Two bands masked: every share of the year is masked with them (same group).
     cadre = executer(con_fixture, "beneficiaires_par_tranche_age", 11, **territoire(annee=2024))
     assert lignes(
-        cadre, ["tranche_age", "beneficiaires", "beneficiaires__secret", "part", "part_nationale"]
+        cadre,
+        [
+            "tranche_age",
+            "beneficiaires",
+            "beneficiaires__secret",
+            "part",
+            "part__secret",
+            "part_nationale",
+        ],
     ) == [
-        ("2-5 ans", None, "s", None, 14.6),
-        ("6-10 ans", 20, None, 37.0, 52.4),
-        ("11-16 ans", 19, None, 35.2, 31.5),
-        ("17 ans et plus", None, "< 11", None, 1.5),
+        ("2-5 ans", None, "s", None, "s", 14.6),
+        ("6-10 ans", 20, None, None, "s", 52.4),
+        ("11-16 ans", 19, None, None, "s", 31.5),
+        ("17 ans et plus", None, "< 11", None, "s", 1.5),
     ]
 
 
@@ -229,7 +240,8 @@ def test_plusieurs_resultats_a_la_fois(monkeypatch, chemin_fixture, con_fixture)
         ensemble = lots.tous(requetes.run, demandes)
         assert list(ensemble) == list(demandes)
         for cle, (nom, params) in demandes.items():
-            attendu = executer(con_fixture, nom, 11, **params)
+            # One at a time, what `run` reads: the stored whole-database protection.
+            attendu = requetes.lire_protege(con_fixture, nom, 11, **params)
             assert ensemble[cle].equals(attendu), cle
         # Masked cells stay masked (the fixture's QPV Bêta has fewer than 11 children).
         beta = ensemble[f"publics_par_sexe-2025-{QPV_BETA}"]

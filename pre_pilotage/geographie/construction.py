@@ -674,7 +674,9 @@ def ecrire(con: duckdb.DuckDBPyConnection, geo: Geographie) -> None:
         )
         from pre_pilotage import protection
 
-        if con.execute("select count(*) from programme").fetchone()[0]:
+        # fetchall, not fetchone: DuckDB refuses other work on a connection whose last result
+        # was not read to its end, and the protection runs its queries on this connection.
+        if con.execute("select count(*) from programme").fetchall()[0][0]:
             protection.proteger(con)  # the programmes' views change with their geography
         con.execute("commit")
     except BaseException:
