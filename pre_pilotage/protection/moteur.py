@@ -431,7 +431,8 @@ class Solveur:
         entiere = self._solution_entiere()
         haut, duaux_haut = self._optimiser(u, +1)
         self.entiere = entiere and (not math.isfinite(haut) or self._solution_entiere())
-        return math.ceil(bas - 1e-6), math.floor(haut + 1e-6), duaux_bas, duaux_haut
+        haut_entier = math.floor(haut + 1e-6) if math.isfinite(haut) else math.inf
+        return math.ceil(bas - 1e-6), haut_entier, duaux_bas, duaux_haut
 
     def _solution_entiere(self) -> bool:
         x = np.asarray(self.h.getSolution().col_value)
@@ -484,7 +485,12 @@ def intervalle_entier(solveur: Solveur, u: int, limite: float = 20) -> tuple[int
             raise TimeoutError(f"HiGHS (entiers) : {res.message}")
         else:
             resultats.append(float(objectif @ res.x))
-    return math.ceil(resultats[0] - 1e-6), math.floor(resultats[1] + 1e-6)
+    return math.ceil(resultats[0] - 1e-6), _plancher(resultats[1])
+
+
+def _plancher(x: float) -> float:
+    """Largest integer of a range's upper end (an unbounded end stays unbounded)."""
+    return math.floor(x + 1e-6) if math.isfinite(x) else math.inf
 
 
 def sensible(cellules: Cellules, etats: np.ndarray, u: int, seuil: int) -> bool:
@@ -608,7 +614,7 @@ def passe_inter_annees(
                 lo, hi = sorted(((constante - haut) / coef, (constante - bas) / coef))
                 a, b = domaine(u)
                 lo, hi = max(lo, a), min(hi, b)
-                if possibles(math.ceil(lo - 1e-6), math.floor(hi + 1e-6)) >= valeurs_min:
+                if possibles(math.ceil(lo - 1e-6), _plancher(hi)) >= valeurs_min:
                     continue
                 visibles = [v for v, _ in termes if etats[v] == VISIBLE]
                 if not visibles:
