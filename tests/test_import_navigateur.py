@@ -50,9 +50,9 @@ def _importer(page, fichiers) -> None:
     )
     page.wait_for_timeout(1_500)
     page.get_by_role("button", name="Contrôler et importer").click()
-    page.wait_for_selector('[data-testid="stAlert"]', timeout=60_000)
+    page.wait_for_selector('[data-testid="stAlert"]', timeout=600_000)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=600_000
     )
     page.wait_for_timeout(1_000)
 
@@ -104,9 +104,9 @@ def test_import_reussi_puis_refuse(serveur_import, navigateur, base_copie, tmp_p
             ["Équipe", "équivalents temps plein", "9,7 ETP", "9,7 ETP"],
         ]
         page.get_by_role("button", name="Confirmer et remplacer").click()
-        page.get_by_text("Import réussi pour 2025").wait_for(timeout=60_000)
+        page.get_by_text("Import réussi pour 2025").wait_for(timeout=600_000)
         page.wait_for_function(
-            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=600_000
         )
         page.wait_for_timeout(1_000)
         texte = page.locator("body").inner_text()
