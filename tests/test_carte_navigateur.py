@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 import duckdb
 import pytest
 
+from pre_pilotage import protection
 from tests.test_geographie import (
     TOULOUSE,
     VALENCIENNES,
@@ -198,6 +199,7 @@ def test_carte_toulouse_metropole_polygones_reels(navigateur, tmp_path):
     base = tmp_path / "toulouse.duckdb"
     geographie.construire_base(base, fichiers_toulouse(), siren=TOULOUSE)
     programme_fictif(base, TOULOUSE, {"QP031007": 25, "QP031010": 12, "QP031009": 4})
+    protection.proteger_fichier(base)  # the programme was written directly: protect it
     with serveur_streamlit(base, tmp_path) as url:
         contexte, page, cadre, requetes, erreurs = ouvrir_carte(navigateur, f"{url}/carte")
         try:
@@ -222,6 +224,7 @@ def test_carte_valenciennes_communes_reelles_et_qpv_sans_contour(navigateur, tmp
     base = tmp_path / "valenciennes.duckdb"
     geographie.construire_base(base, fichiers_valenciennes(), siren=VALENCIENNES)
     programme_fictif(base, VALENCIENNES, {"QN05921M": 30, "QN05930M": 14, "QN05931M": 5})
+    protection.proteger_fichier(base)  # the programme was written directly: protect it
     with serveur_streamlit(base, tmp_path) as url:
         contexte, page, cadre, requetes, erreurs = ouvrir_carte(navigateur, f"{url}/carte")
         try:
@@ -263,6 +266,7 @@ def test_carte_val_de_marne_ecoles_rep_reelles(navigateur, tmp_path):
     programme_fictif(
         base, "200054781", {"QN09433M": 20, "QN09431M": 3}, ecoles={"QN09433M": "0940735N"}
     )
+    protection.proteger_fichier(base)  # the programme was written directly: protect it
     with serveur_streamlit(base, tmp_path) as url:
         contexte, page, cadre, requetes, erreurs = ouvrir_carte(navigateur, f"{url}/carte")
         try:

@@ -376,12 +376,13 @@ def test_cite_educative_deux_cites_phrases_et_seuils(serveur, navigateur):
         carte = carte_dessinee(page)
         capturer(page, "cite-valrenne-montcalve")
         # Les Hauts de Sambre has fewer than 11 children in 2025: hatched, as on the Carte page.
-        # No QPV of this Cité is hidden to protect another (« s »): no dotted class, no line.
+        # Les Tilleuls (same commune) is masked by the whole-database protection to protect it
+        # (« s », secondary): one dotted QPV, and its line in the legend.
         assert carte.locator('path[fill="url(#pre-hachures)"]').count() >= 1
-        assert carte.locator('path[fill="url(#pre-pointilles)"]').count() == 0
+        assert carte.locator('path[fill="url(#pre-pointilles)"]').count() == 1
         legende = carte.locator(".pre-legende").inner_text()
         assert "« < 11 » : moins de 11 enfants, effectif non diffusé" in legende
-        assert "« s »" not in legende
+        assert "« s » : masqué pour protéger un autre chiffre" in legende
         sans_effectif_sous_le_seuil(page, 1)
         assert erreurs == []
     finally:
