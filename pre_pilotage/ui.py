@@ -426,9 +426,13 @@ _STYLES = """
 .stApp label[data-testid="stWidgetLabel"] { color: inherit !important; }
 /* Streamlit's file uploader speaks English (« Upload », « 1GB per file », « 0.7KB »): its button
    gets a French label, and its limits and file sizes are left to the widget's French label. */
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p,
 [data-testid="stFileUploaderDropzoneInstructions"],
 [data-testid="stFileChipName"] + div { display: none; }
+/* Visually hidden, not removed: the button keeps an accessible name (axe « button-name »). */
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {
+    position: absolute; width: 1px; height: 1px; overflow: hidden;
+    clip: rect(0 0 0 0); white-space: nowrap;
+}
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {
     content: "Parcourir";
 }
