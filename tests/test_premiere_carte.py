@@ -175,7 +175,7 @@ def test_premiere_carte_d_un_vrai_pre(serveur_valenciennes, base_valenciennes, n
         )
         page.wait_for_timeout(1_500)
         page.get_by_role("button", name="Contrôler et importer").click()
-        page.wait_for_selector('[data-testid="stAlert"]', timeout=60_000)
+        page.wait_for_selector('[data-testid="stAlert"]', timeout=600_000)
         attendre_rendu(page)
         capturer(page, "premiere-carte-2-import")
         texte = texte_principal(page)
