@@ -428,10 +428,10 @@ _STYLES = """
    gets a French label, and its limits and file sizes are left to the widget's French label. */
 [data-testid="stFileUploaderDropzoneInstructions"],
 [data-testid="stFileChipName"] + div { display: none; }
-/* Visually hidden, not removed: the button keeps an accessible name (axe « button-name »). */
+/* The English « Upload » is removed; the button's accessible name is the French aria-label set
+   by _NOM_DU_BOUTON_DE_TELEVERSEMENT (axe « button-name »), its visible text the ::after below. */
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {
-    position: absolute; width: 1px; height: 1px; overflow: hidden;
-    clip: rect(0 0 0 0); white-space: nowrap;
+    display: none;
 }
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {
     content: "Parcourir";
@@ -440,8 +440,31 @@ _STYLES = """
 """
 
 
+# Streamlit gives the file uploader's button no option for its label (« Upload », hard-coded in its
+# front end) and CSS cannot give an element an accessible name: a French aria-label is set on every
+# such button as it appears. One observer per browser tab (the flag survives Streamlit's reruns).
+_NOM_DU_BOUTON_DE_TELEVERSEMENT = """
+<script>
+(function () {
+  if (window.__prePilotageTeleversement) { return; }
+  window.__prePilotageTeleversement = true;
+  var nommer = function () {
+    document.querySelectorAll('[data-testid="stFileUploaderDropzone"] button').forEach(function (b) {
+      if (b.getAttribute("aria-label") !== "Parcourir les fichiers") {
+        b.setAttribute("aria-label", "Parcourir les fichiers");
+      }
+    });
+  };
+  nommer();
+  new MutationObserver(nommer).observe(document.body, {childList: true, subtree: true});
+})();
+</script>
+"""
+
+
 def styles() -> None:
     st.markdown(_STYLES, unsafe_allow_html=True)
+    st.html(_NOM_DU_BOUTON_DE_TELEVERSEMENT, unsafe_allow_javascript=True)
     diffusion.styles()
 
 
