@@ -7,7 +7,7 @@ reference; the « Enquête nationale PRE » workbook holds the same (masked) fra
 import streamlit as st
 
 from pre_pilotage import acces, enquete, graphiques, ui
-from pre_pilotage.requetes import run
+from pre_pilotage.requetes import run, run_au_seuil
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -125,21 +125,24 @@ if filtres:
     if acces.autorise("coordination"):
         fichier = f"enquete-nationale-pre-{annee}.xlsx"
         # Built when the button is clicked, not at every rerun of the page.
-        date_donnees, seuil = ui.informations_base().get("date_donnees"), acces.seuil()
+        date_donnees = ui.informations_base().get("date_donnees")
+        seuil, interne = ui.seuil_document("enquete_interne")
+        parametres = filtres.parametres()
         st.download_button(
             "Télécharger les chiffres de l'enquête nationale (XLSX)",
             lambda: enquete.classeur(
-                cadres,
+                enquete.lire(run_au_seuil(seuil), **parametres),
                 annee=annee,
                 territoire=filtres.territoire,
                 date_donnees=date_donnees,
                 seuil=seuil,
+                interne=interne,
             ),
             file_name=fichier,
             mime=XLSX,
             on_click=acces.journaliser_export,
             args=(fichier,),
-            kwargs={"filtres": filtres.parametres()},
+            kwargs={"filtres": parametres, "details": {"seuil": seuil, "interne": interne}},
             icon=":material/download:",
             type="primary",
         )

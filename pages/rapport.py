@@ -7,7 +7,7 @@ button is clicked, from the masked frames read here (the pages' own queries).
 import streamlit as st
 
 from pre_pilotage import acces, exports, rapport, ui
-from pre_pilotage.requetes import run
+from pre_pilotage.requetes import run_au_seuil
 
 filtres = ui.debut_page("Rapport", role="coordination")
 if filtres:
@@ -24,10 +24,12 @@ if filtres:
         forme="plusieurs",
         defaut=list(rapport.SECTIONS),
     )
+    seuil, interne = ui.seuil_document("rapport_interne")
     contexte = rapport.Contexte(
         territoire=filtres.territoire,
         annee=filtres.annee,
-        seuil=acces.seuil(),
+        seuil=seuil,
+        interne=interne,
         date_donnees=ui.informations_base().get("date_donnees"),
         demo=ui.est_demo(),
         sections=tuple(sections),
@@ -35,8 +37,11 @@ if filtres:
     ui.sous_titre(filtres.territoire, f"année {filtres.annee}", ui.legende_donnees())
     if not sections:
         st.info("Choisissez au moins une section.")
+    if interne:
+        st.warning(rapport.mention_interne(seuil))
     contenu = rapport.contenu(
-        rapport.lire(run, **filtres.parametres(), sections=contexte.sections), contexte
+        rapport.lire(run_au_seuil(seuil), **filtres.parametres(), sections=contexte.sections),
+        contexte,
     )
     st.subheader("Aperçu du texte")
     for section in contenu:
@@ -54,7 +59,10 @@ if filtres:
     def document_pdf() -> bytes:
         return rapport.pdf(rapport.docx(contenu, contexte))
 
-    journal = {"filtres": filtres.parametres(), "details": {"sections": list(sections)}}
+    journal = {
+        "filtres": filtres.parametres(),
+        "details": {"sections": list(sections), "seuil": seuil, "interne": interne},
+    }
     gauche, droite = st.columns(2)
     for colonne, format_, libelle, donnees in (
         (gauche, "docx", "Télécharger le rapport (Word, DOCX)", document_word),

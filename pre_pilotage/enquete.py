@@ -338,14 +338,20 @@ def classeur(
     territoire: str,
     date_donnees: str | None,
     seuil: int,
+    interne: bool = False,
 ) -> bytes:
-    """The survey workbook for `annee` and `territoire`, from the frames of `lire` (XLSX bytes)."""
+    """The survey workbook for `annee` and `territoire`, from the frames of `lire` (XLSX bytes).
+
+    `interne`: made below the élus' floor, for the PRE's team only; every sheet says so.
+    """
+    from pre_pilotage.rapport import mention_interne
+
     contexte = [
         f"{territoire} · année {annee}"
         + (f" · données au {formats.date(date_donnees)}" if date_donnees else ""),
         f"« < {seuil} » : moins de {seuil} enfants ; « s » : valeur masquée pour qu'un petit "
         "effectif ne puisse pas être recalculé (secret statistique).",
-    ]
+    ] + ([mention_interne(seuil)] if interne else [])
     livre = Workbook()
     livre.remove(livre.active)
     utilises: list[tuple[str, str]] = []

@@ -52,6 +52,9 @@ class Contexte:
     date_donnees: str | None = None
     demo: bool = False
     sections: tuple[str, ...] = tuple(SECTIONS)
+    # An internal document of the PRE's team, made below the élus' floor (acces.SEUIL_LECTURE):
+    # says so on its title page and on every page's header.
+    interne: bool = False
 
 
 # ------------------------------------------------------------------------------------ reading
@@ -580,6 +583,7 @@ def docx(
     proprietes.title, proprietes.language = titre, "fr-FR"
     proprietes.subject = f"Contrat de ville – {contexte.territoire}"
     proprietes.author = "Tableau de bord de pilotage du PRE"
+    _en_tete_et_pied(section_page, f"{titre} – {contexte.territoire}", contexte)
 
     # Title page.
     document.add_paragraph(titre, style="Title")
@@ -596,6 +600,8 @@ def docx(
     ):
         if ligne:
             document.add_paragraph(ligne)
+    if contexte.interne:
+        document.add_paragraph().add_run(mention_interne(contexte.seuil)).bold = True
     if contexte.demo:
         avertissement = document.add_paragraph().add_run(
             "Données fictives de démonstration : territoire, enfants, écoles et montants sont "
@@ -655,6 +661,40 @@ def docx(
     tampon = io.BytesIO()
     document.save(tampon)
     return tampon.getvalue()
+
+
+def mention_interne(seuil: int) -> str:
+    """What an internal document (below the élus' floor of 11) says on each of its pages."""
+    return (
+        f"Document interne à l'équipe du PRE, établi au seuil de {seuil} enfants : "
+        "à ne pas diffuser aux élus, aux comités ni aux partenaires."
+    )
+
+
+def _en_tete_et_pied(section_page, titre: str, contexte: Contexte) -> None:
+    """Running header (title, territory; internal mention) and « Page N sur M » footer."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    en_tete = section_page.header.paragraphs[0]
+    en_tete.text = titre
+    en_tete.runs[0].font.size = Pt(8)
+    if contexte.interne:
+        mention = section_page.header.add_paragraph().add_run(mention_interne(contexte.seuil))
+        mention.bold, mention.font.size = True, Pt(8)
+    pied = section_page.footer.paragraphs[0]
+    pied.alignment = 1  # centred
+    for texte, champ in (("Page ", "PAGE"), (" sur ", "NUMPAGES")):
+        pied.add_run(texte).font.size = Pt(8)
+        element = OxmlElement("w:fldSimple")
+        element.set(qn("w:instr"), f" {champ} ")
+        numero = OxmlElement("w:r")
+        valeur = OxmlElement("w:t")
+        valeur.text = "1"
+        numero.append(valeur)
+        element.append(numero)
+        pied._p.append(element)
 
 
 def chemin_libreoffice() -> str | None:

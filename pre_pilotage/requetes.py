@@ -29,6 +29,7 @@ uses `plusieurs` when the runner has it and calls the runner one query at a time
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -240,6 +241,17 @@ def run(nom: str, **params) -> pl.DataFrame:
     return _executer_en_cache(
         str(config.chemin_base()), acces.seuil(), nom, tuple(sorted(params.items()))
     )
+
+
+def run_au_seuil(seuil: int) -> Callable[..., pl.DataFrame]:
+    """`run` at a given threshold (documents for élus use their floor, whatever the role's)."""
+
+    def lire(nom: str, **params) -> pl.DataFrame:
+        return _executer_en_cache(
+            str(config.chemin_base()), seuil, nom, tuple(sorted(params.items()))
+        )
+
+    return lire
 
 
 def informations_base() -> dict[str, str]:

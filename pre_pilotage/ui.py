@@ -139,6 +139,29 @@ def est_demo() -> bool:
     return informations_base().get("donnees_demo") == "oui"
 
 
+def seuil_document(cle: str) -> tuple[int, bool]:
+    """Threshold of a document meant for élus and comités, and whether it is internal.
+
+    Such documents use the élus' floor (11) whatever the role's threshold; a coordination
+    threshold below it is used only when the user asks for an internal document, which then
+    says so on every page.
+    """
+    seuil_role = acces.seuil()
+    if seuil_role >= acces.SEUIL_LECTURE:
+        return seuil_role, False
+    interne = st.checkbox(
+        f"Document interne à l'équipe (seuil de {seuil_role} enfants au lieu de "
+        f"{acces.SEUIL_LECTURE})",
+        key=cle,
+        help=(
+            f"Par défaut, les documents destinés aux élus et aux comités masquent tout effectif "
+            f"de moins de {acces.SEUIL_LECTURE} enfants. Un document interne garde le seuil de "
+            "l'équipe de coordination et l'indique sur chaque page : il ne doit pas être diffusé."
+        ),
+    )
+    return (seuil_role, True) if interne else (acces.SEUIL_LECTURE, False)
+
+
 def formulaire_connexion() -> None:
     """Sign-in form shown in place of any page until the session has a user."""
     from pre_pilotage import comptes

@@ -110,14 +110,21 @@ def test_import_reserve_a_l_administration(application, monkeypatch, role, autor
     assert (len(at.get("file_uploader")) > 0) is autorise
 
 
-def test_seuil_du_role_lecture(application, chemin_fixture, tmp_path, monkeypatch):
-    monkeypatch.setenv("PRE_SEUIL_SECRET", "5")
-    # The fixture is protected for the default threshold only: a copy protected for both
-    # thresholds in use (5 for coordination, 11 for lecture), as an administrator would.
-    chemin = tmp_path / "seuil-5.duckdb"
+@pytest.fixture(scope="module")
+def base_seuil_5(chemin_fixture, tmp_path_factory):
+    """The fixture is protected for the default threshold only: a copy protected for both
+    thresholds in use (5 for coordination, 11 for lecture), as an administrator would."""
+    chemin = tmp_path_factory.mktemp("seuil-5") / "seuil-5.duckdb"
     shutil.copy(chemin_fixture, chemin)
-    assert sorted(protection.proteger_fichier(chemin)) == [5, 11]
-    monkeypatch.setenv("PRE_BASE", str(chemin))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PRE_SEUIL_SECRET", "5")
+        assert sorted(protection.proteger_fichier(chemin)) == [5, 11]
+    return chemin
+
+
+def test_seuil_du_role_lecture(application, base_seuil_5, monkeypatch):
+    monkeypatch.setenv("PRE_SEUIL_SECRET", "5")
+    monkeypatch.setenv("PRE_BASE", str(base_seuil_5))
     application.session_state["utilisateur"] = Utilisateur("u", "U", "coordination")
     application.query_params["qpv"] = "QN09691N"
     application.query_params["annee"] = "2024"
@@ -132,3 +139,32 @@ def test_seuil_du_role_lecture(application, chemin_fixture, tmp_path, monkeypatc
     lecture.query_params["annee"] = "2024"
     at = lecture.run()
     assert {m.label: m.value for m in at.metric}["Enfants accompagnés"] == "< 11"
+
+
+def test_documents_pour_les_elus_au_seuil_de_11(application, base_seuil_5, monkeypatch):
+    """The Rapport is made at the élus' floor (11) even for a coordination threshold of 5;
+    the team's threshold only for an internal document, which says so."""
+    monkeypatch.setenv("PRE_SEUIL_SECRET", "5")
+    monkeypatch.setenv("PRE_BASE", str(base_seuil_5))
+    application.session_state["utilisateur"] = Utilisateur("u", "U", "coordination")
+    application.query_params["annee"] = "2024"
+    application.query_params["qpv"] = "QN09691N"
+    at = application.run()
+    at.switch_page("pages/rapport.py").run()
+    assert not at.exception
+    apercu = " ".join(m.value for m in at.markdown)
+    assert "moins de 11" in apercu and "moins de 5" not in apercu and "< 5" not in apercu
+    interne = at.checkbox(key="rapport_interne")
+    assert interne.label == "Document interne à l'équipe (seuil de 5 enfants au lieu de 11)"
+    assert interne.value is False and not at.warning
+    interne.check().run()
+    assert [w.value for w in at.warning] == [
+        "Document interne à l'équipe du PRE, établi au seuil de 5 enfants : à ne pas diffuser "
+        "aux élus, aux comités ni aux partenaires."
+    ]
+    apercu = " ".join(m.value for m in at.markdown)
+    assert "moins de 11" not in apercu
+    # The survey workbook's button has the same choice.
+    at.switch_page("pages/publics.py").run()
+    assert not at.exception
+    assert at.checkbox(key="enquete_interne").value is False

@@ -66,6 +66,25 @@ def test_feuilles_et_en_tete(livre_2024):
     assert feuille["A3"].value.startswith("« < 11 » : moins de 11 enfants ; « s » :")
 
 
+def test_classeur_interne_le_dit_sur_chaque_feuille(con_fixture):
+    contenu = enquete.classeur(
+        cadres(con_fixture, 2024),
+        annee=2024,
+        territoire="PRE de test",
+        date_donnees="2025-12-31",
+        seuil=5,
+        interne=True,
+    )
+    livre = openpyxl.load_workbook(io.BytesIO(contenu))
+    mention = (
+        "Document interne à l'équipe du PRE, établi au seuil de 5 enfants : à ne pas diffuser "
+        "aux élus, aux comités ni aux partenaires."
+    )
+    for nom in FEUILLES[:-1]:
+        assert livre[nom]["A4"].value == mention, nom
+    assert mention in [c.value for ligne in livre[FEUILLES[-1]].iter_rows() for c in ligne]
+
+
 def test_beneficiaires(livre_2024):
     feuille = livre_2024["Bénéficiaires"]
     assert bloc(feuille, "Enfants accompagnés, entrées et sorties") == [

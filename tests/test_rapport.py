@@ -282,3 +282,28 @@ def test_cofinancement_de_deux_cites_au_pluriel(con_demo):
         f"{formats.euros(financeurs['montant_prevu'][0])} de la programmation 2025 "
         f"({formats.pourcentage(financeurs['part'][0])} du total)."
     ) in cite.phrases
+
+
+def test_docx_en_tete_pied_de_page_et_document_interne(sections_beta_2024):
+    def entetes(document):
+        section = document.sections[0]
+        return (
+            [p.text for p in section.header.paragraphs],
+            section.footer.paragraphs[0]._p.xml,
+        )
+
+    diffusable = docx.Document(io.BytesIO(rapport.docx(sections_beta_2024, contexte(2024))))
+    en_tete, pied = entetes(diffusable)
+    assert en_tete == ["Programme de Réussite Éducative – rapport 2024 – PRE de test"]
+    assert 'w:instr=" PAGE "' in pied and 'w:instr=" NUMPAGES "' in pied
+    assert not any("Document interne" in p.text for p in diffusable.paragraphs)
+
+    interne = docx.Document(
+        io.BytesIO(rapport.docx(sections_beta_2024, contexte(2024, interne=True)))
+    )
+    mention = rapport.mention_interne(11)
+    assert entetes(interne)[0] == [
+        "Programme de Réussite Éducative – rapport 2024 – PRE de test",
+        mention,
+    ]
+    assert mention in [p.text for p in interne.paragraphs[:8]]
