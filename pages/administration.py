@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pre_pilotage import acces, comptes, ui
+from pre_pilotage import acces, comptes, formats, ui
 from pre_pilotage.administration import ROLES, lire_journal
 
 ui.debut_page("Comptes et journal d'audit", role="administration")
@@ -42,7 +42,7 @@ with st.form("compte"):
                 mot_de_passe or None,
                 source=source,
             )
-            st.success(f"Compte « {identifiant.strip()} » enregistré.")
+            st.success(f"Compte « {formats.texte_md(identifiant.strip())} » enregistré.")
         except ValueError as exc:
             st.error(str(exc))
 

@@ -41,7 +41,7 @@ if filtres:
     if perimetre["nom_commune"][0]:
         retenues, autres = perimetre["fiches_retenues"][0], perimetre["fiches_hors_perimetre"][0]
         st.info(
-            f"Périmètre : fiches-action communales de la commune {perimetre['nom_commune'][0]} "
+            f"Périmètre : fiches-action communales de la commune {formats.texte_md(perimetre['nom_commune'][0])} "
             f"({retenues} sur {retenues + autres}). Les autres fiches de l'année, "
             "intercommunales ou d'autres communes "
             f"({formats.euros(perimetre['montant_hors_perimetre'][0])}), ne sont pas réparties "

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pre_pilotage import carte_image, cartes, config, ui
+from pre_pilotage import carte_image, cartes, config, formats, ui
 from pre_pilotage.requetes import run
 
 TOUS = "tout"
@@ -95,9 +95,10 @@ if filtres:
             st.info("Cliquez sur un quartier de la carte pour afficher sa fiche.")
         else:
             ligne = fiche.ligne.row(0, named=True)
-            st.subheader(f"{ligne['nom']} ({ligne['code_qp']})")
+            st.subheader(formats.texte_md(f"{ligne['nom']} ({ligne['code_qp']})"))
             st.caption(
-                f"Commune : {ligne['communes']} · géographie {ligne['annee_geographie']}"
+                f"Commune : {formats.texte_md(ligne['communes'])} · géographie "
+                f"{ligne['annee_geographie']}"
                 + (" · contour non disponible" if ligne["geom"] is None else "")
             )
             for choisie in cartes.MESURES.values():
@@ -105,7 +106,7 @@ if filtres:
             st.markdown(
                 f"**Équipes pluridisciplinaires de soutien réunies dans l'année** : "
                 f"{ligne['eps_actives']} · **Cité éducative** : "
-                + (", ".join(fiche.cites) or "aucune")
+                + (", ".join(formats.texte_md(c) for c in fiche.cites) or "aucune")
             )
             st.markdown("**Écoles et collèges dans le quartier ou à moins de 300 m**")
             ui.afficher_tableau(

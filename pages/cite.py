@@ -3,7 +3,7 @@ Cité's map, and the PRE's figures inside and outside the Cité."""
 
 import streamlit as st
 
-from pre_pilotage import cite, ui
+from pre_pilotage import cite, formats, ui
 from pre_pilotage.requetes import run
 
 TABLEAU = {
@@ -23,7 +23,7 @@ def carte_de_la_cite(qpv, etablissements, contours, cites, annee):
 
 
 def puces(phrases: list[str]) -> None:
-    st.markdown("\n".join(f"- {p}" for p in phrases))
+    st.markdown("\n".join(f"- {formats.texte_md(p)}" for p in phrases))
 
 
 filtres = ui.debut_page("PRE et Cité éducative")
@@ -61,14 +61,19 @@ if liste:
     programme = cite.filtres_programme(filtres)
     # Only the open tab runs (a map drawn in a hidden tab would open on a wrong zoom); the open
     # Cité lives in the URL by its code.
-    onglets_par_code = dict(liste) | {COMPARAISON: "Comparaison des Cités"}
+    # Tab labels are Markdown: the Cités' names are escaped (formats.texte_md).
+    onglets_par_code = {c: formats.texte_md(n) for c, n in liste} | {
+        COMPARAISON: "Comparaison des Cités"
+    }
+    noms = dict(liste)
     onglets = st.tabs(
         list(onglets_par_code.values()),
         key="onglet_cite",
         on_change="rerun",
         default=onglets_par_code.get(st.query_params.get("cite")),
     )
-    for onglet, (code, nom) in zip(onglets, onglets_par_code.items(), strict=True):
+    for onglet, code in zip(onglets, onglets_par_code, strict=True):
+        nom = noms.get(code, "")
         if onglet.open is False:
             continue
         if code == liste[0][0]:
@@ -89,7 +94,7 @@ if liste:
                 )
                 continue
             tableau = cite.tableau_de_bord(cadres, code, nom, annee)
-            st.subheader(f"{nom} – tableau de bord {annee}")
+            st.subheader(f"{formats.texte_md(nom)} – tableau de bord {annee}")
             if avis := cite.avis_perimetre(origines.get(code)):
                 st.warning(avis, icon=":material/info:")
             ui.afficher_tableau(tableau, TABLEAU, titre=f"{nom} – tableau de bord")

@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from pre_pilotage import acces, importation, ui
+from pre_pilotage import acces, formats, importation, ui
 from pre_pilotage.administration import journaliser
 from pre_pilotage.importation import programme as module_programme
 from pre_pilotage.importation.schemas import FORMATS
@@ -33,7 +33,7 @@ else:  # a programme just created has no data yet: choose it here
     annee_defaut = max(annees_declarees, default=dt.date.today().year)
 if pre_id:
     st.markdown(
-        f"Fichiers de **{nom_programme}** pour une année : enfants et parcours, actions, "
+        f"Fichiers de **{formats.texte_md(nom_programme)}** pour une année : enfants et parcours, actions, "
         "réunions des EPS, fiches-action et financements, gouvernance, équipe. Chaque fichier "
         "est entièrement contrôlé avant toute écriture ; s'il reste une erreur, rien n'est "
         "enregistré. Réimporter une année remplace les données de cette année pour les "

@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from pre_pilotage import importation, ui
+from pre_pilotage import formats, importation, ui
 from pre_pilotage.importation import programme as module
 from pre_pilotage.requetes import run, vider_caches
 
@@ -138,7 +138,10 @@ if envoye:
         vider_caches()  # the app's read-only connection is closed before writing
         module.enregistrer(ui.chemin_base(), description, creation=creation)
     except module.ProgrammeInvalide as exc:
-        st.error("Programme non enregistré :\n\n" + "\n".join(f"- {e}" for e in exc.erreurs))
+        st.error(
+            "Programme non enregistré :\n\n"
+            + "\n".join(f"- {formats.texte_md(e)}" for e in exc.erreurs)
+        )
     except importation.BaseOccupee as exc:
         st.error(str(exc))
     else:
@@ -146,7 +149,7 @@ if envoye:
         st.session_state.pop(f"porteur_anct_{choix}", None)
         st.session_state["programme_choisi"] = description.pre_id
         st.session_state["message_programme"] = (
-            f"Programme « {description.nom} » enregistré. Étape suivante : importer ses "
+            f"Programme « {formats.texte_md(description.nom)} » enregistré. Étape suivante : importer ses "
             "fichiers (page « Import des données »)."
         )
         st.rerun()

@@ -6,7 +6,7 @@ reference; the « Enquête nationale PRE » workbook holds the same (masked) fra
 
 import streamlit as st
 
-from pre_pilotage import acces, enquete, graphiques, ui
+from pre_pilotage import acces, enquete, formats, graphiques, ui
 from pre_pilotage.requetes import run, run_au_seuil
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -116,7 +116,7 @@ if filtres:
 
     st.subheader("Enquête nationale PRE")
     st.markdown(
-        f"Le classeur reprend, pour « {filtres.territoire} » et l'année {annee}, les chiffres "
+        f"Le classeur reprend, pour « {formats.texte_md(filtres.territoire)} » et l'année {annee}, les chiffres "
         "demandés par l'enquête nationale de l'ANCT : enfants par sexe, tranche d'âge, profil et "
         "niveau, motifs d'orientation, orienteurs, durée des parcours, équipe et EPS, budget par "
         "financeur, avec une feuille « Sources et définitions ». Les petits effectifs y sont "

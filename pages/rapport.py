@@ -6,7 +6,7 @@ button is clicked, from the masked frames read here (the pages' own queries).
 
 import streamlit as st
 
-from pre_pilotage import acces, exports, rapport, ui
+from pre_pilotage import acces, exports, formats, rapport, ui
 from pre_pilotage.requetes import run_au_seuil
 
 filtres = ui.debut_page("Rapport", role="coordination")
@@ -46,7 +46,7 @@ if filtres:
     st.subheader("Aperçu du texte")
     for section in contenu:
         st.markdown(f"**{section.titre}**")
-        st.markdown("\n".join(f"- {phrase}" for phrase in section.phrases))
+        st.markdown("\n".join(f"- {formats.texte_md(phrase)}" for phrase in section.phrases))
     st.caption(
         f"Le document compte aussi {sum(len(s.graphiques) for s in contenu)} graphique(s) ou "
         f"carte(s) et {sum(len(s.chiffres) for s in contenu)} chiffre(s) clé(s). Sa préparation "

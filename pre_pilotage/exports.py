@@ -68,9 +68,22 @@ UNITES = {
 _SUFFIXES_CSV = {"euros": " (€)", "pourcentage": " (%)", "mois": " (mois)"}
 
 
+_FORMULE = ("=", "+", "-", "@")
+
+
 def neutraliser(texte: str) -> str:
-    """A cell a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    return "'" + texte if texte[:1] in ("=", "+", "-", "@", "\t", "\r") else texte
+    """A cell a spreadsheet would run as a formula is prefixed with an apostrophe.
+
+    Invisible characters and spaces in front (zero-width space, word joiner, BOM…) are looked
+    through, and full-width forms (« ＝ », « ＋ ») count as what spreadsheets read them as.
+    """
+    if texte[:1] in ("\t", "\r"):
+        return "'" + texte
+    for caractere in texte:
+        if caractere.isspace() or unicodedata.category(caractere) in ("Cf", "Zs"):
+            continue
+        return "'" + texte if unicodedata.normalize("NFKC", caractere) in _FORMULE else texte
+    return texte
 
 
 def csv_francais(cadre: pl.DataFrame, entetes: dict[str, str] | None = None) -> bytes:

@@ -4,11 +4,36 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 # Narrow no-break space, the French thousands separator; a no-break space before units.
 ESPACE_MILLIERS = "\u202f"
 ESPACE_UNITE = "\u00a0"
 VIDE = "–"
+
+
+# A name from a data file (« [lien](http://…) », « ![image](…) », « **gras** », « :red[…] »,
+# « $…$ », « <a> ») must show as the text it is inside Markdown: the characters that make markup
+# are backslash-escaped (CommonMark), and so is what would open a list or a quote at the start.
+# GFM also turns bare addresses (« https://… », « www.… », « nom@domaine.fr ») into links in the
+# parsed text, whatever the escapes: a word joiner (U+2060, invisible, not read aloud) breaks them.
+_MARQUES = re.compile(r"[\\`*_\[\](){}<>#!|~$&:]")
+_DEBUT_DE_BLOC = re.compile(r"^([-+=>])|^(\d+)([.)])")
+_ADRESSES = ((re.compile(r"//"), "/\u2060/"), (re.compile(r"(?i)(www)\."), "\\1\u2060."))
+
+
+def texte_md(valeur) -> str:
+    """Data text (a name, a title, a sentence with names) made safe to put inside Markdown."""
+    # Line breaks would end the paragraph or the list item: ASCII spaces only (no-break spaces
+    # of French numbers stay).
+    texte = re.sub(r"[ \t\r\n\f\v]+", " ", str("" if valeur is None else valeur)).strip()
+    texte = _MARQUES.sub(lambda m: "\\" + m.group(0), texte)
+    texte = _DEBUT_DE_BLOC.sub(
+        lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3), texte
+    )
+    for motif, remplacement in _ADRESSES:
+        texte = motif.sub(remplacement, texte)
+    return texte.replace("@", "@\u2060")
 
 
 def _est_vide(valeur) -> bool:

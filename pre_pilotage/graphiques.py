@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import textwrap
 
 import plotly.graph_objects as go
 import polars as pl
 
 from pre_pilotage import formats
+from pre_pilotage.confidentialite import SUFFIXE_SECRET
 
 BLEU_FRANCE = "#000091"
 ROUGE_MARIANNE = "#E1000F"
@@ -26,6 +28,36 @@ PALETTE = [
     "#009099",
     "#3A3A3A",
 ]
+
+
+def _noms_en_texte(constructeur):
+    """Plotly reads a subset of HTML in every label and hover (« <a href> », « <b> »…): the
+    text columns of the builder's frames (names of quartiers, communes, financeurs, fiches…)
+    are escaped first, so that a name from a data file is drawn as the text it is. Masking
+    tokens (`__secret` columns) are left as they are: the builders compare them."""
+
+    def echapper(valeur):
+        if not isinstance(valeur, pl.DataFrame):
+            return valeur
+        colonnes = [
+            nom
+            for nom, type_ in valeur.schema.items()
+            if type_ == pl.String and not nom.endswith(SUFFIXE_SECRET)
+        ]
+        return valeur.with_columns(
+            pl.col(colonnes)
+            .str.replace_all("&", "&amp;", literal=True)
+            .str.replace_all("<", "&lt;", literal=True)
+            .str.replace_all(">", "&gt;", literal=True)
+        )
+
+    @functools.wraps(constructeur)
+    def construire(*args, **kwargs):
+        return constructeur(
+            *(echapper(a) for a in args), **{k: echapper(v) for k, v in kwargs.items()}
+        )
+
+    return construire
 
 
 def _mise_en_page(
@@ -63,6 +95,7 @@ def _texte(valeur, jeton, format_valeur) -> str:
     return jeton if jeton else format_valeur(valeur)
 
 
+@_noms_en_texte
 def beneficiaires_par_annee(cadre: pl.DataFrame) -> go.Figure:
     """Active children as bars, entries and exits as lines, one point per year."""
     annees = [str(a) for a in cadre["annee"]]
@@ -105,6 +138,7 @@ def beneficiaires_par_annee(cadre: pl.DataFrame) -> go.Figure:
     )
 
 
+@_noms_en_texte
 def tranches_age(cadre: pl.DataFrame) -> go.Figure:
     """Share of active children by age band, beside the national distribution."""
     libelles = list(cadre["libelle"])
@@ -139,6 +173,7 @@ def tranches_age(cadre: pl.DataFrame) -> go.Figure:
     )
 
 
+@_noms_en_texte
 def budget_par_financeur(cadre: pl.DataFrame) -> go.Figure:
     """Programmed amounts by funder, largest first, labelled in euros and share."""
     ordonne = cadre.sort("montant_prevu", descending=False)
@@ -216,21 +251,25 @@ def _barres_annee_et_precedente(
     )
 
 
+@_noms_en_texte
 def budget_par_thematique(cadre: pl.DataFrame, annee: int) -> go.Figure:
     """Planned amounts by thematic, the year and the year before."""
     return _barres_annee_et_precedente(cadre, "libelle", annee, "Montant programmé (€)")
 
 
+@_noms_en_texte
 def budget_par_niveau(cadre: pl.DataFrame, annee: int) -> go.Figure:
     """Intercommunal and communal fiches-action, the year and the year before."""
     return _barres_annee_et_precedente(cadre, "libelle", annee, "Montant programmé (€)")
 
 
+@_noms_en_texte
 def budget_par_commune(cadre: pl.DataFrame, annee: int) -> go.Figure:
     """Communal fiches-action by commune, the year and the year before."""
     return _barres_annee_et_precedente(cadre, "nom", annee, "Montant des fiches communales (€)")
 
 
+@_noms_en_texte
 def execution_par_financeur(cadre: pl.DataFrame) -> go.Figure:
     """Planned, granted and paid amounts per funder, the paid bar labelled with the execution rate."""
     ordonne = cadre.filter(pl.col("montant_prevu") > 0).reverse()
@@ -292,6 +331,7 @@ def _centres(tailles: list[float], marge: float = 0.05) -> list[float]:
     return centres
 
 
+@_noms_en_texte
 def flux_financeurs_thematiques(cadre: pl.DataFrame) -> go.Figure:
     """Sankey diagram: each funder's planned money flowing to the thematics it finances."""
     flux = cadre.select("libelle_financeur", "libelle_thematique", "montant_prevu").rows()
@@ -334,6 +374,7 @@ def flux_financeurs_thematiques(cadre: pl.DataFrame) -> go.Figure:
     return _mise_en_page(fig, hauteur=max(480, 52 * max(len(financeurs), len(thematiques))))
 
 
+@_noms_en_texte
 def cout_par_beneficiaire_thematique(cadre: pl.DataFrame) -> go.Figure:
     """Cost per child linked to the actions of each thematic; masked costs shown by their token."""
     lignes = cadre.filter(
@@ -375,6 +416,7 @@ def cout_par_beneficiaire_thematique(cadre: pl.DataFrame) -> go.Figure:
     )
 
 
+@_noms_en_texte
 def evolution_budget(cadre: pl.DataFrame) -> go.Figure:
     """Programming by year, State and co-funders stacked, total and co-financed share on top."""
     annees = [str(a) for a in cadre["annee"]]
@@ -430,6 +472,7 @@ def _horizontal(libelles: list[str], series: int) -> bool:
     return len(libelles) * series > 6 or longueur > 16
 
 
+@_noms_en_texte
 def repartition(cadre: pl.DataFrame, annee: int, unite: str = "enfants") -> go.Figure:
     """Shares by category for the year and the year before, beside the national share if known.
 
@@ -540,6 +583,7 @@ def _axes(libelles: list[str], valeurs, horizontal: bool) -> dict:
 COULEURS_GROUPES = (BLEU_FRANCE, BLEU_ANNEE_PRECEDENTE, GRIS_CLAIR)
 
 
+@_noms_en_texte
 def groupes_par_figure(tableau: pl.DataFrame, groupes: tuple[tuple[str, str], ...]) -> go.Figure:
     """Small multiples: one panel per key figure (each has its own unit), one bar per group; a
     masked value has no bar, only its token, and every bar is labelled with its French value."""

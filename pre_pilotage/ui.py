@@ -201,7 +201,8 @@ def _bloc_utilisateur() -> None:
     if utilisateur is None:
         return
     st.caption(
-        f"Connecté·e : {utilisateur.nom_affiche} – rôle {acces.LIBELLES_ROLES[utilisateur.role]}"
+        f"Connecté·e : {formats.texte_md(utilisateur.nom_affiche)} – rôle "
+        f"{acces.LIBELLES_ROLES[utilisateur.role]}"
     )
     if utilisateur.identifiant != acces.utilisateur_demo().identifiant:
         if st.button("Se déconnecter"):
@@ -231,8 +232,9 @@ def legende_donnees() -> str:
 
 
 def sous_titre(*parties: str) -> None:
-    """The caption under a page's title: its non-empty parts joined by « · »."""
-    st.caption(" · ".join(p for p in parties if p))
+    """The caption under a page's title: its non-empty parts joined by « · » (as text: the
+    territory's name comes from a data file)."""
+    st.caption(" · ".join(formats.texte_md(p) for p in parties if p))
 
 
 def chiffre_cle(
@@ -270,7 +272,7 @@ def chiffre_cle(
         border=True,
     )
     if reference:
-        st.caption(f"Référence nationale : {reference}")
+        st.caption(f"Référence nationale : {formats.texte_md(reference)}")
 
 
 def _cellule(ligne: pl.DataFrame, colonne: str):
@@ -321,7 +323,7 @@ def afficher_graphique(
     definition = indicateur(code)
     periode = periode or str(filtres.annee)
     titre = f"{definition.libelle} – {filtres.territoire}, {periode}"
-    st.markdown(f"#### {titre}")
+    st.markdown(f"#### {formats.texte_md(titre)}")
     st.plotly_chart(
         diffusion.agrandir(fig) if diffusion.presentation() else fig,
         config=CONFIG_PLOTLY,
@@ -377,7 +379,9 @@ def afficher_tableau(
             for ligne in tableau.rows()
         ]
         tableau = tableau.filter(pl.Series(trouvees, dtype=pl.Boolean))
-        st.caption(f"{tableau.height} ligne(s) sur {cadre.height} contiennent « {recherche} ».")
+        st.caption(
+            f"{tableau.height} ligne(s) sur {cadre.height} contiennent « {formats.texte_md(recherche)} »."
+        )
         cadre = cadre.filter(pl.Series(trouvees, dtype=pl.Boolean))
     st.dataframe(tableau, hide_index=True)
     # Only the tokens of the rows and columns shown are explained (a frame may hold others).
@@ -706,7 +710,10 @@ def rapport_import(rapport, annee: int) -> None:
         total = sum(rapport.lignes.values())
         st.success(
             f"Import réussi pour {annee} : {formats.nombre(total)} lignes enregistrées ("
-            + ", ".join(f"{nom} : {formats.nombre(n)}" for nom, n in rapport.lignes.items())
+            + ", ".join(
+                f"{formats.texte_md(nom)} : {formats.nombre(n)}"
+                for nom, n in rapport.lignes.items()
+            )
             + "). Les pages affichent désormais ces données."
         )
     else:
@@ -734,7 +741,7 @@ def rapport_import(rapport, annee: int) -> None:
             kwargs={"filtres": {"annee": annee}},
         )
     for remarque in rapport.remarques:
-        st.warning(remarque)
+        st.warning(formats.texte_md(remarque))
 
 
 def cadre(lignes: list[dict]) -> pl.DataFrame:
@@ -775,7 +782,7 @@ def afficher_carte(
 
     definition = indicateur(code)
     titre = f"{definition.libelle} – {filtres.territoire}, {filtres.annee}"
-    st.markdown(f"#### {titre}")
+    st.markdown(f"#### {formats.texte_md(titre)}")
 
     def cliquer() -> None:
         retour = st.session_state.get(cle) or {}

@@ -153,6 +153,23 @@ def test_csv_neutralise_les_formules():
     assert enquete.neutraliser is exports.neutraliser
 
 
+@pytest.mark.parametrize(
+    ("texte", "attendu"),
+    [
+        ("\u200b=1+1", "'\u200b=1+1"),  # zero-width space in front
+        ("\u2060\ufeff @A1", "'\u2060\ufeff @A1"),  # word joiner, BOM and a space
+        ("\uff1dHYPERLINK(1)", "'\uff1dHYPERLINK(1)"),  # full-width equals sign
+        ("\uff0b33 6 12", "'\uff0b33 6 12"),  # full-width plus sign
+        ("\u00a0-2", "'\u00a0-2"),  # no-break space in front
+        ("\u200b", "\u200b"),
+        ("Beta \uff1d Alpha", "Beta \uff1d Alpha"),
+        ("< 11", "< 11"),
+    ],
+)
+def test_neutralisation_a_travers_les_caracteres_invisibles(texte, attendu):
+    assert exports.neutraliser(texte) == attendu
+
+
 def test_xlsx_valeurs_formats_et_definitions(ages):
     livre = openpyxl.load_workbook(
         io.BytesIO(exports.xlsx_tableau(ages, COLONNES, LEGENDE, ("part_tranche_age",)))

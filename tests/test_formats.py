@@ -44,3 +44,26 @@ def test_variations():
 def test_unite_inconnue():
     with pytest.raises(ValueError, match="Unité inconnue"):
         formats.selon_unite(3, "kilos")
+
+
+@pytest.mark.parametrize(
+    ("nom", "markdown"),
+    [
+        ("[Cliquez](http://x.invalid/a)", "\\[Cliquez\\]\\(http\\:/\u2060/x.invalid/a\\)"),
+        ("![i](https://x.invalid/i.png)", "\\!\\[i\\]\\(https\\:/\u2060/x.invalid/i.png\\)"),
+        ("<a href='u'>**gras**</a>", "\\<a href='u'\\>\\*\\*gras\\*\\*\\</a\\>"),
+        (":red[rouge] $x$ `code`", "\\:red\\[rouge\\] \\$x\\$ \\`code\\`"),
+        ("voir www.x.invalid ou a@x.invalid", "voir www\u2060.x.invalid ou a@\u2060x.invalid"),
+        ("- pas une liste", "\\- pas une liste"),
+        ("1. pas une liste", "1\\. pas une liste"),
+        ("Saint-Denis\n# titre", "Saint-Denis \\# titre"),
+        (
+            "65,9\u00a0% des enfants, 1\u202f234\u00a0€",
+            "65,9\u00a0% des enfants, 1\u202f234\u00a0€",
+        ),
+        ("Cité éducative d'Alpha", "Cité éducative d'Alpha"),
+        (None, ""),
+    ],
+)
+def test_les_noms_restent_du_texte_en_markdown(nom, markdown):
+    assert formats.texte_md(nom) == markdown
