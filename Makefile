@@ -10,7 +10,8 @@ CHROMIUM ?= /usr/bin/chromium
 	geodata bench
 
 # Chart and map images are drawn by Chromium, report PDFs by LibreOffice: both are installed.
-# pre_pilotage.serveur is `streamlit run app.py` with the libraries loaded before it listens.
+# pre_pilotage.serveur is `streamlit run lanceur.py` (app.py and the session cookie's routes) with
+# the libraries loaded before it listens.
 run: install assets base chromium libreoffice
 	PRE_BASE=$(BASE) $(BIN)/python -m pre_pilotage.serveur
 

@@ -10,10 +10,15 @@ import os
 
 import streamlit as st
 
-from pre_pilotage import config
+from pre_pilotage import config, sessions
 from pre_pilotage.administration import ROLES, Utilisateur, journaliser
 
 CLE_SESSION = "utilisateur"
+CLE_NUMERO = "numero_session"  # row of session_connexion of a password sign-in
+CLE_JETON = "jeton_session"  # one-time token, traded for the cookie by the next run's page
+CLE_EFFACER_COOKIE = "effacer_cookie_session"
+CLE_MODE = "mode_connexion"
+MODE_MOT_DE_PASSE, MODE_PROCONNECT = "mot_de_passe", "proconnect"
 RANG = {role: rang for rang, role in enumerate(ROLES)}
 LIBELLES_ROLES = {
     "lecture": "lecture (élus, comité de pilotage)",
@@ -78,11 +83,65 @@ def oidc_configure() -> bool:
         return False
 
 
+def _cookie_de_session() -> str | None:
+    try:
+        return st.context.cookies.get(sessions.NOM_COOKIE)
+    except Exception:  # no browser context (tests of a script without a session)
+        return None
+
+
+def _script_cache(script: str) -> None:
+    """Run a small script in the page without taking room (its container is hidden)."""
+    with st.container(key="script-session"):
+        st.html(script, unsafe_allow_javascript=True)
+
+
+def _reverifier(utilisateur: Utilisateur) -> Utilisateur | None:
+    """The session's user as the accounts store says now: role changes and disabled accounts
+    take effect at the next run. The demo user (and a user set by tests) has no account."""
+    mode = st.session_state.get(CLE_MODE)
+    if mode == MODE_MOT_DE_PASSE:
+        return sessions.utilisateur_de_session(st.session_state.get(CLE_NUMERO, -1))
+    if mode == MODE_PROCONNECT:
+        from pre_pilotage.comptes import compte_oidc
+
+        if st.user.get("email") != utilisateur.identifiant:
+            return None
+        return compte_oidc(utilisateur.identifiant)
+    return utilisateur
+
+
 def ouvrir_session(demo: bool) -> Utilisateur | None:
-    """The session's user; the demo signs in as a visible demo user, others must sign in."""
+    """The session's user, checked against the accounts store at every run.
+
+    Signed in by password in this tab, by the session cookie of an earlier sign-in (reload, new
+    tab, shared link), or by ProConnect; the demo signs in as a visible demo user.
+    """
     utilisateur = utilisateur_courant()
     if utilisateur is not None:
-        return utilisateur
+        a_jour = _reverifier(utilisateur)
+        if a_jour is None:
+            journaliser(
+                "deconnexion",
+                utilisateur,
+                details={"motif": "session expirée, fermée ou compte désactivé"},
+            )
+            _oublier()
+        else:
+            st.session_state[CLE_SESSION] = a_jour
+            jeton = st.session_state.pop(CLE_JETON, None)
+            if jeton and sessions.routes_servies:
+                _script_cache(sessions.script_ouvrir(jeton))
+            return a_jour
+    if st.session_state.pop(CLE_EFFACER_COOKIE, False) and sessions.routes_servies:
+        _script_cache(sessions.script_fermer())
+    valeur = _cookie_de_session()
+    if valeur and not demo:
+        trouve = sessions.session_du_cookie(valeur)
+        if trouve is not None:
+            st.session_state[CLE_NUMERO], st.session_state[CLE_SESSION] = trouve
+            st.session_state[CLE_MODE] = MODE_MOT_DE_PASSE
+            return trouve[1]
     if demo:
         utilisateur = utilisateur_demo()
         st.session_state[CLE_SESSION] = utilisateur
@@ -102,13 +161,33 @@ def ouvrir_session(demo: bool) -> Utilisateur | None:
             )
             return None
         st.session_state[CLE_SESSION] = utilisateur
+        st.session_state[CLE_MODE] = MODE_PROCONNECT
         journaliser("connexion", utilisateur, details={"mode": "ProConnect"})
         return utilisateur
     return None
 
 
+def connecter(utilisateur: Utilisateur) -> None:
+    """After a password check: open a server-side session; the next run sets its cookie."""
+    numero, jeton = sessions.creer(utilisateur)
+    st.session_state[CLE_SESSION] = utilisateur
+    st.session_state[CLE_NUMERO] = numero
+    st.session_state[CLE_JETON] = jeton
+    st.session_state[CLE_MODE] = MODE_MOT_DE_PASSE
+
+
+def _oublier() -> None:
+    for cle in (CLE_SESSION, CLE_NUMERO, CLE_JETON, CLE_MODE):
+        st.session_state.pop(cle, None)
+
+
 def fermer_session() -> None:
+    """« Se déconnecter »: the session is closed server-side, then its cookie is dropped."""
     utilisateur = utilisateur_courant()
     if utilisateur is not None:
         journaliser("deconnexion", utilisateur)
-    st.session_state.pop(CLE_SESSION, None)
+    numero = st.session_state.get(CLE_NUMERO)
+    if numero is not None:
+        sessions.fermer(numero)
+    _oublier()
+    st.session_state[CLE_EFFACER_COOKIE] = True

@@ -1,4 +1,4 @@
-"""Administration store (SQLite): accounts and the audit log, kept apart from the DuckDB data.
+"""Administration store (SQLite): accounts, sessions and the audit log, apart from the DuckDB data.
 
 The dashboard reads DuckDB through one read-only connection; sign-ins, failed attempts and exports
 are small, frequent writes from several sessions, which SQLite handles with its own locking. The
@@ -42,6 +42,18 @@ create table if not exists journal_audit (
     objet text,
     filtres text,
     details text
+);
+-- Signed-in sessions (pre_pilotage/sessions.py): SHA-256 of the one-time token and of the
+-- cookie's secret, never the values; times in Unix seconds.
+create table if not exists session_connexion (
+    numero integer primary key autoincrement,
+    identifiant text not null,
+    empreinte_jeton text unique,
+    jeton_expire_le integer,
+    empreinte_session text unique,
+    cree_le integer not null,
+    expire_le integer not null,
+    fermee_le integer
 );
 create trigger if not exists journal_audit_sans_modification
     before update on journal_audit

@@ -80,6 +80,11 @@ def enregistrer_compte(
             " echecs_consecutifs = 0, bloque_jusqu_a = null",
             (identifiant, nom_affiche, role, valeur, source, maintenant()),
         )
+    if valeur:
+        # A new password ends the sessions opened with the old one (a stolen cookie included).
+        from pre_pilotage.sessions import fermer_sessions_du_compte
+
+        fermer_sessions_du_compte(identifiant, chemin)
     journaliser(
         "compte", None, objet=identifiant, details={"role": role, "source": source}, chemin=chemin
     )

@@ -3,8 +3,9 @@
 `streamlit run app.py` imports the app's libraries (Plotly, folium, SciPy, openpyxl, python-docx)
 and checks the database's schema during the first visitor's request: several seconds on a small
 server. This launcher does that work before the server listens, in the same process, so that the
-first page served after a (re)start costs what the next ones cost (docs/performance.md). Options
-after the command go to `streamlit run` (e.g. `--server.port 8502`).
+first page served after a (re)start costs what the next ones cost (docs/performance.md). It serves
+lanceur.py (app.py plus the session cookie's routes). Options after the command go to
+`streamlit run` (e.g. `--server.port 8502`).
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Tableau de bord préparé en {duree:.1f} s".replace(".", ","), flush=True)
     from streamlit.web import cli
 
-    return cli.main(["run", str(config.RACINE / "app.py"), *options], prog_name="streamlit")
+    # lanceur.py: app.py with the session cookie's routes (pre_pilotage/sessions.py).
+    return cli.main(["run", str(config.RACINE / "lanceur.py"), *options], prog_name="streamlit")
 
 
 if __name__ == "__main__":

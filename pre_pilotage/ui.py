@@ -192,7 +192,7 @@ def formulaire_connexion() -> None:
         if utilisateur is None:
             st.error(message)
         else:
-            st.session_state[acces.CLE_SESSION] = utilisateur
+            acces.connecter(utilisateur)
             st.rerun()
 
 
@@ -463,6 +463,8 @@ _STYLES = """
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {
     content: "Parcourir";
 }
+/* The session cookie's one-line script (pre_pilotage/acces.py) takes no room on the page. */
+.st-key-script-session { display: none; }
 </style>
 """
 

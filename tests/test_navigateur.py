@@ -51,8 +51,12 @@ def _port_libre() -> int:
 
 
 @contextlib.contextmanager
-def serveur_streamlit(base: Path, dossier: Path, env_supplementaire: dict | None = None):
-    """A Streamlit server of the app on `base`; fails the test on a Python traceback."""
+def serveur_streamlit(
+    base: Path, dossier: Path, env_supplementaire: dict | None = None, script: str = "app.py"
+):
+    """A Streamlit server of the app on `base`; fails the test on a Python traceback.
+
+    `script="lanceur.py"` serves the app as pre_pilotage.serveur does, with the session cookie."""
     port = _port_libre()
     journal = dossier / "streamlit.log"
     env = (
@@ -67,7 +71,7 @@ def serveur_streamlit(base: Path, dossier: Path, env_supplementaire: dict | None
     )
     with journal.open("w") as sortie:
         processus = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py"],
+            [sys.executable, "-m", "streamlit", "run", script],
             cwd=config.RACINE,
             env=env,
             stdout=sortie,

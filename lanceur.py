@@ -1,0 +1,13 @@
+"""The dashboard's server: app.py, plus the routes that set and drop the session cookie.
+
+`streamlit run lanceur.py` (or `python -m pre_pilotage.serveur`, which warms up first) serves
+app.py exactly as `streamlit run app.py` does, with two more POST routes (pre_pilotage/sessions.py)
+so that a sign-in holds across reloads, tabs and shared links. Plain `streamlit run app.py` still
+works, but a sign-in then lasts only as long as the browser tab.
+"""
+
+import streamlit as st
+
+from pre_pilotage import sessions
+
+app = st.App("app.py", routes=sessions.routes())
