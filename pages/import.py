@@ -47,16 +47,15 @@ if pre_id:
                 f"{format_.description}"
             )
             st.markdown(ui.liste_colonnes(format_))
+    if ui.est_demo():
+        texte = importation.REFUS_DEMONSTRATION.split(". ", 1)[1]
+        st.error(f"Import impossible : {texte}.")
+        st.stop()
     try:
-        cle = importation.cle_pseudonymisation(ui.secrets(), demo=ui.est_demo())
+        cle = importation.cle_pseudonymisation(ui.secrets())
     except importation.CleAbsente as exc:
         st.error(str(exc))
         st.stop()
-    if ui.est_demo():
-        st.info(
-            "Base de démonstration : les identifiants sont pseudonymisés avec la clé de "
-            "démonstration, qui ne doit jamais servir pour des données réelles."
-        )
     with st.form("import"):
         annee = st.number_input(
             "Année importée", min_value=2000, max_value=2100, step=1, value=annee_defaut

@@ -71,7 +71,32 @@ def base_vide(chemin_demo, tmp_path) -> Path:
         for table in TABLES_PROGRAMME:
             con.table(table)  # the table exists
             con.execute("delete from " + table)  # noqa: S608 - fixed table names above
+        # A real programme's base: the demo's one refuses imports (test below).
+        con.execute("delete from meta where cle = 'donnees_demo'")
     return chemin
+
+
+def copie_hors_demonstration(chemin_demo: Path, chemin: Path) -> None:
+    """The demo's data in a base not flagged as the demo (which refuses imports)."""
+    shutil.copy(chemin_demo, chemin)
+    with duckdb.connect(str(chemin)) as con:
+        con.execute("delete from meta where cle = 'donnees_demo'")
+
+
+def test_la_base_de_demonstration_refuse_les_imports(chemin_demo, exemples, tmp_path):
+    chemin = tmp_path / "demo.duckdb"
+    shutil.copy(chemin_demo, chemin)
+    with duckdb.connect(str(chemin), read_only=True) as con:
+        avant = con.execute("select count(*) from beneficiaire").fetchone()[0]
+    rapport = importer(chemin, fichiers_de(exemples, 2025), PRE, 2025, b"une-cle-reelle-de-test")
+    assert not rapport.ecrit
+    assert [(e.fichier, e.colonne, e.valeur) for e in rapport.erreurs] == [
+        ("(import)", "base", "données de démonstration")
+    ]
+    assert "on n'y importe pas de données réelles" in rapport.erreurs[0].attendu
+    with duckdb.connect(str(chemin), read_only=True) as con:
+        assert con.execute("select count(*) from beneficiaire").fetchone()[0] == avant
+        assert con.execute("select count(*) from lot_import").fetchone()[0] == 0
 
 
 @pytest.fixture(scope="module")
@@ -392,6 +417,8 @@ def test_octets_aleatoires_ni_plantage_ni_ecriture(fixture_aleatoire, contenu):
 def fixture_aleatoire(chemin_demo, tmp_path_factory):
     chemin = tmp_path_factory.mktemp("aleatoire") / "base.duckdb"
     shutil.copy(chemin_demo, chemin)
+    with duckdb.connect(str(chemin)) as con:
+        con.execute("delete from meta where cle = 'donnees_demo'")  # files are read, then refused
     return chemin, empreinte_base(chemin)
 
 
@@ -427,7 +454,7 @@ def test_l_identifiant_saisi_est_montre_dans_l_erreur(base_vide):
 
 def test_remplacer_montre_avant_apres_et_demande_confirmation(chemin_demo, tmp_path):
     base = tmp_path / "demo.duckdb"
-    shutil.copy(chemin_demo, base)
+    copie_hors_demonstration(chemin_demo, base)
     extrait = tmp_path / "extrait"
     ecrire_exemples(chemin_demo, extrait, PRE, [2025], lignes_max=12)
     avant = empreinte_base(base)
@@ -461,7 +488,7 @@ def test_remplacer_montre_avant_apres_et_demande_confirmation(chemin_demo, tmp_p
 
 def test_fiches_sans_financements_le_budget_restant_est_annonce(chemin_demo, tmp_path):
     base = tmp_path / "demo.duckdb"
-    shutil.copy(chemin_demo, base)
+    copie_hors_demonstration(chemin_demo, base)
     extrait = tmp_path / "extrait"
     ecrire_exemples(chemin_demo, extrait, PRE, [2025], lignes_max=12)
     fiches = [f for f in fichiers_de(extrait, 2025) if "fiches_action" in f.nom]
@@ -498,3 +525,24 @@ def test_importer_six_fichiers_garde_les_donnees_du_septieme(base_vide, exemples
     rapport = importer(base_vide, six, PRE, 2025, CLE_DEMO, remplacer=True)
     assert rapport.erreurs == [] and rapport.ecrit, rapport.erreurs[:3]
     assert empreinte_base(base_vide, sauf=(*autres, "lot_import")) == gardees
+
+
+def test_page_import_de_la_demonstration(chemin_demo, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from pre_pilotage import config
+    from pre_pilotage.requetes import vider_caches
+
+    monkeypatch.setenv("PRE_BASE", str(chemin_demo))
+    monkeypatch.setenv("PRE_CLE_PSEUDONYMISATION", "une-cle-reelle-de-test")
+    vider_caches()
+    at = AppTest.from_file(str(config.RACINE / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/import.py").run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Import impossible : Cette base est celle de la démonstration (données fictives, ouverte "
+        "à tous sans connexion, avec la clé de pseudonymisation publique) : on n'y importe pas de "
+        "données réelles. Créez la base de votre PRE en suivant « Démarrer avec les données de "
+        "votre PRE » du README : géographie, programme, puis import."
+    ]
+    assert not at.get("file_uploader")

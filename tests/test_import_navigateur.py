@@ -7,14 +7,17 @@ import shutil
 import duckdb
 import pytest
 
+from pre_pilotage import comptes
 from pre_pilotage.administration import lire_journal
 from pre_pilotage.importation import Fichier, importer
 from pre_pilotage.importation.exemples import ecrire_exemples
-from pre_pilotage.pseudonymisation import CLE_DEMO
 from tests.test_import import TABLES_PROGRAMME
-from tests.test_navigateur import capturer, ouvrir, serveur_streamlit
+from tests.test_navigateur import attendre_rendu, capturer, ouvrir, serveur_streamlit
 
 pytestmark = pytest.mark.navigateur
+
+CLE = "cle-de-pseudonymisation-du-test-import"
+COMPTE, MOT_DE_PASSE = "admin.import", "un mot de passe assez long"
 
 
 @pytest.fixture(scope="module")
@@ -30,18 +33,37 @@ def base_copie(chemin_demo, tmp_path_factory):
     with duckdb.connect(str(chemin)) as con:
         for table in TABLES_PROGRAMME:
             con.execute("delete from " + table)  # noqa: S608 - fixed table names
+        # A real programme's base (the demo's refuses imports): sign-in, a real key.
+        con.execute("delete from meta where cle = 'donnees_demo'")
     exemples = dossier / "exemples"
     ecrire_exemples(chemin_demo, exemples, "pre-90001", [2025])
     fichiers = [Fichier(f.name, f.read_bytes()) for f in sorted(exemples.glob("2025_*.csv"))]
-    assert importer(chemin, fichiers, "pre-90001", 2025, CLE_DEMO).ecrit
+    assert importer(chemin, fichiers, "pre-90001", 2025, CLE.encode()).ecrit
+    comptes.enregistrer_compte(COMPTE, "Administratrice du PRE", "administration", MOT_DE_PASSE)
     return chemin, exemples, dossier
 
 
 @pytest.fixture(scope="module")
 def serveur_import(base_copie):
     chemin, _, dossier = base_copie
-    with serveur_streamlit(chemin, dossier) as url:
+    with serveur_streamlit(chemin, dossier, {"PRE_CLE_PSEUDONYMISATION": CLE}) as url:
         yield url
+
+
+def ouvrir_connecte(navigateur, url: str):
+    """Open a page of the (real, not demo) base: sign in first."""
+    contexte, page, erreurs = ouvrir(navigateur, url)
+    assert page.locator("h1").first.inner_text() == "Connexion"
+    page.get_by_label("Identifiant").fill(COMPTE)
+    page.get_by_label("Mot de passe").fill(MOT_DE_PASSE)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_function(
+        "() => document.querySelector('h1') && document.querySelector('h1').innerText"
+        " !== 'Connexion'",
+        timeout=30_000,
+    )
+    attendre_rendu(page)
+    return contexte, page, erreurs
 
 
 def _importer(page, fichiers) -> None:
@@ -79,7 +101,7 @@ def test_import_reussi_puis_refuse(serveur_import, navigateur, base_copie, tmp_p
         gouvernance if f.name == gouvernance.name else f
         for f in sorted(exemples.glob("2025_*.csv"))
     ]
-    contexte, page, erreurs = ouvrir(navigateur, f"{serveur_import}/import?annee=2025")
+    contexte, page, erreurs = ouvrir_connecte(navigateur, f"{serveur_import}/import?annee=2025")
     try:
         assert page.locator("h1").first.inner_text() == "Import des données du programme"
         _importer(page, fichiers)
@@ -146,7 +168,7 @@ def test_import_reussi_puis_refuse(serveur_import, navigateur, base_copie, tmp_p
 
 
 def test_page_administration(serveur_import, navigateur, base_copie):
-    contexte, page, erreurs = ouvrir(navigateur, f"{serveur_import}/administration")
+    contexte, page, erreurs = ouvrir_connecte(navigateur, f"{serveur_import}/administration")
     try:
         texte = page.locator("body").inner_text()
         assert "Journal d'audit" in texte and "Comptes" in texte
@@ -155,5 +177,5 @@ def test_page_administration(serveur_import, navigateur, base_copie):
     finally:
         contexte.close()
     journal = lire_journal()
-    assert any(j["action"] == "import" and j["identifiant"] == "demonstration" for j in journal)
+    assert any(j["action"] == "import" and j["identifiant"] == COMPTE for j in journal)
     assert any(j["action"] == "connexion" for j in journal)

@@ -200,6 +200,25 @@ def _sans_ramasse_miettes():
             gc.enable()
 
 
+# Real data never go into the demo base: it is open without sign-in, everyone administrator,
+# and its identifiers use the public demo key.
+REFUS_DEMONSTRATION = (
+    "une base sans données de démonstration. Cette base est celle de la démonstration (données "
+    "fictives, ouverte à tous sans connexion, avec la clé de pseudonymisation publique) : on "
+    "n'y importe pas de données réelles. Créez la base de votre PRE en suivant « Démarrer avec "
+    "les données de votre PRE » du README : géographie, programme, puis import"
+)
+
+
+def base_de_demonstration(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the database holds the fictional demo data (flag written by the generator)."""
+    return bool(
+        con.execute(
+            "select count(*) from meta where cle = 'donnees_demo' and valeur = 'oui'"
+        ).fetchone()[0]
+    )
+
+
 def importer(
     base: Path,
     fichiers: list[Fichier],
@@ -275,6 +294,11 @@ def _importer(
                     "un programme présent dans la base (créez-le d'abord : page « Programme » "
                     "ou python -m pre_pilotage programme creer)",
                 )
+            )
+            return rapport
+        if base_de_demonstration(con):
+            rapport.erreurs.append(
+                Erreur("(import)", 0, "base", "données de démonstration", REFUS_DEMONSTRATION)
             )
             return rapport
         reference = _reference(con, pre_id, annee)
