@@ -18,6 +18,8 @@ from pathlib import Path
 from pre_pilotage import config
 
 ROLES = ("lecture", "coordination", "administration")
+# What a visitor types (an account name on a failed sign-in) is cut before it is stored.
+LONGUEUR_MAX_OBJET = 200
 ACTIONS = ("connexion", "echec_connexion", "deconnexion", "import", "export", "compte", "reglage")
 
 _SCHEMA = """
@@ -54,6 +56,16 @@ create table if not exists session_connexion (
     cree_le integer not null,
     expire_le integer not null,
     fermee_le integer
+);
+-- Failed sign-ins by account name and source (client address): the delay after repeated
+-- failures applies to that source only, so that a stranger cannot lock a user out.
+create table if not exists tentative_connexion (
+    identifiant text not null,
+    source text not null,
+    echecs integer not null,
+    premier_echec text not null,
+    bloque_jusqu_a text,
+    primary key (identifiant, source)
 );
 create trigger if not exists journal_audit_sans_modification
     before update on journal_audit
@@ -110,7 +122,7 @@ def journaliser(
                 utilisateur.identifiant if utilisateur else None,
                 utilisateur.role if utilisateur else None,
                 action,
-                objet,
+                objet[:LONGUEUR_MAX_OBJET] if objet else objet,
                 json.dumps(filtres, ensure_ascii=False, default=str) if filtres else None,
                 json.dumps(details, ensure_ascii=False, default=str) if details else None,
             ),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import secrets
+import threading
 import time
 from contextlib import closing
 from pathlib import Path
@@ -123,53 +125,122 @@ def compte_oidc(identifiant: str, chemin: Path | None = None) -> Utilisateur | N
     return Utilisateur(*ligne) if ligne else None
 
 
+MESSAGE_ECHEC = (
+    "Identifiant ou mot de passe incorrect. Après plusieurs échecs depuis ce poste, la connexion "
+    "à ce compte y est suspendue pendant 15 minutes."
+)
+# At most two scrypt computations at once (128 MiB of memory each): a burst of attempts waits
+# its turn instead of raising the server's memory (cap about 256 MiB for sign-ins).
+CALCULS_SIMULTANES = 2
+_CALCULS = threading.BoundedSemaphore(CALCULS_SIMULTANES)
+# Beyond this many failures from one source in the window, failures are summarised in the audit
+# log (one row) instead of one row each, so that a flood cannot push other rows out of view.
+ECHECS_JOURNALISES_PAR_SOURCE = 20
+FENETRE_JOURNAL = dt.timedelta(minutes=15)
+LONGUEUR_MAX_IDENTIFIANT = 100
+LONGUEUR_MAX_MOT_DE_PASSE = 1_000
+
+
+@functools.cache
+def _empreinte_factice() -> str:
+    """Checked for an unknown account, so that it costs what a known one costs."""
+    return empreinte(secrets.token_urlsafe(24))
+
+
+def _verifier_borne(mot_de_passe: str, empreinte_stockee: str | None) -> bool:
+    with _CALCULS:
+        juste = verifier(mot_de_passe[:LONGUEUR_MAX_MOT_DE_PASSE], empreinte_stockee or "")
+        if not empreinte_stockee:
+            verifier(mot_de_passe[:LONGUEUR_MAX_MOT_DE_PASSE], _empreinte_factice())
+    return juste and bool(empreinte_stockee)
+
+
 def authentifier(
     identifiant: str,
     mot_de_passe: str,
     chemin: Path | None = None,
     pause: float = PAUSE_ECHEC_SECONDES,
+    source: str = "inconnue",
 ) -> tuple[Utilisateur | None, str | None]:
-    """(user, None) on success, (None, French message) otherwise; every attempt is audited."""
+    """(user, None) on success, (None, French message) otherwise; attempts are audited.
+
+    Unknown, known, disabled and suspended accounts get the same answer after the same work (one
+    scrypt computation). After ECHECS_AVANT_BLOCAGE failures for an account from one `source`
+    (the client's address), that source is suspended for that account for DUREE_BLOCAGE; other
+    sources are not. Failures are counted atomically (parallel attempts all count).
+    """
+    identifiant = identifiant[:LONGUEUR_MAX_IDENTIFIANT]
+    source = (source or "inconnue")[:LONGUEUR_MAX_IDENTIFIANT]
     with closing(connexion(chemin)) as con:
         ligne = con.execute(
-            "select identifiant, nom_affiche, role, empreinte_mot_de_passe, bloque_jusqu_a,"
-            " echecs_consecutifs from compte where identifiant = ? and actif = 1 and"
-            " source = 'local'",
+            "select identifiant, nom_affiche, role, empreinte_mot_de_passe from compte"
+            " where identifiant = ? and actif = 1 and source = 'local'",
             (identifiant,),
         ).fetchone()
-        if ligne and ligne[4] and dt.datetime.fromisoformat(ligne[4]) > dt.datetime.now():
-            journaliser(
-                "echec_connexion",
-                None,
-                objet=identifiant,
-                details={"motif": "compte bloqué"},
-                chemin=chemin,
-            )
-            return None, (
-                "Trop de tentatives échouées : ce compte est bloqué jusqu'à "
-                f"{dt.datetime.fromisoformat(ligne[4]).strftime('%H:%M')}."
-            )
-        if ligne and ligne[3] and verifier(mot_de_passe, ligne[3]):
+    juste = _verifier_borne(mot_de_passe, ligne[3] if ligne else None)
+    maintenant_ = dt.datetime.now()
+    with closing(connexion(chemin)) as con:
+        tentative = con.execute(
+            "select bloque_jusqu_a from tentative_connexion where identifiant = ? and source = ?",
+            (identifiant, source),
+        ).fetchone()
+        suspendu = bool(
+            tentative and tentative[0] and dt.datetime.fromisoformat(tentative[0]) > maintenant_
+        )
+        if juste and ligne and not suspendu:
             con.execute(
-                "update compte set echecs_consecutifs = 0, bloque_jusqu_a = null"
-                " where identifiant = ?",
-                (identifiant,),
+                "delete from tentative_connexion where identifiant = ? and source = ?",
+                (identifiant, source),
             )
             utilisateur = Utilisateur(ligne[0], ligne[1], ligne[2])
-            journaliser("connexion", utilisateur, chemin=chemin)
+            journaliser("connexion", utilisateur, details={"source": source}, chemin=chemin)
             return utilisateur, None
-        if ligne:
-            echecs = ligne[5] + 1
-            bloque = (
-                (dt.datetime.now() + DUREE_BLOCAGE).isoformat(timespec="seconds")
-                if echecs >= ECHECS_AVANT_BLOCAGE
-                else None
-            )
+        # Counted in one statement (parallel attempts all count); a count older than the window
+        # starts again.
+        debut_fenetre = (maintenant_ - FENETRE_JOURNAL).isoformat(timespec="seconds")
+        (echecs,) = con.execute(
+            "insert into tentative_connexion (identifiant, source, echecs, premier_echec)"
+            " values (:i, :s, 1, :t) on conflict (identifiant, source) do update set"
+            " echecs = case when premier_echec < :f then 1 else echecs + 1 end,"
+            " premier_echec = case when premier_echec < :f then :t else premier_echec end"
+            " returning echecs",
+            {
+                "i": identifiant,
+                "s": source,
+                "t": maintenant_.isoformat(timespec="seconds"),
+                "f": debut_fenetre,
+            },
+        ).fetchone()
+        if echecs >= ECHECS_AVANT_BLOCAGE and not suspendu:
             con.execute(
-                "update compte set echecs_consecutifs = ?, bloque_jusqu_a = ?"
-                " where identifiant = ?",
-                (echecs, bloque, identifiant),
+                "update tentative_connexion set bloque_jusqu_a = ?"
+                " where identifiant = ? and source = ?",
+                (
+                    (maintenant_ + DUREE_BLOCAGE).isoformat(timespec="seconds"),
+                    identifiant,
+                    source,
+                ),
             )
-    journaliser("echec_connexion", None, objet=identifiant, chemin=chemin)
+        (recents,) = con.execute(
+            "select coalesce(sum(echecs), 0) from tentative_connexion"
+            " where source = ? and premier_echec >= ?",
+            (source, debut_fenetre),
+        ).fetchone()
+    if recents <= ECHECS_JOURNALISES_PAR_SOURCE:
+        details = {"source": source} | ({"motif": "connexion suspendue"} if suspendu else {})
+        journaliser("echec_connexion", None, objet=identifiant, details=details, chemin=chemin)
+    elif recents == ECHECS_JOURNALISES_PAR_SOURCE + 1:
+        journaliser(
+            "echec_connexion",
+            None,
+            objet="(tentatives répétées)",
+            details={
+                "source": source,
+                "motif": f"plus de {ECHECS_JOURNALISES_PAR_SOURCE} échecs en "
+                f"{FENETRE_JOURNAL.seconds // 60} minutes depuis cette source : les suivants "
+                "ne sont plus journalisés un par un",
+            },
+            chemin=chemin,
+        )
     time.sleep(pause)  # slows down password guessing
-    return None, "Identifiant ou mot de passe incorrect."
+    return None, MESSAGE_ECHEC

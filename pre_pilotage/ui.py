@@ -188,7 +188,13 @@ def formulaire_connexion() -> None:
         mot_de_passe = st.text_input("Mot de passe", type="password")
         envoye = st.form_submit_button("Se connecter", type="primary")
     if envoye:
-        utilisateur, message = comptes.authentifier(identifiant.strip(), mot_de_passe)
+        # The client's address: failed attempts are counted per account and per address.
+        adresse = st.context.ip_address
+        utilisateur, message = comptes.authentifier(
+            identifiant.strip(),
+            mot_de_passe,
+            source=adresse if isinstance(adresse, str) and adresse else "inconnue",
+        )
         if utilisateur is None:
             st.error(message)
         else:

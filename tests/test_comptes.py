@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -31,8 +35,9 @@ def test_mot_de_passe_jamais_en_clair(chemin):
     assert message is None
     assert comptes.authentifier("coordinatrice", "mauvais", chemin=chemin, pause=0) == (
         None,
-        "Identifiant ou mot de passe incorrect.",
+        comptes.MESSAGE_ECHEC,
     )
+    assert comptes.MESSAGE_ECHEC.startswith("Identifiant ou mot de passe incorrect.")
     assert comptes.authentifier("inconnu", "x", chemin=chemin, pause=0)[0] is None
 
 
@@ -43,14 +48,105 @@ def test_mot_de_passe_trop_court_refuse(chemin):
         comptes.enregistrer_compte("x", "X", "super", "un mot de passe long", chemin=chemin)
 
 
-def test_blocage_apres_echecs(chemin):
+def test_blocage_apres_echecs_par_source(chemin):
     comptes.enregistrer_compte("elu", "Élu", "lecture", "un mot de passe long", chemin=chemin)
     for _ in range(comptes.ECHECS_AVANT_BLOCAGE):
-        comptes.authentifier("elu", "faux", chemin=chemin, pause=0)
-    utilisateur, message = comptes.authentifier(
-        "elu", "un mot de passe long", chemin=chemin, pause=0
+        comptes.authentifier("elu", "faux", chemin=chemin, pause=0, source="10.0.0.66")
+    # The right password from the guessing source is refused, with the usual answer…
+    assert comptes.authentifier(
+        "elu", "un mot de passe long", chemin=chemin, pause=0, source="10.0.0.66"
+    ) == (None, comptes.MESSAGE_ECHEC)
+    # …but the élue, from her own computer, is not locked out by a stranger.
+    utilisateur, _ = comptes.authentifier(
+        "elu", "un mot de passe long", chemin=chemin, pause=0, source="10.0.0.7"
     )
-    assert utilisateur is None and "bloqué" in message
+    assert utilisateur == Utilisateur("elu", "Élu", "lecture")
+
+
+def test_meme_reponse_et_meme_travail_compte_connu_ou_non(chemin, monkeypatch):
+    comptes.enregistrer_compte("elu", "Élu", "lecture", "un mot de passe long", chemin=chemin)
+    comptes.enregistrer_compte("parti", "Parti", "lecture", "un mot de passe long", chemin=chemin)
+    with closing(sqlite3.connect(chemin)) as con, con:
+        con.execute("update compte set actif = 0 where identifiant = 'parti'")
+    for _ in range(comptes.ECHECS_AVANT_BLOCAGE):
+        comptes.authentifier("elu", "faux", chemin=chemin, pause=0, source="a")
+    comptes._empreinte_factice()  # computed once, before counting
+    calculs = []
+    scrypt = hashlib.scrypt
+    monkeypatch.setattr(
+        comptes.hashlib, "scrypt", lambda *a, **k: calculs.append(1) or scrypt(*a, **k)
+    )
+    reponses = {}
+    for cas, (identifiant, source) in {
+        "inconnu": ("personne", "a"),
+        "connu": ("elu", "b"),
+        "désactivé": ("parti", "a"),
+        "suspendu": ("elu", "a"),
+    }.items():
+        avant = len(calculs)
+        reponses[cas] = comptes.authentifier(
+            identifiant, "faux", chemin=chemin, pause=0, source=source
+        )
+        assert len(calculs) - avant == 1, cas  # one scrypt computation, whatever the case
+    assert set(reponses.values()) == {(None, comptes.MESSAGE_ECHEC)}
+
+
+def test_tentatives_simultanees_comptees_et_memoire_bornee(chemin, monkeypatch):
+    comptes.enregistrer_compte("elu", "Élu", "lecture", "un mot de passe long", chemin=chemin)
+    comptes._empreinte_factice()
+    en_cours, maximum = [0], [0]
+    verrou = threading.Lock()
+    scrypt = hashlib.scrypt
+
+    def compte_les_calculs(*a, **k):
+        with verrou:
+            en_cours[0] += 1
+            maximum[0] = max(maximum[0], en_cours[0])
+        try:
+            return scrypt(*a, **k)
+        finally:
+            with verrou:
+                en_cours[0] -= 1
+
+    monkeypatch.setattr(comptes.hashlib, "scrypt", compte_les_calculs)
+    with ThreadPoolExecutor(max_workers=12) as fils:
+        reponses = list(
+            fils.map(
+                lambda i: comptes.authentifier(
+                    "elu", f"essai {i}", chemin=chemin, pause=0, source="10.0.0.66"
+                ),
+                range(12),
+            )
+        )
+    assert all(r == (None, comptes.MESSAGE_ECHEC) for r in reponses)
+    with closing(sqlite3.connect(chemin)) as con:
+        assert con.execute("select echecs from tentative_connexion").fetchall() == [(12,)]
+    # Two computations of 128 MiB at most at once.
+    assert maximum[0] == comptes.CALCULS_SIMULTANES == 2
+
+
+def test_un_flot_d_echecs_ne_noie_pas_le_journal(chemin, monkeypatch):
+    monkeypatch.setattr(comptes, "verifier", lambda mot_de_passe, empreinte: False)
+    journaliser(
+        "import",
+        Utilisateur("admin", "A", "administration"),
+        objet="2025_equipe.csv",
+        chemin=chemin,
+    )
+    journaliser(
+        "export", Utilisateur("coord", "C", "coordination"), objet="carte.png", chemin=chemin
+    )
+    for i in range(2_000):
+        comptes.authentifier(f"x{i}" + "y" * 5_000, "z", chemin=chemin, pause=0, source="robot")
+    journal = lire_journal(chemin=chemin)
+    echecs = [j for j in journal if j["action"] == "echec_connexion"]
+    assert len(echecs) == comptes.ECHECS_JOURNALISES_PAR_SOURCE + 1
+    assert echecs[0]["objet"] == "(tentatives répétées)"
+    assert max(len(j["objet"]) for j in echecs) == comptes.LONGUEUR_MAX_IDENTIFIANT
+    assert [(j["action"], j["objet"]) for j in journal[-2:]] == [
+        ("export", "carte.png"),
+        ("import", "2025_equipe.csv"),
+    ]
 
 
 def test_journal_d_audit(chemin):
