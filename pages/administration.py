@@ -1,9 +1,41 @@
 """Comptes et journal: local accounts and roles, and the audit log of sign-ins, imports, exports."""
 
+import datetime as dt
+import json
+
 import streamlit as st
 
 from pre_pilotage import acces, comptes, formats, ui
 from pre_pilotage.administration import ROLES, lire_journal
+
+LIMITE_JOURNAL = 1_000
+PARAMETRES = {
+    "pre_id": "programme",
+    "commune": "commune",
+    "qpv": "quartier",
+    "annee": "année",
+    "sections": "sections",
+    "format": "format",
+}
+
+
+def _filtres_lisibles(brut: str | None) -> str:
+    """`{"annee": 2025, "commune": "96003"}` -> `année 2025 · commune 96003`."""
+    if not brut:
+        return "–"
+    try:
+        valeurs = json.loads(brut)
+    except ValueError:
+        return brut
+    if not isinstance(valeurs, dict):
+        return str(valeurs)
+    return (
+        " · ".join(
+            f"{PARAMETRES.get(cle, cle)} {valeur}" for cle, valeur in valeurs.items() if valeur
+        )
+        or "–"
+    )
+
 
 ui.debut_page("Comptes et journal d'audit", role="administration")
 
@@ -41,6 +73,7 @@ with st.form("compte"):
                 role,
                 mot_de_passe or None,
                 source=source,
+                auteur=acces.utilisateur_courant(),
             )
             st.success(f"Compte « {formats.texte_md(identifiant.strip())} » enregistré.")
         except ValueError as exc:
@@ -51,7 +84,50 @@ st.caption(
     "Connexions, imports et exports : qui, quand, quoi, avec quels filtres. Le journal ne "
     "peut être ni modifié ni effacé depuis l'application."
 )
-journal = ui.cadre(lire_journal())
+ACTIONS = {
+    "connexion": "Connexion",
+    "echec_connexion": "Échec de connexion",
+    "deconnexion": "Déconnexion",
+    "import": "Import",
+    "export": "Export",
+    "compte": "Compte modifié",
+    "reglage": "Réglage",
+}
+gauche, droite = st.columns([3, 2])
+choisies = gauche.multiselect(
+    "Actions",
+    list(ACTIONS),
+    default=[a for a in ACTIONS if a != "echec_connexion"],
+    format_func=ACTIONS.get,
+    placeholder="Toutes les actions",
+)
+aujourd_hui = dt.date.today()
+periode = droite.date_input(
+    "Période",
+    (aujourd_hui - dt.timedelta(days=30), aujourd_hui),
+    format="DD/MM/YYYY",
+    max_value=aujourd_hui,
+)
+debut, fin = (periode[0], periode[-1]) if periode else (None, None)
+lignes = lire_journal(actions=choisies or None, depuis=debut, jusqu_a=fin)
+journal = ui.cadre(
+    [
+        ligne
+        | {
+            "horodatage": formats.date_heure(dt.datetime.fromisoformat(ligne["horodatage"])),
+            "action": ACTIONS.get(ligne["action"], ligne["action"]),
+            "identifiant": ligne["identifiant"] or "–",
+            "role": acces.LIBELLES_ROLES.get(ligne["role"] or "", "–"),
+            "filtres": _filtres_lisibles(ligne["filtres"]),
+        }
+        for ligne in lignes
+    ]
+)
+if len(lignes) == LIMITE_JOURNAL:
+    st.caption(
+        f"Les {formats.nombre(LIMITE_JOURNAL)} lignes les plus récentes de la sélection sont "
+        "affichées : réduisez la période ou les actions pour voir les plus anciennes."
+    )
 ui.afficher_tableau(
     journal,
     {
@@ -64,10 +140,11 @@ ui.afficher_tableau(
     },
 )
 st.download_button(
-    "Exporter le journal (CSV)",
+    "Exporter le journal affiché (CSV)",
     ui.csv_francais(journal),
     file_name="journal-audit.csv",
     mime="text/csv",
     on_click=acces.journaliser_export,
     args=("journal d'audit",),
+    kwargs={"details": {"actions": choisies, "periode": [str(debut), str(fin)]}},
 )

@@ -129,12 +129,29 @@ def journaliser(
         )
 
 
-def lire_journal(limite: int = 1_000, chemin: Path | None = None) -> list[dict]:
+def lire_journal(
+    limite: int = 1_000,
+    chemin: Path | None = None,
+    actions: list[str] | None = None,
+    depuis: dt.date | None = None,
+    jusqu_a: dt.date | None = None,
+) -> list[dict]:
+    """The latest `limite` rows of the audit log, newest first, of the given kinds and days."""
+    conditions, valeurs = [], []
+    if actions:
+        conditions.append(f"action in ({', '.join('?' * len(actions))})")
+        valeurs += list(actions)
+    if depuis:
+        conditions.append("horodatage >= ?")
+        valeurs.append(depuis.isoformat())
+    if jusqu_a:
+        conditions.append("horodatage < ?")
+        valeurs.append((jusqu_a + dt.timedelta(days=1)).isoformat())
+    ou = f" where {' and '.join(conditions)}" if conditions else ""
     with closing(connexion(chemin)) as con:
         con.row_factory = sqlite3.Row
-        lignes = con.execute(
-            "select horodatage, identifiant, role, action, objet, filtres, details"
-            " from journal_audit order by numero desc limit ?",
-            (limite,),
-        ).fetchall()
+        # Only fixed text and placeholders are joined into the statement.
+        colonnes = "horodatage, identifiant, role, action, objet, filtres, details"
+        sql = f"select {colonnes} from journal_audit{ou} order by numero desc limit ?"  # noqa: S608
+        lignes = con.execute(sql, (*valeurs, limite)).fetchall()
     return [dict(ligne) for ligne in lignes]

@@ -63,8 +63,13 @@ def enregistrer_compte(
     mot_de_passe: str | None,
     source: str = "local",
     chemin: Path | None = None,
+    auteur: Utilisateur | None = None,
 ) -> None:
-    """Create or update an account; a local account needs a password of 12 characters or more."""
+    """Create or update an account; a local account needs a password of 12 characters or more.
+
+    `auteur`: who made the change (the signed-in administrator; None on the server's command
+    line, recorded as such), written in the audit log with the account's new role.
+    """
     if role not in ROLES:
         raise ValueError(f"Rôle inconnu : {role} (attendu : {', '.join(ROLES)}).")
     if not identifiant.strip():
@@ -88,7 +93,11 @@ def enregistrer_compte(
 
         fermer_sessions_du_compte(identifiant, chemin)
     journaliser(
-        "compte", None, objet=identifiant, details={"role": role, "source": source}, chemin=chemin
+        "compte",
+        auteur or AUTEUR_LIGNE_DE_COMMANDE,
+        objet=identifiant,
+        details={"role": role, "source": source},
+        chemin=chemin,
     )
 
 
@@ -124,6 +133,9 @@ def compte_oidc(identifiant: str, chemin: Path | None = None) -> Utilisateur | N
         ).fetchone()
     return Utilisateur(*ligne) if ligne else None
 
+
+# Account changes made on the server's command line (no signed-in user there).
+AUTEUR_LIGNE_DE_COMMANDE = Utilisateur("ligne de commande", "Ligne de commande du serveur", "")
 
 MESSAGE_ECHEC = (
     "Identifiant ou mot de passe incorrect. Après plusieurs échecs depuis ce poste, la connexion "

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import re
 import shutil
 import sqlite3
 import threading
@@ -165,8 +167,17 @@ def test_journal_d_audit(chemin):
         ("export", "coord", "graphique"),
         ("echec_connexion", None, "elu"),
         ("connexion", "elu", None),
-        ("compte", None, "elu"),
+        ("compte", "ligne de commande", "elu"),
     ]
+    # By kind and by day.
+    assert [j["action"] for j in lire_journal(chemin=chemin, actions=["export", "compte"])] == [
+        "export",
+        "compte",
+    ]
+    aujourd_hui = dt.date.today()
+    assert len(lire_journal(chemin=chemin, depuis=aujourd_hui, jusqu_a=aujourd_hui)) == 4
+    hier = aujourd_hui - dt.timedelta(days=1)
+    assert lire_journal(chemin=chemin, depuis=hier, jusqu_a=hier) == []
     assert journal[0]["filtres"] == '{"annee": 2025, "commune": "96003"}'
     with sqlite3.connect(chemin) as con, pytest.raises(sqlite3.DatabaseError, match="modifié"):
         con.execute("delete from journal_audit")
@@ -264,3 +275,30 @@ def test_documents_pour_les_elus_au_seuil_de_11(application, base_seuil_5, monke
     at.switch_page("pages/publics.py").run()
     assert not at.exception
     assert at.checkbox(key="enquete_interne").value is False
+
+
+def test_page_du_journal_en_francais(application, monkeypatch):
+    journaliser(
+        "export",
+        Utilisateur("coord", "Coord", "coordination"),
+        objet="carte.png",
+        filtres={"annee": 2025, "commune": "96901"},
+    )
+    application.session_state["utilisateur"] = Utilisateur("admin", "A", "administration")
+    at = application.run()
+    at.switch_page("pages/administration.py").run()
+    assert not at.exception
+    tableau = at.dataframe[-1].value
+    ligne = tableau.row(0, named=True) if hasattr(tableau, "row") else tableau.iloc[0].to_dict()
+    assert ligne["Action"] == "Export" and ligne["Rôle"] == "coordination (équipe du PRE)"
+    assert ligne["Filtres"] == "année 2025 · commune 96901"
+    assert re.fullmatch(r"\d\d/\d\d/20\d\d \d\d:\d\d", ligne["Date et heure"])
+    # A change of account made on this page names its author.
+    comptes.enregistrer_compte(
+        "elu2",
+        "Élu",
+        "lecture",
+        "un mot de passe long",
+        auteur=Utilisateur("admin", "A", "administration"),
+    )
+    assert lire_journal(actions=["compte"])[0]["identifiant"] == "admin"
