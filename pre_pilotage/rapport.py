@@ -23,7 +23,16 @@ from pathlib import Path
 import plotly.graph_objects as go
 import polars as pl
 
-from pre_pilotage import carte_image, cartes, exports, formats, francais, graphiques, lots
+from pre_pilotage import (
+    carte_image,
+    cartes,
+    exports,
+    formats,
+    francais,
+    graphiques,
+    lots,
+    references_nationales,
+)
 from pre_pilotage import cite as cite_module
 from pre_pilotage.confidentialite import SUFFIXE_SECRET
 from pre_pilotage.indicateurs import indicateur
@@ -73,6 +82,7 @@ def lire(
     sans_annee = {"pre_id": pre_id, "commune": commune, "qpv": qpv}
     demandes: lots.Demandes = {"references": ("references_nationales", {})}
     if "synthese" in sections:
+        demandes["synthese_budget"] = ("synthese_budget", territoire)
         demandes["publics"] = ("synthese_publics", territoire)
         demandes["equipe"] = ("synthese_equipe", {"pre_id": pre_id, "annee": annee})
         demandes["par_annee"] = ("beneficiaires_par_annee", sans_annee)
@@ -138,6 +148,9 @@ class Tableau:
 class Section:
     titre: str
     chiffres: list[tuple[str, str, str]] = field(default_factory=list)  # label, value, change
+    # The national reference beside each key figure (None: none), as the pages show it.
+    references: list[str | None] = field(default_factory=list)
+    titre_chiffres: str = "Chiffres clés"
     phrases: list[str] = field(default_factory=list)
     graphiques: list[Graphique] = field(default_factory=list)
     tableaux: list[Tableau] = field(default_factory=list)
@@ -185,6 +198,22 @@ def _chiffre(cadre: pl.DataFrame, code: str, annee: int, colonne: str | None = N
     )
 
 
+def _reference(cadres, code: str) -> str | None:
+    """The national reference the pages show beside `code`; else the one of its definition."""
+    if texte := references_nationales.texte(cadres["references"], code):
+        return texte
+    documentee = indicateur(code).reference_nationale
+    return documentee.removesuffix(".") if documentee else None
+
+
+def _chiffres(section: Section, cadres, annee: int, codes_et_cadres) -> None:
+    """Key figures of a section: value, change on a year and national reference."""
+    for code, cadre in codes_et_cadres:
+        section.chiffres.append(_chiffre(cadre, code, annee))
+        section.references.append(_reference(cadres, code))
+        section.codes.append(code)
+
+
 def effectif(valeur, jeton: str | None, nom: str, seuil: int) -> str:
     """`41 enfants`, `1 enfant`, `moins de 11 enfants`, or a masked count said as such, never
     its value (`nom` is the plural: « enfants », « entrées »)."""
@@ -219,17 +248,20 @@ def _graphique(code: str, figure, contexte: Contexte, source: str, *cadres, peri
 def _synthese(cadres, contexte: Contexte) -> Section:
     annee, seuil = contexte.annee, contexte.seuil
     publics, equipe = cadres["publics"], cadres["equipe"]
-    section = Section(SECTIONS["synthese"])
-    for code, cadre in (
-        ("actifs", publics),
-        ("entrees", publics),
-        ("sorties", publics),
-        ("part_qpv", publics),
-        ("duree_mediane_mois", publics),
-        ("enfants_par_etp", equipe),
-    ):
-        section.chiffres.append(_chiffre(cadre, code, annee))
-        section.codes.append(code)
+    section = Section(SECTIONS["synthese"], titre_chiffres="Cinq chiffres clés pour les élus")
+    # The Synthèse page's figures, each with its change on a year and its national reference.
+    _chiffres(
+        section,
+        cadres,
+        annee,
+        (
+            ("actifs", publics),
+            ("part_qpv", publics),
+            ("duree_mediane_mois", publics),
+            ("enfants_par_etp", equipe),
+            ("part_cofinancee", cadres["synthese_budget"]),
+        ),
+    )
     actifs, jeton = _cellule(publics, "actifs", annee)
     avant, jeton_avant = _cellule(publics, "actifs", annee - 1)
     phrase = (
@@ -313,17 +345,20 @@ def _publics(cadres, contexte: Contexte) -> Section:
     # The « Parcours » and « Transitions scolaires et protection de l'enfance » key figures of
     # the Publics page, from the same frames.
     publics, indicateurs = cadres["publics"], cadres["indicateurs"]
-    for code, cadre in (
-        ("duree_mediane_mois", publics),
-        ("duree_moyenne_mois", indicateurs),
-        ("actions_par_parcours", indicateurs),
-        ("transition_cp_ce1", indicateurs),
-        ("transition_cm2_6e", indicateurs),
-        ("suivi_ase", indicateurs),
-        ("part_suivi_ase", indicateurs),
-    ):
-        section.chiffres.append(_chiffre(cadre, code, annee))
-        section.codes.append(code)
+    _chiffres(
+        section,
+        cadres,
+        annee,
+        (
+            ("duree_mediane_mois", publics),
+            ("duree_moyenne_mois", indicateurs),
+            ("actions_par_parcours", indicateurs),
+            ("transition_cp_ce1", indicateurs),
+            ("transition_cm2_6e", indicateurs),
+            ("suivi_ase", indicateurs),
+            ("part_suivi_ase", indicateurs),
+        ),
+    )
     section.phrases += _phrases_transitions(indicateurs, annee)
     for nom, code, unite in (
         ("par_sexe", "part_sexe", "enfants"),
@@ -366,8 +401,7 @@ def _phrases_transitions(indicateurs: pl.DataFrame, annee: int) -> list[str]:
     part, jeton_part = _cellule(indicateurs, "part_suivi_ase", annee)
     if ase == 0 and not jeton_ase:
         phrases.append(
-            "Aucun enfant accompagné n'est suivi par l'Aide sociale à l'enfance (ASE) en "
-            f"{annee}."
+            f"Aucun enfant accompagné n'est suivi par l'Aide sociale à l'enfance (ASE) en {annee}."
         )
     elif ase is not None and not jeton_ase:
         phrase = (
@@ -390,16 +424,22 @@ def _budgets(cadres, contexte: Contexte) -> Section:
     annee = contexte.annee
     budget, financeurs = cadres["budget"], cadres["financeurs"]
     section = Section(SECTIONS["budgets"])
-    for code in (
-        "budget_programme",
-        "part_cofinancee",
-        "fiches_action",
-        "montant_verse",
-        "taux_execution",
-        "cout_par_beneficiaire",
-    ):
-        section.chiffres.append(_chiffre(budget, code, annee))
-        section.codes.append(code)
+    _chiffres(
+        section,
+        cadres,
+        annee,
+        (
+            (code, budget)
+            for code in (
+                "budget_programme",
+                "part_cofinancee",
+                "fiches_action",
+                "montant_verse",
+                "taux_execution",
+                "cout_par_beneficiaire",
+            )
+        ),
+    )
     montant, _ = _cellule(budget, "budget_programme", annee)
     part, _ = _cellule(budget, "part_cofinancee", annee)
     if montant:
@@ -892,8 +932,8 @@ ANNEXES = ["Définitions et sources", "Confidentialité"]
 def _ecrire_section(
     document, section: Section, niveau: int, contexte: Contexte, rendre, nouvelle_page=True
 ) -> None:
-    """A section under a heading of `niveau`, its parts one level below; every heading and
-    lead-in stays with what follows it (never alone at the bottom of a page)."""
+    """A section under a heading of `niveau`, its parts one level below; every heading stays
+    with what follows it (never alone at the bottom of a page)."""
     from docx.shared import Cm
 
     titre = document.add_heading(section.titre, level=niveau)
@@ -901,19 +941,19 @@ def _ecrire_section(
     titre.paragraph_format.page_break_before = nouvelle_page
     sous = min(niveau + 1, 3)
     if section.chiffres:
-        document.add_heading("Chiffres clés", level=sous)
+        document.add_heading(section.titre_chiffres, level=sous)
         note = formats.note_secret(valeur for _, valeur, _ in section.chiffres)
-        _tableau(
-            document,
-            ["Indicateur", str(contexte.annee), "Évolution sur un an"],
-            [list(chiffre) for chiffre in section.chiffres],
-            legende=bool(note),
-        )
+        entetes = ["Indicateur", str(contexte.annee), "Évolution sur un an"]
+        lignes = [list(chiffre) for chiffre in section.chiffres]
+        if any(section.references):
+            entetes.append("Référence nationale")
+            for ligne, reference in zip(lignes, section.references, strict=True):
+                ligne.append(reference or formats.VIDE)
+        _tableau(document, entetes, lignes, legende=bool(note))
         if note:
             document.add_paragraph(note, style="Caption")
     for phrase in section.phrases:
-        # A section's few lead-in sentences stay with its first chart or table.
-        _garder_avec_suivant(document.add_paragraph(phrase))
+        document.add_paragraph(phrase)
     for graphique in section.graphiques:
         document.add_heading(graphique.titre, level=sous)
         image_paragraphe = document.add_paragraph()
@@ -998,6 +1038,8 @@ def docx(
         )
         if definition.reference_nationale:
             paragraphe.add_run(f" Référence nationale : {_phrase(definition.reference_nationale)}")
+        for run in paragraphe.runs:  # the annex is set a little smaller than the body
+            run.font.size = Pt(9.5)
     document.add_paragraph(
         "Sources : données du programme, pseudonymisées, importées dans le tableau de bord de "
         "pilotage du PRE ; géographie prioritaire : ANCT (quartiers prioritaires, Cités "
@@ -1006,7 +1048,8 @@ def docx(
         "PRE 2022 (données 2021), et CGET, enquêtes nationales antérieures à 2017."
     )
     document.add_heading(ANNEXES[1], level=1)
-    document.add_paragraph(texte_confidentialite(contexte.seuil))
+    note = document.add_paragraph(texte_confidentialite(contexte.seuil))
+    note.paragraph_format.keep_together = True  # never split over two pages
     tampon = io.BytesIO()
     document.save(tampon)
     return tampon.getvalue()

@@ -105,11 +105,24 @@ def test_phrases_generees_du_programme(sections_2025):
         "Cité éducative d'Alpha (labellisée en 2022) : commune Alpha ; collège chef de file "
         "Collège Jean-Zay ; 1 quartier prioritaire et 2 écoles ou collèges dans son périmètre."
     ]
-    assert sections_2025["Synthèse"].chiffres[0] == (
-        "Enfants accompagnés",
-        "41",
-        "−24,1\u00a0% par rapport à 2024",
-    )
+    # The élus' page: five key figures with their change on a year and national reference.
+    synthese = sections_2025["Synthèse"]
+    assert synthese.titre_chiffres == "Cinq chiffres clés pour les élus"
+    assert synthese.chiffres == [
+        ("Enfants accompagnés", "41", "−24,1\u00a0% par rapport à 2024"),
+        ("Part résidant en QPV", "36,6\u00a0%", "−35,6\u00a0pts par rapport à 2024"),
+        ("Durée médiane des parcours", "5,9\u00a0mois", "−41,0\u00a0% par rapport à 2024"),
+        ("Enfants par référent (ETP)", "20,5", "−31,7\u00a0% par rapport à 2024"),
+        ("Part cofinancée", "51,7\u00a0%", "+3,7\u00a0pts par rapport à 2024"),
+    ]
+    assert synthese.references == [
+        "85 000 enfants accompagnés par 530 programmes (ANCT, enquête nationale PRE 2022, "
+        "données 2021)",
+        None,
+        "durée moyenne de 12 à 19 mois (ANCT, données 2021)",
+        "68 enfants par référent (ANCT, données 2021)",
+        "27,0\u00a0% hors État (CGET, données 2016)",
+    ]
 
 
 def test_sections_reprennent_les_tableaux_des_pages(sections_2025, con_fixture):
@@ -236,8 +249,8 @@ def test_petit_quartier_aucun_effectif_revele(sections_beta_2024):
     synthese = sections_beta_2024[0]
     assert synthese.chiffres[:3] == [
         ("Enfants accompagnés", "< 11", "–"),
-        ("Entrées dans le programme", "< 11", "–"),
-        ("Sorties du programme", "< 11", "–"),
+        ("Part résidant en QPV", "s", "–"),
+        ("Durée médiane des parcours", "s", "–"),
     ]
     assert synthese.phrases == [
         "En 2024, le programme a accompagné moins de 11 enfants sur le territoire « PRE de test ».",
@@ -250,7 +263,7 @@ def test_petit_quartier_aucun_effectif_revele(sections_beta_2024):
     ]
     assert carte.tableaux[0].secret == NOTE_SECRET
     textes = [t for s in sections_beta_2024 for c in s.chiffres for t in c] + [
-        p for s in sections_beta_2024 for p in s.phrases
+        p for s in sections_beta_2024 for p in s.phrases + [r for r in s.references if r]
     ]
     assert not [t for t in textes if re.search(r"(?<![\d,])4(?![\d,])", t)]
 
@@ -290,8 +303,18 @@ def test_docx_sections_chiffres_et_masquage(sections_beta_2024):
     # Definitions are sentences.
     assert any(p.startswith("Enfants accompagnés. Nombre d'enfants distincts") for p in paragraphes)
     cellules = [c.text for t in document.tables for ligne in t.rows for c in ligne.cells]
-    assert ["Enfants accompagnés", "< 11", "–"] == [
-        c.text for c in document.tables[0].rows[1].cells
+    assert [c.text for c in document.tables[0].rows[0].cells] == [
+        "Indicateur",
+        "2024",
+        "Évolution sur un an",
+        "Référence nationale",
+    ]
+    assert [c.text for c in document.tables[0].rows[1].cells] == [
+        "Enfants accompagnés",
+        "< 11",
+        "–",
+        "85 000 enfants accompagnés par 530 programmes (ANCT, enquête nationale PRE 2022, "
+        "données 2021)",
     ]
     assert "< 11" in cellules and "s" in cellules and "4" not in cellules
     images = document.inline_shapes
@@ -397,7 +420,7 @@ def test_pdf_par_libreoffice_et_pages_png(con_demo, tmp_path):
         # In the demo, « Les Hauts de Sambre » has fewer than 11 children in 2025.
         "< 11",
     ):
-        assert attendu in texte, attendu
+        assert attendu in " ".join(texte.split()), attendu
     assert "(s)" not in texte
     # The list of REP/REP+ schools without a child is the Carte page's, as counted in the text.
     carte = next(s for s in sections if s.titre == "Carte")
@@ -500,3 +523,14 @@ def test_docx_en_tete_pied_de_page_et_document_interne(sections_beta_2024):
         mention,
     ]
     assert mention in [p.text for p in interne.paragraphs[:10]]
+
+
+def test_pluriels_calcules():
+    from pre_pilotage import francais
+
+    assert francais.effectif(0, "école ou collège", "écoles ou collèges") == "0 école ou collège"
+    assert francais.effectif(1, "quartier prioritaire") == "1 quartier prioritaire"
+    assert francais.effectif(3, "quartier prioritaire") == "3 quartiers prioritaires"
+    assert francais.effectif(1200, "enfant") == "1\u202f200 enfants"
+    assert rapport.effectif(1, None, "entrées", 11) == "1 entrée"
+    assert rapport.effectif(12, None, "sorties", 11) == "12 sorties"
