@@ -552,7 +552,7 @@ def _carte(cadres, contexte: Contexte) -> Section:
         _graphique(
             "qpv_beneficiaires",
             carte_image.figure_carte(
-                qpv, etablissements, cadres["contours"], cadres["cites"], annee=annee
+                qpv, etablissements, cadres["contours"], cadres["cites"], annee=annee, noms=True
             ),
             contexte,
             f"{SOURCE_PROGRAMME} ; contours : IGN, ANCT, INSEE ; écoles : Éducation nationale",
@@ -923,9 +923,10 @@ def _page_de_titre(document, sections: list[Section], contexte: Contexte, pages)
         avertissement.bold = True
         avertissement.font.color.rgb = RGBColor(0xB3, 0x40, 0x00)
     document.add_paragraph()
-    _sommaire(document, [s.titre for s in sections] + ANNEXES, pages)
+    _sommaire(document, [s.titre for s in sections] + [PERSPECTIVES, *ANNEXES], pages)
 
 
+PERSPECTIVES = "Perspectives"
 ANNEXES = ["Définitions et sources", "Confidentialité"]
 
 
@@ -1024,6 +1025,14 @@ def docx(
     for section in sections:
         _ecrire_section(document, section, 1, contexte, rendre)
 
+    # The outlook is the coordinator's to write, in the Word document.
+    document.add_heading(PERSPECTIVES, level=1)
+    a_rediger = document.add_paragraph().add_run(
+        f"Section à rédiger par la coordination du PRE : orientations pour {contexte.annee + 1}, "
+        "actions à poursuivre, à créer ou à arrêter, points d'attention retenus par le comité "
+        "de pilotage."
+    )
+    a_rediger.italic = True
     document.add_heading(ANNEXES[0], level=1).paragraph_format.page_break_before = True
     vus = []
     for section in sections:
@@ -1083,7 +1092,7 @@ def documents(
 
     brouillon = pdf(docx(sections, contexte, rendre_une_fois))
     pages = pages_des_titres(brouillon)
-    if len(pages) != len(sections) + len(ANNEXES):
+    if len(pages) != len(sections) + 1 + len(ANNEXES):
         raise RapportImpossible("LibreOffice n'a pas produit les signets des titres du rapport.")
     document = docx(sections, contexte, rendre_une_fois, pages)
     return document, pdf(document)

@@ -282,7 +282,7 @@ def test_docx_sections_chiffres_et_masquage(sections_beta_2024):
     assert all(
         p.paragraph_format.page_break_before
         for p in document.paragraphs
-        if p.style.name == "Heading 1" and p.text != "Confidentialité"
+        if p.style.name == "Heading 1" and p.text not in ("Perspectives", "Confidentialité")
     )
     titres = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert titres == [
@@ -291,6 +291,7 @@ def test_docx_sections_chiffres_et_masquage(sections_beta_2024):
         "Budgets",
         "Cité éducative",
         "Publics",
+        "Perspectives",
         "Définitions et sources",
         "Confidentialité",
     ]
@@ -366,6 +367,7 @@ def test_pdf_par_libreoffice_et_pages_png(con_demo, tmp_path):
         "Budgets",
         "Cité éducative",
         "Publics",
+        "Perspectives",
         "Définitions et sources",
         "Confidentialité",
     ]
@@ -424,6 +426,10 @@ def test_pdf_par_libreoffice_et_pages_png(con_demo, tmp_path):
     assert "(s)" not in texte
     # The list of REP/REP+ schools without a child is the Carte page's, as counted in the text.
     carte = next(s for s in sections if s.titre == "Carte")
+    # The report's map names its QPV (read on paper, without hovering).
+    noms = [list(t.text) for t in carte.graphiques[0].figure.data if t.mode == "text"]
+    avec_contour = cadres["qpv"].filter(pl.col("geom").is_not_null())["nom"].to_list()
+    assert noms == [avec_contour] and len(avec_contour) == cadres["qpv"].height == 15
     ecoles = next(t for t in carte.tableaux if t.titre.startswith("Écoles et collèges"))
     lacunes = cartes.lacunes_etablissements(cadres["etablissements"])
     assert [ligne[0] for ligne in ecoles.lignes] == lacunes["nom"].to_list()
