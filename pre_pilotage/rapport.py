@@ -960,7 +960,7 @@ def _ecrire_section(
         image_paragraphe = document.add_paragraph()
         _garder_avec_suivant(image_paragraphe)
         image = image_paragraphe.add_run().add_picture(
-            io.BytesIO(rendre(graphique.figure)), width=Cm(16)
+            io.BytesIO(rendre(graphique.figure)), width=Cm(14.5)
         )
         image._inline.docPr.set("descr", graphique.texte_alternatif)
         document.add_paragraph(graphique.legende, style="Caption")
