@@ -944,8 +944,14 @@ def _ecrire_section(
     if section.chiffres:
         document.add_heading(section.titre_chiffres, level=sous)
         note = formats.note_secret(valeur for _, valeur, _ in section.chiffres)
-        entetes = ["Indicateur", str(contexte.annee), "Évolution sur un an"]
-        lignes = [list(chiffre) for chiffre in section.chiffres]
+        # The year before is said once, in the header: « +8,1 % » under « Évolution par
+        # rapport à 2024 ».
+        precedente = f" par rapport à {contexte.annee - 1}"
+        entetes = ["Indicateur", str(contexte.annee), f"Évolution{precedente}"]
+        lignes = [
+            [libelle, valeur, evolution.removesuffix(precedente)]
+            for libelle, valeur, evolution in section.chiffres
+        ]
         if any(section.references):
             entetes.append("Référence nationale")
             for ligne, reference in zip(lignes, section.references, strict=True):

@@ -307,8 +307,13 @@ def test_docx_sections_chiffres_et_masquage(sections_beta_2024):
     assert [c.text for c in document.tables[0].rows[0].cells] == [
         "Indicateur",
         "2024",
-        "Évolution sur un an",
+        "Évolution par rapport à 2023",
         "Référence nationale",
+    ]
+    assert [c.text for c in document.tables[0].rows[4].cells][:3] == [
+        "Enfants par référent (ETP)",
+        "30,0",
+        "+125,6\u00a0%",
     ]
     assert [c.text for c in document.tables[0].rows[1].cells] == [
         "Enfants accompagnés",
