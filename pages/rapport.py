@@ -6,7 +6,7 @@ button is clicked, from the masked frames read here (the pages' own queries).
 
 import streamlit as st
 
-from pre_pilotage import acces, exports, formats, rapport, ui
+from pre_pilotage import acces, exports, formats, francais, rapport, ui
 from pre_pilotage.requetes import run_au_seuil
 
 filtres = ui.debut_page("Rapport", role="coordination")
@@ -46,18 +46,25 @@ if filtres:
     st.subheader("Aperçu du texte")
     for section in contenu:
         st.markdown(f"**{section.titre}**")
-        st.markdown("\n".join(f"- {formats.texte_md(phrase)}" for phrase in section.phrases))
+        st.markdown(
+            "\n".join(f"- {formats.texte_md(phrase)}" for phrase in section.toutes_les_phrases())
+        )
+    graphiques = sum(len(s.graphiques) for s in contenu)
+    chiffres = sum(len(s.chiffres) for s in contenu)
     st.caption(
-        f"Le document compte aussi {sum(len(s.graphiques) for s in contenu)} graphique(s) ou "
-        f"carte(s) et {sum(len(s.chiffres) for s in contenu)} chiffre(s) clé(s). Sa préparation "
-        "prend quelques secondes."
+        f"Le document compte aussi {francais.effectif(graphiques, 'graphique ou carte', 'graphiques ou cartes')} "
+        f"et {francais.effectif(chiffres, 'chiffre clé', 'chiffres clés')}, des tableaux et un "
+        "sommaire. Sa préparation prend quelques secondes."
     )
 
     def document_word() -> bytes:
-        return rapport.docx(contenu, contexte)
+        # With LibreOffice, the Word document's table of contents gets the PDF's page numbers.
+        if rapport.chemin_libreoffice() is None:
+            return rapport.docx(contenu, contexte)
+        return rapport.documents(contenu, contexte)[0]
 
     def document_pdf() -> bytes:
-        return rapport.pdf(rapport.docx(contenu, contexte))
+        return rapport.documents(contenu, contexte)[1]
 
     journal = {
         "filtres": filtres.parametres(),

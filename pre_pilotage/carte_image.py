@@ -75,8 +75,10 @@ def figure_carte(
     mesure: str = "beneficiaires",
     couches: tuple[str, ...] | set[str] = cartes.COUCHES_PAR_DEFAUT,
     annee: int | None = None,
+    noms: bool = False,
 ) -> go.Figure:
-    """The map of the `carte_*` frames (already masked) as a figure with its legend."""
+    """The map of the `carte_*` frames (already masked) as a figure with its legend; `noms`:
+    each QPV's name written on it (the report's map, read on paper without hovering)."""
     couches = set(couches)
     choisie = cartes.MESURES[mesure]
     fig = go.Figure()
@@ -161,6 +163,8 @@ def figure_carte(
         if trace is not None:
             fig.add_trace(trace)
     _etablissements(fig, etablissements, couches, annee)
+    if noms and "qpv" in couches:
+        _noms_qpv(fig, qpv)
 
     points = _points(qpv, contours, cites, etablissements)
     if points:
@@ -234,6 +238,34 @@ def _etablissements(fig: go.Figure, cadre: pl.DataFrame, couches: set[str], anne
                 "size": taille,
                 "line": {"color": couleur if lacune else "#FFFFFF", "width": 2 if lacune else 1},
             },
+        )
+
+
+def _noms_qpv(fig: go.Figure, qpv: pl.DataFrame) -> None:
+    """Each QPV's name at a point inside it (names only: no figure, so nothing to mask)."""
+    xs, ys, textes = [], [], []
+    for nom, geometrie in zip(qpv["nom"], qpv["geom"], strict=True):
+        if geometrie is None:
+            continue
+        forme = shapely.from_wkb(geometrie) if isinstance(geometrie, bytes) else geometrie
+        if forme is None or forme.is_empty:
+            continue
+        point = forme.representative_point()
+        xs.append(point.x)
+        ys.append(point.y)
+        textes.append(nom)
+    if xs:
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="text",
+                text=textes,
+                textposition="top center",
+                textfont={"size": 9, "color": "#161616"},
+                showlegend=False,
+                hoverinfo="skip",
+            )
         )
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from pre_pilotage import formats
+
 _VOYELLE = re.compile(r"^[aeiouyœæ]", re.IGNORECASE)
 
 
@@ -64,3 +66,17 @@ def quartier(nom: str) -> str:
     if _sans_accents(nom).lower().startswith("quartier "):
         return "le " + nom[0].lower() + nom[1:]
     return "le quartier " + nom
+
+
+def accord(n, singulier: str, pluriel: str | None = None) -> str:
+    """The noun phrase agreeing with `n` (French: 0 and 1 take the singular): `accord(3,
+    "quartier prioritaire", "quartiers prioritaires")` -> `quartiers prioritaires`; without
+    `pluriel`, each word of `singulier` takes an « s »."""
+    if n is not None and abs(n) < 2:
+        return singulier
+    return pluriel or " ".join(mot + "s" for mot in singulier.split())
+
+
+def effectif(n, singulier: str, pluriel: str | None = None) -> str:
+    """`3 quartiers prioritaires`, `1 école`, `0 école` (never « école(s) »)."""
+    return f"{formats.nombre(n)} {accord(n, singulier, pluriel)}"

@@ -23,7 +23,16 @@ from pathlib import Path
 import plotly.graph_objects as go
 import polars as pl
 
-from pre_pilotage import carte_image, exports, formats, francais, graphiques, lots
+from pre_pilotage import (
+    carte_image,
+    cartes,
+    exports,
+    formats,
+    francais,
+    graphiques,
+    lots,
+    references_nationales,
+)
 from pre_pilotage import cite as cite_module
 from pre_pilotage.confidentialite import SUFFIXE_SECRET
 from pre_pilotage.indicateurs import indicateur
@@ -73,10 +82,14 @@ def lire(
     sans_annee = {"pre_id": pre_id, "commune": commune, "qpv": qpv}
     demandes: lots.Demandes = {"references": ("references_nationales", {})}
     if "synthese" in sections:
+        demandes["synthese_budget"] = ("synthese_budget", territoire)
         demandes["publics"] = ("synthese_publics", territoire)
         demandes["equipe"] = ("synthese_equipe", {"pre_id": pre_id, "annee": annee})
         demandes["par_annee"] = ("beneficiaires_par_annee", sans_annee)
     if "publics" in sections:
+        demandes["publics"] = ("synthese_publics", territoire)
+        demandes["indicateurs"] = ("publics_indicateurs", territoire)
+        demandes["duree_parcours"] = ("publics_duree_parcours", territoire)
         demandes["par_sexe"] = ("publics_par_sexe", territoire)
         demandes["par_tranche_age"] = ("publics_par_tranche_age", territoire)
         demandes["motifs_orientation"] = ("publics_motifs_orientation", territoire)
@@ -85,9 +98,14 @@ def lire(
         demandes["financeurs"] = ("budget_par_financeur", territoire)
     if "cite" in sections:
         demandes["origines_perimetre"] = ("cite_origine_perimetre", {"pre_id": pre_id})
+        # The Cité page's figures: whole programme, whatever the commune or QPV chosen.
+        programme = {"pre_id": pre_id, "annee": annee}
+        for nom in (*cite_module.REQUETES, "cite_dedans_dehors"):
+            demandes[nom] = (nom, programme)
     if "budgets" in sections:
         demandes["budget"] = ("budget_chiffres_cles", territoire)
         demandes["budget_annees"] = ("budget_par_annee", sans_annee)
+        demandes["thematiques"] = ("budget_par_thematique", territoire)
     if "carte" in sections or "cite" in sections:
         demandes["geographies"] = ("carte_geographies", {"pre_id": pre_id})
     cadres = lots.tous(run, demandes)
@@ -130,10 +148,20 @@ class Tableau:
 class Section:
     titre: str
     chiffres: list[tuple[str, str, str]] = field(default_factory=list)  # label, value, change
+    # The national reference beside each key figure (None: none), as the pages show it.
+    references: list[str | None] = field(default_factory=list)
+    titre_chiffres: str = "Chiffres clés"
     phrases: list[str] = field(default_factory=list)
     graphiques: list[Graphique] = field(default_factory=list)
     tableaux: list[Tableau] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)  # indicators defined at the end
+    listes: list[tuple[str, list[str]]] = field(default_factory=list)  # titled bullet lists
+    sous_sections: list[Section] = field(default_factory=list)  # one heading level below
+
+    def toutes_les_phrases(self) -> list[str]:
+        """Its sentences and bullets, then those of its sub-sections (for previews and tests)."""
+        phrases = self.phrases + [p for _, liste in self.listes for p in liste]
+        return phrases + [p for s in self.sous_sections for p in s.toutes_les_phrases()]
 
 
 def _cellule(cadre: pl.DataFrame, colonne: str, annee: int | None = None):
@@ -170,8 +198,25 @@ def _chiffre(cadre: pl.DataFrame, code: str, annee: int, colonne: str | None = N
     )
 
 
+def _reference(cadres, code: str) -> str | None:
+    """The national reference the pages show beside `code`; else the one of its definition."""
+    if texte := references_nationales.texte(cadres["references"], code):
+        return texte
+    documentee = indicateur(code).reference_nationale
+    return documentee.removesuffix(".") if documentee else None
+
+
+def _chiffres(section: Section, cadres, annee: int, codes_et_cadres) -> None:
+    """Key figures of a section: value, change on a year and national reference."""
+    for code, cadre in codes_et_cadres:
+        section.chiffres.append(_chiffre(cadre, code, annee))
+        section.references.append(_reference(cadres, code))
+        section.codes.append(code)
+
+
 def effectif(valeur, jeton: str | None, nom: str, seuil: int) -> str:
-    """`41 enfants`, `moins de 11 enfants`, or a masked count said as such, never its value."""
+    """`41 enfants`, `1 enfant`, `moins de 11 enfants`, or a masked count said as such, never
+    its value (`nom` is the plural: « enfants », « entrées »)."""
     if jeton == f"< {seuil}":
         return f"moins de {seuil} {nom}"
     if jeton:
@@ -179,7 +224,8 @@ def effectif(valeur, jeton: str | None, nom: str, seuil: int) -> str:
             f"un nombre de {nom} masqué pour qu'un petit effectif ne puisse pas être recalculé "
             "à partir des autres"
         )
-    return f"{formats.nombre(valeur)} {nom}"
+    singulier = " ".join(mot.removesuffix("s") for mot in nom.split())
+    return f"{formats.nombre(valeur)} {francais.accord(valeur, singulier, nom)}"
 
 
 def _legende(contexte: Contexte, source: str, *cadres: pl.DataFrame) -> str:
@@ -202,17 +248,20 @@ def _graphique(code: str, figure, contexte: Contexte, source: str, *cadres, peri
 def _synthese(cadres, contexte: Contexte) -> Section:
     annee, seuil = contexte.annee, contexte.seuil
     publics, equipe = cadres["publics"], cadres["equipe"]
-    section = Section(SECTIONS["synthese"])
-    for code, cadre in (
-        ("actifs", publics),
-        ("entrees", publics),
-        ("sorties", publics),
-        ("part_qpv", publics),
-        ("duree_mediane_mois", publics),
-        ("enfants_par_etp", equipe),
-    ):
-        section.chiffres.append(_chiffre(cadre, code, annee))
-        section.codes.append(code)
+    section = Section(SECTIONS["synthese"], titre_chiffres="Cinq chiffres clés pour les élus")
+    # The Synthèse page's figures, each with its change on a year and its national reference.
+    _chiffres(
+        section,
+        cadres,
+        annee,
+        (
+            ("actifs", publics),
+            ("part_qpv", publics),
+            ("duree_mediane_mois", publics),
+            ("enfants_par_etp", equipe),
+            ("part_cofinancee", cadres["synthese_budget"]),
+        ),
+    )
     actifs, jeton = _cellule(publics, "actifs", annee)
     avant, jeton_avant = _cellule(publics, "actifs", annee - 1)
     phrase = (
@@ -293,13 +342,37 @@ def _publics(cadres, contexte: Contexte) -> Section:
             )
         section.codes.append(code)
     section.codes.insert(0, "part_sexe")
+    # The « Parcours » and « Transitions scolaires et protection de l'enfance » key figures of
+    # the Publics page, from the same frames.
+    publics, indicateurs = cadres["publics"], cadres["indicateurs"]
+    _chiffres(
+        section,
+        cadres,
+        annee,
+        (
+            ("duree_mediane_mois", publics),
+            ("duree_moyenne_mois", indicateurs),
+            ("actions_par_parcours", indicateurs),
+            ("transition_cp_ce1", indicateurs),
+            ("transition_cm2_6e", indicateurs),
+            ("suivi_ase", indicateurs),
+            ("part_suivi_ase", indicateurs),
+        ),
+    )
+    section.phrases += _phrases_transitions(indicateurs, annee)
     for nom, code, unite in (
         ("par_sexe", "part_sexe", "enfants"),
         ("par_tranche_age", "part_tranche_age", "enfants"),
         ("motifs_orientation", "part_motif_orientation", "parcours"),
+        ("par_orienteur", "part_orienteur", "parcours"),
+        ("duree_parcours", "part_duree_parcours", "parcours"),
     ):
         cadre = cadres[nom]
-        sources = [s for s in cadre["source_nationale"].drop_nulls().unique().to_list()]
+        sources = (
+            cadre["source_nationale"].drop_nulls().unique().to_list()
+            if "source_nationale" in cadre.columns
+            else []
+        )
         section.graphiques.append(
             _graphique(
                 code,
@@ -313,20 +386,60 @@ def _publics(cadres, contexte: Contexte) -> Section:
     return section
 
 
+def _phrases_transitions(indicateurs: pl.DataFrame, annee: int) -> list[str]:
+    """School transitions and child welfare, said only when their counts are shown."""
+    cp, jeton_cp = _cellule(indicateurs, "transition_cp_ce1", annee)
+    cm, jeton_cm = _cellule(indicateurs, "transition_cm2_6e", annee)
+    phrases = []
+    if cp is not None and cm is not None and not jeton_cp and not jeton_cm:
+        phrases.append(
+            f"En {annee}, {francais.effectif(cp, 'enfant accompagné')} en CP ou en CE1 et "
+            f"{francais.effectif(cm, 'enfant accompagné')} en CM2 ou en 6e : ces passages sont "
+            "des axes de travail prioritaires de l'enquête nationale."
+        )
+    ase, jeton_ase = _cellule(indicateurs, "suivi_ase", annee)
+    part, jeton_part = _cellule(indicateurs, "part_suivi_ase", annee)
+    if ase == 0 and not jeton_ase:
+        phrases.append(
+            f"Aucun enfant accompagné n'est suivi par l'Aide sociale à l'enfance (ASE) en {annee}."
+        )
+    elif ase is not None and not jeton_ase:
+        phrase = (
+            f"{francais.effectif(ase, 'enfant accompagné').capitalize()} "
+            f"{francais.accord(ase, 'est aussi suivi', 'sont aussi suivis')} par l'Aide "
+            "sociale à l'enfance (ASE)"
+        )
+        if part is not None and not jeton_part:
+            phrase += f", soit {formats.pourcentage(part)} des enfants accompagnés"
+        phrases.append(phrase + ".")
+    return phrases
+
+
+def _case(ligne: dict, colonne: str, unite: str) -> str:
+    """A table cell: its masking token, or its value formatted."""
+    return ligne.get(f"{colonne}{SUFFIXE_SECRET}") or formats.selon_unite(ligne[colonne], unite)
+
+
 def _budgets(cadres, contexte: Contexte) -> Section:
     annee = contexte.annee
     budget, financeurs = cadres["budget"], cadres["financeurs"]
     section = Section(SECTIONS["budgets"])
-    for code in (
-        "budget_programme",
-        "part_cofinancee",
-        "fiches_action",
-        "montant_verse",
-        "taux_execution",
-        "cout_par_beneficiaire",
-    ):
-        section.chiffres.append(_chiffre(budget, code, annee))
-        section.codes.append(code)
+    _chiffres(
+        section,
+        cadres,
+        annee,
+        (
+            (code, budget)
+            for code in (
+                "budget_programme",
+                "part_cofinancee",
+                "fiches_action",
+                "montant_verse",
+                "taux_execution",
+                "cout_par_beneficiaire",
+            )
+        ),
+    )
     montant, _ = _cellule(budget, "budget_programme", annee)
     part, _ = _cellule(budget, "part_cofinancee", annee)
     if montant:
@@ -371,6 +484,37 @@ def _budgets(cadres, contexte: Contexte) -> Section:
         )
     )
     section.codes += ["budget_par_financeur", "evolution_budget"]
+    # The Budgets page's « Pour quelles actions ? » table.
+    thematiques = cadres["thematiques"]
+    section.tableaux.append(
+        Tableau(
+            f"Programmation {annee} par thématique",
+            [
+                "Thématique",
+                "Prévu",
+                "Part du total",
+                f"Prévu en {annee - 1}",
+                "Évolution sur un an",
+                "Enfants ayant suivi une action",
+                "Coût par enfant",
+            ],
+            [
+                [
+                    r["libelle"],
+                    _case(r, "montant_prevu", "euros"),
+                    _case(r, "part", "pourcentage"),
+                    _case(r, "montant_prevu_precedent", "euros"),
+                    formats.variation(r["montant_prevu"], r["montant_prevu_precedent"])
+                    or formats.VIDE,
+                    _case(r, "beneficiaires", "nombre"),
+                    _case(r, "cout_par_beneficiaire", "euros"),
+                ]
+                for r in thematiques.to_dicts()
+            ],
+            exports.note_secret(thematiques),
+        )
+    )
+    section.codes.append("budget_par_thematique")
     return section
 
 
@@ -408,7 +552,7 @@ def _carte(cadres, contexte: Contexte) -> Section:
         _graphique(
             "qpv_beneficiaires",
             carte_image.figure_carte(
-                qpv, etablissements, cadres["contours"], cadres["cites"], annee=annee
+                qpv, etablissements, cadres["contours"], cadres["cites"], annee=annee, noms=True
             ),
             contexte,
             f"{SOURCE_PROGRAMME} ; contours : IGN, ANCT, INSEE ; écoles : Éducation nationale",
@@ -424,6 +568,36 @@ def _carte(cadres, contexte: Contexte) -> Section:
             exports.note_secret(qpv),
         )
     )
+    # The Carte page's « Lacunes de couverture » lists.
+    sans_enfant = cartes.lacunes_qpv(qpv)
+    if sans_enfant.height:
+        section.tableaux.append(
+            Tableau(
+                f"Quartiers prioritaires sans enfant accompagné en {annee}",
+                ["Quartier prioritaire", "Code", "Commune"],
+                [
+                    [r["nom"], r["code_qp"], r["communes"] or formats.VIDE]
+                    for r in sans_enfant.to_dicts()
+                ],
+            )
+        )
+    ecoles_sans = cartes.lacunes_etablissements(etablissements)
+    if ecoles_sans.height:
+        section.tableaux.append(
+            Tableau(
+                f"Écoles et collèges REP+ et REP sans enfant accompagné en {annee}",
+                ["Établissement", "Type", "Réseau", "Commune"],
+                [
+                    [
+                        r["nom"],
+                        r["type"] or formats.VIDE,
+                        r["education_prioritaire"],
+                        r["commune"] or formats.VIDE,
+                    ]
+                    for r in ecoles_sans.to_dicts()
+                ],
+            )
+        )
     section.codes += [
         "qpv_beneficiaires",
         "qpv_part_programme",
@@ -436,35 +610,12 @@ def _carte(cadres, contexte: Contexte) -> Section:
 def _cite(cadres, contexte: Contexte) -> Section:
     cites, qpv, financeurs = cadres["cites"], cadres["qpv"], cadres["financeurs"]
     origines = cite_module.origines_perimetre(cadres["origines_perimetre"])
+    indicateurs = {nom: cadres[nom] for nom in cite_module.REQUETES}
     section = Section(SECTIONS["cite"])
     if cites.is_empty():
         section.phrases.append(
             "Aucune Cité éducative n'est labellisée sur les communes du territoire."
         )
-    for cite in cites.to_dicts():
-        codes = cite["codes_qp"] or []
-        section.phrases.append(
-            f"{francais.cite_educative(cite['nom'])} (labellisée en {cite['annee_labellisation'] or formats.VIDE}) : "
-            f"communes {cite['communes'] or formats.VIDE} ; collège chef de file "
-            f"{cite['chef_de_file'] or 'non renseigné'} ; {len(codes)} quartier(s) "
-            f"prioritaire(s) et {cite['etablissements']} école(s) ou collège(s) dans son "
-            "périmètre."
-        )
-        origine = origines.get(cite["cite_id"])
-        if phrase := cite_module.phrase_perimetre(cite["nom"], origine):
-            section.phrases.append(phrase)
-        quartiers = qpv.filter(pl.col("code_qp").is_in(codes))
-        lignes = [_ligne_qpv(r) for r in quartiers.to_dicts()]
-        if lignes:
-            section.tableaux.append(
-                Tableau(
-                    f"{francais.cite_educative(cite['nom'])} : enfants du PRE résidant dans ses quartiers en "
-                    f"{contexte.annee}",
-                    _ENTETES_QPV,
-                    lignes,
-                    exports.note_secret(quartiers),
-                )
-            )
     cite = financeurs.filter(pl.col("financeur") == "cite_educative")
     if cite.height:
         sujet = (
@@ -482,7 +633,83 @@ def _cite(cadres, contexte: Contexte) -> Section:
             f"{'les Cités éducatives' if cites.height > 1 else 'la Cité éducative'} "
             f"en {contexte.annee}."
         )
+    if not cites.is_empty():
+        section.phrases.append(
+            "Les indicateurs d'articulation de chaque Cité avec le PRE sont lus sur trois "
+            "niveaux : « À renforcer », « En progrès », « Solide ». Ce sont des repères de "
+            "lecture, pas des objectifs nationaux, et aucune note globale n'est calculée. Comme "
+            "sur la page « PRE et Cité éducative », ils portent sur le programme entier."
+        )
+    for cite in cites.to_dicts():
+        section.sous_sections.append(
+            _une_cite(cite, cadres, indicateurs, qpv, origines.get(cite["cite_id"]), contexte)
+        )
     section.codes += ["qpv_beneficiaires", "budget_par_financeur"]
+    section.codes += [mesure.code for mesure in cite_module.MESURES]
+    return section
+
+
+def _une_cite(cite: dict, cadres, indicateurs, qpv, origine, contexte: Contexte) -> Section:
+    """One Cité: its perimeter, its articulation indicators (the Cité page's table and
+    sentences), the PRE inside and outside it, and the children in its QPV."""
+    annee, nom, cite_id = contexte.annee, cite["nom"], cite["cite_id"]
+    cite_educative = francais.cite_educative(nom)
+    section = Section(cite_educative)
+    codes = cite["codes_qp"] or []
+    section.phrases.append(
+        f"{cite_educative} (labellisée en {cite['annee_labellisation'] or formats.VIDE}) : "
+        f"{francais.accord(len((cite['communes'] or '').split(',')), 'commune')} "
+        f"{cite['communes'] or formats.VIDE} ; collège chef de file "
+        f"{cite['chef_de_file'] or 'non renseigné'} ; "
+        f"{francais.effectif(len(codes), 'quartier prioritaire')} et "
+        f"{francais.effectif(cite['etablissements'], 'école ou collège', 'écoles ou collèges')} "
+        "dans son périmètre."
+    )
+    if phrase := cite_module.phrase_perimetre(nom, origine):
+        section.phrases.append(phrase)
+    tableau = cite_module.tableau_de_bord(indicateurs, cite_id, nom, annee)
+    section.tableaux.append(
+        Tableau(
+            f"Indicateurs d'articulation avec le PRE en {annee}",
+            ["Indicateur", "Valeur", "Évolution sur un an", "Lecture", "Seuils de lecture"],
+            [
+                list(ligne)
+                for ligne in tableau.select(
+                    "indicateur", "valeur", "evolution", "lecture", "seuils"
+                ).rows()
+            ],
+            exports.note_secret(tableau),
+        )
+    )
+    chiffres = cite_module.dedans_dehors(cadres["cite_dedans_dehors"], cite_id)
+    section.tableaux.append(
+        Tableau(
+            f"Le PRE dans la Cité et hors de la Cité en {annee}",
+            ["Indicateur", *(libelle for _, libelle in cite_module.GROUPES)],
+            [
+                [r["indicateur"], *(_case(r, g, r["unite"]) for g, _ in cite_module.GROUPES)]
+                for r in chiffres.to_dicts()
+            ],
+            exports.note_secret(chiffres),
+        )
+    )
+    quartiers = qpv.filter(pl.col("code_qp").is_in(codes))
+    if quartiers.height:
+        section.tableaux.append(
+            Tableau(
+                f"Enfants du PRE résidant dans ses quartiers prioritaires en {annee}",
+                _ENTETES_QPV,
+                [_ligne_qpv(r) for r in quartiers.to_dicts()],
+                exports.note_secret(quartiers),
+            )
+        )
+    section.listes.append(
+        (
+            "Phrases pour le compte rendu",
+            tableau["phrase"].to_list()
+            + cite_module.phrases_dedans_dehors(cadres["cite_dedans_dehors"], cite_id, nom, annee),
+        )
+    )
     return section
 
 
@@ -529,8 +756,17 @@ def _langue_francaise(document) -> None:
         langue.set(qn("w:val"), "fr-FR")
 
 
-def _tableau(document, entetes: list[str], lignes: list[list[str]]) -> None:
+# A table up to this many rows is kept on one page (a longer one splits, its header repeated).
+LIGNES_INSECABLES = 15
+
+
+def _tableau(document, entetes: list[str], lignes: list[list[str]], legende: bool = False) -> None:
+    """A real Word table: header row repeated on every page, rows never split, a short table
+    kept on one page; `legende`: a caption follows (no blank line then)."""
     from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
 
     tableau = document.add_table(rows=1, cols=len(entetes))
     tableau.style = "Table Grid"
@@ -538,10 +774,6 @@ def _tableau(document, entetes: list[str], lignes: list[list[str]]) -> None:
     for cellule, texte in zip(tableau.rows[0].cells, entetes, strict=True):
         cellule.text = ""
         cellule.paragraphs[0].add_run(texte).bold = True
-    # The header row repeats on every page of a long table.
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
     entete = OxmlElement("w:tblHeader")
     entete.set(qn("w:val"), "true")
     tableau.rows[0]._tr.get_or_add_trPr().append(entete)
@@ -549,19 +781,226 @@ def _tableau(document, entetes: list[str], lignes: list[list[str]]) -> None:
         rangee = tableau.add_row()
         for cellule, texte in zip(rangee.cells, ligne, strict=True):
             cellule.text = texte
-    for rangee in tableau.rows:  # a row is never split across two pages
+    # Columns as wide as their text needs over the 16 cm of the page, never narrower than
+    # their longest word (about 0.19 cm a character at 9.5 pt, plus the cell's margins).
+    colonnes = [
+        [str(t) for t in (entete, *(ligne[i] for ligne in lignes))]
+        for i, entete in enumerate(entetes)
+    ]
+    minimum = [0.4 + 0.19 * max(len(mot) for t in c for mot in t.split(" ")) for c in colonnes]
+    souhait = [
+        max(m, 0.4 + 0.19 * min(max(len(t) for t in c), 60))
+        for c, m in zip(colonnes, minimum, strict=True)
+    ]
+    if sum(souhait) <= 16:
+        largeurs = [16 * s / sum(souhait) for s in souhait]
+    else:
+        reste = max(16 - sum(minimum), 0)
+        ecarts = [s - m for s, m in zip(souhait, minimum, strict=True)]
+        largeurs = [
+            m + reste * e / (sum(ecarts) or 1) for m, e in zip(minimum, ecarts, strict=True)
+        ]
+    tableau.autofit = False
+    for colonne, centimetres in zip(tableau.columns, largeurs, strict=True):
+        largeur = Cm(centimetres)
+        colonne.width = largeur
+        for cellule in colonne.cells:
+            cellule.width = largeur
+    insecable = len(lignes) <= LIGNES_INSECABLES
+    for numero, rangee in enumerate(tableau.rows):
         rangee._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        # The header stays with the first row; a short table stays whole.
+        garder = numero == 0 or (insecable and numero < len(tableau.rows) - 1)
+        for cellule in rangee.cells:
+            for paragraphe in cellule.paragraphs:
+                paragraphe.paragraph_format.keep_with_next = garder
+                for run in paragraphe.runs:
+                    run.font.size = Pt(9.5)
+    if not legende:
+        document.add_paragraph()
+
+
+SOMMAIRE = "Sommaire"
+# A page number of the draft's table of contents, as wide as the real ones (see `documents`).
+_PAGE_INCONNUE = "00"
+
+
+def _garder_avec_suivant(paragraphe) -> None:
+    paragraphe.paragraph_format.keep_with_next = True
+
+
+def _champ(paragraphe, type_: str) -> None:
+    """A complex field's begin, separate or end mark."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    run = OxmlElement("w:r")
+    marque = OxmlElement("w:fldChar")
+    marque.set(qn("w:fldCharType"), type_)
+    run.append(marque)
+    paragraphe._p.append(run)
+
+
+def _sommaire(document, titres: list[str], pages: list[int] | None) -> None:
+    """A Word table-of-contents field (levels 1) whose shown entries are written here, with the
+    page numbers of the PDF when known: LibreOffice does not update fields when it converts, and
+    Word or Writer can still update it (« Mettre à jour la table »)."""
+    from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    titre = document.add_paragraph(SOMMAIRE, style="TOC Heading")
+    _garder_avec_suivant(titre)
+    if "TOC 1" in [style.name for style in document.styles]:
+        style = document.styles["TOC 1"]
+    else:
+        from docx.enum.style import WD_STYLE_TYPE
+
+        style = document.styles.add_style("TOC 1", WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = document.styles["Normal"]
+    style.font.size = Pt(11)
+    style.paragraph_format.space_after = Pt(4)
+    style.paragraph_format.tab_stops.add_tab_stop(
+        Cm(16), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
+    )
+    debut = document.add_paragraph(style="TOC 1")
+    _champ(debut, "begin")
+    instruction = OxmlElement("w:r")
+    texte = OxmlElement("w:instrText")
+    texte.set(qn("xml:space"), "preserve")
+    texte.text = ' TOC \\o "1-1" \\h \\z \\u '
+    instruction.append(texte)
+    debut._p.append(instruction)
+    _champ(debut, "separate")
+    for numero, titre_section in enumerate(titres):
+        page = str(pages[numero]) if pages else _PAGE_INCONNUE
+        entree = debut if numero == 0 else document.add_paragraph(style="TOC 1")
+        entree.add_run(f"{titre_section}\t{page}")
+    _champ(entree if titres else debut, "end")
+
+
+def _page_de_titre(document, sections: list[Section], contexte: Contexte, pages) -> None:
+    from docx.shared import Pt, RGBColor
+
+    document.add_paragraph("Programme de Réussite Éducative", style="Title")
+    sous_titre = document.add_paragraph().add_run(f"Rapport annuel {contexte.annee}")
+    sous_titre.font.size, sous_titre.bold = Pt(20), True
+    sous_titre.font.color.rgb = RGBColor(0x00, 0x00, 0x91)
+    document.add_paragraph(
+        "Contribution au rapport annuel du contrat de ville « Engagements Quartiers 2030 »"
+    ).runs[0].font.size = Pt(13)
     document.add_paragraph()
+    for libelle, valeur in (
+        ("Territoire", contexte.territoire),
+        (
+            "Période",
+            f"année {contexte.annee} (du 1er janvier au 31 décembre), comparée à "
+            f"{contexte.annee - 1}",
+        ),
+        (
+            "Données",
+            f"au {formats.date(contexte.date_donnees)}"
+            if contexte.date_donnees
+            else "date non renseignée",
+        ),
+        (
+            "Version",
+            f"document produit le {formats.date(dt.date.today())} par le tableau de bord de "
+            "pilotage du PRE",
+        ),
+    ):
+        ligne = document.add_paragraph()
+        ligne.add_run(f"{libelle} : ").bold = True
+        ligne.add_run(valeur)
+    if contexte.interne:
+        document.add_paragraph().add_run(mention_interne(contexte.seuil)).bold = True
+    if contexte.demo:
+        avertissement = document.add_paragraph().add_run(
+            "Données fictives de démonstration : territoire, enfants, écoles et montants sont "
+            "inventés."
+        )
+        avertissement.bold = True
+        avertissement.font.color.rgb = RGBColor(0xB3, 0x40, 0x00)
+    document.add_paragraph()
+    _sommaire(document, [s.titre for s in sections] + [PERSPECTIVES, *ANNEXES], pages)
+
+
+PERSPECTIVES = "Perspectives"
+ANNEXES = ["Définitions et sources", "Confidentialité"]
+
+
+def _ecrire_section(
+    document, section: Section, niveau: int, contexte: Contexte, rendre, nouvelle_page=True
+) -> None:
+    """A section under a heading of `niveau`, its parts one level below; every heading stays
+    with what follows it (never alone at the bottom of a page)."""
+    from docx.shared import Cm
+
+    titre = document.add_heading(section.titre, level=niveau)
+    # Each part of the report starts on a new page, and so does each Cité but the first.
+    titre.paragraph_format.page_break_before = nouvelle_page
+    sous = min(niveau + 1, 3)
+    if section.chiffres:
+        document.add_heading(section.titre_chiffres, level=sous)
+        note = formats.note_secret(valeur for _, valeur, _ in section.chiffres)
+        # The year before is said once, in the header: « +8,1 % » under « Évolution par
+        # rapport à 2024 ».
+        precedente = f" par rapport à {contexte.annee - 1}"
+        entetes = ["Indicateur", str(contexte.annee), f"Évolution{precedente}"]
+        lignes = [
+            [libelle, valeur, evolution.removesuffix(precedente)]
+            for libelle, valeur, evolution in section.chiffres
+        ]
+        if any(section.references):
+            entetes.append("Référence nationale")
+            for ligne, reference in zip(lignes, section.references, strict=True):
+                ligne.append(reference or formats.VIDE)
+        _tableau(document, entetes, lignes, legende=bool(note))
+        if note:
+            document.add_paragraph(note, style="Caption")
+    for phrase in section.phrases:
+        document.add_paragraph(phrase)
+    for graphique in section.graphiques:
+        document.add_heading(graphique.titre, level=sous)
+        image_paragraphe = document.add_paragraph()
+        _garder_avec_suivant(image_paragraphe)
+        image = image_paragraphe.add_run().add_picture(
+            io.BytesIO(rendre(graphique.figure)), width=Cm(14.5)
+        )
+        image._inline.docPr.set("descr", graphique.texte_alternatif)
+        document.add_paragraph(graphique.legende, style="Caption")
+    for tableau in section.tableaux:
+        document.add_heading(tableau.titre, level=sous)
+        _tableau(document, tableau.entetes, tableau.lignes, legende=bool(tableau.secret))
+        if tableau.secret:
+            document.add_paragraph(tableau.secret, style="Caption")
+    for titre, liste in section.listes:
+        document.add_heading(titre, level=sous)
+        for element in liste:
+            document.add_paragraph(element, style="List Bullet")
+    for numero, partie in enumerate(section.sous_sections):
+        _ecrire_section(document, partie, sous, contexte, rendre, nouvelle_page=numero > 0)
+
+
+def _phrase(texte: str) -> str:
+    """A definition written as a sentence: capital first letter, final full stop."""
+    texte = texte.strip()
+    if not texte:
+        return texte
+    texte = texte[0].upper() + texte[1:]
+    return texte if texte.endswith((".", "!", "?", "»", ")")) else texte + "."
 
 
 def docx(
     sections: list[Section],
     contexte: Contexte,
     rendre: Callable[[go.Figure], bytes] = exports.image_sans_legende,
+    pages: list[int] | None = None,
 ) -> bytes:
-    """The report as a Word document (editable in Word and LibreOffice Writer)."""
+    """The report as a Word document (editable in Word and LibreOffice Writer); `pages`: the
+    page of each level-1 heading, shown in the table of contents (`documents` finds them)."""
     import docx as python_docx
-    from docx.enum.text import WD_BREAK
     from docx.shared import Cm, Pt, RGBColor
 
     document = python_docx.Document()
@@ -571,9 +1010,12 @@ def docx(
         setattr(section_page, marge, Cm(2.5))
     normal = document.styles["Normal"]
     normal.font.name, normal.font.size = "Arial", Pt(10.5)
-    for nom in ("Title", "Heading 1", "Heading 2"):
-        document.styles[nom].font.name = "Arial"
-        document.styles[nom].font.color.rgb = RGBColor(0x00, 0x00, 0x91)
+    for nom in ("Title", "Heading 1", "Heading 2", "Heading 3", "TOC Heading"):
+        style = document.styles[nom]
+        style.font.name = "Arial"
+        style.font.color.rgb = RGBColor(0x00, 0x00, 0x91)
+        style.paragraph_format.keep_with_next = True
+    document.styles["Heading 3"].font.size = Pt(11)
     legende = document.styles["Caption"].font
     legende.name, legende.size, legende.bold, legende.italic = "Arial", Pt(9), False, True
     legende.color.rgb = RGBColor(0x3A, 0x3A, 0x3A)
@@ -585,70 +1027,34 @@ def docx(
     proprietes.author = "Tableau de bord de pilotage du PRE"
     _en_tete_et_pied(section_page, f"{titre} – {contexte.territoire}", contexte)
 
-    # Title page.
-    document.add_paragraph(titre, style="Title")
-    document.add_paragraph(
-        "Contribution au rapport annuel du contrat de ville « Engagements Quartiers 2030 »"
-    ).runs[0].font.size = Pt(14)
-    for ligne in (
-        f"Territoire : {contexte.territoire}",
-        f"Année : {contexte.annee}",
-        f"Données au {formats.date(contexte.date_donnees)}" if contexte.date_donnees else "",
-        f"Document produit le {formats.date(dt.date.today())} par le tableau de bord de "
-        "pilotage du PRE",
-        "Sections : " + ", ".join(s.titre for s in sections),
-    ):
-        if ligne:
-            document.add_paragraph(ligne)
-    if contexte.interne:
-        document.add_paragraph().add_run(mention_interne(contexte.seuil)).bold = True
-    if contexte.demo:
-        avertissement = document.add_paragraph().add_run(
-            "Données fictives de démonstration : territoire, enfants, écoles et montants sont "
-            "inventés."
-        )
-        avertissement.bold = True
-    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-
+    _page_de_titre(document, sections, contexte, pages)
     for section in sections:
-        document.add_heading(section.titre, level=1)
-        if section.chiffres:
-            document.add_heading("Chiffres clés", level=2)
-            _tableau(
-                document,
-                ["Indicateur", str(contexte.annee), "Évolution sur un an"],
-                [list(chiffre) for chiffre in section.chiffres],
-            )
-            if note := formats.note_secret(valeur for _, valeur, _ in section.chiffres):
-                document.add_paragraph(note, style="Caption")
-        for phrase in section.phrases:
-            document.add_paragraph(phrase)
-        for graphique in section.graphiques:
-            document.add_heading(graphique.titre, level=2)
-            image = (
-                document.add_paragraph()
-                .add_run()
-                .add_picture(io.BytesIO(rendre(graphique.figure)), width=Cm(16))
-            )
-            image._inline.docPr.set("descr", graphique.texte_alternatif)
-            document.add_paragraph(graphique.legende, style="Caption")
-        for tableau in section.tableaux:
-            document.add_heading(tableau.titre, level=2)
-            _tableau(document, tableau.entetes, tableau.lignes)
-            if tableau.secret:
-                document.add_paragraph(tableau.secret, style="Caption")
+        _ecrire_section(document, section, 1, contexte, rendre)
 
-    document.add_heading("Définitions et sources", level=1)
+    # The outlook is the coordinator's to write, in the Word document.
+    document.add_heading(PERSPECTIVES, level=1)
+    a_rediger = document.add_paragraph().add_run(
+        f"Section à rédiger par la coordination du PRE : orientations pour {contexte.annee + 1}, "
+        "actions à poursuivre, à créer ou à arrêter, points d'attention retenus par le comité "
+        "de pilotage."
+    )
+    a_rediger.italic = True
+    document.add_heading(ANNEXES[0], level=1).paragraph_format.page_break_before = True
     vus = []
     for section in sections:
-        vus += [code for code in section.codes if code not in vus]
+        for partie in (section, *section.sous_sections):
+            vus += [code for code in partie.codes if code not in vus]
     for code in vus:
         definition = indicateur(code)
         paragraphe = document.add_paragraph()
         paragraphe.add_run(f"{definition.libelle}. ").bold = True
-        paragraphe.add_run(f"{definition.definition} Formule : {definition.formule}")
+        paragraphe.add_run(
+            f"{_phrase(definition.definition)} Formule : {_phrase(definition.formule)}"
+        )
         if definition.reference_nationale:
-            paragraphe.add_run(f" Référence nationale : {definition.reference_nationale}")
+            paragraphe.add_run(f" Référence nationale : {_phrase(definition.reference_nationale)}")
+        for run in paragraphe.runs:  # the annex is set a little smaller than the body
+            run.font.size = Pt(9.5)
     document.add_paragraph(
         "Sources : données du programme, pseudonymisées, importées dans le tableau de bord de "
         "pilotage du PRE ; géographie prioritaire : ANCT (quartiers prioritaires, Cités "
@@ -656,11 +1062,46 @@ def docx(
         "ministère de l'Éducation nationale ; références nationales : ANCT, enquête nationale "
         "PRE 2022 (données 2021), et CGET, enquêtes nationales antérieures à 2017."
     )
-    document.add_heading("Confidentialité", level=1)
-    document.add_paragraph(texte_confidentialite(contexte.seuil))
+    document.add_heading(ANNEXES[1], level=1)
+    note = document.add_paragraph(texte_confidentialite(contexte.seuil))
+    note.paragraph_format.keep_together = True  # never split over two pages
     tampon = io.BytesIO()
     document.save(tampon)
     return tampon.getvalue()
+
+
+def pages_des_titres(document_pdf: bytes) -> list[int]:
+    """The page (from 1) of each level-1 heading of a PDF made by `pdf`, from its bookmarks."""
+    from pypdf import PdfReader
+
+    lecteur = PdfReader(io.BytesIO(document_pdf))
+    return [
+        lecteur.get_destination_page_number(signet) + 1
+        for signet in lecteur.outline
+        if not isinstance(signet, list)
+    ]
+
+
+def documents(
+    sections: list[Section],
+    contexte: Contexte,
+    rendre: Callable[[go.Figure], bytes] = exports.image_sans_legende,
+) -> tuple[bytes, bytes]:
+    """The DOCX and its PDF, their table of contents giving the PDF's page numbers: a first
+    PDF (same layout, numbers of the same width) tells on which page each heading falls."""
+    images: dict[int, bytes] = {}
+
+    def rendre_une_fois(figure: go.Figure) -> bytes:
+        if id(figure) not in images:
+            images[id(figure)] = rendre(figure)
+        return images[id(figure)]
+
+    brouillon = pdf(docx(sections, contexte, rendre_une_fois))
+    pages = pages_des_titres(brouillon)
+    if len(pages) != len(sections) + 1 + len(ANNEXES):
+        raise RapportImpossible("LibreOffice n'a pas produit les signets des titres du rapport.")
+    document = docx(sections, contexte, rendre_une_fois, pages)
+    return document, pdf(document)
 
 
 def mention_interne(seuil: int) -> str:

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from pre_pilotage import acces, config, diffusion, exports, formats, requetes
+from pre_pilotage import acces, config, diffusion, exports, formats, references_nationales, requetes
 from pre_pilotage.indicateurs import indicateur
 from pre_pilotage.requetes import run
 
@@ -618,40 +618,7 @@ def fin_page(chemin_page: str) -> None:
 
 # Which national reference figure sits beside which indicator (the figures live in the database).
 def reference_nationale(code: str) -> str | None:
-    cadre = run("references_nationales")
-    valeurs = {
-        (i, m): (v, a, s)
-        for i, m, v, a, s in zip(
-            cadre["indicateur"],
-            cadre["modalite"],
-            cadre["valeur"],
-            cadre["annee_donnees"],
-            cadre["source"],
-            strict=True,
-        )
-    }
-
-    def source(cle) -> str:
-        return f"{valeurs[cle][2].split(',')[0]}, données {valeurs[cle][1]}"
-
-    if code == "enfants_par_etp" and ("enfants_par_referent", "ensemble") in valeurs:
-        cle = ("enfants_par_referent", "ensemble")
-        return f"{formats.nombre(valeurs[cle][0])} enfants par référent ({source(cle)})"
-    duree = ("duree_parcours_mois", "minimum")
-    if code in ("duree_mediane_mois", "duree_moyenne_mois") and duree in valeurs:
-        mini = valeurs[duree][0]
-        maxi = valeurs[("duree_parcours_mois", "maximum")][0]
-        return (
-            f"durée moyenne de {formats.nombre(mini)} à {formats.nombre(maxi)} mois "
-            f"({source(duree)})"
-        )
-    if code == "cout_par_beneficiaire" and ("cout_par_enfant", "ensemble") in valeurs:
-        cle = ("cout_par_enfant", "ensemble")
-        return f"environ {formats.euros(valeurs[cle][0])} par enfant ({source(cle)})"
-    if code == "part_cofinancee" and ("financement", "etat") in valeurs:
-        cle = ("financement", "etat")
-        return f"{formats.pourcentage(100 - valeurs[cle][0])} hors État ({source(cle)})"
-    return None
+    return references_nationales.texte(run("references_nationales"), code)
 
 
 def source_avec_reference(cadre: pl.DataFrame) -> str:

@@ -63,9 +63,10 @@ def test_section_cite_dit_quand_le_perimetre_est_deduit(chemin_fixture, tmp_path
                 ),
                 contexte(2025),
             )
-        phrases = next(s for s in sections if s.titre == "Cité éducative").phrases
+        cite = next(s for s in sections if s.titre == "Cité éducative")
+        phrases = cite.sous_sections[0].phrases
         assert phrases[1] == phrase
-        assert len(phrases) == 3
+        assert len(phrases) == 2
 
 
 def test_phrases_generees_du_programme(sections_2025):
@@ -90,23 +91,152 @@ def test_phrases_generees_du_programme(sections_2025):
         "Le premier motif d'orientation est « Langage » (63,4\u00a0% des parcours).",
         "Le partenaire qui oriente le plus est « Service social départemental » (36,6\u00a0% "
         "des parcours).",
+        "Aucun enfant accompagné n'est suivi par l'Aide sociale à l'enfance (ASE) en 2025.",
     ]
     assert sections_2025["Carte"].phrases == [
         "Quartiers prioritaires sans enfant accompagné en 2025 : 1 sur 2. Écoles et collèges "
         "REP+ ou REP sans enfant accompagné : 0 sur 0."
     ]
     # The fixture's Cité éducative (tests/fixture_base.py) co-finances fiche FA2, a 2024 fiche.
-    assert sections_2025["Cité éducative"].phrases == [
-        "Cité éducative d'Alpha (labellisée en 2022) : communes Alpha ; collège chef de file "
-        "Collège Jean-Zay ; 1 quartier(s) prioritaire(s) et 2 école(s) ou collège(s) dans son "
-        "périmètre.",
-        "Aucune fiche-action n'est cofinancée par la Cité éducative en 2025.",
+    cite = sections_2025["Cité éducative"]
+    assert cite.phrases[0] == "Aucune fiche-action n'est cofinancée par la Cité éducative en 2025."
+    assert [s.titre for s in cite.sous_sections] == ["Cité éducative d'Alpha"]
+    assert cite.sous_sections[0].phrases == [
+        "Cité éducative d'Alpha (labellisée en 2022) : commune Alpha ; collège chef de file "
+        "Collège Jean-Zay ; 1 quartier prioritaire et 2 écoles ou collèges dans son périmètre."
     ]
-    assert sections_2025["Synthèse"].chiffres[0] == (
-        "Enfants accompagnés",
-        "41",
-        "−24,1\u00a0% par rapport à 2024",
+    # The élus' page: five key figures with their change on a year and national reference.
+    synthese = sections_2025["Synthèse"]
+    assert synthese.titre_chiffres == "Cinq chiffres clés pour les élus"
+    assert synthese.chiffres == [
+        ("Enfants accompagnés", "41", "−24,1\u00a0% par rapport à 2024"),
+        ("Part résidant en QPV", "36,6\u00a0%", "−35,6\u00a0pts par rapport à 2024"),
+        ("Durée médiane des parcours", "5,9\u00a0mois", "−41,0\u00a0% par rapport à 2024"),
+        ("Enfants par référent (ETP)", "20,5", "−31,7\u00a0% par rapport à 2024"),
+        ("Part cofinancée", "51,7\u00a0%", "+3,7\u00a0pts par rapport à 2024"),
+    ]
+    assert synthese.references == [
+        "85 000 enfants accompagnés par 530 programmes (ANCT, enquête nationale PRE 2022, "
+        "données 2021)",
+        None,
+        "durée moyenne de 12 à 19 mois (ANCT, données 2021)",
+        "68 enfants par référent (ANCT, données 2021)",
+        "27,0\u00a0% hors État (CGET, données 2016)",
+    ]
+
+
+def test_sections_reprennent_les_tableaux_des_pages(sections_2025, con_fixture):
+    """Cité indicators with their reading, inside/outside, the gaps of the Carte page, the
+    budget by thematic and the Publics page's key figures, from the pages' masked frames."""
+    from pre_pilotage import cite as cite_module
+
+    alpha = sections_2025["Cité éducative"].sous_sections[0]
+    indicateurs, dedans_dehors, quartiers = alpha.tableaux
+    assert indicateurs.entetes[:4] == ["Indicateur", "Valeur", "Évolution sur un an", "Lecture"]
+    assert [ligne[:4] for ligne in indicateurs.lignes] == [
+        ["Enfants scolarisés dans la Cité éducative", "65,9\u00a0%", "–", "Solide"],
+        [
+            "Enfants habitant un quartier de la Cité éducative",
+            "36,6\u00a0%",
+            "−28,2\u00a0pts",
+            "En progrès",
+        ],
+        ["Quartiers de la Cité couverts par une EPS", "100,0\u00a0%", "0,0\u00a0pt", "Solide"],
+        ["Fiches-action cofinancées par la Cité éducative", "0", "−1", "À renforcer"],
+        ["Apport de la Cité éducative", "0\u00a0€", "−500\u00a0€", "–"],
+        [
+            "Part de la programmation cofinancée par la Cité",
+            "0,0\u00a0%",
+            "−20,0\u00a0pts",
+            "À renforcer",
+        ],
+        ["Comités de pilotage conjoints", "0", "−1", "À renforcer"],
+        ["PRE présent au COPIL de la Cité", "non", "oui → non", "À renforcer"],
+        ["Orientations venant d'acteurs de la Cité", "–", "–", "–"],
+        [
+            "Établissements de la Cité présents en EPS",
+            "50,0\u00a0%",
+            "−50,0\u00a0pts",
+            "En progrès",
+        ],
+    ]
+    # The Cité page's own sentences, from the same queries with the page's parameters.
+    page = {
+        nom: executer(con_fixture, nom, 11, pre_id=PRE, annee=2025)
+        for nom in (*cite_module.REQUETES, "cite_dedans_dehors")
+    }
+    cite_id = page["cite_scolarisation_residence"]["cite_id"][0]
+    titre, phrases = alpha.listes[0]
+    assert titre == "Phrases pour le compte rendu"
+    assert phrases == cite_module.tableau_de_bord(page, cite_id, "Alpha", 2025)[
+        "phrase"
+    ].to_list() + cite_module.phrases_dedans_dehors(
+        page["cite_dedans_dehors"], cite_id, "Alpha", 2025
     )
+    assert phrases[0] == (
+        "En 2025, 65,9\u00a0% des enfants accompagnés par le PRE sont scolarisés dans une école "
+        "ou un collège de la Cité éducative d'Alpha."
+    )
+    assert dedans_dehors.lignes == [
+        ["Enfants accompagnés", "27", "14", "41"],
+        ["Part orientée par l'Éducation nationale", "0,0\u00a0%", "0,0\u00a0%", "0,0\u00a0%"],
+        ["Durée moyenne des parcours clos", "5,9\u00a0mois", "–", "5,9\u00a0mois"],
+        ["Actions par enfant accompagné", "1,0", "1,4", "1,2"],
+    ]
+    assert quartiers.lignes == [["Alpha Nord (QN09690N)", "Alpha", "15", "36,6\u00a0%"]]
+
+    carte = sections_2025["Carte"]
+    assert [t.titre for t in carte.tableaux] == [
+        "Enfants accompagnés par quartier prioritaire en 2025",
+        "Quartiers prioritaires sans enfant accompagné en 2025",
+    ]
+    assert carte.tableaux[1].lignes == [["Beta Sud", "QN09691N", "Beta"]]
+
+    (thematiques,) = sections_2025["Budgets"].tableaux
+    assert thematiques.lignes[:3] == [
+        ["Parentalité", "20\u202f000\u00a0€", "69,0\u00a0%", "0\u00a0€", "–", "29", "690\u00a0€"],
+        [
+            "Langage et expression orale",
+            "5\u202f000\u00a0€",
+            "17,2\u00a0%",
+            "0\u00a0€",
+            "–",
+            "< 11",
+            "s",
+        ],
+        [
+            "Culture et sport",
+            "4\u202f000\u00a0€",
+            "13,8\u00a0%",
+            "0\u00a0€",
+            "–",
+            "12",
+            "333\u00a0€",
+        ],
+    ]
+    assert thematiques.secret == NOTE_SECRET
+
+    publics = sections_2025["Publics"]
+    assert publics.chiffres == [
+        ("Durée médiane des parcours", "5,9\u00a0mois", "−41,0\u00a0% par rapport à 2024"),
+        ("Durée moyenne des parcours", "5,9\u00a0mois", "−39,8\u00a0% par rapport à 2024"),
+        ("Actions par parcours", "1,2", "+33,3\u00a0% par rapport à 2024"),
+        ("Enfants en CP ou CE1", "< 11", "–"),
+        ("Enfants en CM2 ou 6e", "15", "0,0\u00a0% par rapport à 2024"),
+        ("Enfants suivis par l'ASE", "0", "–"),
+        ("Part suivie par l'ASE", "0,0\u00a0%", "–"),
+    ]
+    assert [g.titre for g in publics.graphiques][-2:] == [
+        "Qui oriente les enfants – PRE de test, 2025 et 2024",
+        "Durée des parcours clos – PRE de test, 2025 et 2024",
+    ]
+    textes = [
+        t
+        for section in sections_2025.values()
+        for t in section.toutes_les_phrases()
+        + [c for tableau in section.tableaux for ligne in tableau.lignes for c in ligne]
+    ]
+    assert not [t for t in textes if "(s)" in t]
 
 
 NOTE_SECRET = (
@@ -119,8 +249,8 @@ def test_petit_quartier_aucun_effectif_revele(sections_beta_2024):
     synthese = sections_beta_2024[0]
     assert synthese.chiffres[:3] == [
         ("Enfants accompagnés", "< 11", "–"),
-        ("Entrées dans le programme", "< 11", "–"),
-        ("Sorties du programme", "< 11", "–"),
+        ("Part résidant en QPV", "s", "–"),
+        ("Durée médiane des parcours", "s", "–"),
     ]
     assert synthese.phrases == [
         "En 2024, le programme a accompagné moins de 11 enfants sur le territoire « PRE de test ».",
@@ -133,7 +263,7 @@ def test_petit_quartier_aucun_effectif_revele(sections_beta_2024):
     ]
     assert carte.tableaux[0].secret == NOTE_SECRET
     textes = [t for s in sections_beta_2024 for c in s.chiffres for t in c] + [
-        p for s in sections_beta_2024 for p in s.phrases
+        p for s in sections_beta_2024 for p in s.phrases + [r for r in s.references if r]
     ]
     assert not [t for t in textes if re.search(r"(?<![\d,])4(?![\d,])", t)]
 
@@ -141,6 +271,19 @@ def test_petit_quartier_aucun_effectif_revele(sections_beta_2024):
 def test_docx_sections_chiffres_et_masquage(sections_beta_2024):
     contenu = rapport.docx(sections_beta_2024, contexte(2024, demo=True))
     document = docx.Document(io.BytesIO(contenu))
+    # A table-of-contents field, its entries written (the PDF's page numbers come later).
+    corps = document.element.body.xml
+    assert 'TOC \\o "1-1"' in corps
+    sommaire = [p.text for p in document.paragraphs if p.style.name == "TOC 1"]
+    assert sommaire[0] == "Synthèse\t00" and sommaire[-1] == "Confidentialité\t00"
+    # Headings stay with what follows them, and each part starts on a new page.
+    for nom in ("Heading 1", "Heading 2", "Heading 3"):
+        assert document.styles[nom].paragraph_format.keep_with_next
+    assert all(
+        p.paragraph_format.page_break_before
+        for p in document.paragraphs
+        if p.style.name == "Heading 1" and p.text not in ("Perspectives", "Confidentialité")
+    )
     titres = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert titres == [
         "Synthèse",
@@ -148,24 +291,41 @@ def test_docx_sections_chiffres_et_masquage(sections_beta_2024):
         "Budgets",
         "Cité éducative",
         "Publics",
+        "Perspectives",
         "Définitions et sources",
         "Confidentialité",
     ]
     paragraphes = [p.text for p in document.paragraphs]
-    assert paragraphes[0] == "Programme de Réussite Éducative – rapport 2024"
+    assert paragraphes[:2] == ["Programme de Réussite Éducative", "Rapport annuel 2024"]
     assert "Territoire : PRE de test" in paragraphes
-    assert "Données au 31/12/2025" in paragraphes
+    assert "Données : au 31/12/2025" in paragraphes
     assert any(p.startswith("Données fictives de démonstration") for p in paragraphes)
     assert rapport.texte_confidentialite(11) in paragraphes
-    assert any(p.startswith("Enfants accompagnés. nombre d'enfants distincts") for p in paragraphes)
+    # Definitions are sentences.
+    assert any(p.startswith("Enfants accompagnés. Nombre d'enfants distincts") for p in paragraphes)
     cellules = [c.text for t in document.tables for ligne in t.rows for c in ligne.cells]
-    assert ["Enfants accompagnés", "< 11", "–"] == [
-        c.text for c in document.tables[0].rows[1].cells
+    assert [c.text for c in document.tables[0].rows[0].cells] == [
+        "Indicateur",
+        "2024",
+        "Évolution par rapport à 2023",
+        "Référence nationale",
+    ]
+    assert [c.text for c in document.tables[0].rows[4].cells][:3] == [
+        "Enfants par référent (ETP)",
+        "30,0",
+        "+125,6\u00a0%",
+    ]
+    assert [c.text for c in document.tables[0].rows[1].cells] == [
+        "Enfants accompagnés",
+        "< 11",
+        "–",
+        "85 000 enfants accompagnés par 530 programmes (ANCT, enquête nationale PRE 2022, "
+        "données 2021)",
     ]
     assert "< 11" in cellules and "s" in cellules and "4" not in cellules
     images = document.inline_shapes
     graphiques = sum(len(s.graphiques) for s in sections_beta_2024)
-    assert len(images) == graphiques == 7
+    assert len(images) == graphiques == 9
     assert all(i._inline.docPr.get("descr") for i in images)
     assert document.core_properties.language == "fr-FR"
     legendes = [p.text for p in document.paragraphs if p.style.name == "Caption"]
@@ -174,7 +334,12 @@ def test_docx_sections_chiffres_et_masquage(sections_beta_2024):
     assert legendes[0] == NOTE_SECRET
     assert NOTE_SECRET in legendes
     assert any(p.startswith("Source") and NOTE_SECRET in p for p in legendes)
-    assert not [p for p in paragraphes if "(secret statistique)" in p]
+    # (The Cité page's own « Phrases pour le compte rendu » say « (secret statistique) ».)
+    assert not [
+        p.text
+        for p in document.paragraphs
+        if "(secret statistique)" in p.text and p.style.name != "List Bullet"
+    ]
 
 
 def _outils() -> None:
@@ -188,30 +353,92 @@ def _outils() -> None:
 
 def test_pdf_par_libreoffice_et_pages_png(con_demo, tmp_path):
     _outils()
+    from pre_pilotage import cartes
+
     pre_id = executer(con_demo, "programmes", 11)["pre_id"][0]
     nom = executer(con_demo, "programmes", 11)["nom"][0]
     contexte_demo = rapport.Contexte(nom, 2025, 11, "2025-12-31", demo=True)
-    sections = rapport.contenu(lire(con_demo, 2025, pre_id=pre_id), contexte_demo)
-    document = rapport.docx(sections, contexte_demo)
-    pdf = rapport.pdf(document)
-    pages = len(PdfReader(io.BytesIO(pdf)).pages)
-    assert 5 <= pages <= 20
+    cadres = lire(con_demo, 2025, pre_id=pre_id)
+    sections = rapport.contenu(cadres, contexte_demo)
+    document, pdf = rapport.documents(sections, contexte_demo)
+    lecteur = PdfReader(io.BytesIO(pdf))
+    pages = len(lecteur.pages)
+    assert 12 <= pages <= 24
+    # Headings in order, as the PDF's bookmarks (level 1).
+    titres = [s.title for s in lecteur.outline if not isinstance(s, list)]
+    assert titres == [
+        "Synthèse",
+        "Carte",
+        "Budgets",
+        "Cité éducative",
+        "Publics",
+        "Perspectives",
+        "Définitions et sources",
+        "Confidentialité",
+    ]
+    numeros = rapport.pages_des_titres(pdf)
+    assert numeros[0] == 2 and numeros == sorted(numeros)
     chemin = tmp_path / "rapport.pdf"
     chemin.write_bytes(pdf)
-    texte = subprocess.run(
-        ["pdftotext", "-layout", str(chemin), "-"], capture_output=True, check=True, text=True
-    ).stdout
+
+    def texte_pdf(*options: str) -> str:
+        return subprocess.run(
+            ["pdftotext", "-layout", *options, str(chemin), "-"],
+            capture_output=True,
+            check=True,
+            text=True,
+        ).stdout
+
+    texte = texte_pdf()
+    # The title page: territory, period, data date, version, demo warning and the table of
+    # contents with the page of each heading.
+    couverture = texte_pdf("-f", "1", "-l", "1")
+    for attendu in (
+        "Rapport annuel 2025",
+        f"Territoire : {nom}",
+        "Période : année 2025 (du 1er janvier au 31 décembre), comparée à 2024",
+        "Données : au 31/12/2025",
+        "Version : document produit le",
+        "Données fictives de démonstration",
+        "Sommaire",
+    ):
+        assert attendu in couverture, attendu
+    sommaire = re.findall(r"^\s*(\S[^.\n]*?)\.{3,}\s*(\d+)\s*$", couverture, re.MULTILINE)
+    assert sommaire == [(t, str(n)) for t, n in zip(titres, numeros, strict=True)]
+    entrees = [
+        p.text for p in docx.Document(io.BytesIO(document)).paragraphs if p.style.name == "TOC 1"
+    ]
+    assert entrees == [f"{t}\t{n}" for t, n in zip(titres, numeros, strict=True)]
     for attendu in (
         "Éducative – rapport 2025",
-        "Données fictives de démonstration",
         "Chiffres clés",
         "Cité éducative de Valrenne-Montcalve",
+        "Indicateurs d'articulation avec le PRE en 2025",
+        "À renforcer",
+        "Phrases pour le compte rendu",
+        "Le PRE dans la Cité et hors de la Cité en 2025",
+        "Écoles et collèges REP+ et REP sans enfant accompagné en 2025",
+        "Programmation 2025 par thématique",
+        "Qui oriente les enfants",
+        "Durée des parcours clos",
+        "Enfants en CM2 ou 6e",
         "Définitions et sources",
         "Confidentialité",
         # In the demo, « Les Hauts de Sambre » has fewer than 11 children in 2025.
         "< 11",
     ):
-        assert attendu in texte, attendu
+        assert attendu in " ".join(texte.split()), attendu
+    assert "(s)" not in texte
+    # The list of REP/REP+ schools without a child is the Carte page's, as counted in the text.
+    carte = next(s for s in sections if s.titre == "Carte")
+    # The report's map names its QPV (read on paper, without hovering).
+    noms = [list(t.text) for t in carte.graphiques[0].figure.data if t.mode == "text"]
+    avec_contour = cadres["qpv"].filter(pl.col("geom").is_not_null())["nom"].to_list()
+    assert noms == [avec_contour] and len(avec_contour) == cadres["qpv"].height == 15
+    ecoles = next(t for t in carte.tableaux if t.titre.startswith("Écoles et collèges"))
+    lacunes = cartes.lacunes_etablissements(cadres["etablissements"])
+    assert [ligne[0] for ligne in ecoles.lignes] == lacunes["nom"].to_list()
+    assert f"sans enfant accompagné : {lacunes.height} sur " in carte.phrases[0]
     CAPTURES.mkdir(parents=True, exist_ok=True)
     for ancienne in CAPTURES.glob("rapport-page-*.png"):
         ancienne.unlink()
@@ -306,4 +533,15 @@ def test_docx_en_tete_pied_de_page_et_document_interne(sections_beta_2024):
         "Programme de Réussite Éducative – rapport 2024 – PRE de test",
         mention,
     ]
-    assert mention in [p.text for p in interne.paragraphs[:8]]
+    assert mention in [p.text for p in interne.paragraphs[:10]]
+
+
+def test_pluriels_calcules():
+    from pre_pilotage import francais
+
+    assert francais.effectif(0, "école ou collège", "écoles ou collèges") == "0 école ou collège"
+    assert francais.effectif(1, "quartier prioritaire") == "1 quartier prioritaire"
+    assert francais.effectif(3, "quartier prioritaire") == "3 quartiers prioritaires"
+    assert francais.effectif(1200, "enfant") == "1\u202f200 enfants"
+    assert rapport.effectif(1, None, "entrées", 11) == "1 entrée"
+    assert rapport.effectif(12, None, "sorties", 11) == "12 sorties"
