@@ -46,7 +46,10 @@ def base_copie(chemin_demo, tmp_path_factory):
 @pytest.fixture(scope="module")
 def serveur_import(base_copie):
     chemin, _, dossier = base_copie
-    with serveur_streamlit(chemin, dossier, {"PRE_CLE_PSEUDONYMISATION": CLE}) as url:
+    # As in production (lanceur.py): the sign-in holds across the page reloads below.
+    with serveur_streamlit(
+        chemin, dossier, {"PRE_CLE_PSEUDONYMISATION": CLE}, script="lanceur.py"
+    ) as url:
         yield url
 
 
