@@ -12,7 +12,7 @@ from pre_pilotage.administration import lire_journal
 from pre_pilotage.importation import Fichier, importer
 from pre_pilotage.importation.exemples import ecrire_exemples
 from tests.test_import import TABLES_PROGRAMME
-from tests.test_navigateur import attendre_rendu, capturer, ouvrir, serveur_streamlit
+from tests.test_navigateur import capturer, ouvrir, se_connecter, serveur_streamlit
 
 pytestmark = pytest.mark.navigateur
 
@@ -56,16 +56,7 @@ def serveur_import(base_copie):
 def ouvrir_connecte(navigateur, url: str):
     """Open a page of the (real, not demo) base: sign in first."""
     contexte, page, erreurs = ouvrir(navigateur, url)
-    assert page.locator("h1").first.inner_text() == "Connexion"
-    page.get_by_label("Identifiant").fill(COMPTE)
-    page.get_by_label("Mot de passe").fill(MOT_DE_PASSE)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_function(
-        "() => document.querySelector('h1') && document.querySelector('h1').innerText"
-        " !== 'Connexion'",
-        timeout=30_000,
-    )
-    attendre_rendu(page)
+    se_connecter(page, COMPTE, MOT_DE_PASSE)
     return contexte, page, erreurs
 
 

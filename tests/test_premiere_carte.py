@@ -17,7 +17,7 @@ from pre_pilotage.__main__ import main
 from tests.test_carte_navigateur import CARTE, externes, frame_carte, infobulle
 from tests.test_cite import AVIS_DEDUITS
 from tests.test_geographie import VALENCIENNES, reel
-from tests.test_navigateur import attendre_rendu, capturer, serveur_streamlit
+from tests.test_navigateur import attendre_rendu, capturer, se_connecter, serveur_streamlit
 from tests.test_programme import EXEMPLES
 
 pytestmark = pytest.mark.navigateur
@@ -103,16 +103,7 @@ def ouvrir_connecte(navigateur, url: str):
     )
     page.goto(url)
     attendre_rendu(page)
-    assert page.locator("h1").first.inner_text() == "Connexion"
-    page.get_by_label("Identifiant").fill(COMPTE)
-    page.get_by_label("Mot de passe").fill(MOT_DE_PASSE)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_function(
-        "() => document.querySelector('h1') && document.querySelector('h1').innerText"
-        " !== 'Connexion'",
-        timeout=30_000,
-    )
-    attendre_rendu(page)
+    se_connecter(page, COMPTE, MOT_DE_PASSE)
     return contexte, page, erreurs, requetes
 
 
