@@ -289,6 +289,72 @@ def test_fichiers_tronques_refuses(cog, qpv_nord, base_existante, tmp_path):
     )
 
 
+def test_refus_entierement_en_francais(cog, qpv_nord, base_existante, tmp_path):
+    """The whole refusal is French: no Python or GDAL English left in parentheses."""
+    contenu = (tmp_path / "qpv.geojson").read_text(encoding="utf-8")
+    # Cut inside a quoted value (Python says « Unterminated string starting at »).
+    coupe = contenu.index('"lib_qp": "') + len('"lib_qp": "Le')
+    tronque = tmp_path / "tronque.geojson"
+    tronque.write_text(contenu[:coupe], encoding="utf-8")
+    ligne = contenu[:coupe].count("\n") + 1
+    colonne = coupe - len('"Le') - contenu[:coupe].rfind("\n")
+    assert _refus(base_existante, cog, tronque) == (
+        "tronque.geojson : fichier JSON tronqué (il s'arrête avant la fin) : ligne "
+        f"{ligne}, colonne {colonne} (texte entre guillemets non terminé)"
+    )
+    mal_forme = tmp_path / "mal_forme.geojson"
+    mal_forme.write_text(contenu + "}", encoding="utf-8")
+    assert _refus(base_existante, cog, mal_forme).endswith(
+        "(données en trop après la fin du document)"
+    )
+    assert "mal formé" in _refus(base_existante, cog, mal_forme)
+
+    dossier = tmp_path / "shp"
+    dossier.mkdir()
+    qpv_nord.to_file(dossier / "qpv.shp")
+    archive = tmp_path / "qpv.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for fichier in dossier.iterdir():
+            z.write(fichier, fichier.name)
+    zip_tronque = tmp_path / "tronque.zip"
+    zip_tronque.write_bytes(archive.read_bytes()[:5000])
+    assert _refus(base_existante, cog, zip_tronque) == (
+        "tronque.zip : archive ZIP illisible ou tronquée (incomplète ou endommagée : "
+        "téléchargez-la de nouveau)"
+    )
+    # A shapefile without its index, zipped or in its folder (GDAL's message is English).
+    sans_shx = tmp_path / "sans_shx.zip"
+    with zipfile.ZipFile(sans_shx, "w") as z:
+        for fichier in dossier.iterdir():
+            if fichier.suffix != ".shx":
+                z.write(fichier, fichier.name)
+    assert _refus(base_existante, cog, sans_shx) == (
+        "sans_shx.zip : le fichier qpv.shx qui accompagne le shapefile est absent de "
+        "l'archive (un shapefile se compose de .shp, .shx, .dbf et .prj)"
+    )
+    (dossier / "qpv.shx").unlink()
+    assert _refus(base_existante, cog, dossier) == (
+        "shp : le fichier qpv.shx qui accompagne le shapefile est absent du dossier (un "
+        "shapefile se compose de .shp, .shx, .dbf et .prj)"
+    )
+    # An empty collection is refused, not read as a territory without any quartier.
+    vide = tmp_path / "vide.geojson"
+    vide.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    assert _refus(base_existante, cog, vide) == (
+        "vide.geojson : le fichier ne contient aucun objet (couche vide)"
+    )
+    # The same French description for the JSON files of the COG.
+    communes = tmp_path / "communes.json"
+    texte = cog["communes"][0].read_text(encoding="utf-8")
+    communes.write_text(texte[: texte.index('"nom": "') + 10], encoding="utf-8")
+    with pytest.raises(geographie.ErreurGeographie) as erreur:
+        construction.construire(cog | {"communes": [communes]}, siren=VALENCIENNES)
+    assert str(erreur.value).startswith(
+        "communes.json : fichier JSON tronqué (il s'arrête avant la fin) : ligne 1, colonne "
+    )
+    assert str(erreur.value).endswith("(texte entre guillemets non terminé)")
+
+
 def test_geometrie_nulle_et_auto_intersection(cog, qpv_nord, reference, tmp_path):
     variante = qpv_nord.copy()
     index = {code: i for i, code in enumerate(variante["code_qp"])}

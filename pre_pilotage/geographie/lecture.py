@@ -318,12 +318,7 @@ def lire_json(chemin: Path):
     try:
         return json.loads(texte_json)
     except json.JSONDecodeError as exc:
-        fin = exc.pos >= len(texte_json.rstrip()) - 1
-        nature = "tronqué (il s'arrête avant la fin)" if fin else "mal formé"
-        raise erreur(
-            chemin,
-            f"fichier JSON {nature} : ligne {exc.lineno}, colonne {exc.colno} ({exc.msg})",
-        ) from exc
+        raise erreur(chemin, vecteur.decrire_erreur_json(exc)) from exc
 
 
 def lire_csv(chemin: Path) -> tuple[list[str], list[dict[str, str]]]:
