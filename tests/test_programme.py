@@ -291,20 +291,49 @@ def test_cli_base_tenue_par_un_autre_processus(base, capsys, monkeypatch):
         stdout=subprocess.PIPE,
         text=True,
     )
+    cog = fichiers_valenciennes()
     try:
         assert tenant.stdout.readline().strip() == "pret"
         fichiers = [str(p) for p in sorted(EXEMPLES.glob("2025_*.csv"))]
         code = main(
             ["importer", "--programme", PRE, "--annee", "2025", "--base", str(base), *fichiers]
         )
+        message = capsys.readouterr().err
+        # A programme change and a geography build meet the same lock (issue 13).
+        code_programme = main(
+            ["programme", "modifier", "--base", str(base), "--identifiant", PRE, "--nom", "PRE"]
+        )
+        message_programme = capsys.readouterr().err
+        code_geographie = main(
+            [
+                "geographie",
+                *("--base", str(base), "--epci", VALENCIENNES),
+                *("--fichier", f"communes={cog['communes'][0]}"),
+                *("--fichier", f"epci={cog['epci'][0]}"),
+            ]
+        )
+        message_geographie = capsys.readouterr().err
     finally:
         tenant.communicate("")
     assert code == 3
-    message = capsys.readouterr().err
-    assert f"La base {base} est ouverte par un autre programme (processus n° {tenant.pid})" in (
-        message
-    )
+    debut = f"La base {base} est ouverte par un autre programme (processus n° {tenant.pid})"
+    assert f"{debut} : l'application du tableau de bord, ou un import en cours. " in message
     assert "Traceback" not in message and "lock" not in message
+    assert (code_programme, message_programme) == (
+        3,
+        f"{debut} : l'application du tableau de bord, ou un import en cours. Rien n'a été "
+        "écrit. Soit vous passez par l'application (rôle administration : page « Import des "
+        "données » pour importer, page « Programme » pour créer ou modifier un programme), "
+        "soit vous arrêtez l'application (Ctrl+C dans le terminal qui l'a lancée, ou arrêt du "
+        "service) ou attendez la fin de l'import en cours, puis relancez la commande.\n",
+    )
+    assert code_geographie == 1
+    assert message_geographie.endswith(
+        f"Erreur : {debut} : l'application du tableau de bord, ou un import en cours. Rien "
+        "n'a été écrit. Arrêtez l'application (Ctrl+C dans le terminal qui l'a lancée, ou "
+        "arrêt du service) ou attendez la fin de l'import en cours, puis relancez la "
+        "commande.\nLa base n'a pas été modifiée.\n"
+    )
 
 
 def test_articles_des_noms_de_lieux():
