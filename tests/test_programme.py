@@ -109,7 +109,7 @@ def test_erreurs_en_francais_et_base_inchangee(base):
         " ",
         type_porteur="association loi 1901",
         siren_epci="245901161",
-        communes=["59999", "5960"],
+        communes=["59999", "5960", "bruay sur l'escaut", "Bron"],
         annees=[2003],
         equipe={2025: [("chef", 1.5)]},
     )
@@ -123,7 +123,10 @@ def test_erreurs_en_francais_et_base_inchangee(base):
         "caisse des écoles, GIP, commune, EPCI, association, autre.",
         "Aucune commune de l'EPCI 245901161 dans la géographie de la base : construisez-la "
         "d'abord (make geodata EPCI=245901161 BASE=…), ou vérifiez le SIREN.",
-        "Codes INSEE mal formés (5 caractères, ex. 59606) : 5960.",
+        # As typed, with the code of the base's commune of that name (issue 13), and an
+        # example code from the base.
+        "Codes INSEE mal formés (5 caractères, ex. 59014) : « 5960 », « Bron », « bruay sur "
+        "l'escaut » (Bruay-sur-l'Escaut a le code 59112).",
         "Communes absentes de la géographie de la base : 59999 (construisez la géographie de "
         "leur territoire avec make geodata, ou vérifiez les codes).",
         "Année 2003 : attendu une année entre 2005 et 2100.",
@@ -231,6 +234,27 @@ def test_les_exemples_livres_s_importent_sur_la_geographie_reelle(base):
     ]
     assert lignes(base, "select sum(montant_prevu) from financement") == [(590334,)]
     assert lignes(base, "select count(distinct cite_id) from gouvernance_reunion") == [(2,)]
+
+
+def test_codes_d_un_autre_territoire_refuses_avec_un_exemple_de_ce_territoire(base):
+    """A beneficiaries file of another territory: the expected value quotes a QPV and a
+    commune of this programme, never a code that would be refused too (issue 13)."""
+    creer(base, siren_epci=None, communes=["59014"], equipe={})
+    fichier = (EXEMPLES / "2025_beneficiaires.csv").read_text(encoding="utf-8-sig")
+    entete, premiere = fichier.splitlines()[:2]
+    # A Lyon child (Vénissieux, QPV Minguettes - Clochettes).
+    lyon = premiere.replace(";59616;QN05932M;", ";69259;QN06918M;")
+    contenu = f"{entete}\n{lyon}\n".encode()
+    rapport = importer(base, [Fichier("2025_beneficiaires.csv", contenu)], PRE, 2025, CLE)
+    assert not rapport.ecrit
+    assert [(e.colonne, e.valeur, e.attendu) for e in rapport.erreurs] == [
+        (
+            "commune_residence",
+            "69259",
+            "le code INSEE d'une commune d'intervention du programme (ex. 59014)",
+        ),
+        ("code_qpv", "QN06918M", "le code d'un QPV de la géographie chargée (ex. QN05920M)"),
+    ]
 
 
 def test_cli_programme_puis_import_puis_remplacement(base, capsys, monkeypatch):
