@@ -170,6 +170,43 @@ def test_noms_de_communes_au_lieu_des_codes(cog, qpv_nord, reference, tmp_path):
     assert "commune inconnue" not in _source(geo)["_ecartes"]
 
 
+def test_quartiers_sans_commune(cog, qpv_nord, reference, tmp_path):
+    """Contours with a QPV code and no commune at all (neither code nor name): placed by the
+    commune contours (every commune they cover, across the EPCI's border too), or by the list
+    of QPV by commune; never counted as outside the territory (issue 13)."""
+    variante = qpv_nord[["code_qp", "lib_qp", "geometry"]]
+    chemin = tmp_path / "qpv_sans_commune.geojson"
+    variante.to_file(chemin, driver="GeoJSON")
+    # By position: exactly the real `insee_com` within the territory, for all 15 QPV
+    # (QN05922M's representative point lies in Raismes, outside Valenciennes Métropole).
+    contours = [reel("communes_contours_2018/communes-hauts-de-france.geojson")]
+    geo = _construire(cog, chemin, contours_communes=contours)
+    assert _carte(geo) == reference
+    assert reference["QN05921M"][0] == ("59014", "59079", "59112", "59606")
+    assert reference["QN05922M"][0] == ("59112",)
+    assert len(_source(geo)["_ecartes"]["sans commune, rattaché par sa position (gardé)"]) == 15
+    # By the list of QPV by commune, without commune contours.
+    liste = [reel("qpv2024_communes/qpv2024_par_commune.csv")]
+    geo = _construire(cog, chemin, qpv_liste=liste)
+    assert {code: communes for code, (communes, _) in _carte(geo).items()} == {
+        code: communes for code, (communes, _) in reference.items()
+    }
+    assert all(centre is not None for _, centre in _carte(geo).values())
+    assert _source(geo)["_ecartes"] == {"hors du territoire": 94 - 15}
+    # Neither: the QPV of the territory's département are named with what to give.
+    geo = _construire(cog, chemin)
+    assert geo.tables["qpv"] == []
+    raison = (
+        "sans commune (ni code ni nom) : donnez aussi les contours des communes "
+        "(contours_communes) ou la liste des quartiers par commune (qpv_liste)"
+    )
+    nord = qpv_nord["code_qp"].tolist()
+    assert _source(geo)["_ecartes"][raison] == [
+        f"{code} (objet n° {i})" for i, code in enumerate(nord, start=1)
+    ]
+    assert any(raison in ligne for ligne in geographie.resume(geo))
+
+
 def test_lambert93_shapefile_zippe_dossier_et_shp(cog, qpv_nord, reference, tmp_path):
     dossier = tmp_path / "QP2024_Lambert93"
     dossier.mkdir()
