@@ -425,3 +425,23 @@ def test_aide_et_erreurs_de_la_ligne_de_commande_en_francais(capsys):
         "python -m pre_pilotage compte : erreur : argument --role : choix invalide : 'chef' "
         "(choix possibles : 'lecture', 'coordination', 'administration')"
     )
+
+
+def test_pas_de_banniere_anglaise_du_solveur():
+    """HiGHS prints « Running HiGHS … Copyright » at its first use: the command line absorbs it
+    (the import's protection step used to show it between two French lines)."""
+    import subprocess
+    import sys
+
+    code = (
+        "from pre_pilotage.__main__ import taire_banniere_highs\n"
+        "print('avant', flush=True)\n"
+        "taire_banniere_highs()\n"
+        "import highspy\n"
+        "highspy.Highs()\n"
+        "print('après', flush=True)\n"
+    )
+    sortie = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert sortie == "avant\naprès\n"
