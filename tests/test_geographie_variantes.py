@@ -185,6 +185,10 @@ def test_quartiers_sans_commune(cog, qpv_nord, reference, tmp_path):
     assert reference["QN05921M"][0] == ("59014", "59079", "59112", "59606")
     assert reference["QN05922M"][0] == ("59112",)
     assert len(_source(geo)["_ecartes"]["sans commune, rattaché par sa position (gardé)"]) == 15
+    # Kept: « à vérifier », not « écartés », in the summary.
+    assert [
+        ligne.split(" : QN")[0] for ligne in geographie.resume(geo) if "par sa position" in ligne
+    ] == ["    à vérifier : 15 sans commune, rattaché par sa position (gardé)"]
     # By the list of QPV by commune, without commune contours.
     liste = [reel("qpv2024_communes/qpv2024_par_commune.csv")]
     geo = _construire(cog, chemin, qpv_liste=liste)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -740,6 +741,10 @@ def _n(nombre: int) -> str:
     return f"{nombre:,}".replace(",", "\u202f")
 
 
+# Reasons for features kept all the same (« quartier gardé », « (gardé) »; not « gardée »).
+_GARDE = re.compile(r"\bgardé\b")
+
+
 def _lignes_ecartes(source: dict) -> list[str]:
     """One French line per reason a file's features were set aside, with their identifiers."""
     lignes = []
@@ -773,7 +778,11 @@ def resume(geo: Geographie) -> list[str]:
             f"- {s['fichier']} ({TYPES_FICHIERS[s['type_fichier']]}) : "
             f"{', '.join(details)}{systeme}"
         )
-        lignes += [f"    écartés : {ligne}" for ligne in _lignes_ecartes(s)]
+        # Features kept with a doubt or without contour are not « écartés »: said as such.
+        lignes += [
+            f"    {'à vérifier' if _GARDE.search(ligne.split(' : ')[0]) else 'écartés'} : {ligne}"
+            for ligne in _lignes_ecartes(s)
+        ]
     lignes.append(
         f"{len(t['commune'])} communes, dont {sum(c['geom'] is not None for c in t['commune'])} "
         "avec contour"
