@@ -236,6 +236,34 @@ def test_geopackage_et_geojson_gzip(cog, qpv_nord, reference, tmp_path):
     assert _carte(_construire(cog, compresse)) == reference
 
 
+def test_geopackage_a_plusieurs_couches(cog, qpv_nord, reference, base_existante, tmp_path):
+    """A GeoPackage of several layers (as IGN's Admin Express): the layer named as the type
+    expects is read, never the first one silently; otherwise a French refusal."""
+    communes = gpd.read_file(reel("communes_contours_2018/communes-hauts-de-france.geojson"))
+    gpkg = tmp_path / "territoire.gpkg"
+    communes.to_file(gpkg, layer="a_commune", driver="GPKG")
+    qpv_nord.to_file(gpkg, layer="QP2024", driver="GPKG")
+    assert _carte(_construire(cog, gpkg)) == reference
+    geo = _construire(cog, tmp_path / "qpv.geojson", contours_communes=[gpkg])
+    assert _source(geo, "contours_communes")["retenus"] == 35
+    anonyme = tmp_path / "anonyme.gpkg"
+    communes.to_file(anonyme, layer="couche1", driver="GPKG")
+    qpv_nord.to_file(anonyme, layer="couche2", driver="GPKG")
+    assert _refus(base_existante, cog, anonyme) == (
+        "anonyme.gpkg : ce fichier contient plusieurs couches (couche1, couche2) et aucune ne se "
+        "nomme « qpv » ou « qp » ou « quartiers_prioritaires » ou « quartier » : exportez la "
+        "couche à lire dans un fichier à part (GeoJSON ou GeoPackage d'une seule couche)"
+    )
+    # A truncated gzip, in French too.
+    contenu = gzip.compress((tmp_path / "qpv.geojson").read_bytes())
+    tronque = tmp_path / "tronque.geojson.gz"
+    tronque.write_bytes(contenu[: len(contenu) // 2])
+    assert _refus(base_existante, cog, tronque) == (
+        "tronque.geojson.gz : archive gzip illisible ou tronquée (elle s'arrête avant la fin : "
+        "téléchargez-la de nouveau)"
+    )
+
+
 def test_web_mercator_et_lambert93_sans_crs_devines_et_verifies(cog, qpv_nord, reference, tmp_path):
     for epsg, systeme in ((3857, "Web Mercator (EPSG:3857)"), (2154, "Lambert-93 (EPSG:2154)")):
         chemin = tmp_path / f"qpv_{epsg}.geojson"

@@ -68,6 +68,15 @@ _MESSAGES_JSON = {
 }
 
 
+def pourquoi_gzip(exc: Exception) -> str:
+    """French reason for a gzip error (Python's own message is English)."""
+    if isinstance(exc, EOFError):
+        return "elle s'arrête avant la fin : téléchargez-la de nouveau"
+    if "Not a gzipped file" in str(exc):
+        return "ce n'est pas un fichier compressé par gzip"
+    return "données compressées endommagées : téléchargez-la de nouveau"
+
+
 def decrire_erreur_json(exc: json.JSONDecodeError) -> str:
     """French description of a JSON syntax error, saying when the file was cut short."""
     texte = exc.doc
@@ -180,7 +189,9 @@ def _texte_geojson(chemin: Path) -> str:
         try:
             donnees = gzip.decompress(donnees)
         except (OSError, EOFError) as exc:
-            raise ErreurVecteur(f"archive gzip illisible ou tronquée ({exc})") from exc
+            raise ErreurVecteur(
+                f"archive gzip illisible ou tronquée ({pourquoi_gzip(exc)})"
+            ) from exc
     return donnees.decode("utf-8-sig", errors="replace")
 
 
@@ -260,9 +271,40 @@ def _nom_crs(crs: CRS) -> str:
     return f"{crs.name} (EPSG:{code})" if code else crs.name
 
 
-def lire(chemin: Path, departement_de: Callable[[dict], str | None] = lambda _p: None) -> Couche:
+def _couche(source: str, couches: tuple[str, ...]) -> str | None:
+    """The layer to read in a multi-layer file (a GeoPackage such as IGN's Admin Express holds
+    COMMUNE, EPCI, DEPARTEMENT…): the one named as `couches` says (exactly, then containing
+    it), never the first one silently."""
+    try:
+        noms = [str(n) for n, _type in pyogrio.list_layers(source)]
+    except Exception:  # unreadable: read_dataframe says why
+        return None
+    if len(noms) <= 1:
+        return None
+    for indice in couches:
+        exacts = [n for n in noms if n.lower() == indice]
+        if len(exacts) == 1:
+            return exacts[0]
+    for indice in couches:
+        proches = [n for n in noms if indice in n.lower()]
+        if len(proches) == 1:
+            return proches[0]
+    raise ErreurVecteur(
+        f"ce fichier contient plusieurs couches ({', '.join(noms[:10])}"
+        f"{'…' if len(noms) > 10 else ''}) et aucune ne se nomme "
+        f"{' ou '.join(f'« {c} »' for c in couches) or 'comme attendu'} : exportez la couche "
+        "à lire dans un fichier à part (GeoJSON ou GeoPackage d'une seule couche)"
+    )
+
+
+def lire(
+    chemin: Path,
+    departement_de: Callable[[dict], str | None] = lambda _p: None,
+    couches: tuple[str, ...] = (),
+) -> Couche:
     """Features of a vector file in WGS84; `departement_de(properties)` gives the département a
-    feature claims to be in (used to check the coordinate system)."""
+    feature claims to be in (used to check the coordinate system); `couches`: names (lower case)
+    of the layer to read when the file has several."""
     chemin = Path(chemin)
     if not chemin.exists():
         raise ErreurVecteur(f"fichier introuvable ({chemin})")
@@ -271,8 +313,11 @@ def lire(chemin: Path, departement_de: Callable[[dict], str | None] = lambda _p:
     texte = _texte_geojson(chemin) if geojson else None
     if texte is not None and not texte.strip():
         raise ErreurVecteur("le fichier est vide")
+    couche = None if texte is not None else _couche(source, couches)
+    if couche is not None:
+        membre = f"{membre} : couche {couche}" if membre else f"couche {couche}"
     try:
-        cadre = pyogrio.read_dataframe(source)
+        cadre = pyogrio.read_dataframe(source, layer=couche)
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, GEOS errors…
         diagnostic = _diagnostic_geojson(texte) if texte is not None else None
         if diagnostic:
