@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -11,6 +12,29 @@ from pre_pilotage import config
 from pre_pilotage.db import migrer_fichier
 from pre_pilotage.geographie import commande as commande_geographie
 from pre_pilotage.importation import commande as commande_programme
+
+
+def taire_banniere_highs() -> None:
+    """The LP solver of the statistical protection (HiGHS) prints an English banner on the
+    terminal at its first use in a process (« Running HiGHS … Copyright … »), before any option
+    can silence it: it is absorbed here, once, so that a coordinator reads only French."""
+    try:
+        import highspy
+    except ImportError:
+        return
+    sys.stdout.flush()
+    try:
+        sauvegarde = os.dup(1)
+    except OSError:  # no file descriptor 1 (embedded use)
+        return
+    try:
+        with open(os.devnull, "w") as nul:
+            os.dup2(nul.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(sauvegarde, 1)
+        os.close(sauvegarde)
+
 
 # argparse's own words (help, usage, errors), in French: a coordinator reads them.
 ARGPARSE_FR = {
@@ -62,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     commande_programme.declarer(commandes)
     commande_geographie.declarer(commandes)
     arguments = analyseur.parse_args(argv)
+    if arguments.commande in ("demo", "importer", "exemples", "programme"):
+        taire_banniere_highs()
 
     if arguments.commande == "demo":
         from pre_pilotage.demo import generer_base

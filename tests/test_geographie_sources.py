@@ -215,6 +215,35 @@ def test_fichiers_officiels_deposes_sous_leur_nom(tmp_path):
         "reseaux_ep": ["fr-en-etablissements-ep-2023.csv"],
     }
     assert any("absent, ignoré" in a and "data.education.gouv.fr" in a for a in annonces)
+    # Nothing dropped in the folder is ignored silently (issue 13).
+    assert [a for a in annonces if "non utilisé" in a] == [
+        "  non utilisé : notes.txt (nom non reconnu ; s'il s'agit d'un fichier officiel, "
+        "donnez-le avec --fichier TYPE=CHEMIN (types : communes, epci, contours_communes, "
+        "contours_epci, qpv_liste, qpv_contours, etablissements, reseaux_ep, cites, "
+        "qpv_population, cites_qpv))"
+    ]
+
+
+def test_deux_fichiers_du_meme_type_dans_le_dossier(tmp_path):
+    """Two QPV contour files dropped side by side: the one not read is named, with the fix."""
+    dossier = tmp_path / "sources"
+    dossier.mkdir()
+    for nom in ("communes.json", "epci.json"):
+        (dossier / nom).symlink_to(reel(f"decoupage_administratif_2026/{nom}"))
+    (dossier / "qpv2024_simplified.geojson").symlink_to(
+        reel("qpv2024_contours_simplifie/qpv2024_simplified.geojson")
+    )
+    shp = dossier / "QP2024_France_Hexagonale_Outre_Mer_Lambert93"
+    for extension in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+        shp.with_suffix(extension).write_bytes(b"")
+    annonces = []
+    fichiers = sources.preparer(sources.lire_sources(), dossier, annonce=annonces.append)
+    assert fichiers["qpv_contours"] == [shp.with_suffix(".shp")]
+    assert [a for a in annonces if "non utilisé" in a] == [
+        "  non utilisé : qpv2024_simplified.geojson (un seul fichier de type « qpv_contours » "
+        "est pris dans le dossier ; c'est QP2024_France_Hexagonale_Outre_Mer_Lambert93.shp qui "
+        "est lu ; pour lire celui-ci, donnez-le avec --fichier qpv_contours=CHEMIN)"
+    ]
 
 
 def test_fichier_donne_introuvable(tmp_path):

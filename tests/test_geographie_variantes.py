@@ -170,6 +170,47 @@ def test_noms_de_communes_au_lieu_des_codes(cog, qpv_nord, reference, tmp_path):
     assert "commune inconnue" not in _source(geo)["_ecartes"]
 
 
+def test_quartiers_sans_commune(cog, qpv_nord, reference, tmp_path):
+    """Contours with a QPV code and no commune at all (neither code nor name): placed by the
+    commune contours (every commune they cover, across the EPCI's border too), or by the list
+    of QPV by commune; never counted as outside the territory (issue 13)."""
+    variante = qpv_nord[["code_qp", "lib_qp", "geometry"]]
+    chemin = tmp_path / "qpv_sans_commune.geojson"
+    variante.to_file(chemin, driver="GeoJSON")
+    # By position: exactly the real `insee_com` within the territory, for all 15 QPV
+    # (QN05922M's representative point lies in Raismes, outside Valenciennes Métropole).
+    contours = [reel("communes_contours_2018/communes-hauts-de-france.geojson")]
+    geo = _construire(cog, chemin, contours_communes=contours)
+    assert _carte(geo) == reference
+    assert reference["QN05921M"][0] == ("59014", "59079", "59112", "59606")
+    assert reference["QN05922M"][0] == ("59112",)
+    assert len(_source(geo)["_ecartes"]["sans commune, rattaché par sa position (gardé)"]) == 15
+    # Kept: « à vérifier », not « écartés », in the summary.
+    assert [
+        ligne.split(" : QN")[0] for ligne in geographie.resume(geo) if "par sa position" in ligne
+    ] == ["    à vérifier : 15 sans commune, rattaché par sa position (gardé)"]
+    # By the list of QPV by commune, without commune contours.
+    liste = [reel("qpv2024_communes/qpv2024_par_commune.csv")]
+    geo = _construire(cog, chemin, qpv_liste=liste)
+    assert {code: communes for code, (communes, _) in _carte(geo).items()} == {
+        code: communes for code, (communes, _) in reference.items()
+    }
+    assert all(centre is not None for _, centre in _carte(geo).values())
+    assert _source(geo)["_ecartes"] == {"hors du territoire": 94 - 15}
+    # Neither: the QPV of the territory's département are named with what to give.
+    geo = _construire(cog, chemin)
+    assert geo.tables["qpv"] == []
+    raison = (
+        "sans commune (ni code ni nom) : donnez aussi les contours des communes "
+        "(contours_communes) ou la liste des quartiers par commune (qpv_liste)"
+    )
+    nord = qpv_nord["code_qp"].tolist()
+    assert _source(geo)["_ecartes"][raison] == [
+        f"{code} (objet n° {i})" for i, code in enumerate(nord, start=1)
+    ]
+    assert any(raison in ligne for ligne in geographie.resume(geo))
+
+
 def test_lambert93_shapefile_zippe_dossier_et_shp(cog, qpv_nord, reference, tmp_path):
     dossier = tmp_path / "QP2024_Lambert93"
     dossier.mkdir()
@@ -193,6 +234,34 @@ def test_geopackage_et_geojson_gzip(cog, qpv_nord, reference, tmp_path):
     compresse = tmp_path / "qpv.geojson.gz"
     compresse.write_bytes(gzip.compress(geojson.read_bytes()))
     assert _carte(_construire(cog, compresse)) == reference
+
+
+def test_geopackage_a_plusieurs_couches(cog, qpv_nord, reference, base_existante, tmp_path):
+    """A GeoPackage of several layers (as IGN's Admin Express): the layer named as the type
+    expects is read, never the first one silently; otherwise a French refusal."""
+    communes = gpd.read_file(reel("communes_contours_2018/communes-hauts-de-france.geojson"))
+    gpkg = tmp_path / "territoire.gpkg"
+    communes.to_file(gpkg, layer="a_commune", driver="GPKG")
+    qpv_nord.to_file(gpkg, layer="QP2024", driver="GPKG")
+    assert _carte(_construire(cog, gpkg)) == reference
+    geo = _construire(cog, tmp_path / "qpv.geojson", contours_communes=[gpkg])
+    assert _source(geo, "contours_communes")["retenus"] == 35
+    anonyme = tmp_path / "anonyme.gpkg"
+    communes.to_file(anonyme, layer="couche1", driver="GPKG")
+    qpv_nord.to_file(anonyme, layer="couche2", driver="GPKG")
+    assert _refus(base_existante, cog, anonyme) == (
+        "anonyme.gpkg : ce fichier contient plusieurs couches (couche1, couche2) et aucune ne se "
+        "nomme « qpv » ou « qp » ou « quartiers_prioritaires » ou « quartier » : exportez la "
+        "couche à lire dans un fichier à part (GeoJSON ou GeoPackage d'une seule couche)"
+    )
+    # A truncated gzip, in French too.
+    contenu = gzip.compress((tmp_path / "qpv.geojson").read_bytes())
+    tronque = tmp_path / "tronque.geojson.gz"
+    tronque.write_bytes(contenu[: len(contenu) // 2])
+    assert _refus(base_existante, cog, tronque) == (
+        "tronque.geojson.gz : archive gzip illisible ou tronquée (elle s'arrête avant la fin : "
+        "téléchargez-la de nouveau)"
+    )
 
 
 def test_web_mercator_et_lambert93_sans_crs_devines_et_verifies(cog, qpv_nord, reference, tmp_path):
@@ -287,6 +356,72 @@ def test_fichiers_tronques_refuses(cog, qpv_nord, base_existante, tmp_path):
         "qpv.shp : le fichier qpv.dbf qui accompagne le shapefile est absent (un shapefile se "
         "compose de .shp, .shx, .dbf et .prj)"
     )
+
+
+def test_refus_entierement_en_francais(cog, qpv_nord, base_existante, tmp_path):
+    """The whole refusal is French: no Python or GDAL English left in parentheses."""
+    contenu = (tmp_path / "qpv.geojson").read_text(encoding="utf-8")
+    # Cut inside a quoted value (Python says « Unterminated string starting at »).
+    coupe = contenu.index('"lib_qp": "') + len('"lib_qp": "Le')
+    tronque = tmp_path / "tronque.geojson"
+    tronque.write_text(contenu[:coupe], encoding="utf-8")
+    ligne = contenu[:coupe].count("\n") + 1
+    colonne = coupe - len('"Le') - contenu[:coupe].rfind("\n")
+    assert _refus(base_existante, cog, tronque) == (
+        "tronque.geojson : fichier JSON tronqué (il s'arrête avant la fin) : ligne "
+        f"{ligne}, colonne {colonne} (texte entre guillemets non terminé)"
+    )
+    mal_forme = tmp_path / "mal_forme.geojson"
+    mal_forme.write_text(contenu + "}", encoding="utf-8")
+    assert _refus(base_existante, cog, mal_forme).endswith(
+        "(données en trop après la fin du document)"
+    )
+    assert "mal formé" in _refus(base_existante, cog, mal_forme)
+
+    dossier = tmp_path / "shp"
+    dossier.mkdir()
+    qpv_nord.to_file(dossier / "qpv.shp")
+    archive = tmp_path / "qpv.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for fichier in dossier.iterdir():
+            z.write(fichier, fichier.name)
+    zip_tronque = tmp_path / "tronque.zip"
+    zip_tronque.write_bytes(archive.read_bytes()[:5000])
+    assert _refus(base_existante, cog, zip_tronque) == (
+        "tronque.zip : archive ZIP illisible ou tronquée (incomplète ou endommagée : "
+        "téléchargez-la de nouveau)"
+    )
+    # A shapefile without its index, zipped or in its folder (GDAL's message is English).
+    sans_shx = tmp_path / "sans_shx.zip"
+    with zipfile.ZipFile(sans_shx, "w") as z:
+        for fichier in dossier.iterdir():
+            if fichier.suffix != ".shx":
+                z.write(fichier, fichier.name)
+    assert _refus(base_existante, cog, sans_shx) == (
+        "sans_shx.zip : le fichier qpv.shx qui accompagne le shapefile est absent de "
+        "l'archive (un shapefile se compose de .shp, .shx, .dbf et .prj)"
+    )
+    (dossier / "qpv.shx").unlink()
+    assert _refus(base_existante, cog, dossier) == (
+        "shp : le fichier qpv.shx qui accompagne le shapefile est absent du dossier (un "
+        "shapefile se compose de .shp, .shx, .dbf et .prj)"
+    )
+    # An empty collection is refused, not read as a territory without any quartier.
+    vide = tmp_path / "vide.geojson"
+    vide.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    assert _refus(base_existante, cog, vide) == (
+        "vide.geojson : le fichier ne contient aucun objet (couche vide)"
+    )
+    # The same French description for the JSON files of the COG.
+    communes = tmp_path / "communes.json"
+    texte = cog["communes"][0].read_text(encoding="utf-8")
+    communes.write_text(texte[: texte.index('"nom": "') + 10], encoding="utf-8")
+    with pytest.raises(geographie.ErreurGeographie) as erreur:
+        construction.construire(cog | {"communes": [communes]}, siren=VALENCIENNES)
+    assert str(erreur.value).startswith(
+        "communes.json : fichier JSON tronqué (il s'arrête avant la fin) : ligne 1, colonne "
+    )
+    assert str(erreur.value).endswith("(texte entre guillemets non terminé)")
 
 
 def test_geometrie_nulle_et_auto_intersection(cog, qpv_nord, reference, tmp_path):

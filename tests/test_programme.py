@@ -109,7 +109,7 @@ def test_erreurs_en_francais_et_base_inchangee(base):
         " ",
         type_porteur="association loi 1901",
         siren_epci="245901161",
-        communes=["59999", "5960"],
+        communes=["59999", "5960", "bruay sur l'escaut", "Bron"],
         annees=[2003],
         equipe={2025: [("chef", 1.5)]},
     )
@@ -123,7 +123,10 @@ def test_erreurs_en_francais_et_base_inchangee(base):
         "caisse des écoles, GIP, commune, EPCI, association, autre.",
         "Aucune commune de l'EPCI 245901161 dans la géographie de la base : construisez-la "
         "d'abord (make geodata EPCI=245901161 BASE=…), ou vérifiez le SIREN.",
-        "Codes INSEE mal formés (5 caractères, ex. 59606) : 5960.",
+        # As typed, with the code of the base's commune of that name (issue 13), and an
+        # example code from the base.
+        "Codes INSEE mal formés (5 caractères, ex. 59014) : « 5960 », « Bron », « bruay sur "
+        "l'escaut » (Bruay-sur-l'Escaut a le code 59112).",
         "Communes absentes de la géographie de la base : 59999 (construisez la géographie de "
         "leur territoire avec make geodata, ou vérifiez les codes).",
         "Année 2003 : attendu une année entre 2005 et 2100.",
@@ -233,6 +236,27 @@ def test_les_exemples_livres_s_importent_sur_la_geographie_reelle(base):
     assert lignes(base, "select count(distinct cite_id) from gouvernance_reunion") == [(2,)]
 
 
+def test_codes_d_un_autre_territoire_refuses_avec_un_exemple_de_ce_territoire(base):
+    """A beneficiaries file of another territory: the expected value quotes a QPV and a
+    commune of this programme, never a code that would be refused too (issue 13)."""
+    creer(base, siren_epci=None, communes=["59014"], equipe={})
+    fichier = (EXEMPLES / "2025_beneficiaires.csv").read_text(encoding="utf-8-sig")
+    entete, premiere = fichier.splitlines()[:2]
+    # A Lyon child (Vénissieux, QPV Minguettes - Clochettes).
+    lyon = premiere.replace(";59616;QN05932M;", ";69259;QN06918M;")
+    contenu = f"{entete}\n{lyon}\n".encode()
+    rapport = importer(base, [Fichier("2025_beneficiaires.csv", contenu)], PRE, 2025, CLE)
+    assert not rapport.ecrit
+    assert [(e.colonne, e.valeur, e.attendu) for e in rapport.erreurs] == [
+        (
+            "commune_residence",
+            "69259",
+            "le code INSEE d'une commune d'intervention du programme (ex. 59014)",
+        ),
+        ("code_qpv", "QN06918M", "le code d'un QPV de la géographie chargée (ex. QN05920M)"),
+    ]
+
+
 def test_cli_programme_puis_import_puis_remplacement(base, capsys, monkeypatch):
     monkeypatch.setenv("PRE_CLE_PSEUDONYMISATION", CLE.decode())
     assert (
@@ -291,20 +315,49 @@ def test_cli_base_tenue_par_un_autre_processus(base, capsys, monkeypatch):
         stdout=subprocess.PIPE,
         text=True,
     )
+    cog = fichiers_valenciennes()
     try:
         assert tenant.stdout.readline().strip() == "pret"
         fichiers = [str(p) for p in sorted(EXEMPLES.glob("2025_*.csv"))]
         code = main(
             ["importer", "--programme", PRE, "--annee", "2025", "--base", str(base), *fichiers]
         )
+        message = capsys.readouterr().err
+        # A programme change and a geography build meet the same lock (issue 13).
+        code_programme = main(
+            ["programme", "modifier", "--base", str(base), "--identifiant", PRE, "--nom", "PRE"]
+        )
+        message_programme = capsys.readouterr().err
+        code_geographie = main(
+            [
+                "geographie",
+                *("--base", str(base), "--epci", VALENCIENNES),
+                *("--fichier", f"communes={cog['communes'][0]}"),
+                *("--fichier", f"epci={cog['epci'][0]}"),
+            ]
+        )
+        message_geographie = capsys.readouterr().err
     finally:
         tenant.communicate("")
     assert code == 3
-    message = capsys.readouterr().err
-    assert f"La base {base} est ouverte par un autre programme (processus n° {tenant.pid})" in (
-        message
-    )
+    debut = f"La base {base} est ouverte par un autre programme (processus n° {tenant.pid})"
+    assert f"{debut} : l'application du tableau de bord, ou un import en cours. " in message
     assert "Traceback" not in message and "lock" not in message
+    assert (code_programme, message_programme) == (
+        3,
+        f"{debut} : l'application du tableau de bord, ou un import en cours. Rien n'a été "
+        "écrit. Soit vous passez par l'application (rôle administration : page « Import des "
+        "données » pour importer, page « Programme » pour créer ou modifier un programme), "
+        "soit vous arrêtez l'application (Ctrl+C dans le terminal qui l'a lancée, ou arrêt du "
+        "service) ou attendez la fin de l'import en cours, puis relancez la commande.\n",
+    )
+    assert code_geographie == 1
+    assert message_geographie.endswith(
+        f"Erreur : {debut} : l'application du tableau de bord, ou un import en cours. Rien "
+        "n'a été écrit. Arrêtez l'application (Ctrl+C dans le terminal qui l'a lancée, ou "
+        "arrêt du service) ou attendez la fin de l'import en cours, puis relancez la "
+        "commande.\nLa base n'a pas été modifiée.\n"
+    )
 
 
 def test_articles_des_noms_de_lieux():
@@ -372,3 +425,23 @@ def test_aide_et_erreurs_de_la_ligne_de_commande_en_francais(capsys):
         "python -m pre_pilotage compte : erreur : argument --role : choix invalide : 'chef' "
         "(choix possibles : 'lecture', 'coordination', 'administration')"
     )
+
+
+def test_pas_de_banniere_anglaise_du_solveur():
+    """HiGHS prints « Running HiGHS … Copyright » at its first use: the command line absorbs it
+    (the import's protection step used to show it between two French lines)."""
+    import subprocess
+    import sys
+
+    code = (
+        "from pre_pilotage.__main__ import taire_banniere_highs\n"
+        "print('avant', flush=True)\n"
+        "taire_banniere_highs()\n"
+        "import highspy\n"
+        "highspy.Highs()\n"
+        "print('après', flush=True)\n"
+    )
+    sortie = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert sortie == "avant\naprès\n"

@@ -63,8 +63,15 @@ def construire_base(
             migrer(con)
             ecrire(con, geo)
     except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise ErreurGeographie(
+                f"La base {chemin_base} ne peut pas être ouverte en écriture (droits, disque "
+                "plein, fichier qui n'est pas une base DuckDB ?)"
+            ) from exc
+        # (Imported here: the importer's package is heavier than the geography's.)
+        from pre_pilotage.importation import message_base_occupee
+
         raise ErreurGeographie(
-            f"La base {chemin_base} est ouverte par un autre programme (application, import) : "
-            "fermez-le puis relancez la commande. La base n'a pas été modifiée."
+            message_base_occupee(chemin_base, exc, dans_l_application=False)
         ) from exc
     return geo

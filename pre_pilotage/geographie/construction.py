@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,9 @@ TABLES = (
 # Tables whose geometry is simplified, and whether their shapes tile the territory.
 _SIMPLIFIEES = {"commune": True, "epci": False, "qpv": False, "cite_educative": False}
 _COLONNES_GEOMETRIE = ("geom", "geom_territoire", "geom_national")
+# A QPV without commune is attached by position to each commune holding this share of its area
+# (besides the one under its representative point).
+PART_COMMUNE_PAR_POSITION = 0.05
 
 TYPES_FICHIERS = {
     "communes": "communes et populations (INSEE/DGCL, @etalab/decoupage-administratif)",
@@ -265,16 +269,26 @@ def construire(
 
     contexte = _Contexte(referentiel, selection, t["commune"], geo.arrondissements)
     quartiers: dict[str, lecture.Qpv] = {}
+    ailleurs: set[str] = set()  # QPV codes the list places outside the territory
     for chemin in fichiers.get("qpv_liste") or []:
         lu = lire("qpv_liste", chemin, lecture.lire_qpv_liste)
         retenus = _rattacher(lu.elements, contexte, sources[-1], chemin, contours=False)
+        ailleurs |= {q.code for q in lu.elements} - {q.code for q in retenus}
         for q in retenus:
             connu = quartiers.setdefault(q.code, q)
             connu.communes += [c for c in q.communes if c not in connu.communes]
     for chemin in fichiers.get("qpv_contours") or []:
         lu = lire("qpv_contours", chemin, lecture.lire_qpv_contours)
         geo.remarques += lu.remarques
-        retenus = _rattacher(lu.elements, contexte, sources[-1], chemin, contours=True)
+        retenus = _rattacher(
+            lu.elements,
+            contexte,
+            sources[-1],
+            chemin,
+            contours=True,
+            connus=quartiers,
+            ailleurs=ailleurs - set(quartiers),
+        )
         for q in retenus:
             connu = quartiers.get(q.code)
             if connu is None:
@@ -396,10 +410,21 @@ class _Contexte:
             self.emprise = shapely.union_all(boites) if boites else None
 
     def par_position(self, geom) -> list[str]:
+        """Communes under a contour: the one of its representative point, and every other one
+        it covers noticeably (a QPV may span several communes, or the territory's border)."""
         if self.arbre is None or geom is None:
             return []
         point = geom.representative_point()
-        return [self.codes_formes[i] for i in self.arbre.query(point, predicate="intersects")]
+        codes = [self.codes_formes[i] for i in self.arbre.query(point, predicate="intersects")]
+        aire = geom.area
+        for i in self.arbre.query(geom, predicate="intersects"):
+            code = self.codes_formes[i]
+            if code in codes or aire <= 0:
+                continue
+            # More than 5 % of the contour: not a sliver between two sources' borders.
+            if geom.intersection(self.arbre.geometries[i]).area > PART_COMMUNE_PAR_POSITION * aire:
+                codes.append(code)
+        return sorted(codes)
 
     def arrondissements_de(self, geom) -> list[str]:
         if geom is None or not self.arrondissements:
@@ -410,10 +435,22 @@ class _Contexte:
         )
 
 
-def _rattacher(quartiers: list, ctx: _Contexte, source: dict, chemin: Path, contours: bool) -> list:
+def _rattacher(
+    quartiers: list,
+    ctx: _Contexte,
+    source: dict,
+    chemin: Path,
+    contours: bool,
+    connus: dict | None = None,
+    ailleurs: set | None = None,
+) -> list:
     """The QPV of a file that belong to the territory (by commune code, commune name resolved
-    against the COG, or position), with what was set aside and why in `source`."""
+    against the COG, the communes a previous file gave for the same QPV code (`connus`), or
+    position), with what was set aside and why in `source`. `ailleurs`: QPV codes a previous
+    file placed outside the territory."""
     ecartes = source["_ecartes"]
+    connus, ailleurs = connus or {}, ailleurs or set()
+    departements = {emprises.departement(c) for c in ctx.selection}
     retenus, mal_places, hors = [], [], 0
     for q in quartiers:
         departement = emprises.departement_qpv(q.code)
@@ -428,6 +465,9 @@ def _rattacher(quartiers: list, ctx: _Contexte, source: dict, chemin: Path, cont
             trouves, pourquoi = ctx.cog.resoudre(q.noms_communes, departement)
             codes += [c for c in trouves if c not in codes]
             problemes += pourquoi
+        if not codes and not problemes and q.code in connus:
+            # No commune in this file: those of the list of QPV by commune, by the QPV code.
+            codes = list(connus[q.code].communes)
         par_position = False
         if not codes and q.geom is not None:
             codes = ctx.par_position(q.geom)
@@ -438,6 +478,19 @@ def _rattacher(quartiers: list, ctx: _Contexte, source: dict, chemin: Path, cont
                 ecartes.setdefault("commune inconnue", []).append(
                     f"{q.code} ({q.ou}) : {'; '.join(problemes)}"
                 )
+            elif (
+                not codes
+                and not problemes
+                and departement in departements
+                and q.code not in ailleurs
+            ):
+                # Perhaps in the territory: nothing tells its commune. Said, not counted as
+                # outside the territory.
+                ecartes.setdefault(
+                    "sans commune (ni code ni nom) : donnez aussi les contours des communes "
+                    "(contours_communes) ou la liste des quartiers par commune (qpv_liste)",
+                    [],
+                ).append(f"{q.code} ({q.ou})")
             else:
                 hors += 1
             continue
@@ -688,6 +741,10 @@ def _n(nombre: int) -> str:
     return f"{nombre:,}".replace(",", "\u202f")
 
 
+# Reasons for features kept all the same (« quartier gardé », « (gardé) »; not « gardée »).
+_GARDE = re.compile(r"\bgardé\b")
+
+
 def _lignes_ecartes(source: dict) -> list[str]:
     """One French line per reason a file's features were set aside, with their identifiers."""
     lignes = []
@@ -721,7 +778,11 @@ def resume(geo: Geographie) -> list[str]:
             f"- {s['fichier']} ({TYPES_FICHIERS[s['type_fichier']]}) : "
             f"{', '.join(details)}{systeme}"
         )
-        lignes += [f"    écartés : {ligne}" for ligne in _lignes_ecartes(s)]
+        # Features kept with a doubt or without contour are not « écartés »: said as such.
+        lignes += [
+            f"    {'à vérifier' if _GARDE.search(ligne.split(' : ')[0]) else 'écartés'} : {ligne}"
+            for ligne in _lignes_ecartes(s)
+        ]
     lignes.append(
         f"{len(t['commune'])} communes, dont {sum(c['geom'] is not None for c in t['commune'])} "
         "avec contour"

@@ -289,7 +289,9 @@ def _octets(chemin: Path) -> bytes:
         try:
             donnees = gzip.decompress(donnees)
         except (OSError, EOFError) as exc:
-            raise erreur(chemin, f"archive gzip illisible ou tronquée ({exc})") from exc
+            raise erreur(
+                chemin, f"archive gzip illisible ou tronquée ({vecteur.pourquoi_gzip(exc)})"
+            ) from exc
     if not donnees.strip():
         raise erreur(chemin, "le fichier est vide")
     return donnees
@@ -318,12 +320,7 @@ def lire_json(chemin: Path):
     try:
         return json.loads(texte_json)
     except json.JSONDecodeError as exc:
-        fin = exc.pos >= len(texte_json.rstrip()) - 1
-        nature = "tronqué (il s'arrête avant la fin)" if fin else "mal formé"
-        raise erreur(
-            chemin,
-            f"fichier JSON {nature} : ligne {exc.lineno}, colonne {exc.colno} ({exc.msg})",
-        ) from exc
+        raise erreur(chemin, vecteur.decrire_erreur_json(exc)) from exc
 
 
 def lire_csv(chemin: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -368,12 +365,15 @@ class Objet:
 
 
 def lire_objets(
-    chemin: Path, surfaces: bool = True, departement_de=lambda _p: None
+    chemin: Path, surfaces: bool = True, departement_de=lambda _p: None, couches=()
 ) -> tuple[list[Objet], vecteur.Couche]:
     """Features of any vector file (GeoJSON, shapefile, GeoPackage, zipped or gzipped) in WGS84,
-    polygons validated and repaired; `departement_de(properties)` checks the coordinate system."""
+    polygons validated and repaired; `departement_de(properties)` checks the coordinate system;
+    `couches`: names of the layer to read in a multi-layer file."""
     try:
-        couche = vecteur.lire(Path(chemin), lambda p: departement_de(proprietes_normalisees(p)))
+        couche = vecteur.lire(
+            Path(chemin), lambda p: departement_de(proprietes_normalisees(p)), couches
+        )
     except vecteur.ErreurVecteur as exc:
         raise erreur(chemin, str(exc)) from exc
     resultat = []
@@ -560,7 +560,7 @@ def lire_contours(chemin: Path, sorte: str) -> Lecture:
         departement_de = lambda p: emprises.departement(code_commune(valeur(p, "commune_code")))  # noqa: E731
     else:
         departement_de = lambda _p: None  # noqa: E731
-    objets, couche = lire_objets(chemin, departement_de=departement_de)
+    objets, couche = lire_objets(chemin, departement_de=departement_de, couches=(sorte,))
     contours: dict[str, Contour] = {}
     morceaux: dict[str, list] = {}
     reparees = sans_code = 0
@@ -632,6 +632,10 @@ def _populations(chemin: Path, proprietes: dict, ou: str) -> tuple[int | None, i
         raise erreur(chemin, f"{ou} : population illisible ({exc})") from exc
 
 
+# Layer names of QPV in a multi-layer file (exact, then contained).
+_COUCHES_QPV = ("qpv", "qp", "quartiers_prioritaires", "quartier")
+
+
 def _departement_qpv(proprietes: dict) -> str | None:
     brut = valeur(proprietes, "qpv_code")
     return emprises.departement_qpv((texte(brut) or "").upper().replace(" ", ""))
@@ -643,7 +647,7 @@ def lire_qpv_contours(chemin: Path) -> Lecture:
     Communes are read as codes (`insee_com`, one or a comma-separated list) or, failing that, as
     names (`lib_com`, `commune`, `COMMUNE_QP`…), resolved later against the COG.
     """
-    objets, couche = lire_objets(chemin, departement_de=_departement_qpv)
+    objets, couche = lire_objets(chemin, departement_de=_departement_qpv, couches=_COUCHES_QPV)
     quartiers: dict[str, Qpv] = {}
     reparees = 0
     remarques = [f"{Path(chemin).name} : {r}" for r in couche.remarques]
@@ -712,7 +716,7 @@ def lire_qpv_liste(chemin: Path) -> Lecture:
         return [], noms
 
     if est_vecteur(chemin):
-        objets, _ = lire_objets(chemin, surfaces=False)
+        objets, _ = lire_objets(chemin, surfaces=False, couches=_COUCHES_QPV)
         for objet in objets:
             ou = f"objet n° {objet.numero}"
             codes = [c for c in str(valeur(objet.proprietes, "qpv_code") or "").split(",") if c]
@@ -945,7 +949,10 @@ def lire_cites(chemin: Path) -> Lecture:
     `liste_geo`; several cités per feature separated by « ; ») or a CSV with one row per cité and
     commune; QPV codes and collège chef de file are read when the file gives them."""
     if est_vecteur(chemin):
-        enregistrements = [o.proprietes for o in lire_objets(chemin, surfaces=False)[0]]
+        enregistrements = [
+            o.proprietes
+            for o in lire_objets(chemin, surfaces=False, couches=("citeduc", "cite"))[0]
+        ]
     else:
         entetes, enregistrements = lire_csv(chemin)
         if colonne_presente(entetes, "cite_id") is None:

@@ -232,6 +232,10 @@ def preparer(
         else:
             ou = f" ; publié à {source.url}" if source.url else ""
             annonce(f"  absent, ignoré : {source.description} ({source.fichier}{ou})")
+    for chemin in _non_utilises(presents, utilises):
+        annonce(
+            f"  non utilisé : {chemin.name} ({_pourquoi_non_utilise(chemin, sources, fichiers)})"
+        )
     if manquants:
         details = "; ".join(
             f"{s.fichier} ({s.description}{', ' + s.url if s.url else ''})" for s in manquants
@@ -243,6 +247,47 @@ def preparer(
             "ligne."
         )
     return fichiers
+
+
+# Files of the folder that are not data: the checksums, downloads in progress, companions.
+_COMPAGNONS_SHAPEFILE = (".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qmd", ".xml")
+
+
+def _non_utilises(presents: list[Path], utilises: set) -> list[Path]:
+    """Files dropped in the folder that no type uses: said, never ignored silently (issue 13)."""
+    tiges = {(p.parent, p.stem.lower()) for p in utilises if p.suffix.lower() == ".shp"}
+    resultat = []
+    for chemin in presents:
+        if chemin.resolve() in utilises or chemin.name.startswith("."):
+            continue
+        if chemin.name in ("SHA256SUMS",) or chemin.name.endswith(".partiel"):
+            continue
+        resolu = chemin.resolve()
+        if (
+            resolu.suffix.lower() in _COMPAGNONS_SHAPEFILE
+            and (resolu.parent, resolu.stem.lower()) in tiges
+        ):
+            continue
+        resultat.append(chemin)
+    return resultat
+
+
+def _pourquoi_non_utilise(
+    chemin: Path, sources: dict[str, Source], fichiers: dict[str, list[Path]]
+) -> str:
+    for type_fichier, source in sources.items():
+        motifs = (source.fichier, *source.autres_noms)
+        if any(fnmatch.fnmatch(chemin.name.lower(), m.lower()) for m in motifs):
+            lus = ", ".join(p.name for p in fichiers.get(type_fichier, []))
+            deja = f" ; c'est {lus} qui est lu" if lus else ""
+            return (
+                f"un seul fichier de type « {type_fichier} » est pris dans le dossier{deja} ; "
+                f"pour lire celui-ci, donnez-le avec --fichier {type_fichier}=CHEMIN"
+            )
+    return (
+        "nom non reconnu ; s'il s'agit d'un fichier officiel, donnez-le avec --fichier "
+        f"TYPE=CHEMIN (types : {', '.join(sources)})"
+    )
 
 
 def _sous_un_autre_nom(source: Source, presents: list[Path], utilises: set) -> Path | None:

@@ -54,12 +54,73 @@ class Couche:
     remarques: list[str] = field(default_factory=list)
 
 
+# Python's own JSON messages, in French (the user reads them).
+_MESSAGES_JSON = {
+    "Expecting value": "valeur attendue",
+    "Expecting ',' delimiter": "virgule attendue",
+    "Expecting ':' delimiter": "deux-points attendus",
+    "Expecting property name enclosed in double quotes": "nom de propriété entre guillemets attendu",
+    "Unterminated string starting at": "texte entre guillemets non terminé",
+    "Invalid control character": "caractère de contrôle interdit",
+    "Invalid \\escape": "séquence d'échappement (\\) invalide",
+    "Invalid \\uXXXX escape": "séquence d'échappement \\uXXXX invalide",
+    "Extra data": "données en trop après la fin du document",
+}
+
+
+def pourquoi_gzip(exc: Exception) -> str:
+    """French reason for a gzip error (Python's own message is English)."""
+    if isinstance(exc, EOFError):
+        return "elle s'arrête avant la fin : téléchargez-la de nouveau"
+    if "Not a gzipped file" in str(exc):
+        return "ce n'est pas un fichier compressé par gzip"
+    return "données compressées endommagées : téléchargez-la de nouveau"
+
+
+def decrire_erreur_json(exc: json.JSONDecodeError) -> str:
+    """French description of a JSON syntax error, saying when the file was cut short."""
+    texte = exc.doc
+    reste = texte[exc.pos :].strip()
+    fin = (
+        not exc.msg.startswith("Extra data")
+        and (
+            len(reste) <= 1
+            # a string, a keyword or a number cut by the end of the file
+            or (exc.msg.startswith("Unterminated string") and '"' not in texte[exc.pos + 1 :])
+            or (
+                exc.msg == "Expecting value"
+                and any(m.startswith(reste) for m in ("true", "false", "null"))
+            )
+        )
+    )
+    nature = "tronqué (il s'arrête avant la fin)" if fin else "mal formé"
+    detail = next(
+        (fr for en, fr in _MESSAGES_JSON.items() if exc.msg.startswith(en)), "syntaxe JSON invalide"
+    )
+    return f"fichier JSON {nature} : ligne {exc.lineno}, colonne {exc.colno} ({detail})"
+
+
+def _verifier_compagnons(shp: str, presents: list[str], ou: str) -> None:
+    """A shapefile cannot be read without its .shx and .dbf: name the missing one."""
+    minuscules = {n.lower() for n in presents}
+    base = shp[: -len(".shp")]
+    for compagnon in (".shx", ".dbf"):
+        if (base + compagnon).lower() not in minuscules:
+            raise ErreurVecteur(
+                f"le fichier {Path(base).name}{compagnon} qui accompagne le shapefile est absent"
+                f"{ou} (un shapefile se compose de .shp, .shx, .dbf et .prj)"
+            )
+
+
 def _membre_archive(chemin: Path) -> str:
     try:
         with zipfile.ZipFile(chemin) as archive:
             noms = [n for n in archive.namelist() if not n.endswith("/")]
     except zipfile.BadZipFile as exc:
-        raise ErreurVecteur(f"archive ZIP illisible ou tronquée ({exc})") from exc
+        raise ErreurVecteur(
+            "archive ZIP illisible ou tronquée (incomplète ou endommagée : téléchargez-la de "
+            "nouveau)"
+        ) from exc
     candidats = [n for n in noms if n.lower().endswith(_EXTENSIONS) and "__MACOSX" not in n]
     if not candidats:
         raise ErreurVecteur(
@@ -73,7 +134,10 @@ def _membre_archive(chemin: Path) -> str:
         wgs = 0 if re.search(r"wgs ?84|4326", nom, re.IGNORECASE) else 1
         return (wgs, _EXTENSIONS.index(Path(nom.lower()).suffix), nom)
 
-    return sorted(candidats, key=rang)[0]
+    membre = sorted(candidats, key=rang)[0]
+    if membre.lower().endswith(".shp"):
+        _verifier_compagnons(membre, noms, " de l'archive")
+    return membre
 
 
 def _source(chemin: Path) -> tuple[str, str | None]:
@@ -91,6 +155,9 @@ def _source(chemin: Path) -> tuple[str, str | None]:
             raise ErreurVecteur(
                 f"ce dossier contient plusieurs couches ({noms}) : donnez le chemin de celle à lire"
             )
+        if fichiers[0].suffix.lower() == ".shp":
+            voisins = [str(p) for p in fichiers[0].parent.iterdir()]
+            _verifier_compagnons(str(fichiers[0]), voisins, " du dossier")
         return str(fichiers[0]), str(fichiers[0].relative_to(chemin))
     nom = chemin.name.lower()
     if nom.endswith(".zip"):
@@ -122,7 +189,9 @@ def _texte_geojson(chemin: Path) -> str:
         try:
             donnees = gzip.decompress(donnees)
         except (OSError, EOFError) as exc:
-            raise ErreurVecteur(f"archive gzip illisible ou tronquée ({exc})") from exc
+            raise ErreurVecteur(
+                f"archive gzip illisible ou tronquée ({pourquoi_gzip(exc)})"
+            ) from exc
     return donnees.decode("utf-8-sig", errors="replace")
 
 
@@ -131,9 +200,7 @@ def _diagnostic_geojson(texte: str) -> str | None:
     try:
         donnees = json.loads(texte)
     except json.JSONDecodeError as exc:
-        fin = exc.pos >= len(texte.rstrip()) - 1
-        nature = "tronqué (il s'arrête avant la fin)" if fin else "mal formé"
-        return f"fichier JSON {nature} : ligne {exc.lineno}, colonne {exc.colno} ({exc.msg})"
+        return decrire_erreur_json(exc)
     if not isinstance(donnees, dict) or donnees.get("type") != "FeatureCollection":
         return "ce n'est pas une collection GeoJSON (« FeatureCollection » attendue)"
     for numero, objet in enumerate(donnees.get("features") or [], start=1):
@@ -204,9 +271,40 @@ def _nom_crs(crs: CRS) -> str:
     return f"{crs.name} (EPSG:{code})" if code else crs.name
 
 
-def lire(chemin: Path, departement_de: Callable[[dict], str | None] = lambda _p: None) -> Couche:
+def _couche(source: str, couches: tuple[str, ...]) -> str | None:
+    """The layer to read in a multi-layer file (a GeoPackage such as IGN's Admin Express holds
+    COMMUNE, EPCI, DEPARTEMENT…): the one named as `couches` says (exactly, then containing
+    it), never the first one silently."""
+    try:
+        noms = [str(n) for n, _type in pyogrio.list_layers(source)]
+    except Exception:  # unreadable: read_dataframe says why
+        return None
+    if len(noms) <= 1:
+        return None
+    for indice in couches:
+        exacts = [n for n in noms if n.lower() == indice]
+        if len(exacts) == 1:
+            return exacts[0]
+    for indice in couches:
+        proches = [n for n in noms if indice in n.lower()]
+        if len(proches) == 1:
+            return proches[0]
+    raise ErreurVecteur(
+        f"ce fichier contient plusieurs couches ({', '.join(noms[:10])}"
+        f"{'…' if len(noms) > 10 else ''}) et aucune ne se nomme "
+        f"{' ou '.join(f'« {c} »' for c in couches) or 'comme attendu'} : exportez la couche "
+        "à lire dans un fichier à part (GeoJSON ou GeoPackage d'une seule couche)"
+    )
+
+
+def lire(
+    chemin: Path,
+    departement_de: Callable[[dict], str | None] = lambda _p: None,
+    couches: tuple[str, ...] = (),
+) -> Couche:
     """Features of a vector file in WGS84; `departement_de(properties)` gives the département a
-    feature claims to be in (used to check the coordinate system)."""
+    feature claims to be in (used to check the coordinate system); `couches`: names (lower case)
+    of the layer to read when the file has several."""
     chemin = Path(chemin)
     if not chemin.exists():
         raise ErreurVecteur(f"fichier introuvable ({chemin})")
@@ -215,8 +313,11 @@ def lire(chemin: Path, departement_de: Callable[[dict], str | None] = lambda _p:
     texte = _texte_geojson(chemin) if geojson else None
     if texte is not None and not texte.strip():
         raise ErreurVecteur("le fichier est vide")
+    couche = None if texte is not None else _couche(source, couches)
+    if couche is not None:
+        membre = f"{membre} : couche {couche}" if membre else f"couche {couche}"
     try:
-        cadre = pyogrio.read_dataframe(source)
+        cadre = pyogrio.read_dataframe(source, layer=couche)
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, GEOS errors…
         diagnostic = _diagnostic_geojson(texte) if texte is not None else None
         if diagnostic:
@@ -228,6 +329,9 @@ def lire(chemin: Path, departement_de: Callable[[dict], str | None] = lambda _p:
         ) from exc
     if texte is not None and (diagnostic := _diagnostic_geojson(texte)):
         raise ErreurVecteur(diagnostic)
+    if len(cadre) == 0:
+        # An empty layer would silently give a territory without any feature of this kind.
+        raise ErreurVecteur("le fichier ne contient aucun objet (couche vide)")
     colonnes = [c for c in cadre.columns if c != cadre.geometry.name]
     proprietes = [
         {c: _valeur(v) for c, v in zip(colonnes, ligne, strict=True)}

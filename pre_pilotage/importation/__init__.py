@@ -36,15 +36,27 @@ class BaseOccupee(Exception):
     """Another process (the app, another import) holds the DuckDB file: French advice."""
 
 
-def _message_base_occupee(base: Path, exc: Exception) -> str:
+def message_base_occupee(base: Path, exc: Exception, dans_l_application: bool = True) -> str:
+    """French advice when another process holds the DuckDB file (`exc`: DuckDB's lock error).
+
+    `dans_l_application`: the same action can be done from the app's own pages (imports,
+    programmes), which is then the first advice; the geography build has no page.
+    """
     processus = re.search(r"PID (\d+)", str(exc))
     qui = f" (processus n° {processus.group(1)})" if processus else ""
+    arret = (
+        "arrêtez l'application (Ctrl+C dans le terminal qui l'a lancée, ou arrêt du service) ou "
+        "attendez la fin de l'import en cours, puis relancez la commande."
+    )
+    conseil = (
+        "Soit vous passez par l'application (rôle administration : page « Import des données » "
+        "pour importer, page « Programme » pour créer ou modifier un programme), soit vous " + arret
+        if dans_l_application
+        else arret[0].upper() + arret[1:]
+    )
     return (
         f"La base {base} est ouverte par un autre programme{qui} : l'application du tableau de "
-        "bord, ou un autre import en cours. Rien n'a été écrit. Soit vous importez depuis "
-        "l'application (page « Import des données », rôle administration), soit vous arrêtez "
-        "l'application (Ctrl+C dans le terminal qui l'a lancée, ou arrêt du service) ou attendez "
-        "la fin de l'autre import, puis relancez la commande."
+        f"bord, ou un import en cours. Rien n'a été écrit. {conseil}"
     )
 
 
@@ -55,7 +67,7 @@ def ouvrir(base: Path, lecture_seule: bool = False):
         con = duckdb.connect(str(base), read_only=lecture_seule)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
-            raise BaseOccupee(_message_base_occupee(base, exc)) from None
+            raise BaseOccupee(message_base_occupee(base, exc)) from None
         raise
     with con:
         yield con
@@ -71,7 +83,7 @@ def migrer(base: Path) -> None:
         migrer_fichier(base)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
-            raise BaseOccupee(_message_base_occupee(base, exc)) from None
+            raise BaseOccupee(message_base_occupee(base, exc)) from None
         raise
 
 

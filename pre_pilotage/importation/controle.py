@@ -97,6 +97,19 @@ class Resultat:
     remarques: list[str] = field(default_factory=list)
 
 
+def _qpv_attendu(ref: Reference) -> str:
+    """What a QPV code should be, with an example taken from this base (a QPV of the
+    programme's communes when there is one), never a code of another territory."""
+    du_programme = sorted(c for c, communes in ref.qpv.items() if communes & ref.communes)
+    exemple = (du_programme or sorted(ref.qpv) or [None])[0]
+    if exemple is None:
+        return (
+            "le code d'un QPV de la géographie chargée, mais aucun QPV n'est chargé : "
+            "construisez la géographie avec ses quartiers (make geodata)"
+        )
+    return f"le code d'un QPV de la géographie chargée (ex. {exemple})"
+
+
 def _valeur_affichee(valeur: str) -> str:
     return valeur if len(valeur) <= 60 else valeur[:57] + "…"
 
@@ -181,6 +194,7 @@ class Validateur:
         # A file repeats the same codes, dates and numbers: each distinct text is checked and
         # converted once per file (memos dropped with the validator, so no cell outlives it).
         self._defauts: dict[str, tuple[str, str] | None] = {}
+        self._qpv_attendu: str | None = None  # what a QPV code should be (computed once)
         self._conversions: dict[tuple[str, str], tuple[bool, object]] = {}
 
     def erreur(self, ligne: int, colonne: str, valeur: str, attendu: str) -> None:
@@ -418,15 +432,13 @@ class Validateur:
                     numero,
                     nom,
                     ligne[nom],
-                    "le code INSEE d'une commune d'intervention du programme",
+                    "le code INSEE d'une commune d'intervention du programme"
+                    + (f" (ex. {min(ref.communes)})" if ref.communes else ""),
                 )
         if ligne.get("code_qpv") and ligne["code_qpv"] not in ref.qpv:
-            self.erreur(
-                numero,
-                "code_qpv",
-                ligne["code_qpv"],
-                "le code d'un QPV de la géographie chargée (ex. QN05921M)",
-            )
+            if self._qpv_attendu is None:
+                self._qpv_attendu = _qpv_attendu(ref)
+            self.erreur(numero, "code_qpv", ligne["code_qpv"], self._qpv_attendu)
         if ligne.get("uai") and ref.uai and ligne["uai"] not in ref.uai:
             self.erreur(numero, "uai", ligne["uai"], "l'UAI d'un établissement du référentiel")
         code = self.format.code

@@ -181,8 +181,24 @@ def _erreurs(con: duckdb.DuckDBPyConnection, p: Programme, creation: bool) -> li
     connues = {c for (c,) in con.execute("select code_insee from commune").fetchall()}
     mal_formees = [c for c in p.communes if not _INSEE.match(c)]
     if mal_formees:
+        # Shown as typed, with the code of a commune of that name when the base has one.
+        par_nom: dict[str, list[tuple[str, str]]] = {}
+        for code, nom in con.execute("select code_insee, nom from commune order by 1").fetchall():
+            par_nom.setdefault(_cle_nom(nom), []).append((code, nom))
+        details = []
+        for texte in mal_formees:
+            trouvees = par_nom.get(_cle_nom(texte), [])
+            details.append(
+                f"« {texte} »"
+                + (
+                    " (" + ", ".join(f"{nom} a le code {code}" for code, nom in trouvees) + ")"
+                    if trouvees
+                    else ""
+                )
+            )
+        exemple = min(connues) if connues else "59606"
         erreurs.append(
-            "Codes INSEE mal formés (5 caractères, ex. 59606) : " + ", ".join(mal_formees) + "."
+            f"Codes INSEE mal formés (5 caractères, ex. {exemple}) : " + ", ".join(details) + "."
         )
     inconnues = [c for c in p.communes if _INSEE.match(c) and c not in connues]
     if inconnues:
@@ -230,7 +246,11 @@ def enregistrer(base: Path, p: Programme, creation: bool) -> list[str]:
 
     p.pre_id = p.pre_id.strip()
     p.siren_epci = (p.siren_epci or "").strip() or None
-    p.communes = sorted({c.strip().upper() for c in p.communes if c.strip()})
+    # Codes in capitals (2A004); anything else kept as typed, for the error message.
+    p.communes = sorted(
+        {c.strip().upper() if _INSEE.match(c.strip().upper()) else c.strip() for c in p.communes}
+        - {""}
+    )
     migrer_fichier(base)
     with ouvrir_ecriture(base) as con:
         erreurs = _erreurs(con, p, creation)
@@ -388,6 +408,12 @@ _TYPES_ANCT = (
     ("ETABLISSEMENT PUBLIC TERRITORIAL", "EPCI"),
     ("ASSOCIATION", "association"),
 )
+
+
+def _cle_nom(nom: str) -> str:
+    """A commune name compared without accents, case, hyphens or apostrophes."""
+    sans_accents = unicodedata.normalize("NFKD", nom).encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", sans_accents.lower()).split())
 
 
 def type_porteur_anct(portage: str) -> str:
