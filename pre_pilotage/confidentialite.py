@@ -677,6 +677,17 @@ def proteger(
     column (appended at the end) holding ``None`` (shown), ``f"< {seuil}"`` (count in
     ``[1, seuil - 1]``) or ``"s"`` (secondary suppression or masked rate).
     """
+    etat = _etat_protege(df, regles, seuil, forcees)
+    return _cadre_protege(etat)
+
+
+def _etat_protege(
+    df: pl.DataFrame,
+    regles: Regles,
+    seuil: int,
+    forcees: dict[tuple[int, str], int] | None = None,
+) -> _Etat:
+    """The cells' states once primary and secondary suppression are decided (no frame built)."""
     seuil = _verifier_seuil(seuil)
     if not isinstance(regles, Regles):
         raise ValueError(f"regles must be a Regles instance, got {type(regles).__name__}")
@@ -687,7 +698,12 @@ def proteger(
     etat = _Etat(df, regles, seuil, forcees)
     etat.point_fixe_1d()
     etat.point_fixe_global()
+    return etat
 
+
+def _cadre_protege(etat: _Etat) -> pl.DataFrame:
+    """The masked frame with its `__secret` columns, from decided states."""
+    df, regles, seuil = etat.df, etat.regles, etat.seuil
     n = df.height
     jeton_primaire = f"< {seuil}"
     masques: dict[str, list[bool]] = {}

@@ -32,7 +32,14 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from pre_pilotage.confidentialite import SUFFIXE_SECRET, Regles, _Etat, proteger
+from pre_pilotage.confidentialite import (
+    SUFFIXE_SECRET,
+    Regles,
+    _cadre_protege,
+    _Etat,
+    _etat_protege,
+    proteger,
+)
 from pre_pilotage.protection.catalogue import cle_parametres, vues
 from pre_pilotage.requetes import charger
 
@@ -157,34 +164,51 @@ def collecter(
     return liste_vues, cellules
 
 
+def _forcees(vue: Vue, etats: np.ndarray) -> dict[tuple[int, str], int]:
+    return {cell: int(etats[u]) for cell, u in vue.cellules.items() if etats[u] != VISIBLE}
+
+
 def _etats_vue(vue: Vue, etats: np.ndarray, seuil: int) -> pl.DataFrame:
-    forcees = {cell: int(etats[u]) for cell, u in vue.cellules.items() if etats[u] != VISIBLE}
-    return proteger(vue.cadre, vue.regles, seuil, forcees)
+    return proteger(vue.cadre, vue.regles, seuil, _forcees(vue, etats))
 
 
-def passe_par_vue(vues_: list[Vue], cellules: Cellules, etats: np.ndarray, seuil: int) -> int:
-    """Protect each view with its cells' states forced, until nothing changes; cells changed."""
-    par_cellule: dict[int, set[int]] = defaultdict(set)
-    for v, vue in enumerate(vues_):
-        for u in vue.cellules.values():
-            par_cellule[u].add(v)
-    a_faire = set(range(len(vues_)))
+def passe_par_vue(
+    vues_: list[Vue],
+    cellules: Cellules,
+    etats: np.ndarray,
+    seuil: int,
+    a_faire: set[int] | None = None,
+    decisions: dict[int, tuple[dict, _Etat]] | None = None,
+) -> int:
+    """Protect each view with its cells' states forced, until nothing changes; cells changed.
+
+    `a_faire`: the views to protect first (default: all). A view whose forced states did not
+    change since it was last protected gives the same result (the protection of one view is
+    deterministic), so only the views of changed cells need protecting again. `decisions`
+    receives, per view, the forced states and the per-view decision last computed.
+    """
+    a_faire = set(range(len(vues_))) if a_faire is None else set(a_faire)
     changees = 0
-    primaire = f"< {seuil}"
     while a_faire:
         suivantes: set[int] = set()
         for v in sorted(a_faire):
             vue = vues_[v]
             if not vue.cellules:
                 continue
-            protege = _etats_vue(vue, etats, seuil)
+            forcees = _forcees(vue, etats)
+            if decisions is not None and v in decisions and decisions[v][0] == forcees:
+                decision = decisions[v][1]
+            else:
+                decision = _etat_protege(vue.cadre, vue.regles, seuil, forcees)
+                if decisions is not None:
+                    decisions[v] = (forcees, decision)
+            index = decision.index_count
             for (i, colonne), u in vue.cellules.items():
-                jeton = protege[colonne + SUFFIXE_SECRET][i]
-                etat = PRIMAIRE if jeton == primaire else SECONDAIRE if jeton else VISIBLE
+                etat = decision.etat.get((i, index[colonne]), VISIBLE)
                 if etat > etats[u]:
                     etats[u] = etat
                     changees += 1
-                    suivantes |= par_cellule[u] - {v}
+                    suivantes.update(w for w, _, _ in cellules.occurrences[u] if w != v)
         a_faire = suivantes
     return changees
 
@@ -695,7 +719,8 @@ def calculer(
     )
     if seuil == 2:
         etats[etats == PRIMAIRE] = SECONDAIRE
-    passe_par_vue(vues_, cellules, etats, seuil)
+    decisions: dict[int, tuple[dict, _Etat]] = {}
+    passe_par_vue(vues_, cellules, etats, seuil, decisions=decisions)
     # Per-year models do the bulk of the work (fast); the cells that identities between years
     # (stock-flow) tie together are then checked in the model of all years of their programme.
     blocs, liantes = modeles(vues_, cellules, seuil)
@@ -710,17 +735,23 @@ def calculer(
     surs_complets: set[int] = set()
     intervalles: dict[int, tuple[float, float]] = {}
     while True:
+        avant = etats.copy()
         ajoutees = passe_jointe(blocs, cellules, etats, seuil, valeurs_min, surs, intervalles)
         ajoutees += passe_inter_annees(liantes, cellules, etats, seuil, valeurs_min, intervalles)
         ajoutees += passe_jointe(
             complets, cellules, etats, seuil, valeurs_min, surs_complets, intervalles, cibles=lies
         )
         total_ajoutees += ajoutees
-        if not passe_par_vue(vues_, cellules, etats, seuil) and not ajoutees:
+        # Only the views showing a cell the joint pass changed can change.
+        sales = {v for u in np.nonzero(etats != avant)[0] for v, _, _ in cellules.occurrences[u]}
+        if not passe_par_vue(vues_, cellules, etats, seuil, sales, decisions) and not ajoutees:
             break
     cadres = {}
-    for vue in vues_:
-        protege = _etats_vue(vue, etats, seuil)
+    for v, vue in enumerate(vues_):
+        if v in decisions and decisions[v][0] == _forcees(vue, etats):
+            protege = _cadre_protege(decisions[v][1])
+        else:
+            protege = _etats_vue(vue, etats, seuil)
         for (i, colonne), u in vue.cellules.items():
             jeton = protege[colonne + SUFFIXE_SECRET][i]
             attendu = {VISIBLE: None, PRIMAIRE: f"< {seuil}", SECONDAIRE: "s"}[int(etats[u])]
