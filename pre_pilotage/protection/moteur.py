@@ -525,6 +525,42 @@ def possibles(bas: float, haut: float) -> float:
     return haut - bas + 1 if math.isfinite(haut) else math.inf
 
 
+class _Points:
+    """Lowest and highest values of some cells over the optima met in one model.
+
+    Each optimum is a feasible point of the linear relaxation, and stays feasible as cells are
+    suppressed (ranges only widen): the values met form a range the cell can take.
+    """
+
+    def __init__(self, modele: Programme, cellules_: list[int]):
+        from scipy.sparse import csr_matrix
+
+        colonnes = [modele.colonnes_cellule[modele.lignes[u]] for u in cellules_]
+        debuts = np.zeros(len(colonnes) + 1, dtype=np.int64)
+        debuts[1:] = np.cumsum([len(c) for c in colonnes])
+        indices = np.concatenate(colonnes) if colonnes else np.zeros(0, dtype=np.int64)
+        self.matrice = csr_matrix(
+            (np.ones(len(indices)), indices, debuts), shape=(len(colonnes), modele.variables)
+        )
+        self.bas = np.full(len(colonnes), np.inf)
+        self.haut = np.full(len(colonnes), -np.inf)
+
+    def noter(self, solveur: Solveur) -> None:
+        """Widen the ranges with the solver's current solution."""
+        x = np.asarray(solveur.h.getSolution().col_value)[: self.matrice.shape[1]]
+        valeurs = self.matrice @ x
+        np.minimum(self.bas, valeurs, out=self.bas)
+        np.maximum(self.haut, valeurs, out=self.haut)
+
+    def intervalle(self, j: int) -> tuple[int, int]:
+        return math.ceil(self.bas[j] - 1e-6), math.floor(self.haut[j] + 1e-6)
+
+    def possibles(self, j: int) -> float:
+        if not math.isfinite(self.bas[j]):
+            return 0
+        return possibles(*self.intervalle(j))
+
+
 def passe_jointe(
     modeles_: dict[tuple, Programme],
     cellules: Cellules,
@@ -535,13 +571,18 @@ def passe_jointe(
     intervalles: dict[int, tuple[float, float]],
     graine: int = 0,
     cibles: set[int] | None = None,
+    exactes: set[int] | None = None,
 ) -> int:
     """Suppress published cells until every sensitive cell keeps `valeurs_min` values.
 
     `surs` holds cells already proven safe: more suppression never narrows a range, so a proof
     stays valid. A few optimisations of weighted sums of the sensitive cells give feasible points
-    that already prove most cells safe; the others are minimised and maximised one by one.
+    that already prove most cells safe; the others are minimised and maximised one by one, unless
+    the optima met so far already prove them. `exactes`: cells whose range other models use
+    (cells of identities between years), always minimised and maximised when not proven by the
+    first optimisations, as their range bounds them elsewhere.
     """
+    exactes = exactes or set()
     ajoutees = 0
     hasard = np.random.default_rng(graine)
     for modele in modeles_.values():
@@ -551,8 +592,7 @@ def passe_jointe(
         if not a_voir:
             continue
         solveur = Solveur(modele, cellules, etats, seuil, intervalles)
-        bas_vus = np.full(len(a_voir), np.inf)
-        hauts_vus = np.full(len(a_voir), -np.inf)
+        vus = _Points(modele, a_voir)
         for essai in range(6):
             if essai < 2:
                 poids = {u: (1.0 if essai == 0 else -1.0) for u in a_voir}
@@ -562,26 +602,34 @@ def passe_jointe(
                     for u, w in zip(a_voir, hasard.choice([-1.0, 1.0], len(a_voir)), strict=True)
                 }
             solveur.echantillon(poids)
-            valeurs = solveur.valeurs_cellules(a_voir)
-            bas_vus = np.minimum(bas_vus, valeurs)
-            hauts_vus = np.maximum(hauts_vus, valeurs)
+            vus.noter(solveur)
         for j, u in enumerate(a_voir):
-            if (
-                possibles(math.ceil(bas_vus[j] - 1e-6), math.floor(hauts_vus[j] + 1e-6))
-                >= valeurs_min
-            ):
+            if vus.possibles(j) >= valeurs_min:
                 surs.add(u)
-                intervalles[u] = (math.ceil(bas_vus[j] - 1e-6), math.floor(hauts_vus[j] + 1e-6))
-        for u in a_voir:
+                intervalles[u] = vus.intervalle(j)
+        for j, u in enumerate(a_voir):
             if u in surs:
                 continue
             essais = 0
             while True:
-                bas, haut, duaux_bas, duaux_haut = solveur.intervalle(u)
-                intervalles[u] = (bas, haut)
-                if possibles(bas, haut) >= 2 * valeurs_min:
+                # Every optimum met in this model stays feasible as suppression grows: the
+                # values they give the cell may already prove it, without solving for it.
+                raccourci = u not in exactes
+                if raccourci and vus.possibles(j) >= valeurs_min:
                     surs.add(u)
+                    intervalles[u] = vus.intervalle(j)
                     break
+                bas, duaux_bas = solveur._optimiser(u, -1)
+                vus.noter(solveur)
+                if raccourci and vus.possibles(j) >= valeurs_min:
+                    surs.add(u)
+                    intervalles[u] = vus.intervalle(j)
+                    break
+                haut, duaux_haut = solveur._optimiser(u, +1)
+                if math.isfinite(haut):
+                    vus.noter(solveur)
+                bas, haut = math.ceil(bas - 1e-6), _plancher(haut)
+                intervalles[u] = (bas, haut)
                 if possibles(bas, haut) >= valeurs_min:
                     # Range of the linear relaxation; both optima integral makes it the integer
                     # range too. The audit checks the narrow ones with integer variables.
@@ -736,10 +784,20 @@ def calculer(
     intervalles: dict[int, tuple[float, float]] = {}
     while True:
         avant = etats.copy()
-        ajoutees = passe_jointe(blocs, cellules, etats, seuil, valeurs_min, surs, intervalles)
+        ajoutees = passe_jointe(
+            blocs, cellules, etats, seuil, valeurs_min, surs, intervalles, exactes=lies
+        )
         ajoutees += passe_inter_annees(liantes, cellules, etats, seuil, valeurs_min, intervalles)
         ajoutees += passe_jointe(
-            complets, cellules, etats, seuil, valeurs_min, surs_complets, intervalles, cibles=lies
+            complets,
+            cellules,
+            etats,
+            seuil,
+            valeurs_min,
+            surs_complets,
+            intervalles,
+            cibles=lies,
+            exactes=lies,
         )
         total_ajoutees += ajoutees
         # Only the views showing a cell the joint pass changed can change.
