@@ -93,6 +93,58 @@ def _brut(con: duckdb.DuckDBPyConnection, nom: str, params: dict, curseur: bool)
         cur.close()
 
 
+def _litteral(valeur: object) -> str:
+    """SQL literal of a parameter value (from the catalogue: codes, years, None)."""
+    if valeur is None:
+        return "null"
+    if isinstance(valeur, bool) or not isinstance(valeur, (int, str)):
+        raise TypeError(f"Paramètre de type inattendu : {valeur!r}")
+    if isinstance(valeur, int):
+        return str(int(valeur))
+    return "'" + valeur.replace("'", "''") + "'"
+
+
+def _bruts(
+    con: duckdb.DuckDBPyConnection, demandes: list[tuple[str, dict]], parallele: bool
+) -> list[pl.DataFrame]:
+    """`_brut` of every request, each query prepared once (planning costs more than running).
+
+    The requests of one query run in one task, on one connection: the connection itself, or with
+    `parallele` a cursor per task, three tasks at once.
+    """
+    par_requete: dict[str, list[int]] = defaultdict(list)
+    for k, (nom, _) in enumerate(demandes):
+        par_requete[nom].append(k)
+    resultats: list[pl.DataFrame | None] = [None] * len(demandes)
+
+    def executer(connexion: duckdb.DuckDBPyConnection, nom: str, indices: list[int]) -> None:
+        prepare = f"_protection_{nom}"
+        connexion.execute(f"prepare {prepare} as {charger(nom).sql}")
+        try:
+            for k in indices:
+                args = ", ".join(f"{c} := {_litteral(v)}" for c, v in demandes[k][1].items())
+                resultats[k] = connexion.sql(f"execute {prepare}({args})").pl()
+        finally:
+            connexion.execute(f"deallocate {prepare}")
+
+    def tache(nom: str, indices: list[int]) -> None:
+        curseur = con.cursor()
+        try:
+            executer(curseur, nom, indices)
+        finally:
+            curseur.close()
+
+    # Largest groups first, so that the three tasks end together.
+    groupes = sorted(par_requete.items(), key=lambda g: -len(g[1]))
+    if parallele:
+        with ThreadPoolExecutor(max_workers=3) as fils:
+            list(fils.map(lambda g: tache(*g), groupes))
+    else:
+        for nom, indices in groupes:
+            executer(con, nom, indices)
+    return resultats  # type: ignore[return-value]
+
+
 def collecter(
     con: duckdb.DuckDBPyConnection, parallele: bool = False
 ) -> tuple[list[Vue], Cellules]:
@@ -106,11 +158,7 @@ def collecter(
     index: dict[tuple, int] = {}
     records: dict[tuple, int] = {}
     demandes = vues(con)
-    if parallele:
-        with ThreadPoolExecutor(max_workers=3) as fils:
-            bruts = list(fils.map(lambda d: _brut(con, d[0], d[1], True), demandes))
-    else:
-        bruts = [_brut(con, nom, params, False) for nom, params in demandes]
+    bruts = _bruts(con, demandes, parallele)
     for (nom, params), brut in zip(demandes, bruts, strict=True):
         regles = charger(nom).regles
         lignage = {c: c + SUFFIXE_IDS for c in regles.counts if c + SUFFIXE_IDS in brut.columns}
