@@ -13,7 +13,9 @@
 3. **Joint pass.** For each programme, a linear program over record classes (records that belong to
    exactly the same cells) holds every published cell, the known range of the masked ones and the
    declared identities between views and years. Each sensitive masked cell is minimised and
-   maximised (HiGHS); while fewer than `valeurs_min` integers remain possible, the published
+   maximised (HiGHS), unless the optima already met in the model give it `valeurs_min` values
+   (each is a feasible point, and stays one as suppression grows); while fewer than
+   `valeurs_min` integers remain possible, the published
    cell that binds it (non-zero dual) with the smallest value is suppressed too, programme
    totals last.
 4. Each view's protected frame is rebuilt with the final states: what the pages read.
@@ -37,6 +39,7 @@ from pre_pilotage.confidentialite import (
     Regles,
     _cadre_protege,
     _Etat,
+    _etat_modele,
     _etat_protege,
     proteger,
 )
@@ -60,6 +63,15 @@ class Vue:
     regles: Regles
     cadre: pl.DataFrame  # unmasked, without lineage columns
     cellules: dict[tuple[int, str], int] = field(default_factory=dict)  # (row, column) -> cell
+    modeles: dict[int, _Etat] = field(
+        default_factory=dict, repr=False
+    )  # seuil -> values, relations
+
+    def modele(self, seuil: int) -> _Etat:
+        """The frame's values and relations for the per-view protection, computed once."""
+        if seuil not in self.modeles:
+            self.modeles[seuil] = _etat_modele(self.cadre, self.regles, seuil)
+        return self.modeles[seuil]
 
     @property
     def cle(self) -> str:
@@ -247,7 +259,7 @@ def passe_par_vue(
             if decisions is not None and v in decisions and decisions[v][0] == forcees:
                 decision = decisions[v][1]
             else:
-                decision = _etat_protege(vue.cadre, vue.regles, seuil, forcees)
+                decision = _etat_protege(vue.cadre, vue.regles, seuil, forcees, vue.modele(seuil))
                 if decisions is not None:
                     decisions[v] = (forcees, decision)
             index = decision.index_count
