@@ -15,9 +15,8 @@
    declared identities between views and years. Each sensitive masked cell is minimised and
    maximised (HiGHS), unless the optima already met in the model give it `valeurs_min` values
    (each is a feasible point, and stays one as suppression grows); while fewer than
-   `valeurs_min` integers remain possible, the published
-   cell that binds it (non-zero dual) with the smallest value is suppressed too, programme
-   totals last.
+   `valeurs_min` integers remain possible, the published cell that binds it (non-zero dual)
+   with the smallest value is suppressed too, programme totals last.
 4. Each view's protected frame is rebuilt with the final states: what the pages read.
 """
 
