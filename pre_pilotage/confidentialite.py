@@ -35,6 +35,7 @@ cell is linked to two relations or more.
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 import warnings
@@ -356,21 +357,7 @@ class _Etat:
         self.autres: dict[str, list[int | float | None]] = {}
         total = sum(v for col in self.valeurs for v in col if v is not None)
         self.borne = max(total, seuil)
-        self.etat: dict[Cell, int] = {}
-        for k, col in enumerate(self.valeurs):
-            for i, v in enumerate(col):
-                if v is not None:
-                    self.etat[(i, k)] = _PRIMAIRE if 1 <= v <= seuil - 1 else _VISIBLE
-        for (ligne, colonne), e in (forcees or {}).items():
-            # States decided elsewhere (the same population in another view): never lowered.
-            cell = (ligne, self.index_count[colonne])
-            if cell in self.etat and e > self.etat[cell]:
-                self.etat[cell] = e
-        if seuil == 2:
-            # "< 2" would disclose the value 1 by itself.
-            for cell, e in self.etat.items():
-                if e == _PRIMAIRE:
-                    self.etat[cell] = _SECONDAIRE
+        self.etat = self._etat_initial(forcees)
         self.sensibles = sorted(c for c in self.etat if 1 <= self.valeur(c) <= seuil - 1)
         self.ensemble_sensibles = set(self.sensibles)
         self.verifiees: set[Cell] = set()
@@ -386,6 +373,32 @@ class _Etat:
         for r, rel in enumerate(self.relations):
             for cell in rel.cells:
                 self.par_cell.setdefault(cell, []).append(r)
+
+    def _etat_initial(self, forcees: dict[tuple[int, str], int] | None) -> dict[Cell, int]:
+        seuil = self.seuil
+        etat: dict[Cell, int] = {}
+        for k, col in enumerate(self.valeurs):
+            for i, v in enumerate(col):
+                if v is not None:
+                    etat[(i, k)] = _PRIMAIRE if 1 <= v <= seuil - 1 else _VISIBLE
+        for (ligne, colonne), e in (forcees or {}).items():
+            # States decided elsewhere (the same population in another view): never lowered.
+            cell = (ligne, self.index_count[colonne])
+            if cell in etat and e > etat[cell]:
+                etat[cell] = e
+        if seuil == 2:
+            # "< 2" would disclose the value 1 by itself.
+            for cell, e in etat.items():
+                if e == _PRIMAIRE:
+                    etat[cell] = _SECONDAIRE
+        return etat
+
+    def copie(self, forcees: dict[tuple[int, str], int] | None) -> _Etat:
+        """The same frame and relations, with other forced states and nothing decided yet."""
+        autre = copy.copy(self)
+        autre.etat = self._etat_initial(forcees)
+        autre.verifiees = set()
+        return autre
 
     # -- helpers
 
@@ -677,17 +690,44 @@ def proteger(
     column (appended at the end) holding ``None`` (shown), ``f"< {seuil}"`` (count in
     ``[1, seuil - 1]``) or ``"s"`` (secondary suppression or masked rate).
     """
+    etat = _etat_protege(df, regles, seuil, forcees)
+    return _cadre_protege(etat)
+
+
+def _etat_protege(
+    df: pl.DataFrame,
+    regles: Regles,
+    seuil: int,
+    forcees: dict[tuple[int, str], int] | None = None,
+    modele: _Etat | None = None,
+) -> _Etat:
+    """The cells' states once primary and secondary suppression are decided (no frame built).
+
+    `modele`: an `_Etat` of the same frame, rules and threshold (from `_etat_modele`), whose
+    values and relations are reused.
+    """
+    if modele is None:
+        modele = _etat_modele(df, regles, seuil)
+    etat = modele.copie(forcees)
+    etat.point_fixe_1d()
+    etat.point_fixe_global()
+    return etat
+
+
+def _etat_modele(df: pl.DataFrame, regles: Regles, seuil: int) -> _Etat:
+    """The frame's values and relations, checked, before any state is decided."""
     seuil = _verifier_seuil(seuil)
     if not isinstance(regles, Regles):
         raise ValueError(f"regles must be a Regles instance, got {type(regles).__name__}")
     if not isinstance(df, pl.DataFrame):
         raise ValueError(f"df must be a polars DataFrame, got {type(df).__name__}")
     _verifier_colonnes(df, regles)
+    return _Etat(df, regles, seuil)
 
-    etat = _Etat(df, regles, seuil, forcees)
-    etat.point_fixe_1d()
-    etat.point_fixe_global()
 
+def _cadre_protege(etat: _Etat) -> pl.DataFrame:
+    """The masked frame with its `__secret` columns, from decided states."""
+    df, regles, seuil = etat.df, etat.regles, etat.seuil
     n = df.height
     jeton_primaire = f"< {seuil}"
     masques: dict[str, list[bool]] = {}

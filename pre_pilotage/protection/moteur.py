@@ -13,9 +13,10 @@
 3. **Joint pass.** For each programme, a linear program over record classes (records that belong to
    exactly the same cells) holds every published cell, the known range of the masked ones and the
    declared identities between views and years. Each sensitive masked cell is minimised and
-   maximised (HiGHS); while fewer than `valeurs_min` integers remain possible, the published
-   cell that binds it (non-zero dual) with the smallest value is suppressed too, programme
-   totals last.
+   maximised (HiGHS), unless the optima already met in the model give it `valeurs_min` values
+   (each is a feasible point, and stays one as suppression grows); while fewer than
+   `valeurs_min` integers remain possible, the published cell that binds it (non-zero dual)
+   with the smallest value is suppressed too, programme totals last.
 4. Each view's protected frame is rebuilt with the final states: what the pages read.
 """
 
@@ -32,7 +33,15 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from pre_pilotage.confidentialite import SUFFIXE_SECRET, Regles, _Etat, proteger
+from pre_pilotage.confidentialite import (
+    SUFFIXE_SECRET,
+    Regles,
+    _cadre_protege,
+    _Etat,
+    _etat_modele,
+    _etat_protege,
+    proteger,
+)
 from pre_pilotage.protection.catalogue import cle_parametres, vues
 from pre_pilotage.requetes import charger
 
@@ -53,6 +62,15 @@ class Vue:
     regles: Regles
     cadre: pl.DataFrame  # unmasked, without lineage columns
     cellules: dict[tuple[int, str], int] = field(default_factory=dict)  # (row, column) -> cell
+    modeles: dict[int, _Etat] = field(
+        default_factory=dict, repr=False
+    )  # seuil -> values, relations
+
+    def modele(self, seuil: int) -> _Etat:
+        """The frame's values and relations for the per-view protection, computed once."""
+        if seuil not in self.modeles:
+            self.modeles[seuil] = _etat_modele(self.cadre, self.regles, seuil)
+        return self.modeles[seuil]
 
     @property
     def cle(self) -> str:
@@ -86,6 +104,58 @@ def _brut(con: duckdb.DuckDBPyConnection, nom: str, params: dict, curseur: bool)
         cur.close()
 
 
+def _litteral(valeur: object) -> str:
+    """SQL literal of a parameter value (from the catalogue: codes, years, None)."""
+    if valeur is None:
+        return "null"
+    if isinstance(valeur, bool) or not isinstance(valeur, (int, str)):
+        raise TypeError(f"Paramètre de type inattendu : {valeur!r}")
+    if isinstance(valeur, int):
+        return str(int(valeur))
+    return "'" + valeur.replace("'", "''") + "'"
+
+
+def _bruts(
+    con: duckdb.DuckDBPyConnection, demandes: list[tuple[str, dict]], parallele: bool
+) -> list[pl.DataFrame]:
+    """`_brut` of every request, each query prepared once (planning costs more than running).
+
+    The requests of one query run in one task, on one connection: the connection itself, or with
+    `parallele` a cursor per task, three tasks at once.
+    """
+    par_requete: dict[str, list[int]] = defaultdict(list)
+    for k, (nom, _) in enumerate(demandes):
+        par_requete[nom].append(k)
+    resultats: list[pl.DataFrame | None] = [None] * len(demandes)
+
+    def executer(connexion: duckdb.DuckDBPyConnection, nom: str, indices: list[int]) -> None:
+        prepare = f"_protection_{nom}"
+        connexion.execute(f"prepare {prepare} as {charger(nom).sql}")
+        try:
+            for k in indices:
+                args = ", ".join(f"{c} := {_litteral(v)}" for c, v in demandes[k][1].items())
+                resultats[k] = connexion.sql(f"execute {prepare}({args})").pl()
+        finally:
+            connexion.execute(f"deallocate {prepare}")
+
+    def tache(nom: str, indices: list[int]) -> None:
+        curseur = con.cursor()
+        try:
+            executer(curseur, nom, indices)
+        finally:
+            curseur.close()
+
+    # Largest groups first, so that the three tasks end together.
+    groupes = sorted(par_requete.items(), key=lambda g: -len(g[1]))
+    if parallele:
+        with ThreadPoolExecutor(max_workers=3) as fils:
+            list(fils.map(lambda g: tache(*g), groupes))
+    else:
+        for nom, indices in groupes:
+            executer(con, nom, indices)
+    return resultats  # type: ignore[return-value]
+
+
 def collecter(
     con: duckdb.DuckDBPyConnection, parallele: bool = False
 ) -> tuple[list[Vue], Cellules]:
@@ -99,11 +169,7 @@ def collecter(
     index: dict[tuple, int] = {}
     records: dict[tuple, int] = {}
     demandes = vues(con)
-    if parallele:
-        with ThreadPoolExecutor(max_workers=3) as fils:
-            bruts = list(fils.map(lambda d: _brut(con, d[0], d[1], True), demandes))
-    else:
-        bruts = [_brut(con, nom, params, False) for nom, params in demandes]
+    bruts = _bruts(con, demandes, parallele)
     for (nom, params), brut in zip(demandes, bruts, strict=True):
         regles = charger(nom).regles
         lignage = {c: c + SUFFIXE_IDS for c in regles.counts if c + SUFFIXE_IDS in brut.columns}
@@ -157,34 +223,51 @@ def collecter(
     return liste_vues, cellules
 
 
+def _forcees(vue: Vue, etats: np.ndarray) -> dict[tuple[int, str], int]:
+    return {cell: int(etats[u]) for cell, u in vue.cellules.items() if etats[u] != VISIBLE}
+
+
 def _etats_vue(vue: Vue, etats: np.ndarray, seuil: int) -> pl.DataFrame:
-    forcees = {cell: int(etats[u]) for cell, u in vue.cellules.items() if etats[u] != VISIBLE}
-    return proteger(vue.cadre, vue.regles, seuil, forcees)
+    return proteger(vue.cadre, vue.regles, seuil, _forcees(vue, etats))
 
 
-def passe_par_vue(vues_: list[Vue], cellules: Cellules, etats: np.ndarray, seuil: int) -> int:
-    """Protect each view with its cells' states forced, until nothing changes; cells changed."""
-    par_cellule: dict[int, set[int]] = defaultdict(set)
-    for v, vue in enumerate(vues_):
-        for u in vue.cellules.values():
-            par_cellule[u].add(v)
-    a_faire = set(range(len(vues_)))
+def passe_par_vue(
+    vues_: list[Vue],
+    cellules: Cellules,
+    etats: np.ndarray,
+    seuil: int,
+    a_faire: set[int] | None = None,
+    decisions: dict[int, tuple[dict, _Etat]] | None = None,
+) -> int:
+    """Protect each view with its cells' states forced, until nothing changes; cells changed.
+
+    `a_faire`: the views to protect first (default: all). A view whose forced states did not
+    change since it was last protected gives the same result (the protection of one view is
+    deterministic), so only the views of changed cells need protecting again. `decisions`
+    receives, per view, the forced states and the per-view decision last computed.
+    """
+    a_faire = set(range(len(vues_))) if a_faire is None else set(a_faire)
     changees = 0
-    primaire = f"< {seuil}"
     while a_faire:
         suivantes: set[int] = set()
         for v in sorted(a_faire):
             vue = vues_[v]
             if not vue.cellules:
                 continue
-            protege = _etats_vue(vue, etats, seuil)
+            forcees = _forcees(vue, etats)
+            if decisions is not None and v in decisions and decisions[v][0] == forcees:
+                decision = decisions[v][1]
+            else:
+                decision = _etat_protege(vue.cadre, vue.regles, seuil, forcees, vue.modele(seuil))
+                if decisions is not None:
+                    decisions[v] = (forcees, decision)
+            index = decision.index_count
             for (i, colonne), u in vue.cellules.items():
-                jeton = protege[colonne + SUFFIXE_SECRET][i]
-                etat = PRIMAIRE if jeton == primaire else SECONDAIRE if jeton else VISIBLE
+                etat = decision.etat.get((i, index[colonne]), VISIBLE)
                 if etat > etats[u]:
                     etats[u] = etat
                     changees += 1
-                    suivantes |= par_cellule[u] - {v}
+                    suivantes.update(w for w, _, _ in cellules.occurrences[u] if w != v)
         a_faire = suivantes
     return changees
 
@@ -501,6 +584,42 @@ def possibles(bas: float, haut: float) -> float:
     return haut - bas + 1 if math.isfinite(haut) else math.inf
 
 
+class _Points:
+    """Lowest and highest values of some cells over the optima met in one model.
+
+    Each optimum is a feasible point of the linear relaxation, and stays feasible as cells are
+    suppressed (ranges only widen): the values met form a range the cell can take.
+    """
+
+    def __init__(self, modele: Programme, cellules_: list[int]):
+        from scipy.sparse import csr_matrix
+
+        colonnes = [modele.colonnes_cellule[modele.lignes[u]] for u in cellules_]
+        debuts = np.zeros(len(colonnes) + 1, dtype=np.int64)
+        debuts[1:] = np.cumsum([len(c) for c in colonnes])
+        indices = np.concatenate(colonnes) if colonnes else np.zeros(0, dtype=np.int64)
+        self.matrice = csr_matrix(
+            (np.ones(len(indices)), indices, debuts), shape=(len(colonnes), modele.variables)
+        )
+        self.bas = np.full(len(colonnes), np.inf)
+        self.haut = np.full(len(colonnes), -np.inf)
+
+    def noter(self, solveur: Solveur) -> None:
+        """Widen the ranges with the solver's current solution."""
+        x = np.asarray(solveur.h.getSolution().col_value)[: self.matrice.shape[1]]
+        valeurs = self.matrice @ x
+        np.minimum(self.bas, valeurs, out=self.bas)
+        np.maximum(self.haut, valeurs, out=self.haut)
+
+    def intervalle(self, j: int) -> tuple[int, int]:
+        return math.ceil(self.bas[j] - 1e-6), math.floor(self.haut[j] + 1e-6)
+
+    def possibles(self, j: int) -> float:
+        if not math.isfinite(self.bas[j]):
+            return 0
+        return possibles(*self.intervalle(j))
+
+
 def passe_jointe(
     modeles_: dict[tuple, Programme],
     cellules: Cellules,
@@ -511,13 +630,18 @@ def passe_jointe(
     intervalles: dict[int, tuple[float, float]],
     graine: int = 0,
     cibles: set[int] | None = None,
+    exactes: set[int] | None = None,
 ) -> int:
     """Suppress published cells until every sensitive cell keeps `valeurs_min` values.
 
     `surs` holds cells already proven safe: more suppression never narrows a range, so a proof
     stays valid. A few optimisations of weighted sums of the sensitive cells give feasible points
-    that already prove most cells safe; the others are minimised and maximised one by one.
+    that already prove most cells safe; the others are minimised and maximised one by one, unless
+    the optima met so far already prove them. `exactes`: cells whose range other models use
+    (cells of identities between years), always minimised and maximised when not proven by the
+    first optimisations, as their range bounds them elsewhere.
     """
+    exactes = exactes or set()
     ajoutees = 0
     hasard = np.random.default_rng(graine)
     for modele in modeles_.values():
@@ -527,8 +651,7 @@ def passe_jointe(
         if not a_voir:
             continue
         solveur = Solveur(modele, cellules, etats, seuil, intervalles)
-        bas_vus = np.full(len(a_voir), np.inf)
-        hauts_vus = np.full(len(a_voir), -np.inf)
+        vus = _Points(modele, a_voir)
         for essai in range(6):
             if essai < 2:
                 poids = {u: (1.0 if essai == 0 else -1.0) for u in a_voir}
@@ -538,26 +661,34 @@ def passe_jointe(
                     for u, w in zip(a_voir, hasard.choice([-1.0, 1.0], len(a_voir)), strict=True)
                 }
             solveur.echantillon(poids)
-            valeurs = solveur.valeurs_cellules(a_voir)
-            bas_vus = np.minimum(bas_vus, valeurs)
-            hauts_vus = np.maximum(hauts_vus, valeurs)
+            vus.noter(solveur)
         for j, u in enumerate(a_voir):
-            if (
-                possibles(math.ceil(bas_vus[j] - 1e-6), math.floor(hauts_vus[j] + 1e-6))
-                >= valeurs_min
-            ):
+            if vus.possibles(j) >= valeurs_min:
                 surs.add(u)
-                intervalles[u] = (math.ceil(bas_vus[j] - 1e-6), math.floor(hauts_vus[j] + 1e-6))
-        for u in a_voir:
+                intervalles[u] = vus.intervalle(j)
+        for j, u in enumerate(a_voir):
             if u in surs:
                 continue
             essais = 0
             while True:
-                bas, haut, duaux_bas, duaux_haut = solveur.intervalle(u)
-                intervalles[u] = (bas, haut)
-                if possibles(bas, haut) >= 2 * valeurs_min:
+                # Every optimum met in this model stays feasible as suppression grows: the
+                # values they give the cell may already prove it, without solving for it.
+                raccourci = u not in exactes
+                if raccourci and vus.possibles(j) >= valeurs_min:
                     surs.add(u)
+                    intervalles[u] = vus.intervalle(j)
                     break
+                bas, duaux_bas = solveur._optimiser(u, -1)
+                vus.noter(solveur)
+                if raccourci and vus.possibles(j) >= valeurs_min:
+                    surs.add(u)
+                    intervalles[u] = vus.intervalle(j)
+                    break
+                haut, duaux_haut = solveur._optimiser(u, +1)
+                if math.isfinite(haut):
+                    vus.noter(solveur)
+                bas, haut = math.ceil(bas - 1e-6), _plancher(haut)
+                intervalles[u] = (bas, haut)
                 if possibles(bas, haut) >= valeurs_min:
                     # Range of the linear relaxation; both optima integral makes it the integer
                     # range too. The audit checks the narrow ones with integer variables.
@@ -695,7 +826,8 @@ def calculer(
     )
     if seuil == 2:
         etats[etats == PRIMAIRE] = SECONDAIRE
-    passe_par_vue(vues_, cellules, etats, seuil)
+    decisions: dict[int, tuple[dict, _Etat]] = {}
+    passe_par_vue(vues_, cellules, etats, seuil, decisions=decisions)
     # Per-year models do the bulk of the work (fast); the cells that identities between years
     # (stock-flow) tie together are then checked in the model of all years of their programme.
     blocs, liantes = modeles(vues_, cellules, seuil)
@@ -710,17 +842,33 @@ def calculer(
     surs_complets: set[int] = set()
     intervalles: dict[int, tuple[float, float]] = {}
     while True:
-        ajoutees = passe_jointe(blocs, cellules, etats, seuil, valeurs_min, surs, intervalles)
+        avant = etats.copy()
+        ajoutees = passe_jointe(
+            blocs, cellules, etats, seuil, valeurs_min, surs, intervalles, exactes=lies
+        )
         ajoutees += passe_inter_annees(liantes, cellules, etats, seuil, valeurs_min, intervalles)
         ajoutees += passe_jointe(
-            complets, cellules, etats, seuil, valeurs_min, surs_complets, intervalles, cibles=lies
+            complets,
+            cellules,
+            etats,
+            seuil,
+            valeurs_min,
+            surs_complets,
+            intervalles,
+            cibles=lies,
+            exactes=lies,
         )
         total_ajoutees += ajoutees
-        if not passe_par_vue(vues_, cellules, etats, seuil) and not ajoutees:
+        # Only the views showing a cell the joint pass changed can change.
+        sales = {v for u in np.nonzero(etats != avant)[0] for v, _, _ in cellules.occurrences[u]}
+        if not passe_par_vue(vues_, cellules, etats, seuil, sales, decisions) and not ajoutees:
             break
     cadres = {}
-    for vue in vues_:
-        protege = _etats_vue(vue, etats, seuil)
+    for v, vue in enumerate(vues_):
+        if v in decisions and decisions[v][0] == _forcees(vue, etats):
+            protege = _cadre_protege(decisions[v][1])
+        else:
+            protege = _etats_vue(vue, etats, seuil)
         for (i, colonne), u in vue.cellules.items():
             jeton = protege[colonne + SUFFIXE_SECRET][i]
             attendu = {VISIBLE: None, PRIMAIRE: f"< {seuil}", SECONDAIRE: "s"}[int(etats[u])]
