@@ -32,6 +32,7 @@ from pre_pilotage.geographie import geometrie
 from pre_pilotage.indicateurs import definitions
 from pre_pilotage.requetes import executer
 from tests.fixture_base import ALPHA, BETA, PRE, QPV_ALPHA, QPV_BETA
+from tests.lecture import texte_lu
 
 VERS_WGS84 = Transformer.from_crs(
     "+proj=aeqd +lat_0=47.0 +lon_0=2.0 +datum=WGS84 +units=m", 4326, always_xy=True
@@ -418,7 +419,7 @@ def test_page_carte_fiche_et_etat_dans_l_url(application):
         "Enfants accompagnés pour 100 enfants de moins de 15 ans": "2,5",
         "Part des enfants du programme par quartier": "36,6\u00a0%",
     }
-    assert "Alpha Nord (QN09690N)" in [s.value for s in at.subheader]
+    assert "Alpha Nord (QN09690N)" in [texte_lu(s.value) for s in at.subheader]
     assert at.query_params["quartier"] in ([QPV_ALPHA], QPV_ALPHA)
     assert at.query_params["mesure"] in (["pour_100"], "pour_100")
     ecoles = at.dataframe[0].value
@@ -442,7 +443,7 @@ def test_page_carte_ouvre_le_quartier_du_panneau_lateral(application):
     at = application.run()
     at.switch_page("pages/carte.py").run()
     assert not at.exception
-    assert "Alpha Nord (QN09690N)" in [s.value for s in at.subheader]
+    assert "Alpha Nord (QN09690N)" in [texte_lu(s.value) for s in at.subheader]
     # The map keeps every quartier of the programme: the sidebar's QPV only opens its card.
     lacunes = next(d.value for d in at.dataframe if "Quartier" in d.value.columns)
     assert lacunes["Quartier"].to_list() == ["Beta Sud"]

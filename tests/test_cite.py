@@ -22,6 +22,7 @@ from pre_pilotage.administration import Utilisateur
 from pre_pilotage.indicateurs import definitions
 from pre_pilotage.requetes import executer
 from tests.fixture_base import ALPHA, C1, CITE, E1, PRE, QPV_ALPHA
+from tests.lecture import texte_lu
 
 NOM = "Cité éducative d'Alpha"
 
@@ -567,7 +568,9 @@ def test_page_cite(application):
     ]
     assert dedans["Hors de la Cité"].to_list() == ["14", "0,0\u00a0%", "–", "1,4"]
     assert dedans["Ensemble du programme"].to_list() == ["41", "0,0\u00a0%", "5,9\u00a0mois", "1,2"]
-    assert "En 2025, 27 des 41 enfants accompagnés par le PRE (65,9\u00a0%) habitent" in texte
+    assert "En 2025, 27 des 41 enfants accompagnés par le PRE (65,9\u00a0%) habitent" in texte_lu(
+        texte
+    )
 
 
 def test_page_cite_masque_et_comparaison(application):
