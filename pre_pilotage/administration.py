@@ -137,21 +137,21 @@ def lire_journal(
     jusqu_a: dt.date | None = None,
 ) -> list[dict]:
     """The latest `limite` rows of the audit log, newest first, of the given kinds and days."""
-    conditions, valeurs = [], []
-    if actions:
-        conditions.append(f"action in ({', '.join('?' * len(actions))})")
-        valeurs += list(actions)
-    if depuis:
-        conditions.append("horodatage >= ?")
-        valeurs.append(depuis.isoformat())
-    if jusqu_a:
-        conditions.append("horodatage < ?")
-        valeurs.append((jusqu_a + dt.timedelta(days=1)).isoformat())
-    ou = f" where {' and '.join(conditions)}" if conditions else ""
+    parametres = {
+        "actions": json.dumps(list(actions)) if actions else None,
+        "depuis": depuis.isoformat() if depuis else None,
+        "jusqu_a": (jusqu_a + dt.timedelta(days=1)).isoformat() if jusqu_a else None,
+        "limite": limite,
+    }
     with closing(connexion(chemin)) as con:
         con.row_factory = sqlite3.Row
-        # Only fixed text and placeholders are joined into the statement.
-        colonnes = "horodatage, identifiant, role, action, objet, filtres, details"
-        sql = f"select {colonnes} from journal_audit{ou} order by numero desc limit ?"  # noqa: S608
-        lignes = con.execute(sql, (*valeurs, limite)).fetchall()
+        lignes = con.execute(
+            "select horodatage, identifiant, role, action, objet, filtres, details"
+            " from journal_audit"
+            " where (:actions is null or action in (select value from json_each(:actions)))"
+            " and (:depuis is null or horodatage >= :depuis)"
+            " and (:jusqu_a is null or horodatage < :jusqu_a)"
+            " order by numero desc limit :limite",
+            parametres,
+        ).fetchall()
     return [dict(ligne) for ligne in lignes]

@@ -19,17 +19,27 @@ from tests.test_navigateur import PAGES, capturer, ouvrir, serveur_streamlit
 pytestmark = pytest.mark.navigateur
 
 PIEGE = "piege.invalid"
-# (table, column, row filter) -> the name written there.
+# The statement that writes each trapped name, and the name.
 NOMS = {
-    ("programme", "nom", "true"): f"PRE [de test](http://{PIEGE}/programme)",
-    ("commune", "nom", "code_insee = '96901'"): f'<a href="http://{PIEGE}/commune">Alpha</a>',
-    ("commune", "nom", "code_insee = '96902'"): f"[Beta](http://{PIEGE}/beta) **grasse**",
-    ("qpv", "nom", "code_qp = 'QN09690N'"): f"![Nord](http://{PIEGE}/image.png) Alpha Nord",
-    ("cite_educative", "nom", "true"): f"Cité <img src=http://{PIEGE}/cite.png> :red[rouge]",
-    ("etablissement", "nom", "uai = '0969001A'"): f"Collège https://{PIEGE}/college $x$",
-    ("fiche_action", "intitule", "fiche_id = 'FA2'"): f"Fiche <b>[ici](http://{PIEGE}/f)</b>",
-    ("fiche_action", "porteur", "true"): f"Porteur www.{PIEGE} <i>penché</i>",
-    ("eps", "nom", "true"): f"EPS <a href='http://{PIEGE}/eps'>lien</a>",
+    "update programme set nom = ?": f"PRE [de test](http://{PIEGE}/programme)",
+    "update commune set nom = ? where code_insee = '96901'": (
+        f'<a href="http://{PIEGE}/commune">Alpha</a>'
+    ),
+    "update commune set nom = ? where code_insee = '96902'": (
+        f"[Beta](http://{PIEGE}/beta) **grasse**"
+    ),
+    "update qpv set nom = ? where code_qp = 'QN09690N'": (
+        f"![Nord](http://{PIEGE}/image.png) Alpha Nord"
+    ),
+    "update cite_educative set nom = ?": f"Cité <img src=http://{PIEGE}/cite.png> :red[rouge]",
+    "update etablissement set nom = ? where uai = '0969001A'": (
+        f"Collège https://{PIEGE}/college $x$"
+    ),
+    "update fiche_action set intitule = ? where fiche_id = 'FA2'": (
+        f"Fiche <b>[ici](http://{PIEGE}/f)</b>"
+    ),
+    "update fiche_action set porteur = ?": f"Porteur www.{PIEGE} <i>penché</i>",
+    "update eps set nom = ?": f"EPS <a href='http://{PIEGE}/eps'>lien</a>",
 }
 # Each page and the view that shows the most names on it.
 VUES = {
@@ -46,9 +56,8 @@ def site_piege(chemin_fixture, tmp_path_factory):
     chemin = dossier / "noms.duckdb"
     shutil.copy(chemin_fixture, chemin)
     with duckdb.connect(str(chemin)) as con:
-        for (table, colonne, ou), nom in NOMS.items():
-            # Names and filters are this file's constants.
-            con.execute(f"update {table} set {colonne} = ? where {ou}", [nom])  # noqa: S608
+        for instruction, nom in NOMS.items():
+            con.execute(instruction, [nom])
         # Demo-flagged: every visitor is an administrator, no sign-in in the way.
         con.execute("insert into meta values ('donnees_demo', 'oui')")
     protection.proteger_fichier(chemin)
