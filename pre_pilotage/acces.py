@@ -18,6 +18,8 @@ CLE_NUMERO = "numero_session"  # row of session_connexion of a password sign-in
 CLE_JETON = "jeton_session"  # one-time token, traded for the cookie by the next run's page
 CLE_EFFACER_COOKIE = "effacer_cookie_session"
 CLE_MODE = "mode_connexion"
+# Set when a session ended (sign-out, idle, expiry, account changed): the sign-in form says so.
+CLE_FIN_DE_SESSION = "fin_de_session"
 MODE_MOT_DE_PASSE, MODE_PROCONNECT = "mot_de_passe", "proconnect"
 RANG = {role: rang for rang, role in enumerate(ROLES)}
 LIBELLES_ROLES = {
@@ -127,6 +129,7 @@ def ouvrir_session(demo: bool) -> Utilisateur | None:
                 details={"motif": "session expirée, fermée ou compte désactivé"},
             )
             _oublier()
+            st.session_state[CLE_FIN_DE_SESSION] = True
         else:
             st.session_state[CLE_SESSION] = a_jour
             jeton = st.session_state.pop(CLE_JETON, None)
@@ -142,6 +145,7 @@ def ouvrir_session(demo: bool) -> Utilisateur | None:
             st.session_state[CLE_NUMERO], st.session_state[CLE_SESSION] = trouve
             st.session_state[CLE_MODE] = MODE_MOT_DE_PASSE
             return trouve[1]
+        st.session_state[CLE_FIN_DE_SESSION] = True
     if demo:
         utilisateur = utilisateur_demo()
         st.session_state[CLE_SESSION] = utilisateur
@@ -174,6 +178,7 @@ def connecter(utilisateur: Utilisateur) -> None:
     st.session_state[CLE_NUMERO] = numero
     st.session_state[CLE_JETON] = jeton
     st.session_state[CLE_MODE] = MODE_MOT_DE_PASSE
+    st.session_state.pop(CLE_FIN_DE_SESSION, None)
 
 
 def _oublier() -> None:

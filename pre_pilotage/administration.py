@@ -55,7 +55,9 @@ create table if not exists session_connexion (
     empreinte_session text unique,
     cree_le integer not null,
     expire_le integer not null,
-    fermee_le integer
+    fermee_le integer,
+    -- Last activity (a page run), for the idle expiry.
+    vu_le integer
 );
 -- Failed sign-ins by account name and source (client address): the delay after repeated
 -- failures applies to that source only, so that a stranger cannot lock a user out.
@@ -88,7 +90,15 @@ def connexion(chemin: Path | None = None) -> sqlite3.Connection:
     con = sqlite3.connect(chemin, timeout=10, isolation_level=None)
     con.execute("pragma journal_mode = wal")
     con.executescript(_SCHEMA)
+    _mettre_a_niveau(con)
     return con
+
+
+def _mettre_a_niveau(con: sqlite3.Connection) -> None:
+    """Columns added since a store was created (its tables are otherwise created as they are)."""
+    colonnes = {ligne[1] for ligne in con.execute("pragma table_info(session_connexion)")}
+    if "vu_le" not in colonnes:
+        con.execute("alter table session_connexion add column vu_le integer")
 
 
 @dataclass(frozen=True)

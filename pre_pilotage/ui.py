@@ -169,6 +169,14 @@ def formulaire_connexion() -> None:
 
     st.title("Connexion")
     st.markdown("Le tableau de bord du PRE est réservé aux personnes disposant d'un compte.")
+    if st.session_state.get(acces.CLE_FIN_DE_SESSION):
+        from pre_pilotage import sessions
+
+        minutes = round(sessions.inactivite().total_seconds() / 60)
+        st.info(
+            f"Session terminée (déconnexion, plus de {minutes} minutes sans activité ou durée "
+            "maximale atteinte) : connectez-vous de nouveau."
+        )
     if acces.oidc_configure():
         st.button(
             "Se connecter avec ProConnect", on_click=st.login, args=("proconnect",), type="primary"
