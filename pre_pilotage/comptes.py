@@ -7,6 +7,8 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
+import ipaddress
+import os
 import secrets
 import threading
 import time
@@ -256,3 +258,49 @@ def authentifier(
         )
     time.sleep(pause)  # slows down password guessing
     return None, MESSAGE_ECHEC
+
+
+def _reseaux_de_confiance() -> list:
+    """Reverse proxies whose X-Forwarded-For is believed (PRE_PROXYS_DE_CONFIANCE: addresses or
+    networks separated by commas or spaces, e.g. « 127.0.0.1, 10.0.0.0/8 »)."""
+    brut = os.environ.get("PRE_PROXYS_DE_CONFIANCE", "")
+    reseaux = []
+    for morceau in brut.replace(",", " ").split():
+        try:
+            reseaux.append(ipaddress.ip_network(morceau, strict=False))
+        except ValueError as exc:
+            raise ValueError(
+                f"PRE_PROXYS_DE_CONFIANCE : « {morceau[:60]} » n'est ni une adresse ni un réseau IP"
+            ) from exc
+    return reseaux
+
+
+def adresse_client(directe: str | None, transmise_pour: str | None) -> str:
+    """The address failed sign-ins are counted against.
+
+    Behind a reverse proxy Streamlit sees the proxy's address: when that address is a trusted
+    proxy (PRE_PROXYS_DE_CONFIANCE), the client is the right-most address of X-Forwarded-For that
+    is not itself a trusted proxy (entries further left are written by the client and may be
+    forged). Without trusted proxies, X-Forwarded-For is ignored.
+    """
+
+    def ip(texte: str | None):
+        try:
+            return ipaddress.ip_address((texte or "").strip())
+        except ValueError:
+            return None
+
+    def de_confiance(adresse) -> bool:
+        return adresse is not None and any(adresse in r for r in reseaux)
+
+    reseaux = _reseaux_de_confiance()
+    client = ip(directe)
+    if de_confiance(client) and transmise_pour:
+        for morceau in reversed(transmise_pour.split(",")[-20:]):
+            suivante = ip(morceau)
+            if suivante is None:
+                break
+            client = suivante
+            if not de_confiance(suivante):
+                break
+    return str(client) if client is not None else "inconnue"

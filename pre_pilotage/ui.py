@@ -198,11 +198,15 @@ def formulaire_connexion() -> None:
         envoye = st.form_submit_button("Se connecter", type="primary")
     if envoye:
         # The client's address: failed attempts are counted per account and per address.
+        # Behind a trusted reverse proxy, the address it forwards (PRE_PROXYS_DE_CONFIANCE).
         adresse = st.context.ip_address
         utilisateur, message = comptes.authentifier(
             identifiant.strip(),
             mot_de_passe,
-            source=adresse if isinstance(adresse, str) and adresse else "inconnue",
+            source=comptes.adresse_client(
+                adresse if isinstance(adresse, str) else None,
+                st.context.headers.get("X-Forwarded-For"),
+            ),
         )
         if utilisateur is None:
             st.error(message)
