@@ -168,7 +168,7 @@ def _connexion_proconnect() -> Utilisateur | None:
         if not jeton or not sujet:
             raise proconnect.RefusProConnect(
                 "La configuration ProConnect du tableau de bord est incomplète "
-                "(expose_tokens = [\"id\", \"access\"] manque dans la section [auth])."
+                '(expose_tokens = ["id", "access"] manque dans la section [auth]).'
             )
         personne = proconnect.identite(proconnect.infos_utilisateur(jeton, sujet))
         courriel = personne.email

@@ -307,7 +307,8 @@ def test_refus_en_francais_sans_acces(site, navigateur, courriel, attendu, captu
         page.get_by_role("button", name="Se déconnecter de ProConnect").click()
         page.wait_for_function(
             "() => document.querySelector('h1')?.innerText === 'Connexion'"
-            " && location.port === " + repr(site_url.rsplit(":", 1)[1])
+            " && location.port === "
+            + repr(site_url.rsplit(":", 1)[1])
             + " && !document.body.innerText.includes('Se déconnecter de ProConnect')",
             timeout=60_000,
         )
