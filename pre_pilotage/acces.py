@@ -170,7 +170,9 @@ def _connexion_proconnect() -> Utilisateur | None:
                 "La configuration ProConnect du tableau de bord est incomplète "
                 '(expose_tokens = ["id", "access"] manque dans la section [auth]).'
             )
-        personne = proconnect.identite(proconnect.infos_utilisateur(jeton, sujet))
+        revendications = proconnect.infos_utilisateur(jeton, sujet)
+        courriel = revendications.get("email")
+        personne = proconnect.identite(revendications)
         courriel = personne.email
         utilisateur = compte_oidc(courriel)
         if utilisateur is None:

@@ -180,7 +180,9 @@ def formulaire_connexion() -> None:
             st.error(refus)
             # Signing out of ProConnect too lets the person choose another account or
             # organisation at the next attempt (ProConnect would sign the same one in again).
-            st.button("Se déconnecter de ProConnect", on_click=st.logout)
+            if st.button("Se déconnecter de ProConnect"):
+                st.logout()  # not as on_click: the redirect must survive the run
+                st.stop()
     if comptes.nombre_comptes() == 0:
         st.info(
             "Aucun compte n'existe encore. Créez le premier compte d'administration sur le "
