@@ -11,7 +11,8 @@ Checked: the button leads to the provider's page; back in the dashboard with the
 (matched by e-mail, source « ProConnect »), from the verified userinfo JWT; a reload keeps the
 session without asking the provider again; « Se déconnecter » closes the session server-side
 and calls the provider's end_session; an unknown address, an organisation whose SIRET is not
-allowed, and a password account at the same address are refused in French, without access.
+allowed, a password account at the same address, and a userinfo answer altered on the way (claiming
+another person's address) are refused in French, without access.
 Screenshots: tests/captures/proconnect-*.png.
 """
 
@@ -38,6 +39,8 @@ COORDINATRICE = "Camille.Martin@ville-essai.fr"  # case differs from the account
 INCONNUE = "personne.inconnue@ville-essai.fr"
 PARTENAIRE = "agent@asso-essai.fr"  # has an account, but signs in for another organisation
 LOCALE = "compte.local@ville-essai.fr"  # a password account: not opened by ProConnect
+# Its userinfo JWT is altered on the way to claim the coordinatrice's address.
+INTRUS = "intrus@ailleurs-essai.fr"
 COMPTES_FOURNISSEUR = {
     COORDINATRICE: {
         "given_name": "Camille",
@@ -56,6 +59,12 @@ COMPTES_FOURNISSEUR = {
         "usual_name": "Petit",
         "siret": "77567227200024",
         "organization_label": "Association des Parents d'Essai",
+    },
+    INTRUS: {
+        "given_name": "Claude",
+        "usual_name": "Intrus",
+        "siret": SIRET_PRE,
+        "organization_label": "Commune d'Essai",
     },
     LOCALE: {
         "given_name": "Sacha",
@@ -91,6 +100,7 @@ def site(chemin_fixture, tmp_path_factory):
                 "client_secret": CLIENT_SECRET,
                 "redirect_uri": redirection,
                 "comptes": COMPTES_FOURNISSEUR,
+                "falsifier": {INTRUS: COORDINATRICE},
             }
         )
     )
@@ -146,6 +156,11 @@ sirets_autorises = ["{SIRET_PRE}"]
         processus.wait(timeout=10)
     erreurs = fournisseur.evenements("erreur")
     assert not erreurs, erreurs
+
+
+def sujet(courriel: str) -> str:
+    """The provider's `sub` of an address (tests/oidc/fournisseur.mjs)."""
+    return "sub-" + courriel.encode().hex()[:24]
 
 
 def titre(page) -> str:
@@ -280,6 +295,12 @@ def test_connexion_role_rechargement_et_deconnexion(site, navigateur):
             f"Votre compte ProConnect ({LOCALE}) n'est pas autorisé sur ce tableau de bord",
             "proconnect-refus-compte-local.png",
         ),
+        (
+            INTRUS,
+            "La réponse de ProConnect n'a pas pu être vérifiée (signature ou destinataire "
+            "incorrects) : la connexion est refusée.",
+            "proconnect-refus-falsification.png",
+        ),
     ],
 )
 def test_refus_en_francais_sans_acces(site, navigateur, courriel, attendu, capture):
@@ -301,7 +322,14 @@ def test_refus_en_francais_sans_acces(site, navigateur, courriel, attendu, captu
         attendre_titre(page, "Connexion")
         assert "Connecté·e" not in page.locator("body").inner_text()
         echecs = lignes_journal("echec_connexion")
-        assert echecs[-1][1] == courriel and echecs[-1][2]["mode"] == "ProConnect"
+        if courriel == INTRUS:
+            # Altered twice: once per browser session (the sign-in, then the other address).
+            assert fournisseur.evenements("falsification") == 2 * [
+                {"evenement": "falsification", "email": COORDINATRICE}
+            ]
+        # An altered answer names nobody: the audit keeps the ID token's subject.
+        assert echecs[-1][1] == (courriel if courriel != INTRUS else sujet(INTRUS))
+        assert echecs[-1][2]["mode"] == "ProConnect"
         # « Se déconnecter de ProConnect » lets the person choose another account next time.
         avant = len(fournisseur.evenements("end_session"))
         page.get_by_role("button", name="Se déconnecter de ProConnect").click()

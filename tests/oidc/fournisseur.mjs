@@ -3,7 +3,9 @@
 //   node tests/oidc/fournisseur.mjs <configuration.json>
 //
 // The JSON gives: port, client_id, client_secret, redirect_uri (the app's /oauth2callback) and
-// comptes, a map of e-mail -> claims (given_name, usual_name, siret, organization_label, ...).
+// comptes, a map of e-mail -> claims (given_name, usual_name, siret, organization_label, ...);
+// optional falsifier, a map of e-mail -> another e-mail written into that person's userinfo JWT
+// without signing it again (the app must refuse it).
 // Built on the certified `oidc-provider` package (devDependency, installed by `make`). Like
 // ProConnect: discovery document, authorization code flow (state, nonce, PKCE when the client
 // sends it), ID token signed RS256 with only the authentication claims, the user's claims
@@ -144,8 +146,22 @@ provider.use(async (ctx, suite) => {
   await suite();
   if (ctx.path === "/userinfo" && ctx.status === 200) {
     signaler({ evenement: "userinfo", type: ctx.type });
+    falsifier(ctx);
   }
 });
+
+// An attacker on the way: for the addresses of configuration.falsifier, the userinfo JWT's
+// payload is rewritten to claim another address, the signature left as it was.
+function falsifier(ctx) {
+  const cibles = configuration.falsifier || {};
+  const [entete, charge, signature] = String(ctx.body).split(".");
+  const revendications = JSON.parse(Buffer.from(charge, "base64url").toString("utf8"));
+  if (!cibles[revendications.email]) return;
+  revendications.email = cibles[revendications.email];
+  const autre = Buffer.from(JSON.stringify(revendications)).toString("base64url");
+  ctx.body = [entete, autre, signature].join(".");
+  signaler({ evenement: "falsification", email: revendications.email });
+}
 
 function page(titre, corps) {
   return `<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>${titre}</title></head>
