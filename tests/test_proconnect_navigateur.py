@@ -343,3 +343,20 @@ def test_refus_en_francais_sans_acces(site, navigateur, courriel, attendu, captu
         assert len(fournisseur.evenements("end_session")) == avant + 1
     finally:
         contexte.close()
+
+
+def test_retour_forge_sans_effet(site, navigateur):
+    """A callback this browser did not start (forged or replayed `state`) signs nobody in and
+    costs no call to the provider's token endpoint."""
+    site_url, fournisseur = site
+    avant = len(fournisseur.evenements("requete_jetons"))
+    contexte = navigateur.new_context(viewport={"width": 1440, "height": 1000}, locale="fr-FR")
+    try:
+        page = contexte.new_page()
+        page.goto(f"{site_url}/oauth2callback?code=code-vole&state={'x' * 43}")
+        attendre_titre(page, "Connexion")
+        assert "Connecté·e" not in page.locator("body").inner_text()
+        assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+        assert len(fournisseur.evenements("requete_jetons")) == avant
+    finally:
+        contexte.close()

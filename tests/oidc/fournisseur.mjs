@@ -125,6 +125,7 @@ const PARAMETRES_PROCONNECT = new Set([
   "idp_hint", "login_hint", "acr_values", "code_challenge", "code_challenge_method",
 ]);
 provider.use(async (ctx, suite) => {
+  if (ctx.path === "/token") signaler({ evenement: "requete_jetons" });
   if (ctx.path === "/authorize" && ctx.method === "GET") {
     const q = ctx.query;
     signaler({
