@@ -85,8 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     _declarer_import(commandes)
     commande_programme.declarer(commandes)
     commande_geographie.declarer(commandes)
+    _declarer_secret(commandes)
     arguments = analyseur.parse_args(argv)
-    if arguments.commande in ("demo", "importer", "exemples", "programme"):
+    if arguments.commande in ("demo", "importer", "exemples", "programme", "secret"):
         taire_banniere_highs()
 
     if arguments.commande == "demo":
@@ -193,7 +194,9 @@ def _executer_secret(arguments) -> int:
                 print(message, file=sys.stderr)
                 return 1
             resultat = audit.auditer(con, seuil, protection.valeurs_min(), arguments.echantillon)
-            audits[f"{base.name}"] = resultat
+            # One section per threshold in use: the lecture role's, then coordination's.
+            nom = base.name if seuil == protection.SEUIL_LECTURE else f"{base.name}, coordination"
+            audits[nom] = resultat
             print(
                 f"Seuil {seuil} : petits effectifs masqués audités : {resultat.auditees} sur "
                 f"{resultat.sensibles} ; recalculables à moins de {resultat.valeurs_min} valeurs "

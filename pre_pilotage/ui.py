@@ -6,6 +6,7 @@ so that exports, captions and presentation mode change one place.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from dataclasses import dataclass
 
@@ -471,7 +472,7 @@ _STYLES = """
 [data-testid="stFileUploaderDropzoneInstructions"],
 [data-testid="stFileChipName"] + div { display: none; }
 /* The English « Upload » is removed; the button's accessible name is the French aria-label set
-   by _NOM_DU_BOUTON_DE_TELEVERSEMENT (axe « button-name »), its visible text the ::after below. */
+   by _FRANCISATION (axe « button-name »), its visible text the ::after below. */
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {
     display: none;
 }
@@ -484,31 +485,165 @@ _STYLES = """
 """
 
 
-# Streamlit gives the file uploader's button no option for its label (« Upload », hard-coded in its
-# front end) and CSS cannot give an element an accessible name: a French aria-label is set on every
-# such button as it appears. One observer per browser tab (the flag survives Streamlit's reruns).
-_NOM_DU_BOUTON_DE_TELEVERSEMENT = """
+# Streamlit's front end has English strings of its own that no option changes: hidden labels read
+# by screen readers (« Help for … », « Skip to main content », « Close »…), its page-not-found and
+# connection dialogs, the table and chart toolbars' tooltips, the file uploader's button. They are
+# put into French in the browser as they appear: one observer per tab (the flag survives reruns)
+# rewrites text nodes and the attributes a person reads or hears (aria-label, title, placeholder,
+# data-title). Exact strings only (tests/test_francais_navigateur.py lists what is checked).
+_TRADUCTIONS = {
+    "Skip to main content": "Aller au contenu principal",
+    "Page not found": "Page introuvable",
+    "The page that you have requested does not seem to exist. Running the app's main page.": (
+        "La page demandée n'existe pas. Voici la page d'accueil du tableau de bord."
+    ),
+    "Connection error": "Connexion au serveur perdue",
+    "Connection lost. Please wait for the app to reconnect, then try again.": (
+        "Connexion perdue. Attendez que le tableau de bord se reconnecte, puis réessayez."
+    ),
+    "Please wait...": "Veuillez patienter…",
+    "Running...": "Calcul en cours…",
+    "Stop": "Arrêter",
+    "Help": "Aide",
+    "Close": "Fermer",
+    "Open": "Ouvrir",
+    "Clear all": "Tout effacer",
+    "Clear value": "Effacer",
+    "Fullscreen": "Plein écran",
+    "Close fullscreen": "Quitter le plein écran",
+    "Link to heading": "Lien vers ce titre",
+    "Search": "Rechercher",
+    "Show/hide columns": "Afficher ou masquer des colonnes",
+    "Select all": "Tout sélectionner",
+    "Show password": "Afficher le mot de passe",
+    "Hide password": "Masquer le mot de passe",
+    "file upload": "téléversement de fichier",
+    "Selectbox options": "Choix possibles",
+    "No results": "Aucun résultat",
+    "No options": "Aucun choix",
+    "No options to select": "Aucun choix possible",
+    "Choose an option": "Choisir",
+    "Choose options": "Choisir",
+    "Select...": "Choisir…",
+    "Copy to clipboard": "Copier",
+    "Copied!": "Copié",
+    "Previous month": "Mois précédent",
+    "Next month": "Mois suivant",
+    "Choose date": "Choisir une date",
+    "Choose date range": "Choisir une période",
+    "Quick select a date range": "Période prédéfinie",
+    "Clear date": "Effacer la date",
+    "Clear dates": "Effacer les dates",
+    "Clear entry": "Effacer",
+    "Use arrow keys to navigate dates. Enter to select. Escape to close.": (
+        "Flèches pour changer de jour, Entrée pour choisir, Échap pour fermer."
+    ),
+    "Selected date unavailable.": "Date indisponible.",
+    "Selected values": "Valeurs choisies",
+    "Increment": "Augmenter",
+    "Decrement": "Diminuer",
+    "Add files": "Ajouter des fichiers",
+    "App pages": "Pages du tableau de bord",
+    "Sidebar": "Barre latérale",
+    "Collapse sidebar": "Replier la barre latérale",
+    "Expand sidebar": "Déplier la barre latérale",
+    "Main menu": "Menu principal",
+    "Navigate to home page": "Aller à la page d'accueil",
+    "Notifications": "Notifications",
+    "Stop script": "Arrêter le calcul",
+    "Scroll tabs left": "Onglets précédents",
+    "Scroll tabs right": "Onglets suivants",
+    "Dataframe column menu": "Menu de la colonne",
+    "Copy column name": "Copier le nom de la colonne",
+    "Close Search": "Fermer la recherche",
+    "Next Result": "Résultat suivant",
+    "Previous Result": "Résultat précédent",
+    "Pagination": "Pages",
+    "Next page": "Page suivante",
+    "Previous page": "Page précédente",
+    "Theme": "Thème",
+    "Show chart": "Afficher le graphique",
+    "Remove file": "Retirer le fichier",
+    "Drag and drop file here": "Glissez-déposez le fichier ici",
+    "Drag and drop files here": "Glissez-déposez les fichiers ici",
+    "Browse files": "Parcourir les fichiers",
+    "Upload": "Parcourir",
+}
+# Strings built around a name (« Help for Enfants accompagnés »): pattern, French template.
+_MOTIFS = [
+    (r"^Help for (.+)$", "Aide : $1"),
+    (r"^Select (\d+) matches$", "Sélectionner les $1 résultats"),
+    (r"^Add: (.+)$", "Ajouter : $1"),
+    (r"^You can only select up to (\d+) options?$", "Au plus $1 choix"),
+    (r"^(\S+) per file$", "$1 par fichier"),
+]
+_FRANCISATION = """
 <script>
 (function () {
-  if (window.__prePilotageTeleversement) { return; }
-  window.__prePilotageTeleversement = true;
-  var nommer = function () {
-    document.querySelectorAll('[data-testid="stFileUploaderDropzone"] button').forEach(function (b) {
-      if (b.getAttribute("aria-label") !== "Parcourir les fichiers") {
-        b.setAttribute("aria-label", "Parcourir les fichiers");
-      }
-    });
+  if (window.__prePilotageFrancais) { return; }
+  window.__prePilotageFrancais = true;
+  var mots = __MOTS__;
+  var motifs = __MOTIFS__.map(function (m) { return [new RegExp(m[0]), m[1]]; });
+  var attributs = ["aria-label", "title", "placeholder", "data-title", "aria-description"];
+  var traduire = function (texte) {
+    var net = texte.trim();
+    if (!net) { return null; }
+    if (Object.prototype.hasOwnProperty.call(mots, net)) { return texte.replace(net, mots[net]); }
+    for (var i = 0; i < motifs.length; i++) {
+      if (motifs[i][0].test(net)) { return texte.replace(net, net.replace(motifs[i][0], motifs[i][1])); }
+    }
+    return null;
   };
-  nommer();
-  new MutationObserver(nommer).observe(document.body, {childList: true, subtree: true});
+  var element = function (e) {
+    if (e.matches('[data-testid="stFileUploaderDropzone"] button')
+        && e.getAttribute("aria-label") !== "Parcourir les fichiers") {
+      e.setAttribute("aria-label", "Parcourir les fichiers");
+    }
+    for (var i = 0; i < attributs.length; i++) {
+      var v = e.getAttribute(attributs[i]);
+      if (v) { var f = traduire(v); if (f !== null) { e.setAttribute(attributs[i], f); } }
+    }
+  };
+  var texte = function (n) {
+    if (n.parentElement && n.parentElement.closest('[aria-hidden="true"], .stMarkdown, [data-testid="stMarkdownContainer"] code')) {
+      // Icons' ligatures are hidden; the app's own Markdown is French already, except Streamlit's
+      // dialogs, whose message is Markdown too: checked below.
+      if (!n.parentElement.closest('[role="dialog"]')) { return; }
+    }
+    var f = traduire(n.nodeValue);
+    if (f !== null) { n.nodeValue = f; }
+  };
+  var parcourir = function (racine) {
+    if (racine.nodeType === 3) { texte(racine); return; }
+    if (racine.nodeType !== 1) { return; }
+    element(racine);
+    racine.querySelectorAll(
+      "[" + attributs.join("],[") + ']' + ",[data-testid='stFileUploaderDropzone'] button"
+    ).forEach(element);
+    var marcheur = document.createTreeWalker(racine, NodeFilter.SHOW_TEXT);
+    while (marcheur.nextNode()) { texte(marcheur.currentNode); }
+  };
+  parcourir(document.body);
+  new MutationObserver(function (changements) {
+    changements.forEach(function (c) {
+      if (c.type === "childList") { c.addedNodes.forEach(parcourir); }
+      else if (c.type === "attributes") { element(c.target); }
+      else if (c.type === "characterData") { texte(c.target); }
+    });
+  }).observe(document.body, {
+    childList: true, subtree: true, characterData: true,
+    attributes: true, attributeFilter: attributs
+  });
 })();
 </script>
-"""
+""".replace("__MOTS__", json.dumps(_TRADUCTIONS, ensure_ascii=False)).replace(
+    "__MOTIFS__", json.dumps(_MOTIFS)
+)
 
 
 def styles() -> None:
     st.markdown(_STYLES, unsafe_allow_html=True)
-    st.html(_NOM_DU_BOUTON_DE_TELEVERSEMENT, unsafe_allow_javascript=True)
+    st.html(_FRANCISATION, unsafe_allow_javascript=True)
     diffusion.styles()
 
 

@@ -153,8 +153,8 @@ def ouvrir(navigateur, url: str):
 def se_connecter(page, compte: str, mot_de_passe: str) -> None:
     """Fill the sign-in form shown in place of the page and wait for the page."""
     assert page.locator("h1").first.inner_text() == "Connexion"
-    page.get_by_label("Identifiant").fill(compte)
-    page.get_by_label("Mot de passe").fill(mot_de_passe)
+    page.get_by_label("Identifiant", exact=True).fill(compte)
+    page.get_by_label("Mot de passe", exact=True).fill(mot_de_passe)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_function(
         "() => document.querySelector('h1') && document.querySelector('h1').innerText"

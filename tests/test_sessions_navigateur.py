@@ -35,7 +35,7 @@ def titre(page) -> str:
 
 
 def formulaire_affiche(page) -> bool:
-    return page.get_by_label("Mot de passe").count() > 0
+    return page.get_by_label("Mot de passe", exact=True).count() > 0
 
 
 def cookie_de_session(contexte) -> dict | None:
@@ -64,8 +64,8 @@ def test_la_session_tient_puis_se_ferme(site, navigateur):
         page = contexte.new_page()
         aller(page, f"{site}/synthese?annee=2025")
         assert titre(page) == "Connexion" and formulaire_affiche(page)
-        page.get_by_label("Identifiant").fill(COMPTE)
-        page.get_by_label("Mot de passe").fill(MOT_DE_PASSE)
+        page.get_by_label("Identifiant", exact=True).fill(COMPTE)
+        page.get_by_label("Mot de passe", exact=True).fill(MOT_DE_PASSE)
         page.get_by_role("button", name="Se connecter").click()
         page.wait_for_function(
             "() => document.querySelector('h1')?.innerText === 'Synthèse'", timeout=60_000
