@@ -44,7 +44,8 @@ $(VENV)/.installe-test: requirements-dev.txt $(VENV)/.installe
 	touch $@
 
 # Leaflet is served by Streamlit from ./static: maps must work without internet access.
-# axe-core, the accessibility audit injected by the browser tests, is copied to tests/vendor/.
+# axe-core, the accessibility audit injected by the browser tests, is copied to tests/vendor/;
+# oidc-provider (tests/oidc/fournisseur.mjs, the ProConnect test) is used from node_modules.
 assets: static/leaflet/leaflet.js tests/vendor/axe.min.js
 
 static/leaflet/leaflet.js: package.json package-lock.json

@@ -127,11 +127,15 @@ def lister_comptes(chemin: Path | None = None) -> list[dict]:
 
 
 def compte_oidc(identifiant: str, chemin: Path | None = None) -> Utilisateur | None:
-    """The account matching an identity-provider e-mail, if an administrator created it."""
+    """The active ProConnect account (source « oidc ») of an e-mail address, case ignored.
+
+    A password account at the same address is not signed in by ProConnect: an administrator
+    chooses, account by account, which way of signing in it has."""
     with closing(connexion(chemin)) as con:
         ligne = con.execute(
-            "select identifiant, nom_affiche, role from compte where identifiant = ? and actif = 1",
-            (identifiant,),
+            "select identifiant, nom_affiche, role from compte where lower(identifiant) = ?"
+            " and source = 'oidc' and actif = 1",
+            (identifiant.strip().lower(),),
         ).fetchone()
     return Utilisateur(*ligne) if ligne else None
 

@@ -178,14 +178,20 @@ def formulaire_connexion() -> None:
             "maximale atteinte) : connectez-vous de nouveau."
         )
     if acces.oidc_configure():
+        from pre_pilotage import proconnect
+
+        proconnect.allonger_jetons()
         st.button(
             "Se connecter avec ProConnect", on_click=st.login, args=("proconnect",), type="primary"
         )
-        if getattr(st.user, "is_logged_in", False):
-            st.error(
-                "Votre compte ProConnect n'est pas autorisé : demandez à l'administrateur "
-                "du tableau de bord de l'ajouter."
-            )
+        refus = acces.refus_proconnect()
+        if refus and getattr(st.user, "is_logged_in", False):
+            st.error(refus)
+            # Signing out of ProConnect too lets the person choose another account or
+            # organisation at the next attempt (ProConnect would sign the same one in again).
+            if st.button("Se déconnecter de ProConnect"):
+                st.logout()  # not as on_click: the redirect must survive the run
+                st.stop()
     if comptes.nombre_comptes() == 0:
         st.info(
             "Aucun compte n'existe encore. Créez le premier compte d'administration sur le "
@@ -227,7 +233,10 @@ def _bloc_utilisateur() -> None:
         if st.button("Se déconnecter"):
             acces.fermer_session()
             if acces.oidc_configure() and getattr(st.user, "is_logged_in", False):
+                # Signed in by ProConnect: the browser goes to its end_session endpoint, then
+                # comes back. No st.rerun() here: a rerun would drop the redirect.
                 st.logout()
+                st.stop()
             st.rerun()
 
 

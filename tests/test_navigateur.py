@@ -52,12 +52,17 @@ def _port_libre() -> int:
 
 @contextlib.contextmanager
 def serveur_streamlit(
-    base: Path, dossier: Path, env_supplementaire: dict | None = None, script: str = "app.py"
+    base: Path,
+    dossier: Path,
+    env_supplementaire: dict | None = None,
+    script: str = "app.py",
+    port: int | None = None,
 ):
     """A Streamlit server of the app on `base`; fails the test on a Python traceback.
 
-    `script="lanceur.py"` serves the app as pre_pilotage.serveur does, with the session cookie."""
-    port = _port_libre()
+    `script="lanceur.py"` serves the app as pre_pilotage.serveur does, with the session cookie.
+    `port`: a port chosen beforehand (by _port_libre), when the test needs the address first."""
+    port = port or _port_libre()
     journal = dossier / "streamlit.log"
     env = (
         os.environ
