@@ -588,6 +588,7 @@ _MOTIFS = [
     (r"^Add: (.+)$", "Ajouter : $1"),
     (r"^You can only select up to (\d+) options?$", "Au plus $1 choix"),
     (r"^(\S+) per file$", "$1 par fichier"),
+    (r"^(\d+) more$", "$1 autres pages"),
 ]
 _FRANCISATION = """
 <script>
