@@ -32,7 +32,9 @@ create table if not exists compte (
     actif integer not null default 1,
     echecs_consecutifs integer not null default 0,
     bloque_jusqu_a text,
-    cree_le text not null
+    cree_le text not null,
+    -- Département the account is limited to (« 59 »), null for a national account.
+    departement text
 );
 create table if not exists journal_audit (
     numero integer primary key autoincrement,
@@ -88,7 +90,16 @@ def connexion(chemin: Path | None = None) -> sqlite3.Connection:
     con = sqlite3.connect(chemin, timeout=10, isolation_level=None)
     con.execute("pragma journal_mode = wal")
     con.executescript(_SCHEMA)
+    _mettre_a_niveau(con)
     return con
+
+
+def _mettre_a_niveau(con: sqlite3.Connection) -> None:
+    """Columns added since a store was created (SQLite's `create table if not exists` keeps an old
+    table as it was): added empty, so that existing accounts keep working unchanged."""
+    colonnes = {ligne[1] for ligne in con.execute("pragma table_info(compte)")}
+    if "departement" not in colonnes:
+        con.execute("alter table compte add column departement text")
 
 
 @dataclass(frozen=True)
@@ -96,6 +107,7 @@ class Utilisateur:
     identifiant: str
     nom_affiche: str
     role: str
+    departement: str | None = None  # a lecture account limited to one département
 
 
 def maintenant() -> str:

@@ -472,12 +472,65 @@ def fichiers_donnes(valeurs: list[str]) -> dict[str, Path]:
 
 
 def resume(reference: Reference) -> list[str]:
+    from pre_pilotage.formats import nombre
+
     t = reference.tables
+    cites = t["cite"]["cite_id"].n_unique() if t["cite"].height else 0
     return [
-        f"Communes avec un PRE : {t['pre_commune'].height}",
-        f"QPV 2024 : {t['qpv'].height} (dont {t['qpv'].filter(~pl.col('pre')).height} "
-        "sans commune à PRE)",
-        f"Écoles et collèges REP et REP+ : {t['ecole'].height}",
-        f"Cités éducatives : {t['cite']['cite_id'].n_unique() if t['cite'].height else 0}",
+        f"Communes avec un PRE : {nombre(t['pre_commune'].height)}",
+        f"QPV 2024 : {nombre(t['qpv'].height)} (dont "
+        f"{nombre(t['qpv'].filter(~pl.col('pre')).height)} sans commune à PRE)",
+        f"Écoles et collèges REP et REP+ : {nombre(t['ecole'].height)}",
+        f"Cités éducatives : {nombre(cites)}",
         *reference.remarques,
     ]
+
+
+# ------------------------------------------------------------------------- command line
+
+
+def declarer(commandes) -> None:
+    sous = commandes.add_parser(
+        "territoires",
+        help="construit la référence nationale de la page « Territoires »",
+        description="Construit la référence nationale de la page « Territoires » (communes avec "
+        "un PRE de la liste ANCT, QPV 2024, écoles REP et REP+, Cités éducatives) depuis les "
+        "fichiers officiels d'un dossier (cherchés par leur nom de publication, sous-dossiers "
+        "compris) ou donnés un à un avec --fichier.",
+    )
+    sous.add_argument(
+        "--dossier",
+        type=Path,
+        default=config.RACINE / "geodata" / "sources",
+        help="dossier des fichiers officiels (geodata/sources/ par défaut)",
+    )
+    sous.add_argument(
+        "--fichier",
+        action="append",
+        default=[],
+        metavar="TYPE=CHEMIN",
+        help=f"fichier à lire au lieu de celui du dossier (types : {', '.join(TYPES)})",
+    )
+    sous.add_argument(
+        "--sortie", type=Path, default=None, help="fichier à écrire (data/territoires.duckdb)"
+    )
+
+
+def executer(arguments) -> int:
+    import sys
+
+    sortie = arguments.sortie or chemin_reference()
+    try:
+        fichiers = trouver(arguments.dossier, fichiers_donnes(arguments.fichier))
+        for type_, chemin in sorted(fichiers.items()):
+            print(f"{LIBELLES[type_]} : {chemin}")
+        reference = construire(fichiers)
+    except ErreurGeographie as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        print(f"Le fichier {sortie} n'a pas été modifié.", file=sys.stderr)
+        return 1
+    ecrire(reference, sortie)
+    for ligne in resume(reference):
+        print(ligne)
+    print(f"Référence nationale écrite : {sortie}")
+    return 0
