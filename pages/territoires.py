@@ -64,7 +64,7 @@ for colonne, (libelle, cle) in zip(
     [
         ("Communes avec un PRE", "communes_pre"),
         ("Quartiers prioritaires 2024", "qpv"),
-        ("QPV sans commune à PRE", "qpv_sans_pre"),
+        ("QPV sans PRE", "qpv_sans_pre"),
         ("Réseaux REP+", "reseaux_rep_plus"),
         ("Cités éducatives", "cites"),
     ],
@@ -85,8 +85,9 @@ with gauche:
         returned_objects=[],
     )
     st.caption(
-        f"Source : {SOURCE}. Une commune « à PRE » figure dans la liste ANCT ; un QPV est "
-        "couvert quand l'une de ses communes l'est. "
+        f"Source : {SOURCE}. Une commune a un PRE quand elle figure dans la liste ANCT ; un PRE "
+        "porté par un EPCI (communauté d'agglomération, métropole…) couvre toutes les communes "
+        "de l'EPCI. Un QPV est couvert quand l'une de ses communes l'est. "
         + (
             "À cette échelle, chaque réseau est représenté par son collège tête de réseau."
             if vue.niveau != "departement"
@@ -95,7 +96,7 @@ with gauche:
     )
 with droite:
     st.markdown("#### Lacunes de couverture")
-    st.markdown("**Quartiers prioritaires sans commune à PRE**")
+    st.markdown("**Quartiers prioritaires sans PRE**")
     ui.afficher_tableau(
         territoires.qpv_sans_pre(vue),
         {
@@ -104,7 +105,7 @@ with droite:
             "noms_communes": ("Commune", "texte"),
         },
         recherche_et_tri="lacunes-qpv" if vue.niveau != "departement" else None,
-        titre=f"QPV sans commune à PRE – {vue.libelle}",
+        titre=f"QPV sans PRE – {vue.libelle}",
         source=SOURCE,
     )
     st.markdown("**Quartiers prioritaires d'une commune à Cité éducative, sans PRE**")
@@ -118,7 +119,7 @@ with droite:
         titre=f"QPV à Cité éducative sans PRE – {vue.libelle}",
         source=SOURCE,
     )
-    st.markdown("**Réseaux REP+ hors de toute commune à PRE**")
+    st.markdown("**Réseaux REP+ dont aucune école n'est dans une commune couverte par un PRE**")
     ui.afficher_tableau(
         territoires.reseaux_rep_plus_hors_pre(vue),
         {
@@ -129,7 +130,7 @@ with droite:
         titre=f"Réseaux REP+ hors PRE – {vue.libelle}",
         source=SOURCE,
     )
-    st.markdown("**Écoles et collèges REP+ hors de toute commune à PRE**")
+    st.markdown("**Écoles et collèges REP+ d'une commune sans PRE**")
     ui.afficher_tableau(
         territoires.ecoles_rep_plus_hors_pre(vue),
         {"nom": ("Établissement", "texte"), "commune": ("Commune", "texte")},
@@ -151,6 +152,21 @@ ui.afficher_tableau(
     titre=f"Communes avec un PRE – {vue.libelle}",
     source=SOURCE,
 )
+if vue.couvertes.height:
+    with st.expander(
+        f"Autres communes couvertes par un PRE intercommunal ({formats.nombre(vue.couvertes.height)})"
+    ):
+        ui.afficher_tableau(
+            vue.couvertes,
+            {
+                "nom": ("Commune", "texte"),
+                "code_insee": ("Code INSEE", "texte"),
+                "epci": ("EPCI porteur", "texte"),
+                "commune_pre": ("Commune de la liste ANCT", "texte"),
+            },
+            titre=f"Communes d'un PRE intercommunal – {vue.libelle}",
+            source=SOURCE,
+        )
 sans_position = territoires.communes_sans_position(vue)
 if sans_position.height:
     st.markdown(

@@ -140,7 +140,7 @@ def donnees_carte(vue: territoires.Vue) -> dict:
         )
     texte_qpv = lambda r: (  # noqa: E731
         f"<strong>{e(r['nom'])}</strong> ({r['code_qp']})<br>{e(r['noms_communes'])}<br>"
-        + ("Commune avec un PRE" if r["pre"] else "<strong>Aucune commune avec un PRE</strong>")
+        + (e(r["couverture"]) if r["pre"] else "<strong>Aucun PRE dans ses communes</strong>")
         + (f"<br>Cité éducative : {e(r['noms_cites'])}" if r["cites"] else "")
     )
     if detail and vue.qpv.filter(pl.col("geom").is_not_null()).height:
@@ -170,10 +170,13 @@ def donnees_carte(vue: territoires.Vue) -> dict:
             }
         )
     legende += [
-        (_carre(BLEU, BLEU) if detail else _pastille(BLEU, BLEU, 3), "QPV dans une commune à PRE"),
+        (
+            _carre(BLEU, BLEU) if detail else _pastille(BLEU, BLEU, 3),
+            "QPV couvert par un PRE (commune ou EPCI porteur)",
+        ),
         (
             _carre(ROUGE, ROUGE) if detail else _pastille(ROUGE, ROUGE, 3),
-            "QPV sans commune à PRE",
+            "QPV sans PRE",
         ),
     ]
     if detail:
@@ -241,7 +244,10 @@ def donnees_carte(vue: territoires.Vue) -> dict:
             "points": _points(
                 vue.pre,
                 lambda _r: 0,
-                lambda r: f"<strong>PRE de {e(r['nom'])}</strong><br>{e(r['porteurs'])}",
+                lambda r: (
+                    f"<strong>PRE de {e(r['nom'])}</strong><br>{e(r['porteurs'])}"
+                    + (f"<br>Intercommunal : {e(r['epci'])}" if r["epci"] else "")
+                ),
             ),
         }
     )

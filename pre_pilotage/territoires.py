@@ -51,6 +51,7 @@ class Vue:
     ecoles: pl.DataFrame
     cites: pl.DataFrame
     departements: pl.DataFrame
+    couvertes: pl.DataFrame  # communes covered by an intercommunal PRE only
 
 
 def selectionner(tables: dict[str, pl.DataFrame], code: str) -> Vue:
@@ -77,6 +78,7 @@ def selectionner(tables: dict[str, pl.DataFrame], code: str) -> Vue:
         tables["ecole"].filter(filtre),
         tables["cite"].filter(filtre).sort("nom"),
         departements,
+        tables["commune_couverte"].filter(filtre).sort("nom"),
     )
 
 
@@ -94,7 +96,7 @@ def chiffres(vue: Vue) -> dict[str, int]:
 
 
 def qpv_sans_pre(vue: Vue) -> pl.DataFrame:
-    """QPV none of whose communes has a PRE (ANCT list)."""
+    """QPV none of whose communes has a PRE, communal or intercommunal (ANCT list)."""
     return vue.qpv.filter(~pl.col("pre")).select(
         "code_qp", "nom", "noms_communes", "departement", "noms_cites"
     )
@@ -148,7 +150,7 @@ def reseaux_du_territoire(vue: Vue) -> pl.DataFrame:
 
 
 def reseaux_rep_plus_hors_pre(vue: Vue) -> pl.DataFrame:
-    """REP+ networks none of whose schools is in a commune with a PRE."""
+    """REP+ networks none of whose schools is in a commune covered by a PRE."""
     reseaux = reseaux_du_territoire(vue)
     return reseaux.filter(
         (pl.col("education_prioritaire") == "REP+") & (pl.col("ecoles_pre") == 0)
@@ -156,7 +158,7 @@ def reseaux_rep_plus_hors_pre(vue: Vue) -> pl.DataFrame:
 
 
 def ecoles_rep_plus_hors_pre(vue: Vue) -> pl.DataFrame:
-    """REP+ schools and collèges in a commune without a PRE."""
+    """REP+ schools and collèges in a commune covered by no PRE."""
     return (
         vue.ecoles.filter((pl.col("education_prioritaire") == "REP+") & ~pl.col("pre"))
         .select("nom", "uai", "commune")

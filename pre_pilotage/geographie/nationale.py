@@ -35,6 +35,7 @@ TYPES = {
     "communes": ("communes.json",),
     "departements": ("departements.json",),
     "regions": ("regions.json",),
+    "epci": ("epci.json",),
     "pre_communes": ("pre_communes*.csv", "data.csv", "*pre*communes*.csv"),
     "qpv_contours": ("QP2024_*.geojson", "QP2024_*.zip", "qpv2024*.geojson"),
     "reseaux_ep": ("fr-en-etablissements-ep*.csv",),
@@ -47,6 +48,7 @@ LIBELLES = {
     "communes": "communes du COG (communes.json, paquet @etalab/decoupage-administratif)",
     "departements": "départements (departements.json, même paquet)",
     "regions": "régions (regions.json, même paquet)",
+    "epci": "EPCI et leurs communes (epci.json, même paquet) : périmètre des PRE intercommunaux",
     "pre_communes": "liste ANCT des PRE par commune (pre_communes_2024.csv ou data.csv)",
     "qpv_contours": "contours des QPV 2024 de l'ANCT (QP2024_…geojson)",
     "reseaux_ep": "établissements de l'éducation prioritaire (fr-en-etablissements-ep.csv)",
@@ -152,6 +154,14 @@ def _point(geom) -> tuple[float | None, float | None]:
     return round(p.x, DECIMALES), round(p.y, DECIMALES)
 
 
+def _couverture(codes: list[str], couverture: dict, couvertes: dict, communes: dict) -> str:
+    """How a QPV is covered, in French: its commune runs a PRE, or an intercommunal PRE."""
+    if any(couverture.get(c) == "commune" for c in codes):
+        return "commune avec un PRE"
+    epcis = sorted({couvertes[c][1] for c in codes if c in couvertes})
+    return f"PRE intercommunal ({', '.join(epcis)})" if epcis else ""
+
+
 def construire(fichiers: dict[str, Path]) -> Reference:
     """Read every file, check it, and compute the coverage facts; nothing is written here."""
     absents = manquants(fichiers)
@@ -194,6 +204,24 @@ def construire(fichiers: dict[str, Path]) -> Reference:
             + ", ".join(ecartees)
         )
     communes_pre = set(porteurs)
+
+    # A PRE carried by an EPCI (« COMMUNAUTE D'AGGLOMERATION -VALENCIENNES ») is intercommunal:
+    # the ANCT list names the porteur's commune only, the programme covers the EPCI's communes.
+    couvertes: dict[str, tuple[str, str]] = {}  # commune -> (ANCT commune, EPCI name)
+    epci_pre: dict[str, str] = {}
+    if "epci" in fichiers:
+        from pre_pilotage.importation.programme import type_porteur_anct
+
+        epcis = lecture.lire_epci(fichiers["epci"]).elements
+        epci_de = {m: e for e in epcis.values() for m in e.membres}
+        for code in sorted(communes_pre):
+            epci = epci_de.get(code)
+            if epci and any(type_porteur_anct(p) == "EPCI" for p in porteurs[code]):
+                epci_pre[code] = epci.nom
+                for membre in epci.membres:
+                    if membre not in communes_pre:
+                        couvertes.setdefault(membre, (code, epci.nom))
+    couverture = {c: "commune" for c in communes_pre} | {c: "intercommunal" for c in couvertes}
 
     # QPV 2024 contours.
     lu_qpv = lecture.lire_qpv_contours(fichiers["qpv_contours"])
@@ -244,7 +272,8 @@ def construire(fichiers: dict[str, Path]) -> Reference:
                 "region": reg_de(dep),
                 "communes": ", ".join(codes),
                 "noms_communes": ", ".join(communes[c].nom if c in communes else c for c in codes),
-                "pre": any(c in communes_pre for c in codes),
+                "pre": any(c in couverture for c in codes),
+                "couverture": _couverture(codes, couverture, couvertes, communes),
                 "cites": ", ".join(cites_q),
                 "noms_cites": " ; ".join(noms_cites[i] for i in cites_q),
                 "longitude": lon,
@@ -278,7 +307,7 @@ def construire(fichiers: dict[str, Path]) -> Reference:
                     "commune": communes[code].nom if code in communes else code,
                     "departement": dep,
                     "region": reg_de(dep),
-                    "pre": code in communes_pre,
+                    "pre": code in couverture,
                     "longitude": round(etab.longitude, DECIMALES) if etab.longitude else None,
                     "latitude": round(etab.latitude, DECIMALES) if etab.latitude else None,
                 }
@@ -306,6 +335,7 @@ def construire(fichiers: dict[str, Path]) -> Reference:
                 "departement": dep,
                 "region": reg_de(dep),
                 "porteurs": " ; ".join(porteurs[code]),
+                "epci": epci_pre.get(code, ""),
                 "cites": ", ".join(cites_par_commune.get(code, [])),
                 "longitude": lon,
                 "latitude": lat,
@@ -324,7 +354,7 @@ def construire(fichiers: dict[str, Path]) -> Reference:
                     "departement": dep,
                     "region": reg_de(dep),
                     "communes": ", ".join(communes[c].nom if c in communes else c for c in codes),
-                    "pre": any(c in communes_pre for c in codes),
+                    "pre": any(c in couverture for c in codes),
                     "longitude": points[0][0] if points else None,
                     "latitude": points[0][1] if points else None,
                 }
@@ -383,6 +413,24 @@ def construire(fichiers: dict[str, Path]) -> Reference:
             schema=_SCHEMA_ECOLE if not lignes_ecoles else None,
             schema_overrides=schemas["ecole"] if lignes_ecoles else None,
             infer_schema_length=None,
+        ),
+        "commune_couverte": pl.DataFrame(
+            [
+                {
+                    "code_insee": c,
+                    "nom": communes[c].nom if c in communes else c,
+                    "departement": dep_de(c),
+                    "region": reg_de(dep_de(c)),
+                    "commune_pre": communes[a].nom if a in communes else a,
+                    "epci": nom_epci,
+                }
+                for c, (a, nom_epci) in sorted(couvertes.items())
+            ]
+            or None,
+            schema={
+                k: pl.String
+                for k in ("code_insee", "nom", "departement", "region", "commune_pre", "epci")
+            },
         ),
         "cite": pl.DataFrame(
             lignes_cites or None,
@@ -477,9 +525,10 @@ def resume(reference: Reference) -> list[str]:
     t = reference.tables
     cites = t["cite"]["cite_id"].n_unique() if t["cite"].height else 0
     return [
-        f"Communes avec un PRE : {nombre(t['pre_commune'].height)}",
+        f"Communes avec un PRE : {nombre(t['pre_commune'].height)} (et "
+        f"{nombre(t['commune_couverte'].height)} autres communes d'un EPCI porteur)",
         f"QPV 2024 : {nombre(t['qpv'].height)} (dont "
-        f"{nombre(t['qpv'].filter(~pl.col('pre')).height)} sans commune à PRE)",
+        f"{nombre(t['qpv'].filter(~pl.col('pre')).height)} sans PRE, ni communal ni intercommunal)",
         f"Écoles et collèges REP et REP+ : {nombre(t['ecole'].height)}",
         f"Cités éducatives : {nombre(cites)}",
         *reference.remarques,
