@@ -183,3 +183,19 @@ if sans_position.height:
         titre=f"Communes sans position – {vue.libelle}",
         source=SOURCE,
     )
+qpv_absents = territoires.qpv_sans_position(vue)
+if qpv_absents.height:
+    st.markdown(
+        "**Quartiers prioritaires absents de la carte** (contour inutilisable dans le fichier des "
+        "QPV : ils restent comptés et listés ci-dessus)"
+    )
+    ui.afficher_tableau(
+        qpv_absents,
+        {
+            "nom": ("Quartier", "texte"),
+            "code_qp": ("Code", "texte"),
+            "noms_communes": ("Commune", "texte"),
+        },
+        titre=f"QPV sans contour – {vue.libelle}",
+        source=SOURCE,
+    )

@@ -166,6 +166,11 @@ def ecoles_rep_plus_hors_pre(vue: Vue) -> pl.DataFrame:
     )
 
 
+def qpv_sans_position(vue: Vue) -> pl.DataFrame:
+    """QPV whose contour in the file is unusable (a degenerate ring): counted, not drawn."""
+    return vue.qpv.filter(pl.col("longitude").is_null()).select("code_qp", "nom", "noms_communes")
+
+
 def communes_sans_position(vue: Vue) -> pl.DataFrame:
     """PRE communes that no file places (no QPV, no REP/REP+ school): their code may be wrong."""
     return vue.pre.filter(pl.col("longitude").is_null()).select("nom", "code_insee", "porteurs")
