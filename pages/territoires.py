@@ -63,7 +63,7 @@ for colonne, (libelle, cle) in zip(
     colonnes,
     [
         ("Communes avec un PRE", "communes_pre"),
-        ("Quartiers prioritaires 2024", "qpv"),
+        ("QPV 2024", "qpv"),
         ("QPV sans PRE", "qpv_sans_pre"),
         ("Réseaux REP+", "reseaux_rep_plus"),
         ("Cités éducatives", "cites"),
@@ -72,7 +72,7 @@ for colonne, (libelle, cle) in zip(
 ):
     colonne.metric(libelle, formats.nombre(chiffres[cle]), border=True)
 
-gauche, droite = st.columns([3, 2])
+gauche, droite = st.columns([5, 4])
 with gauche:
     st.markdown(
         f"#### {formats.texte_md('PRE, quartiers prioritaires et éducation prioritaire – ' + vue.libelle)}"
@@ -99,34 +99,21 @@ with droite:
     st.markdown("**Quartiers prioritaires sans PRE**")
     ui.afficher_tableau(
         territoires.qpv_sans_pre(vue),
-        {
-            "nom": ("Quartier", "texte"),
-            "code_qp": ("Code", "texte"),
-            "noms_communes": ("Commune", "texte"),
-        },
-        recherche_et_tri="lacunes-qpv" if vue.niveau != "departement" else None,
+        {"quartier": ("Quartier", "texte"), "noms_communes": ("Commune", "texte")},
         titre=f"QPV sans PRE – {vue.libelle}",
         source=SOURCE,
     )
     st.markdown("**Quartiers prioritaires d'une commune à Cité éducative, sans PRE**")
     ui.afficher_tableau(
         territoires.qpv_cite_sans_pre(vue),
-        {
-            "nom": ("Quartier", "texte"),
-            "noms_communes": ("Commune", "texte"),
-            "noms_cites": ("Cité éducative", "texte"),
-        },
+        {"quartier": ("Quartier", "texte"), "noms_cites": ("Cité éducative", "texte")},
         titre=f"QPV à Cité éducative sans PRE – {vue.libelle}",
         source=SOURCE,
     )
     st.markdown("**Réseaux REP+ dont aucune école n'est dans une commune couverte par un PRE**")
     ui.afficher_tableau(
         territoires.reseaux_rep_plus_hors_pre(vue),
-        {
-            "tete": ("Collège tête de réseau", "texte"),
-            "commune": ("Commune", "texte"),
-            "ecoles": ("Écoles et collèges", "nombre"),
-        },
+        {"tete": ("Collège tête de réseau", "texte"), "ecoles": ("Établissements", "nombre")},
         titre=f"Réseaux REP+ hors PRE – {vue.libelle}",
         source=SOURCE,
     )
@@ -134,7 +121,6 @@ with droite:
     ui.afficher_tableau(
         territoires.ecoles_rep_plus_hors_pre(vue),
         {"nom": ("Établissement", "texte"), "commune": ("Commune", "texte")},
-        recherche_et_tri="lacunes-ecoles" if vue.niveau != "departement" else None,
         titre=f"Écoles REP+ hors PRE – {vue.libelle}",
         source=SOURCE,
     )

@@ -37,6 +37,9 @@ class _Couches(MacroElement):
           border-radius:4px;font-size:12px;line-height:1.4;color:#161616;max-width:250px}
         .terr-legende .ligne{display:flex;align-items:center;gap:6px}
         .leaflet-tooltip{font-size:13px;line-height:1.4}
+        .leaflet-control-layers{font-size:12px;line-height:1.3}
+        .leaflet-control-layers-overlays label{margin:0}
+        .leaflet-control-attribution{font-size:10px}
         </style>
         {% endmacro %}
         {% macro script(this, kwargs) %}
@@ -44,7 +47,7 @@ class _Couches(MacroElement):
             var carte = {{ this._parent.get_name() }};
             var rendu = L.canvas({padding: 0.3});
             var donnees = {{ this.donnees|tojson }};
-            var controle = L.control.layers(null, null, {collapsed: false, position: "topleft"});
+            var controle = L.control.layers(null, null, {collapsed: false, position: "topright"});
             donnees.surfaces.forEach(function(c){
                 var g = L.geoJSON(c.geojson, {renderer: rendu, style: function(f){
                     return c.styles[f.properties.s];
@@ -74,6 +77,10 @@ class _Couches(MacroElement):
             legende.addTo(carte);
             carte.attributionControl.setPrefix(false);
             carte.attributionControl.addAttribution(donnees.attribution);
+            // The frame may be sized after the map is made: fit again once it has its size.
+            function cadrer(){ carte.invalidateSize(); carte.fitBounds(donnees.emprise, {padding: [15, 15]}); }
+            cadrer();
+            setTimeout(cadrer, 300);
         })();
         {% endmacro %}
         """
@@ -253,6 +260,7 @@ def donnees_carte(vue: territoires.Vue) -> dict:
     )
     legende.insert(0, (_pastille("#FFFFFF", BLEU, 5), "Commune avec un PRE (liste ANCT)"))
     return {
+        "emprise": _emprise(vue),
         "surfaces": surfaces,
         "points": points,
         "legende": "<strong>Légende</strong>"
@@ -262,13 +270,19 @@ def donnees_carte(vue: territoires.Vue) -> dict:
     }
 
 
-def _emprise(vue: territoires.Vue) -> list[list[float]] | None:
+# Metropolitan France: the national view opens on it (overseas: their own département view).
+EMPRISE_FRANCE = [[41.3, -5.2], [51.1, 9.6]]
+
+
+def _emprise(vue: territoires.Vue) -> list[list[float]]:
+    if vue.niveau == "france":
+        return EMPRISE_FRANCE
     lats = [v for cadre in (vue.qpv, vue.pre) for v in cadre["latitude"].to_list() if v is not None]
     lons = [
         v for cadre in (vue.qpv, vue.pre) for v in cadre["longitude"].to_list() if v is not None
     ]
     if not lats:
-        return None
+        return EMPRISE_FRANCE
     return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
@@ -284,10 +298,6 @@ def construire_carte(vue: territoires.Vue) -> folium.Map:
     carte.default_js = [("leaflet", LEAFLET_JS)]
     carte.default_css = [("leaflet_css", LEAFLET_CSS)]
     _Couches(donnees_carte(vue)).add_to(carte)
-    if vue.niveau != "france":
-        emprise = _emprise(vue)
-        if emprise:
-            carte.fit_bounds(emprise, padding_top_left=(20, 20), padding_bottom_right=(20, 20))
     return carte
 
 

@@ -98,14 +98,18 @@ def chiffres(vue: Vue) -> dict[str, int]:
 def qpv_sans_pre(vue: Vue) -> pl.DataFrame:
     """QPV none of whose communes has a PRE, communal or intercommunal (ANCT list)."""
     return vue.qpv.filter(~pl.col("pre")).select(
-        "code_qp", "nom", "noms_communes", "departement", "noms_cites"
+        "code_qp", "nom", _quartier(), "noms_communes", "departement", "noms_cites"
     )
+
+
+def _quartier() -> pl.Expr:
+    return pl.format("{} ({})", pl.col("nom"), pl.col("code_qp")).alias("quartier")
 
 
 def qpv_cite_sans_pre(vue: Vue) -> pl.DataFrame:
     """QPV in a commune of a Cité éducative, none of whose communes has a PRE."""
     return vue.qpv.filter(~pl.col("pre") & (pl.col("cites") != "")).select(
-        "code_qp", "nom", "noms_communes", "noms_cites"
+        "code_qp", "nom", _quartier(), "noms_communes", "noms_cites"
     )
 
 
@@ -154,7 +158,12 @@ def reseaux_rep_plus_hors_pre(vue: Vue) -> pl.DataFrame:
     reseaux = reseaux_du_territoire(vue)
     return reseaux.filter(
         (pl.col("education_prioritaire") == "REP+") & (pl.col("ecoles_pre") == 0)
-    ).select("tete", "uai_tete_reseau", "commune", "ecoles")
+    ).select(
+        pl.format("{} ({})", pl.col("tete"), pl.col("commune")).alias("tete"),
+        "uai_tete_reseau",
+        "commune",
+        "ecoles",
+    )
 
 
 def ecoles_rep_plus_hors_pre(vue: Vue) -> pl.DataFrame:

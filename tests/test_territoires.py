@@ -284,14 +284,17 @@ def test_page_nord(chemin_fixture, monkeypatch, chemin_reference):
     assert [t.value for t in at.title] == ["Territoires"]
     assert {m.label: m.value for m in at.metric} == {
         "Communes avec un PRE": "34",
-        "Quartiers prioritaires 2024": "94",
+        "QPV 2024": "94",
         "QPV sans PRE": "21",
         "Réseaux REP+": "31",
         "Cités éducatives": "15",
     }
     premier = at.dataframe[0].value
-    assert list(premier.columns) == ["Quartier", "Code", "Commune"]
-    assert premier["Code"].to_list()[:2] == ["QN05911M", "QN05912M"]
+    assert list(premier.columns) == ["Quartier", "Commune"]
+    assert premier["Quartier"].to_list()[:2] == [
+        "Quartier Du Village (QN05911M)",
+        "Bois Du Quesnoy (QN05912M)",
+    ]
     assert at.query_params["territoire"] == "D59"
 
 
