@@ -72,7 +72,7 @@ for colonne, (libelle, cle) in zip(
 ):
     colonne.metric(libelle, formats.nombre(chiffres[cle]), border=True)
 
-gauche, droite = st.columns([5, 4])
+gauche, droite = st.columns(2)
 with gauche:
     st.markdown(
         f"#### {formats.texte_md('PRE, quartiers prioritaires et éducation prioritaire – ' + vue.libelle)}"
@@ -99,7 +99,7 @@ with droite:
     st.markdown("**Quartiers prioritaires sans PRE**")
     ui.afficher_tableau(
         territoires.qpv_sans_pre(vue),
-        {"quartier": ("Quartier", "texte"), "noms_communes": ("Commune", "texte")},
+        {"quartier_commune": ("Quartier, commune", "texte")},
         titre=f"QPV sans PRE – {vue.libelle}",
         source=SOURCE,
     )

@@ -98,7 +98,13 @@ def chiffres(vue: Vue) -> dict[str, int]:
 def qpv_sans_pre(vue: Vue) -> pl.DataFrame:
     """QPV none of whose communes has a PRE, communal or intercommunal (ANCT list)."""
     return vue.qpv.filter(~pl.col("pre")).select(
-        "code_qp", "nom", _quartier(), "noms_communes", "departement", "noms_cites"
+        "code_qp",
+        "nom",
+        _quartier(),
+        pl.format("{} ({}), {}", "nom", "code_qp", "noms_communes").alias("quartier_commune"),
+        "noms_communes",
+        "departement",
+        "noms_cites",
     )
 
 

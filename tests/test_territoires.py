@@ -290,10 +290,10 @@ def test_page_nord(chemin_fixture, monkeypatch, chemin_reference):
         "Cités éducatives": "15",
     }
     premier = at.dataframe[0].value
-    assert list(premier.columns) == ["Quartier", "Commune"]
-    assert premier["Quartier"].to_list()[:2] == [
-        "Quartier Du Village (QN05911M)",
-        "Bois Du Quesnoy (QN05912M)",
+    assert list(premier.columns) == ["Quartier, commune"]
+    assert premier["Quartier, commune"].to_list()[:2] == [
+        "Quartier Du Village (QN05911M), Ferrière-la-Grande",
+        "Bois Du Quesnoy (QN05912M), Hautmont",
     ]
     assert at.query_params["territoire"] == "D59"
 
