@@ -82,6 +82,7 @@ bench: install-test assets chromium
 	$(BIN)/python bench/carte.py
 	$(BIN)/python bench/exports.py
 	$(BIN)/python bench/secret.py
+	$(BIN)/python bench/territoires.py
 	$(BIN)/python bench/national.py $(BENCH_OPTIONS)
 
 # Real-browser tests and image exports (kaleido) drive Debian's Chromium (Playwright cannot
