@@ -17,34 +17,21 @@ SOURCE = (
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def reference(chemin: str, _date: float) -> dict:
+def reference(chemin: str, date_fichier: float) -> dict:
     return nationale.lire(Path(chemin))
 
 
 @st.cache_data(show_spinner="Préparation de la carte…", max_entries=32)
-def carte(chemin: str, _date: float, code: str):
+def carte(chemin: str, date_fichier: float, code: str):
     return carte_territoires.construire_carte(
-        territoires.selectionner(reference(chemin, _date), code)
+        territoires.selectionner(reference(chemin, date_fichier), code)
     )
 
 
 ui.debut_page("Territoires", etape="territoires")
 chemin = nationale.chemin_reference()
 if not chemin.exists():
-    st.warning(
-        f"La référence nationale des territoires n'est pas encore construite : le fichier "
-        f"`{chemin}` est absent. Un administrateur la construit une fois depuis les fichiers "
-        "officiels, déposés dans `geodata/sources/` ou dans un autre dossier :\n\n"
-        "`make territoires DOSSIER=chemin/du/dossier`\n\n"
-        "(ou `python -m pre_pilotage territoires --dossier chemin/du/dossier`). Fichiers "
-        "nécessaires : "
-        + " ; ".join(nationale.LIBELLES[t] for t in nationale.OBLIGATOIRES)
-        + ". Facultatifs : "
-        + " ; ".join(
-            nationale.LIBELLES[t] for t in nationale.TYPES if t not in nationale.OBLIGATOIRES
-        )
-        + ". Voir docs/geographie.md."
-    )
+    st.warning(nationale.message_absente(chemin))
     st.stop()
 date = chemin.stat().st_mtime
 tables = reference(str(chemin), date)
@@ -102,6 +89,7 @@ with droite:
         {"quartier_commune": ("Quartier, commune", "texte")},
         titre=f"QPV sans PRE – {vue.libelle}",
         source=SOURCE,
+        programme=False,
     )
     st.markdown("**Quartiers prioritaires d'une commune à Cité éducative, sans PRE**")
     ui.afficher_tableau(
@@ -109,6 +97,7 @@ with droite:
         {"quartier": ("Quartier", "texte"), "noms_cites": ("Cité éducative", "texte")},
         titre=f"QPV à Cité éducative sans PRE – {vue.libelle}",
         source=SOURCE,
+        programme=False,
     )
     st.markdown("**Réseaux REP+ dont aucune école n'est dans une commune couverte par un PRE**")
     ui.afficher_tableau(
@@ -116,6 +105,7 @@ with droite:
         {"tete": ("Collège tête de réseau", "texte"), "ecoles": ("Établissements", "nombre")},
         titre=f"Réseaux REP+ hors PRE – {vue.libelle}",
         source=SOURCE,
+        programme=False,
     )
     st.markdown("**Écoles et collèges REP+ d'une commune sans PRE**")
     ui.afficher_tableau(
@@ -123,6 +113,7 @@ with droite:
         {"nom": ("Établissement", "texte"), "commune": ("Commune", "texte")},
         titre=f"Écoles REP+ hors PRE – {vue.libelle}",
         source=SOURCE,
+        programme=False,
     )
 
 st.markdown(f"#### Communes avec un PRE – {formats.texte_md(vue.libelle)}")
@@ -152,6 +143,7 @@ if vue.couvertes.height:
             },
             titre=f"Communes d'un PRE intercommunal – {vue.libelle}",
             source=SOURCE,
+            programme=False,
         )
 sans_position = territoires.communes_sans_position(vue)
 if sans_position.height:
@@ -168,6 +160,7 @@ if sans_position.height:
         },
         titre=f"Communes sans position – {vue.libelle}",
         source=SOURCE,
+        programme=False,
     )
 qpv_absents = territoires.qpv_sans_position(vue)
 if qpv_absents.height:
@@ -184,4 +177,5 @@ if qpv_absents.height:
         },
         titre=f"QPV sans contour – {vue.libelle}",
         source=SOURCE,
+        programme=False,
     )

@@ -379,6 +379,7 @@ def afficher_tableau(
     recherche_et_tri: str | None = None,
     titre: str | None = None,
     source: str = SOURCE_PROGRAMME,
+    programme: bool = True,
 ) -> None:
     """Every table goes through here: French formats, masked cells shown by their token.
 
@@ -387,7 +388,8 @@ def afficher_tableau(
     `recherche_et_tri`, a widget key prefix: shows a search box and a sort choice above the table.
     Sorting uses the values, not their formatted text (999 € before 1 234 €), and masked cells
     come last; the search looks for the words in the displayed text, accents and case ignored.
-    `titre` names the exported files (by default the page title and the table's rank).
+    `titre` names the exported files (by default the page title and the table's rank), followed
+    by the sidebar's programme and year unless `programme=False` (a table of no programme).
     """
     if cadre.height == 0:
         st.caption("Aucune ligne à afficher.")
@@ -429,7 +431,7 @@ def afficher_tableau(
         f"{st.session_state.get('_titre_page', 'Tableau')} – tableau {diffusion.numero_tableau()}"
     )
     filtres = st.session_state.get("filtres")
-    if filtres:
+    if filtres and programme:
         titre += f" – {filtres.territoire}, {filtres.annee}"
     diffusion.menu_tableau(
         cadre, colonnes, _legende_export(titre, None, source, montrees), _journal(titre)

@@ -67,6 +67,22 @@ def chemin_reference() -> Path:
     return Path(os.environ.get("PRE_TERRITOIRES", str(FICHIER_PAR_DEFAUT)))
 
 
+def message_absente(chemin: Path) -> str:
+    """What the page says when the reference has not been built: which file, and how."""
+    return (
+        f"La référence nationale des territoires n'est pas encore construite : le fichier "
+        f"`{chemin}` est absent. Un administrateur la construit une fois depuis les fichiers "
+        "officiels, déposés dans `geodata/sources/` ou dans un autre dossier :\n\n"
+        "`make territoires DOSSIER=chemin/du/dossier`\n\n"
+        "(ou `python -m pre_pilotage territoires --dossier chemin/du/dossier`). Fichiers "
+        "nécessaires : "
+        + " ; ".join(LIBELLES[t] for t in OBLIGATOIRES)
+        + ". Facultatifs : "
+        + " ; ".join(LIBELLES[t] for t in TYPES if t not in OBLIGATOIRES)
+        + ". Voir docs/geographie.md."
+    )
+
+
 def trouver(dossier: Path, donnes: dict[str, Path] | None = None) -> dict[str, Path]:
     """Each file type's file: given (`TYPE=CHEMIN`) or found by its published name in `dossier`."""
     trouves = dict(donnes or {})
