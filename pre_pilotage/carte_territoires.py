@@ -20,6 +20,7 @@ from pre_pilotage import territoires
 from pre_pilotage.cartes import LEAFLET_CSS, LEAFLET_JS, e
 
 BLEU, ROUGE, VERT, VIOLET, GRIS = "#000091", "#C9191E", "#18753C", "#A558A0", "#666666"
+BLEU_CLAIR = "#8585F6"  # covered QPV: lighter than the PRE communes drawn over them
 ORANGE = "#B34000"
 # France métropolitaine; a DROM or a région opens on its own points.
 CENTRE_FRANCE, ZOOM_FRANCE = [46.6, 2.4], 6
@@ -163,7 +164,12 @@ def donnees_carte(vue: territoires.Vue) -> dict:
                     ],
                 },
                 "styles": [
-                    {"color": BLEU, "weight": 1.5, "fillColor": BLEU, "fillOpacity": 0.35},
+                    {
+                        "color": BLEU_CLAIR,
+                        "weight": 1.5,
+                        "fillColor": BLEU_CLAIR,
+                        "fillOpacity": 0.4,
+                    },
                     {"color": ROUGE, "weight": 2, "fillColor": ROUGE, "fillOpacity": 0.45},
                 ],
             }
@@ -172,13 +178,13 @@ def donnees_carte(vue: territoires.Vue) -> dict:
         points.append(
             {
                 "nom": "Quartiers prioritaires 2024",
-                "styles": [_rond(3, BLEU, BLEU), _rond(3.5, ROUGE, ROUGE)],
+                "styles": [_rond(3, BLEU_CLAIR, BLEU_CLAIR), _rond(3.5, ROUGE, ROUGE)],
                 "points": _points(vue.qpv, lambda r: 0 if r["pre"] else 1, texte_qpv),
             }
         )
     legende += [
         (
-            _carre(BLEU, BLEU) if detail else _pastille(BLEU, BLEU, 3),
+            _carre(BLEU_CLAIR, BLEU_CLAIR) if detail else _pastille(BLEU_CLAIR, BLEU_CLAIR, 3),
             "QPV couvert par un PRE (commune ou EPCI porteur)",
         ),
         (
