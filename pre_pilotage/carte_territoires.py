@@ -37,6 +37,7 @@ class _Couches(MacroElement):
         .terr-legende{background:rgba(255,255,255,.95);padding:6px 9px;border:1px solid #CECECE;
           border-radius:4px;font-size:12px;line-height:1.4;color:#161616;max-width:250px}
         .terr-legende .ligne{display:flex;align-items:center;gap:6px}
+        .terr-legende summary{cursor:pointer}
         .leaflet-tooltip{font-size:13px;line-height:1.4}
         .leaflet-control-layers{font-size:12px;line-height:1.3}
         .leaflet-control-layers-overlays label{margin:0}
@@ -269,8 +270,10 @@ def donnees_carte(vue: territoires.Vue) -> dict:
         "emprise": _emprise(vue),
         "surfaces": surfaces,
         "points": points,
-        "legende": "<strong>Légende</strong>"
-        + "".join(f'<div class="ligne">{s}<span>{t}</span></div>' for s, t in legende),
+        # Open; a click on « Légende » folds it away from the map.
+        "legende": "<details open><summary><strong>Légende</strong></summary>"
+        + "".join(f'<div class="ligne">{s}<span>{t}</span></div>' for s, t in legende)
+        + "</details>",
         "attribution": "PRE : ANCT 2024 · QPV : ANCT · écoles : Éducation nationale · "
         "Cités éducatives : ANCT",
     }
