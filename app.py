@@ -37,6 +37,12 @@ page = st.navigation(
             url_path="cite",
         ),
         st.Page(
+            "pages/territoires.py",
+            title="Territoires",
+            icon=":material/travel_explore:",
+            url_path="territoires",
+        ),
+        st.Page(
             "pages/rapport.py",
             title="Rapport",
             icon=":material/description:",

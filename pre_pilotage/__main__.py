@@ -11,6 +11,7 @@ from pathlib import Path
 from pre_pilotage import config
 from pre_pilotage.db import migrer_fichier
 from pre_pilotage.geographie import commande as commande_geographie
+from pre_pilotage.geographie import nationale
 from pre_pilotage.importation import commande as commande_programme
 
 
@@ -86,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     commande_programme.declarer(commandes)
     commande_geographie.declarer(commandes)
     _declarer_secret(commandes)
+    nationale.declarer(commandes)
     arguments = analyseur.parse_args(argv)
     if arguments.commande in ("demo", "importer", "exemples", "programme", "secret"):
         taire_banniere_highs()
@@ -142,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         return commande_geographie.executer(arguments)
     if arguments.commande == "secret":
         return _executer_secret(arguments)
+    if arguments.commande == "territoires":
+        return nationale.executer(arguments)
     return 1
 
 
@@ -248,6 +252,12 @@ def _declarer_import(commandes) -> None:
         "--role", choices=("lecture", "coordination", "administration"), required=True
     )
     compte.add_argument(
+        "--departement",
+        default=None,
+        metavar="CODE",
+        help="limite un compte lecture à un département (ex. 59) ; sans : national",
+    )
+    compte.add_argument(
         "--mot-de-passe-stdin",
         action="store_true",
         help="lire le mot de passe sur l'entrée standard (sinon il est demandé)",
@@ -281,6 +291,7 @@ def _executer_import(arguments) -> int:
                 arguments.nom or arguments.identifiant,
                 arguments.role,
                 mot_de_passe,
+                departement=arguments.departement,
             )
         except ValueError as exc:
             print(str(exc), file=sys.stderr)

@@ -42,6 +42,12 @@ def autorise(role_minimum: str, utilisateur: Utilisateur | None = None) -> bool:
     return utilisateur is not None and RANG[utilisateur.role] >= RANG[role_minimum]
 
 
+def departement_autorise(utilisateur: Utilisateur | None = None) -> str | None:
+    """The département the account is limited to (« 59 »), or None for a national account."""
+    utilisateur = utilisateur or utilisateur_courant()
+    return utilisateur.departement if utilisateur is not None else None
+
+
 def visibilite(role_minimum: str) -> str:
     """Navigation visibility of a page: pages a role may not use are not shown."""
     return "visible" if autorise(role_minimum) else "hidden"

@@ -32,7 +32,9 @@ create table if not exists compte (
     actif integer not null default 1,
     echecs_consecutifs integer not null default 0,
     bloque_jusqu_a text,
-    cree_le text not null
+    cree_le text not null,
+    -- Département the account is limited to (« 59 »), null for a national account.
+    departement text
 );
 create table if not exists journal_audit (
     numero integer primary key autoincrement,
@@ -95,7 +97,11 @@ def connexion(chemin: Path | None = None) -> sqlite3.Connection:
 
 
 def _mettre_a_niveau(con: sqlite3.Connection) -> None:
-    """Columns added since a store was created (its tables are otherwise created as they are)."""
+    """Columns added since a store was created (SQLite's `create table if not exists` keeps an old
+    table as it was): added empty, so that existing accounts and sessions keep working."""
+    colonnes = {ligne[1] for ligne in con.execute("pragma table_info(compte)")}
+    if "departement" not in colonnes:
+        con.execute("alter table compte add column departement text")
     colonnes = {ligne[1] for ligne in con.execute("pragma table_info(session_connexion)")}
     if "vu_le" not in colonnes:
         con.execute("alter table session_connexion add column vu_le integer")
@@ -106,6 +112,7 @@ class Utilisateur:
     identifiant: str
     nom_affiche: str
     role: str
+    departement: str | None = None  # a lecture account limited to one département
 
 
 def maintenant() -> str:

@@ -16,6 +16,7 @@ import polars as pl
 import streamlit as st
 
 from pre_pilotage import acces, config, diffusion, exports, formats, references_nationales, requetes
+from pre_pilotage.geographie import emprises
 from pre_pilotage.indicateurs import indicateur
 from pre_pilotage.requetes import run
 
@@ -84,9 +85,37 @@ def _selecteur(cle: str, libelle: str, options: list, etiquettes: dict, aide: st
     return None if valeur == TOUT else valeur
 
 
+def _programmes_autorises(programmes: pl.DataFrame) -> pl.DataFrame:
+    """The programmes an account limited to a département may see: those with a commune in it.
+    A link to another programme is refused (not silently replaced by an allowed one)."""
+    limite = acces.departement_autorise()
+    if limite is None:
+        return programmes
+    communes = run("programmes_communes")
+    autorises = {
+        p
+        for p, c in zip(communes["pre_id"], communes["code_insee"], strict=True)
+        if emprises.departement(c) == limite
+    }
+    demande = st.query_params.get("pre")
+    if demande is not None and demande not in autorises:
+        st.error(
+            f"Accès refusé : votre compte est limité au département {limite} ; ce programme "
+            "n'en fait pas partie."
+        )
+        st.stop()
+    autorises_ = programmes.filter(pl.col("pre_id").is_in(list(autorises)))
+    if autorises_.is_empty():
+        st.sidebar.info(
+            f"Aucun programme du département {limite} n'a de données dans l'outil : la page "
+            "« Territoires » montre les PRE, quartiers et réseaux du département."
+        )
+    return autorises_
+
+
 def barre_laterale() -> Filtres | None:
     """Territory and year selectors, shared by all pages; None when the database is empty."""
-    programmes = run("programmes")
+    programmes = _programmes_autorises(run("programmes"))
     if programmes.is_empty():
         return None
     with st.sidebar:
@@ -372,6 +401,7 @@ def afficher_tableau(
     recherche_et_tri: str | None = None,
     titre: str | None = None,
     source: str = SOURCE_PROGRAMME,
+    programme: bool = True,
 ) -> None:
     """Every table goes through here: French formats, masked cells shown by their token.
 
@@ -380,7 +410,8 @@ def afficher_tableau(
     `recherche_et_tri`, a widget key prefix: shows a search box and a sort choice above the table.
     Sorting uses the values, not their formatted text (999 € before 1 234 €), and masked cells
     come last; the search looks for the words in the displayed text, accents and case ignored.
-    `titre` names the exported files (by default the page title and the table's rank).
+    `titre` names the exported files (by default the page title and the table's rank), followed
+    by the sidebar's programme and year unless `programme=False` (a table of no programme).
     """
     if cadre.height == 0:
         st.caption("Aucune ligne à afficher.")
@@ -422,7 +453,7 @@ def afficher_tableau(
         f"{st.session_state.get('_titre_page', 'Tableau')} – tableau {diffusion.numero_tableau()}"
     )
     filtres = st.session_state.get("filtres")
-    if filtres:
+    if filtres and programme:
         titre += f" – {filtres.territoire}, {filtres.annee}"
     diffusion.menu_tableau(
         cadre, colonnes, _legende_export(titre, None, source, montrees), _journal(titre)
@@ -744,7 +775,8 @@ def debut_page(titre: str, role: str = "lecture", etape: str | None = None) -> F
     """First call of every page: role gate, title, and the territory and period of the sidebar.
 
     On an empty base, the next step is pointed to, except on that step's own page (`etape`:
-    "programme" or "import").
+    "programme" or "import"). `etape="territoires"`: a page without any child figure nor
+    programme filter (national reference), shown whatever the base holds.
     """
     _exiger_navigation_de_l_application()
     acces.exiger(role)
@@ -752,7 +784,7 @@ def debut_page(titre: str, role: str = "lecture", etape: str | None = None) -> F
     diffusion.entete(titre)
     _exiger_protection(bloquer=etape is None)
     choisis = st.session_state.get("filtres")
-    if choisis is None and etape != "import":
+    if choisis is None and etape not in ("import", "territoires"):
         if run("programmes").is_empty():
             if etape == "programme":
                 return None

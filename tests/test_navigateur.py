@@ -192,6 +192,7 @@ def test_les_pages_sont_declarees():
         "publics",
         "budget",
         "cite",
+        "territoires",
         "rapport",
         "sources",
         "programme",
