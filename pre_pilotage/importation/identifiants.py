@@ -61,9 +61,7 @@ _COURRIEL = re.compile(
 # separators lie between them.
 _GROUPE = re.compile(r"(?<![A-Za-z])\d+(?:[ABab](?![A-Za-z]))?")
 _ENTRE_GROUPES = re.compile(r"[\s./_\-()+\\|,:]{0,4}")
-_NIR_COMPLET = re.compile(
-    r"[1-478]\d{2}(?:0[1-9]|1[0-2]|[2-9]\d)(?:\d{2}|2[AB])\d{6}(?:\d{2})?"
-)
+_NIR_COMPLET = re.compile(r"[1-478]\d{2}(?:0[1-9]|1[0-2]|[2-9]\d)(?:\d{2}|2[AB])\d{6}(?:\d{2})?")
 _TELEPHONE_COMPLET = re.compile(r"(?:0033|33|0)0?[1-9]\d{8}")
 
 # -- postal addresses ----------------------------------------------------------------------------
@@ -217,8 +215,9 @@ def _nir_ou_telephone(texte: str) -> str | None:
 
 
 def _courriel(texte: str) -> bool:
-    if "@" not in texte and not re.search(r"\b(?:at|arobase|arobas|chez)\b|[(\[{]\s*a\s*[)\]}]",
-                                          texte, re.IGNORECASE):
+    if "@" not in texte and not re.search(
+        r"\b(?:at|arobase|arobas|chez)\b|[(\[{]\s*a\s*[)\]}]", texte, re.IGNORECASE
+    ):
         return False
     devoile = _POINT.sub(".", _AROBASE.sub("@", texte))
     return bool(_COURRIEL.search(devoile))
@@ -260,14 +259,18 @@ def _noms(texte: str, lieux: frozenset[str]) -> tuple[bool, bool, bool]:
         if i + 1 < len(mots):
             suivant, cle_suivant, debut_suivant, _ = mots[i + 1]
             if texte.replace("_", " ")[fin:debut_suivant].strip(" ,") == "":
-                if _CIVILITE.match(cle) and cle_suivant not in ordinaires and (
-                    _capitalise(suivant) or _majuscules(suivant)
+                if (
+                    _CIVILITE.match(cle)
+                    and cle_suivant not in ordinaires
+                    and (_capitalise(suivant) or _majuscules(suivant))
                 ):
                     nom = True
                     famille |= bool(_FAMILLE.match(cle))
-                elif candidat(i) and (
-                    _capitalise(suivant) or _majuscules(suivant)
-                ) and cle_suivant not in ordinaires:
+                elif (
+                    candidat(i)
+                    and (_capitalise(suivant) or _majuscules(suivant))
+                    and cle_suivant not in ordinaires
+                ):
                     prenom = cle in PRENOMS or cle_suivant in PRENOMS
                     mixte = (_capitalise(mot) and _majuscules(suivant)) or (
                         _majuscules(mot) and _capitalise(suivant)
@@ -285,7 +288,9 @@ def _dossier(texte: str) -> bool:
         numero = trouve.group("numero").strip()
         chiffres = sum(c.isdigit() for c in numero)
         annee_seule = re.fullmatch(r"(?:19|20)\d{2}", numero)
-        if not annee_seule and (chiffres >= 5 or (chiffres >= 3 and re.search(r"[A-Za-z]", numero))):
+        if not annee_seule and (
+            chiffres >= 5 or (chiffres >= 3 and re.search(r"[A-Za-z]", numero))
+        ):
             return True
     return bool(_INE.search(texte))
 
