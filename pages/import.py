@@ -146,18 +146,10 @@ if pre_id:
                 "changements": importation.cadre_changements(rapport),
             }
             st.rerun()
-        # File names may identify a child: the log keeps what the files held, not their names.
         journaliser(
             "import",
             acces.utilisateur_courant(),
-            objet=", ".join(rapport.libelles),
-            filtres={"pre_id": pre_id, "annee": int(annee)},
-            details={
-                "ecrit": rapport.ecrit,
-                "erreurs": len(rapport.erreurs),
-                "lignes": rapport.libelles,
-                "changements": [str(c) for c in rapport.changements],
-            },
+            **importation.entree_journal(rapport, pre_id, int(annee)),
         )
         ui.rapport_import(rapport, int(annee))
         if rapport.ecrit:

@@ -487,6 +487,21 @@ def _controles_croises(valides, noms, reference: Reference, rapport: Rapport) ->
                 )
 
 
+def entree_journal(rapport: Rapport, pre_id: str, annee: int) -> dict:
+    """What the audit log keeps of an import: what the files held, never their names (a file
+    name may identify a child)."""
+    return {
+        "objet": ", ".join(rapport.libelles),
+        "filtres": {"pre_id": pre_id, "annee": annee},
+        "details": {
+            "ecrit": rapport.ecrit,
+            "erreurs": len(rapport.erreurs),
+            "lignes": rapport.libelles,
+            "changements": [str(c) for c in rapport.changements],
+        },
+    }
+
+
 def cadre_erreurs(rapport: Rapport):
     """The errors as a table (French headers come from the page)."""
     import polars as pl

@@ -154,7 +154,14 @@ def _defaut(
 ) -> tuple[str, str] | None:
     """(value shown, what was expected) when a cell's text may not be imported, else None.
 
-    `identifiant`: the cell is pseudonymised at the door (only the plain patterns apply)."""
+    `identifiant`: the cell is pseudonymised at the door (only the plain patterns apply).
+    Personal data are looked for first, so that no message repeats them (« +33 6… » would
+    otherwise be shown as a formula)."""
+    nature = _donnee_personnelle(texte)
+    if nature is None and not identifiant:
+        nature = identifiants.detecter(texte, lieux)
+    if nature:
+        return VALEUR_MASQUEE, attendu_sans_donnee_personnelle(nature)
     if _FORMULE.match(texte):
         return (
             texte,
@@ -162,11 +169,6 @@ def _defaut(
         )
     if _HTML.search(texte):
         return texte, "du texte sans balise HTML ni script"
-    nature = _donnee_personnelle(texte)
-    if nature is None and not identifiant:
-        nature = identifiants.detecter(texte, lieux)
-    if nature:
-        return VALEUR_MASQUEE, attendu_sans_donnee_personnelle(nature)
     return None
 
 

@@ -20,7 +20,7 @@ NIR = "un numéro de sécurité sociale"
 TELEPHONE = "un numéro de téléphone"
 ADRESSE_POSTALE = "une adresse postale"
 DATE_NAISSANCE = "une date de naissance"
-NOM_ET_DATE = "un nom de personne accompagné d'une date (date de naissance possible)"
+NOM_ET_DATE = "un nom de personne et une date"
 NOM_ET_SITUATION = "un nom de personne associé à une situation familiale sensible"
 NOM_DE_FAMILLE = "un nom de famille"
 NUMERO_DOSSIER = "un numéro de dossier, d'allocataire ou d'élève non pseudonymisé"
@@ -59,7 +59,7 @@ _COURRIEL = re.compile(
 # -- numbers written with separators -----------------------------------------------------------
 # A group of digits (a Corsican department 2A/2B stays one group); groups chained when only
 # separators lie between them.
-_GROUPE = re.compile(r"(?<![A-Za-z])\d+(?:[ABab](?![A-Za-z]))?")
+_GROUPE = re.compile(r"(?<![A-Za-z\d])\d+(?:[ABab])?(?![A-Za-z\d])")
 _ENTRE_GROUPES = re.compile(r"[\s./_\-()+\\|,:]{0,4}")
 _NIR_COMPLET = re.compile(r"[1-478]\d{2}(?:0[1-9]|1[0-2]|[2-9]\d)(?:\d{2}|2[AB])\d{6}(?:\d{2})?")
 _TELEPHONE_COMPLET = re.compile(r"(?:0033|33|0)0?[1-9]\d{8}")
