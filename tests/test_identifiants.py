@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pre_pilotage import db
 from pre_pilotage.administration import Utilisateur, journaliser, lire_journal
 from pre_pilotage.importation import Fichier, entree_journal, identifiants
 from pre_pilotage.importation import importer as importer_protege
@@ -334,3 +335,47 @@ def test_import_masque_et_aucun_octet_ne_garde_un_identifiant(base_vide, exemple
         assert secret not in textes, secret
         for nom, contenu in octets.items():
             assert secret.encode() not in contenu, (secret, nom)
+
+
+def _lignes_par_table(con) -> dict[str, int]:
+    tables = [t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()]
+    return {t: con.table(t).aggregate("count(*)").fetchall()[0][0] for t in tables}
+
+
+def test_la_migration_efface_les_noms_de_fichiers_deja_enregistres(chemin_demo, tmp_path):
+    """A base of an earlier version, whose lot_import holds file names in clear."""
+    chemin = tmp_path / "ancienne.duckdb"
+    shutil.copy(chemin_demo, chemin)
+    with duckdb.connect(str(chemin)) as con:
+        con.execute("delete from schema_version where version = 58")
+        con.execute("alter table lot_import drop column empreinte_nom")
+        con.execute(
+            "insert into lot_import values"
+            " ('l1', ?, 'fiches_action', 2025, ?, 'e1', 30, '2025-11-30 10:00:00', 'admin'),"
+            " ('l2', ?, 'beneficiaires', 2025, ?, 'e2', 590, '2025-11-30 10:00:00', 'admin')",
+            [PRE, NOM_SEUL, PRE, "Marie_DURAND_enfants.xlsx"],
+        )
+        lignes = _lignes_par_table(con)
+        macros = con.execute(
+            "select count(*) from duckdb_functions() where not internal"
+        ).fetchone()[0]
+    assert b"Dupont_Lucas" in chemin.read_bytes()  # the scan below can fail
+    assert db.migrer_fichier(chemin) == [58]
+    with duckdb.connect(str(chemin), read_only=True) as con:
+        assert con.execute(
+            "select lot_id, fichier, empreinte_nom from lot_import order by lot_id"
+        ).fetchall() == [
+            ("l1", "Fiches-action (fichier CSV)", None),
+            ("l2", "Enfants et parcours (fichier XLSX)", None),
+        ]
+        # The rewritten file holds the same rows, macros and schema version.
+        assert _lignes_par_table(con) == lignes | {"schema_version": lignes["schema_version"] + 1}
+        assert (
+            con.execute("select count(*) from duckdb_functions() where not internal").fetchone()[0]
+            == macros
+        )
+        assert db.version_schema(con) == max(n for n, _, _ in db.migrations_disponibles())
+    octets = b"".join(f.read_bytes() for f in tmp_path.iterdir() if f.is_file())
+    for secret in (b"Dupont_Lucas", b"Marie_DURAND", b"12-03-2015"):
+        assert secret not in octets
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["ancienne.duckdb"]
