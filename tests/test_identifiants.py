@@ -379,3 +379,23 @@ def test_la_migration_efface_les_noms_de_fichiers_deja_enregistres(chemin_demo, 
     for secret in (b"Dupont_Lucas", b"Marie_DURAND", b"12-03-2015"):
         assert secret not in octets
     assert sorted(f.name for f in tmp_path.iterdir()) == ["ancienne.duckdb"]
+
+
+def test_le_nom_et_la_structure_porteuse_du_programme_sont_controles(base_vide):
+    from pre_pilotage.importation import ouvrir
+    from pre_pilotage.importation import programme as module
+
+    with ouvrir(base_vide, lecture_seule=True) as con:
+        p = module.lire(con, PRE)
+    p.equipe = {}
+    p.porteur = "CCAS – contact Mme Ozanne 06/12/34/56/78"
+    p.nom = "PRE – référente Lina OZANNE née le 4 juillet 1985"
+    with pytest.raises(module.ProgrammeInvalide) as exc:
+        module.enregistrer(base_vide, p, creation=False)
+    assert exc.value.erreurs == [
+        "Nom du programme : ce texte contient une date de naissance ; une donnée personnelle "
+        "n'a pas sa place dans un tableau de bord, écrivez le nom de la structure seulement.",
+        "Structure porteuse : ce texte contient un numéro de téléphone ; une donnée personnelle "
+        "n'a pas sa place dans un tableau de bord, écrivez le nom de la structure seulement.",
+    ]
+    assert "ozanne" not in _textes_en_base(base_vide).lower()
