@@ -399,3 +399,21 @@ def test_le_nom_et_la_structure_porteuse_du_programme_sont_controles(base_vide):
         "n'a pas sa place dans un tableau de bord, écrivez le nom de la structure seulement.",
     ]
     assert "ozanne" not in _textes_en_base(base_vide).lower()
+
+
+def test_un_identifiant_pseudonymise_n_est_pas_repete_dans_un_message(base_vide, exemples):
+    """A parcours id is pseudonymised, not refused; an error about it never repeats it."""
+    entetes, actions = _lire(exemples / "2025_actions.csv")
+    actions = actions[:2]
+    actions[0][entetes.index("identifiant_parcours")] = "Kévin LEMARCHAL né le 12/03/2015"
+    for action in actions:  # no fiche-action in the base either
+        action[entetes.index("fiche_action")] = ""
+    rapport = importer(
+        base_vide, [Fichier("2025_actions.csv", _ecrire(entetes, actions))], PRE, 2025, CLE
+    )
+    # The base has no parcours yet: both rows are refused, the first without its value.
+    assert [(e.ligne, e.colonne, e.valeur) for e in rapport.erreurs] == [
+        (2, "identifiant_parcours", VALEUR_MASQUEE),
+        (3, "identifiant_parcours", actions[1][entetes.index("identifiant_parcours")]),
+    ]
+    assert "LEMARCHAL" not in repr(rapport)

@@ -24,6 +24,7 @@ from pre_pilotage.importation.controle import (
     Erreur,
     Reference,
     _donnee_personnelle,
+    affichable,
     valider,
 )
 from pre_pilotage.importation.ecriture import ORDRE, ecrire
@@ -469,7 +470,7 @@ def _controles_croises(valides, noms, reference: Reference, rapport: Rapport) ->
                         noms["actions"],
                         ligne["_ligne"],
                         "identifiant_parcours",
-                        ligne["_identifiant_saisi"],
+                        affichable(ligne["_identifiant_saisi"]),
                         "un parcours présent dans le fichier des enfants et parcours ou déjà importé",
                     )
                 )

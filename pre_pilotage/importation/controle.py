@@ -172,6 +172,14 @@ def _defaut(
     return None
 
 
+def affichable(texte: str) -> str:
+    """A value as an error message may repeat it: masked when it holds personal data (an
+    identifier pseudonymised at the door may be a child's name and birth date)."""
+    if _donnee_personnelle(texte) or identifiants.detecter(texte):
+        return VALEUR_MASQUEE
+    return texte
+
+
 def masque(texte: str, cle: bytes) -> str:
     """The neutral value a masked text is stored as (keyed: the same text, the same mask)."""
     from pre_pilotage.pseudonymisation import pseudonyme
@@ -429,7 +437,7 @@ class Validateur:
                 self.erreur(
                     numero,
                     ", ".join(self.format.cle),
-                    " / ".join(map(str, cle)),
+                    affichable(" / ".join(map(str, cle))),
                     f"une ligne unique (même identifiant qu'à la ligne {deja_vues[cle]})",
                 )
                 continue
