@@ -387,7 +387,7 @@ def test_le_nom_et_la_structure_porteuse_du_programme_sont_controles(base_vide):
 
     with ouvrir(base_vide, lecture_seule=True) as con:
         p = module.lire(con, PRE)
-    p.equipe = {}
+    p.equipe, p.annees = {}, [2025]
     p.porteur = "CCAS – contact Mme Ozanne 06/12/34/56/78"
     p.nom = "PRE – référente Lina OZANNE née le 4 juillet 1985"
     with pytest.raises(module.ProgrammeInvalide) as exc:
