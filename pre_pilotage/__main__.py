@@ -235,6 +235,13 @@ def _declarer_import(commandes) -> None:
         default="supprimer",
         help="colonnes identifiantes : supprimées (défaut) ou fichier refusé",
     )
+    importer.add_argument(
+        "--textes-personnels",
+        choices=("refuser", "masquer"),
+        default="refuser",
+        help="donnée personnelle dans un texte libre (intitulé, porteur, nom d'EPS…) : fichier "
+        "refusé (défaut) ou texte masqué",
+    )
     exemples = commandes.add_parser(
         "exemples", help="écrit des fichiers d'exemple au format d'import depuis une base"
     )
@@ -339,6 +346,7 @@ def _executer_import(arguments) -> int:
             utilisateur="ligne de commande",
             progression=afficher,
             remplacer=arguments.remplacer,
+            textes=arguments.textes_personnels,
         )
     except BaseOccupee as exc:
         print(str(exc), file=sys.stderr)
