@@ -391,6 +391,20 @@ def afficher_graphique(
     legende = [f"Source : {source}.", f"{legende_donnees()}." if legende_donnees() else ""]
     legende.append(note_secret(cadre))
     st.caption(" ".join(part for part in legende if part))
+    donnees = exports.tableau_du_graphique(fig)
+    if donnees is not None and not diffusion.presentation():
+        # The chart's figures as a real table, one click away (RGAA: an alternative that does not
+        # rely on sight or colour); the labels the chart writes, masked cells by their token.
+        entetes, lignes = donnees
+        with st.expander("Données du graphique"):
+            st.table(
+                pl.DataFrame(
+                    [[formats.texte_md(v) for v in ligne] for ligne in lignes],
+                    schema=[e or "Catégorie" for e in entetes],
+                    orient="row",
+                ),
+                hide_index=True,
+            )
     diffusion.menu_graphique(fig, _legende_export(titre, periode, source, cadre), _journal(code))
 
 
