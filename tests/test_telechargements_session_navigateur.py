@@ -131,10 +131,6 @@ def test_telechargement_sans_clic_journalise_et_reserve_a_sa_session(site, navig
         # The page's last CSV menu: its table of fiches-action.
         libelle = "CSV pour Excel (séparateur point-virgule)"
         assert libelle in espion.boutons and "Télécharger le QR code (PNG)" in espion.boutons
-        # No download button carries a ready address: every file is made on request.
-        assert all(
-            re.fullmatch(r"[0-9a-f]{32}", identifiant) for identifiant in espion.boutons.values()
-        ), espion.boutons
         avant = len(_exports(COMPTE))
 
         adresse = espion.demander(page, espion.boutons[libelle], "demande-csv")
@@ -146,6 +142,10 @@ def test_telechargement_sans_clic_journalise_et_reserve_a_sa_session(site, navig
         assert json.loads(ligne["details"])["format"] == "csv"
         assert json.loads(ligne["filtres"])["annee"] == 2025
 
+        # No download button carries a ready address: every file is made on request.
+        assert all(
+            re.fullmatch(r"[0-9a-f]{32}", identifiant) for identifiant in espion.boutons.values()
+        ), espion.boutons
         # The QR code, whose bytes used to be in the page, is made and audited the same way.
         qr = espion.demander(page, espion.boutons["Télécharger le QR code (PNG)"], "demande-qr")
         assert _exports(COMPTE)[0]["objet"] == "qr-code-vue.png"
