@@ -210,7 +210,10 @@ def proprietaire_courant() -> Proprietaire | None:
         valeur = st.context.cookies.get(NOM_COOKIE_NAVIGATEUR)
     except Exception:  # no browser context (a script run by tests)
         valeur = None
-    return ("navigateur", empreinte_navigateur(valeur)) if valeur else None
+    # AppTest's context has no real cookies.
+    return (
+        ("navigateur", empreinte_navigateur(valeur)) if isinstance(valeur, str) and valeur else None
+    )
 
 
 def bouton(
