@@ -16,6 +16,7 @@ import re
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -169,6 +170,15 @@ def test_telechargement_sans_clic_journalise_et_reserve_a_sa_session(site, navig
         # Reading the file does not write another row: one row per file made.
         assert len(_exports(COMPTE)) == avant + 2
 
+        # A real click still downloads: the browser sends the session's cookie with it.
+        page.get_by_role("button", name="Exporter le tableau").first.click()
+        with page.expect_download(timeout=60_000) as attente:
+            page.get_by_role("button", name=libelle).first.click()
+        assert Path(attente.value.path()).read_bytes().startswith("\ufeff".encode())
+        assert attente.value.suggested_filename.endswith(".csv")
+        assert len(_exports(COMPTE)) == avant + 3
+        page.keyboard.press("Escape")
+
         # Signed out: the session's files are refused even to its own browser.
         page.get_by_role("button", name="Se déconnecter").click()
         page.wait_for_function(
@@ -178,3 +188,43 @@ def test_telechargement_sans_clic_journalise_et_reserve_a_sa_session(site, navig
     finally:
         contexte.close()
         voisine.close()
+
+
+@pytest.fixture(scope="module")
+def site_demo(chemin_demo, tmp_path_factory):
+    dossier = tmp_path_factory.mktemp("serveur_telechargements_demo")
+    with serveur_streamlit(chemin_demo, dossier, script="lanceur.py") as url:
+        yield url
+
+
+def test_sans_connexion_le_fichier_est_lie_au_navigateur(site_demo, navigateur):
+    """Demonstration (no sign-in): the file is bound to the browser that asked for it."""
+    contexte = navigateur.new_context(viewport={"width": 1440, "height": 1000}, locale="fr-FR")
+    autre = navigateur.new_context()
+    try:
+        page = contexte.new_page()
+        espion = Espion(page)
+        page.goto(f"{site_demo}/synthese?annee=2025")
+        attendre_rendu(page)
+        cookies = _cookies(contexte)
+        assert set(cookies) >= {telechargements.NOM_COOKIE_NAVIGATEUR}
+        assert sessions.NOM_COOKIE not in cookies
+        navigateur_cookie = next(
+            c for c in contexte.cookies() if c["name"] == telechargements.NOM_COOKIE_NAVIGATEUR
+        )
+        assert navigateur_cookie["httpOnly"] is True and navigateur_cookie["sameSite"] == "Lax"
+        avant = len(_exports("demonstration"))
+        qr = espion.boutons["Télécharger le QR code (PNG)"]
+        adresse = espion.demander(page, qr, "demande-qr")
+        assert adresse.endswith(".png") and len(_exports("demonstration")) == avant + 1
+        statut, corps, _ = _get(site_demo + adresse, cookies)
+        assert statut == 200 and corps.startswith(b"\x89PNG")
+        # Another browser (its own pre_navigateur cookie) and no cookie at all: refused.
+        page_autre = autre.new_page()
+        page_autre.goto(f"{site_demo}/synthese")
+        assert telechargements.NOM_COOKIE_NAVIGATEUR in _cookies(autre)
+        assert _get(site_demo + adresse, _cookies(autre))[0] == 403
+        assert _get(site_demo + adresse)[0] == 403
+    finally:
+        contexte.close()
+        autre.close()
