@@ -293,3 +293,38 @@ def test_cookie_du_navigateur_pose_sur_les_pages(garde):
     assert "set-cookie" not in demander(garde, "/synthese", {"pre_navigateur": valeur})[2]
     assert "set-cookie" not in demander(garde, "/media/image.png")[2]
     assert demander(garde, "/_stcore/stream", type_="websocket")[0] == 200
+
+
+# ------------------------------------------------------------------------ in the pages
+
+
+def test_export_du_journal_fabrique_a_la_demande(magasin, chemin_fixture, monkeypatch):
+    """The audit-log CSV, whose bytes used to sit in the page: made and audited on request."""
+    from streamlit.testing.v1 import AppTest
+
+    from pre_pilotage import config
+    from pre_pilotage.requetes import vider_caches
+
+    monkeypatch.setenv("PRE_BASE", str(chemin_fixture))
+    vider_caches()
+    at = AppTest.from_file(str(config.RACINE / "app.py"), default_timeout=60)
+    at.session_state["utilisateur"] = Utilisateur("admin", "Administratrice", "administration")
+    at.run()
+    at.switch_page("pages/administration.py").run()
+    assert not at.exception
+    libelle = "Exporter le journal affiché (CSV)"
+    assert libelle in [b.label for b in at.get("download_button")]
+    assert exports() == []
+    fichier = at.session_state[telechargements.CLE_PRODUCTIONS][libelle]()
+    lignes = fichier.decode("utf-8-sig").splitlines()
+    assert lignes[0] == "horodatage;identifiant;role;action;objet;filtres;details"
+    assert [ligne.split(";")[1:5] for ligne in lignes[1:]] == [
+        ["ligne de commande", "–", "Compte modifié", "coord"]
+    ]
+    (ligne,) = exports()
+    assert (ligne["identifiant"], ligne["role"], ligne["objet"]) == (
+        "admin",
+        "administration",
+        "journal d'audit",
+    )
+    assert set(json.loads(ligne["details"])) == {"actions", "periode"}
