@@ -10,6 +10,8 @@ only as long as the browser tab, and its download links are not bound to the ses
 
 import streamlit as st
 
-from pre_pilotage import sessions, telechargements
+from pre_pilotage import proconnect, sessions, telechargements
 
+# ProConnect's 32-character minimum for `state` and `nonce` (st.login's Authlib makes fewer).
+proconnect.allonger_jetons()
 app = st.App("app.py", routes=sessions.routes(), middleware=telechargements.middleware())
