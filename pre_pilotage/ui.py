@@ -6,6 +6,7 @@ so that exports, captions and presentation mode change one place.
 
 from __future__ import annotations
 
+import functools
 import json
 import unicodedata
 from dataclasses import dataclass
@@ -15,7 +16,16 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from pre_pilotage import acces, config, diffusion, exports, formats, references_nationales, requetes
+from pre_pilotage import (
+    acces,
+    config,
+    diffusion,
+    exports,
+    formats,
+    references_nationales,
+    requetes,
+    telechargements,
+)
 from pre_pilotage.geographie import emprises
 from pre_pilotage.indicateurs import indicateur
 from pre_pilotage.requetes import run
@@ -909,14 +919,14 @@ def rapport_import(rapport, annee: int) -> None:
                 "attendu": ("Attendu", "texte"),
             },
         )
-        st.download_button(
+        telechargements.bouton(
             "Télécharger la liste des erreurs (CSV)",
-            csv_erreurs(rapport),
-            file_name=f"erreurs-import-{annee}.csv",
+            functools.partial(csv_erreurs, rapport),
+            nom=f"erreurs-import-{annee}.csv",
             mime="text/csv",
-            on_click=acces.journaliser_export,
-            args=("rapport d'erreurs d'import",),
-            kwargs={"filtres": {"annee": annee}},
+            objet="rapport d'erreurs d'import",
+            filtres={"annee": annee},
+            role_minimum="administration",
         )
     for remarque in rapport.remarques:
         st.warning(formats.texte_md(remarque))
