@@ -344,22 +344,27 @@ def flux_financeurs_thematiques(cadre: pl.DataFrame) -> go.Figure:
     couleurs = [PALETTE[k % len(PALETTE)] for k in range(len(financeurs))]
     # Fixed places keep the funders and the thematics in their usual order, top to bottom.
     positions_y = _centres(totaux[: len(financeurs)]) + _centres(totaux[len(financeurs) :])
+    libelles = [
+        f"{n} ({formats.euros(m)})" for n, m in zip(financeurs + thematiques, totaux, strict=True)
+    ]
+    # The names are written outside the diagram (funders on the left, thematics on the right),
+    # never on the flows: Plotly draws a node's label over the links next to it.
+    gauche, droite = _COLONNE_SANKEY, 1 - _COLONNE_SANKEY
     fig = go.Figure(
         go.Sankey(
             arrangement="fixed",
+            domain={"x": [gauche, droite], "y": [0, 1]},
             valueformat=",.0f",
             valuesuffix=f"{formats.ESPACE_UNITE}€",
             node={
-                "label": [
-                    f"{n} ({formats.euros(m)})"
-                    for n, m in zip(financeurs + thematiques, totaux, strict=True)
-                ],
+                "label": [""] * len(libelles),
+                "customdata": libelles,
                 "color": couleurs + [GRIS_FONCE] * len(thematiques),
                 "x": [0.001] * len(financeurs) + [0.999] * len(thematiques),
                 "y": positions_y,
                 "pad": 14,
                 "thickness": 16,
-                "hovertemplate": "%{label}<extra></extra>",
+                "hovertemplate": "%{customdata}<extra></extra>",
             },
             link={
                 "source": [financeurs.index(f) for f, _, _ in flux],
@@ -367,11 +372,36 @@ def flux_financeurs_thematiques(cadre: pl.DataFrame) -> go.Figure:
                 "value": [m for _, _, m in flux],
                 "color": [_rgba(couleurs[financeurs.index(f)], 0.35) for f, _, _ in flux],
                 "customdata": [formats.euros(m) for _, _, m in flux],
-                "hovertemplate": "%{source.label} → %{target.label} : %{customdata}<extra></extra>",
+                "hovertemplate": "%{source.customdata} → %{target.customdata} : "
+                "%{customdata}<extra></extra>",
             },
         )
     )
-    return _mise_en_page(fig, hauteur=max(480, 52 * max(len(financeurs), len(thematiques))))
+    annotations = [
+        {
+            "text": "<br>".join([*textwrap.wrap(nom, 28), formats.euros(montant)]),
+            "x": gauche - 0.012 if k < len(financeurs) else droite + 0.012,
+            "xanchor": "right" if k < len(financeurs) else "left",
+            "align": "right" if k < len(financeurs) else "left",
+            "y": 1 - y,
+            "yanchor": "middle",
+            "xref": "paper",
+            "yref": "paper",
+            "showarrow": False,
+        }
+        for k, (nom, montant, y) in enumerate(
+            zip(financeurs + thematiques, totaux, positions_y, strict=True)
+        )
+    ]
+    return _mise_en_page(
+        fig,
+        hauteur=max(480, 60 * max(len(financeurs), len(thematiques))),
+        annotations=annotations,
+    )
+
+
+# Share of the Sankey's width left on each side for the names of its nodes.
+_COLONNE_SANKEY = 0.27
 
 
 @_noms_en_texte

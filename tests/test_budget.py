@@ -317,9 +317,9 @@ def test_graphiques_francais_et_masques(con_fixture):
 
     flux = requete(con_fixture, "budget_flux_financeurs_thematiques", **territoire())
     sankey = graphiques.flux_financeurs_thematiques(flux).data[0]
-    assert sankey.node.label[0] == f"{ETAT} (14\u202f000\u00a0€)"
+    assert sankey.node.customdata[0] == f"{ETAT} (14\u202f000\u00a0€)"
     assert sum(sankey.link.value) == 29_000.0
-    assert len(sankey.node.label) == 4 + 3
+    assert len(sankey.node.customdata) == 4 + 3
 
     annees = requete(con_fixture, "budget_par_annee", pre_id="pre-test", commune=None, qpv=None)
     fig = graphiques.evolution_budget(annees)
