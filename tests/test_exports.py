@@ -251,9 +251,7 @@ def test_png_de_la_carte(con_demo):
 
 def test_flux_financeurs_thematiques_exporte_dans_les_trois_formats(con_fixture):
     # A Sankey has no `showlegend`: its export used to fail with an AttributeError.
-    flux = executer(
-        con_fixture, "budget_flux_financeurs_thematiques", 11, **territoire(annee=2025)
-    )
+    flux = executer(con_fixture, "budget_flux_financeurs_thematiques", 11, **territoire(annee=2025))
     figure = graphiques.flux_financeurs_thematiques(flux)
     legende = exports.Legende(
         "Des financeurs aux thématiques – PRE de test, 2025",
