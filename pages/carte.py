@@ -9,11 +9,32 @@ TOUS = "tout"
 
 
 @st.cache_data(show_spinner="Préparation de la carte…", max_entries=64)
-def carte_du_territoire(qpv, etablissements, contours, cites, mesure, couches, annee, fond_ign):
-    """One map per territory, year, measure and layers (the frames are the cache key)."""
+def carte_du_territoire(
+    qpv, etablissements, contours, cites, mesure, couches, annee, fond_ign, choisi, noms, commune
+):
+    """One map per territory, year, measure, layers, chosen quartier and labels (the frames are
+    the cache key)."""
     return cartes.construire_carte(
-        qpv, etablissements, contours, cites, mesure, couches, annee, fond_ign
+        qpv,
+        etablissements,
+        contours,
+        cites,
+        mesure,
+        couches,
+        annee,
+        fond_ign,
+        choisi=choisi,
+        noms=noms,
+        commune=commune,
+        cadrage="territoire",
     )
+
+
+def _choisir_dans_le_classement(cle: str, codes: list[str]) -> None:
+    """A row picked in the ranked table opens its quartier (card, outline on the map, URL)."""
+    lignes = st.session_state[cle].selection.rows
+    if lignes and lignes[0] < len(codes):
+        st.session_state["quartier"] = codes[lignes[0]]
 
 
 filtres = ui.debut_page("Carte")
@@ -39,20 +60,40 @@ if filtres:
             aide="Géographie des quartiers prioritaires : 2024 (codes QN) ou 2015 (codes QP).",
             desactive=len(annees_geo) < 2,
         )
-    couches = ui.choix_dans_url(
-        "couches",
-        "Couches affichées",
-        list(cartes.COUCHES),
-        cartes.COUCHES,
-        forme="plusieurs",
-        defaut=list(cartes.COUCHES_PAR_DEFAUT),
-    )
     territoire = {"pre_id": filtres.pre_id, "commune": filtres.commune, "annee": filtres.annee}
     qpv = run("carte_qpv", **territoire, geographie=geographie, niveau="territoire")
     etablissements = run("carte_etablissements", **territoire)
     contours = run("carte_contours", pre_id=filtres.pre_id, niveau="territoire")
     cites = run("carte_cites", pre_id=filtres.pre_id, geographie=geographie, niveau="territoire")
     liens = run("carte_qpv_etablissements", pre_id=filtres.pre_id, geographie=geographie)
+    codes = [TOUS, *qpv["code_qp"]]
+    noms = dict(zip(qpv["code_qp"], qpv["nom"], strict=True))
+    options = st.columns([5, 3, 2], vertical_alignment="bottom")
+    with options[0]:
+        code = ui.choix_dans_url(
+            "quartier",
+            "Quartier prioritaire",
+            codes,
+            {TOUS: "Choisir un quartier…"} | {c: f"{noms[c]} ({c})" for c in codes[1:]},
+            # The sidebar's QPV, if any, opens first.
+            defaut=filtres.qpv if filtres.qpv in codes else TOUS,
+            aide="Cliquer sur un quartier de la carte ou du classement l'ouvre aussi ici.",
+        )
+    with options[1]:
+        noms_affiches = st.toggle(
+            "Noms des quartiers sur la carte",
+            key="noms_quartiers",
+            help="Écrit le nom de chaque quartier prioritaire sur la carte.",
+        )
+    with options[2], st.popover("Couches affichées", width="stretch"):
+        couches = ui.choix_dans_url(
+            "couches",
+            "Couches affichées",
+            list(cartes.COUCHES),
+            cartes.COUCHES,
+            forme="plusieurs",
+            defaut=list(cartes.COUCHES_PAR_DEFAUT),
+        )
     carte = carte_du_territoire(
         qpv,
         etablissements,
@@ -62,37 +103,67 @@ if filtres:
         tuple(sorted(couches)),
         filtres.annee,
         config.fond_de_carte_ign(),
+        code if code != TOUS else None,
+        noms_affiches,
+        filtres.commune,
     )
-    codes = [TOUS, *qpv["code_qp"]]
-    noms = dict(zip(qpv["code_qp"], qpv["nom"], strict=True))
-    gauche, droite = st.columns([5, 3])
-    with gauche:
-        ui.afficher_carte(
-            carte,
-            cartes.MESURES[mesure].code,
-            filtres,
+    ui.afficher_carte(
+        carte,
+        cartes.MESURES[mesure].code,
+        filtres,
+        qpv,
+        cle="carte",
+        selection="quartier",
+        choix=tuple(codes[1:]),
+        propriete="code_qp",
+        hauteur=600,
+        image=lambda: carte_image.figure_carte(
             qpv,
-            cle="carte",
-            selection="quartier",
-            choix=tuple(codes[1:]),
-            propriete="code_qp",
-            image=lambda: carte_image.figure_carte(
-                qpv, etablissements, contours, cites, mesure, couches, filtres.annee
+            etablissements,
+            contours,
+            cites,
+            mesure,
+            couches,
+            filtres.annee,
+            noms=True,
+            commune=filtres.commune,
+        ),
+    )
+    choisie = cartes.MESURES[mesure]
+    gauche, droite = st.columns([3, 2])
+    with gauche:
+        st.subheader(f"Quartiers classés : {choisie.libelle.lower()}")
+        classes = cartes.classement(qpv, mesure)
+        cle_classement = f"classement-{mesure}-{code}"
+        ui.afficher_tableau(
+            classes,
+            {
+                "rang": ("Rang", "nombre"),
+                "nom": ("Quartier", "texte"),
+                "communes": ("Commune", "texte"),
+                "beneficiaires": ("Enfants accompagnés", "nombre"),
+            }
+            | (
+                {choisie.colonne: (choisie.libelle, choisie.unite)}
+                if choisie.colonne != "beneficiaires"
+                else {}
             ),
+            titre=f"Quartiers classés – {choisie.libelle}",
+            cle=cle_classement,
+            au_choix=lambda: _choisir_dans_le_classement(
+                cle_classement, classes["code_qp"].to_list()
+            ),
+            choisie=next((k for k, c in enumerate(classes["code_qp"]) if c == code), None),
+        )
+        st.caption(
+            "Les quartiers dont le chiffre est masqué (« < 11 », « s ») ou inconnu viennent "
+            "après les autres, par ordre alphabétique, sans rang. Choisir une ligne ouvre la "
+            "fiche du quartier et l'entoure sur la carte."
         )
     with droite:
-        code = ui.choix_dans_url(
-            "quartier",
-            "Quartier prioritaire",
-            codes,
-            {TOUS: "Choisir un quartier…"} | {c: f"{noms[c]} ({c})" for c in codes[1:]},
-            # The sidebar's QPV, if any, opens first.
-            defaut=filtres.qpv if filtres.qpv in codes else TOUS,
-            aide="Cliquer sur un quartier de la carte l'ouvre aussi ici.",
-        )
         fiche = cartes.fiche_qpv(code, qpv, etablissements, liens, cites) if code != TOUS else None
         if fiche is None:
-            st.info("Cliquez sur un quartier de la carte pour afficher sa fiche.")
+            st.info("Cliquez sur un quartier de la carte ou du classement pour afficher sa fiche.")
         else:
             ligne = fiche.ligne.row(0, named=True)
             st.subheader(formats.texte_md(f"{ligne['nom']} ({ligne['code_qp']})"))
@@ -101,8 +172,8 @@ if filtres:
                 f"{ligne['annee_geographie']}"
                 + (" · contour non disponible" if ligne["geom"] is None else "")
             )
-            for choisie in cartes.MESURES.values():
-                ui.chiffre_cle(choisie.code, fiche.ligne, filtres.annee, choisie.colonne)
+            for choix in cartes.MESURES.values():
+                ui.chiffre_cle(choix.code, fiche.ligne, filtres.annee, choix.colonne)
             st.markdown(
                 f"**Équipes pluridisciplinaires de soutien réunies dans l'année** : "
                 f"{ligne['eps_actives']} · **Cité éducative** : "

@@ -350,6 +350,9 @@ def afficher_tableau(
     recherche_et_tri: str | None = None,
     titre: str | None = None,
     source: str = SOURCE_PROGRAMME,
+    cle: str | None = None,
+    au_choix=None,
+    choisie: int | None = None,
 ) -> None:
     """Every table goes through here: French formats, masked cells shown by their token.
 
@@ -359,6 +362,8 @@ def afficher_tableau(
     Sorting uses the values, not their formatted text (999 € before 1 234 €), and masked cells
     come last; the search looks for the words in the displayed text, accents and case ignored.
     `titre` names the exported files (by default the page title and the table's rank).
+    `au_choix`, a callback with the widget key `cle`: one row can be picked (its index in
+    `st.session_state[cle].selection.rows`); `choisie`, the row shown picked at first.
     """
     if cadre.height == 0:
         st.caption("Aucune ligne à afficher.")
@@ -389,7 +394,22 @@ def afficher_tableau(
             f"{tableau.height} ligne(s) sur {cadre.height} contiennent « {formats.texte_md(recherche)} »."
         )
         cadre = cadre.filter(pl.Series(trouvees, dtype=pl.Boolean))
-    st.dataframe(tableau, hide_index=True)
+    largeurs = {
+        entete: st.column_config.TextColumn(entete, width=largeur)
+        for entete, largeur in largeurs_colonnes(tableau, colonnes).items()
+    }
+    if au_choix is None:
+        st.dataframe(tableau, hide_index=True, column_config=largeurs)
+    else:
+        st.dataframe(
+            tableau,
+            hide_index=True,
+            column_config=largeurs,
+            key=cle,
+            on_select=au_choix,
+            selection_mode="single-row",
+            selection_default={"selection": {"rows": [] if choisie is None else [choisie]}},
+        )
     # Only the tokens of the rows and columns shown are explained (a frame may hold others).
     montrees = cadre.select(
         c for c in cadre.columns if c.removesuffix("__secret") in colonnes or c in colonnes
@@ -405,6 +425,23 @@ def afficher_tableau(
     diffusion.menu_tableau(
         cadre, colonnes, _legende_export(titre, None, source, montrees), _journal(titre)
     )
+
+
+def largeurs_colonnes(
+    tableau: pl.DataFrame, colonnes: dict[str, tuple[str, str]], limite_texte: int = 230
+) -> dict[str, int]:
+    """Pixel width of each displayed column: its header or its longest cell, whichever is longer,
+    so that a figure column is never cut (« Enfants », « Sa part »); text columns stop at
+    `limite_texte` (a long name ends in « … » and shows whole on hover, never the figures)."""
+    unites = {entete: unite for entete, unite in colonnes.values()}
+    largeurs = {}
+    for entete in tableau.columns:
+        cellules = max((len(v) for v in tableau[entete] if v), default=0)
+        largeur = int(max(len(entete), cellules) * 7.6) + 30
+        if unites.get(entete) == "texte":
+            largeur = min(largeur, limite_texte)
+        largeurs[entete] = max(largeur, 60)
+    return largeurs
 
 
 def _sans_accents(texte: str) -> str:
@@ -449,6 +486,19 @@ _STYLES = """
     padding: 0.6rem 1rem; margin-bottom: 1rem; font-weight: 600;
 }
 [data-testid="stMetricValue"] { color: #000091; }
+/* Key figures keep their whole label and « par rapport à 2024 » in narrow columns (1280 px):
+   they wrap instead of ending in « … ». */
+[data-testid="stMetricLabel"] .stMarkdownEllipsis,
+[data-testid="stMetricLabel"] .stMarkdownEllipsis p,
+[data-testid="stMetricDeltaDescription"],
+[data-testid="stMetricDeltaDescription"] .stMarkdownEllipsis,
+[data-testid="stMetricDeltaDescription"] .stMarkdownEllipsis p {
+    white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}
+[data-testid="stMetric"] div:has(> [data-testid="stMetricDelta"]) {
+    flex-wrap: wrap !important; row-gap: 0.2rem; overflow: visible !important;
+}
+[data-testid="stMetricDeltaDescription"] { flex-shrink: 1 !important; min-width: 0 !important; }
 /* The toolbar Streamlit shows over a table or the team editor (« Download as CSV », « Search »,
    « Show/hide columns », « Fullscreen », « Add row ») can't be turned off by any option: its
    download and clipboard copy are off through client.disableDataExport (.streamlit/config.toml),
