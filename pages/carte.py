@@ -133,6 +133,13 @@ if filtres:
     gauche, droite = st.columns([3, 2])
     with gauche:
         st.subheader(f"Quartiers classés : {choisie.libelle.lower()}")
+        if qpv.is_empty():
+            st.info(
+                formats.texte_md(
+                    f"Aucun quartier prioritaire (géographie {geographie}) pour "
+                    f"{filtres.territoire}."
+                )
+            )
         classes = cartes.classement(qpv, mesure)
         cle_classement = f"classement-{mesure}-{code}"
         ui.afficher_tableau(

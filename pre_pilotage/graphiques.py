@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import numbers
 import textwrap
 
 import plotly.graph_objects as go
@@ -58,6 +59,33 @@ def _noms_en_texte(constructeur):
         )
 
     return construire
+
+
+def _liste(valeurs) -> list:
+    return [] if valeurs is None else list(valeurs)
+
+
+def a_des_donnees(fig: go.Figure) -> bool:
+    """Whether a chart has anything to show: a value other than zero, or a masked cell (drawn
+    as its token, « < 11 » or « s »). Bars of 0 € or no bar at all are an empty chart, whose
+    axes Plotly would number −1 to 1."""
+    for trace in fig.data:
+        if trace.type == "sankey":
+            valeurs = _liste(trace.link.value)
+        elif trace.type == "pie":
+            valeurs = _liste(trace.values)
+        elif trace.type in ("bar", "scatter"):
+            textes = [] if isinstance(trace.text, str) else _liste(trace.text)
+            if any(isinstance(t, str) and formats.est_jeton(t) for t in textes):
+                return True
+            if trace.type == "scatter" and trace.mode == "text":
+                continue  # labels only (of zero shares, or of masked cells seen above)
+            valeurs = _liste(trace.x if trace.orientation == "h" else trace.y)
+        else:
+            return True  # a kind of chart this check does not know: shown as it is
+        if any(isinstance(v, numbers.Number) and v != 0 and v == v for v in valeurs):
+            return True
+    return False
 
 
 def _mise_en_page(

@@ -14,7 +14,16 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from pre_pilotage import acces, config, diffusion, exports, formats, references_nationales, requetes
+from pre_pilotage import (
+    acces,
+    config,
+    diffusion,
+    exports,
+    formats,
+    graphiques,
+    references_nationales,
+    requetes,
+)
 from pre_pilotage.indicateurs import indicateur
 from pre_pilotage.requetes import run
 
@@ -317,6 +326,11 @@ def _journal(objet: str) -> dict:
     }
 
 
+def phrase_sans_donnees(territoire: str, periode: str) -> str:
+    """What a chart with nothing to show says instead, in one French sentence."""
+    return formats.texte_md(f"Aucune donnée à représenter pour {territoire} en {periode}.")
+
+
 def afficher_graphique(
     fig: go.Figure,
     code: str,
@@ -330,6 +344,10 @@ def afficher_graphique(
     periode = periode or str(filtres.annee)
     titre = f"{definition.libelle} – {filtres.territoire}, {periode}"
     st.markdown(f"#### {formats.texte_md(titre)}")
+    if not graphiques.a_des_donnees(fig):
+        # One sentence instead of empty axes numbered −1 to 1 (nothing to export either).
+        st.info(phrase_sans_donnees(filtres.territoire, periode))
+        return
     st.plotly_chart(
         diffusion.agrandir(fig) if diffusion.presentation() else fig,
         config=CONFIG_PLOTLY,
