@@ -37,6 +37,44 @@ def _choisir_dans_le_classement(cle: str, codes: list[str]) -> None:
         st.session_state["quartier"] = codes[lignes[0]]
 
 
+def classement_des_quartiers(qpv, mesure: str, code: str, territoire: str, geographie) -> None:
+    """The quartiers ranked on the map's measure, from the map's own masked frame; picking a
+    row opens the quartier."""
+    choisie = cartes.MESURES[mesure]
+    if qpv.is_empty():
+        st.info(
+            formats.texte_md(
+                f"Aucun quartier prioritaire (géographie {geographie}) pour {territoire}."
+            )
+        )
+        return
+    classes = cartes.classement(qpv, mesure)
+    cle = f"classement-{mesure}-{code}"
+    ui.afficher_tableau(
+        classes,
+        {
+            "rang": ("Rang", "nombre"),
+            "nom": ("Quartier", "texte"),
+            "communes": ("Commune", "texte"),
+            "beneficiaires": ("Enfants accompagnés", "nombre"),
+        }
+        | (
+            {choisie.colonne: (choisie.libelle, choisie.unite)}
+            if choisie.colonne != "beneficiaires"
+            else {}
+        ),
+        titre=f"Quartiers classés – {choisie.libelle}",
+        cle=cle,
+        au_choix=lambda: _choisir_dans_le_classement(cle, classes["code_qp"].to_list()),
+        choisie=next((k for k, c in enumerate(classes["code_qp"]) if c == code), None),
+    )
+    st.caption(
+        "Les quartiers dont le chiffre est masqué (« < 11 », « s ») ou inconnu viennent "
+        "après les autres, par ordre alphabétique, sans rang. Choisir une ligne ouvre la "
+        "fiche du quartier et l'entoure sur la carte."
+    )
+
+
 filtres = ui.debut_page("Carte")
 if filtres:
     ui.sous_titre(filtres.territoire, f"année {filtres.annee}", ui.legende_donnees())
@@ -133,40 +171,7 @@ if filtres:
     gauche, droite = st.columns([3, 2])
     with gauche:
         st.subheader(f"Quartiers classés : {choisie.libelle.lower()}")
-        if qpv.is_empty():
-            st.info(
-                formats.texte_md(
-                    f"Aucun quartier prioritaire (géographie {geographie}) pour "
-                    f"{filtres.territoire}."
-                )
-            )
-        classes = cartes.classement(qpv, mesure)
-        cle_classement = f"classement-{mesure}-{code}"
-        ui.afficher_tableau(
-            classes,
-            {
-                "rang": ("Rang", "nombre"),
-                "nom": ("Quartier", "texte"),
-                "communes": ("Commune", "texte"),
-                "beneficiaires": ("Enfants accompagnés", "nombre"),
-            }
-            | (
-                {choisie.colonne: (choisie.libelle, choisie.unite)}
-                if choisie.colonne != "beneficiaires"
-                else {}
-            ),
-            titre=f"Quartiers classés – {choisie.libelle}",
-            cle=cle_classement,
-            au_choix=lambda: _choisir_dans_le_classement(
-                cle_classement, classes["code_qp"].to_list()
-            ),
-            choisie=next((k for k, c in enumerate(classes["code_qp"]) if c == code), None),
-        )
-        st.caption(
-            "Les quartiers dont le chiffre est masqué (« < 11 », « s ») ou inconnu viennent "
-            "après les autres, par ordre alphabétique, sans rang. Choisir une ligne ouvre la "
-            "fiche du quartier et l'entoure sur la carte."
-        )
+        classement_des_quartiers(qpv, mesure, code, filtres.territoire, geographie)
     with droite:
         fiche = cartes.fiche_qpv(code, qpv, etablissements, liens, cites) if code != TOUS else None
         if fiche is None:
