@@ -53,7 +53,7 @@ def classement_des_quartiers(qpv, mesure: str, code: str, territoire: str, geogr
     ui.afficher_tableau(
         classes,
         {
-            "rang": ("Rang", "nombre"),
+            "rang_texte": ("Rang", "texte"),
             "nom": ("Quartier", "texte"),
             "communes": ("Commune", "texte"),
             "beneficiaires": ("Enfants accompagnés", "nombre"),
@@ -80,16 +80,16 @@ if filtres:
     ui.sous_titre(filtres.territoire, f"année {filtres.annee}", ui.legende_donnees())
     geographies = run("carte_geographies", pre_id=filtres.pre_id)
     annees_geo = [int(a) for a in geographies["annee_geographie"]]
-    reglages = st.columns([4, 1])
-    with reglages[0]:
-        mesure = ui.choix_dans_url(
-            "mesure",
-            "Mesure",
-            list(cartes.MESURES),
-            {code: m.libelle for code, m in cartes.MESURES.items()},
-            forme="boutons",
-        )
-    with reglages[1]:
+    mesure = ui.choix_dans_url(
+        "mesure",
+        "Mesure",
+        list(cartes.MESURES),
+        {code: m.libelle for code, m in cartes.MESURES.items()},
+        forme="boutons",
+    )
+    # The quartier list depends on the geography: its row is laid out first, filled in order.
+    options = st.columns([3, 1.7, 2.1, 2], vertical_alignment="bottom")
+    with options[1]:
         geographie = ui.choix_dans_url(
             "geo",
             "Géographie prioritaire",
@@ -106,7 +106,6 @@ if filtres:
     liens = run("carte_qpv_etablissements", pre_id=filtres.pre_id, geographie=geographie)
     codes = [TOUS, *qpv["code_qp"]]
     noms = dict(zip(qpv["code_qp"], qpv["nom"], strict=True))
-    options = st.columns([5, 3, 2], vertical_alignment="bottom")
     with options[0]:
         code = ui.choix_dans_url(
             "quartier",
@@ -117,13 +116,10 @@ if filtres:
             defaut=filtres.qpv if filtres.qpv in codes else TOUS,
             aide="Cliquer sur un quartier de la carte ou du classement l'ouvre aussi ici.",
         )
-    with options[1]:
-        noms_affiches = st.toggle(
-            "Noms des quartiers sur la carte",
-            key="noms_quartiers",
-            help="Écrit le nom de chaque quartier prioritaire sur la carte.",
-        )
-    with options[2], st.popover("Couches affichées", width="stretch"):
+    with options[2]:
+        # Writes each quartier's name on the map.
+        noms_affiches = st.toggle("Noms des quartiers", key="noms_quartiers")
+    with options[3], st.popover("Couches affichées", width="stretch"):
         couches = ui.choix_dans_url(
             "couches",
             "Couches affichées",

@@ -731,11 +731,14 @@ class _Habillage(branca.element.MacroElement):
                 });
             };
             cadrer();
-            // The map may be laid out after this script (inside Streamlit's frame): frame the
-            // territory again at its first real size, and only then.
-            var cadree = carte.getSize().x > 0;
+            // The map may be laid out after this script (inside Streamlit's frame) or its window
+            // resized: frame the territory again, until the reader moves or zooms the map.
+            var touchee = false;
+            ["mousedown", "wheel", "keydown", "touchstart"].forEach(function(evenement) {
+                carte.getContainer().addEventListener(evenement, function() { touchee = true; });
+            });
             carte.on("resize", function() {
-                if (!cadree && carte.getSize().x > 0) { cadree = true; cadrer(); }
+                if (!touchee && carte.getSize().x > 0) { cadrer(); }
             });
         })();
         {% endmacro %}
@@ -763,7 +766,7 @@ class _Habillage(branca.element.MacroElement):
             ".pre{background:none;border:none}"
             ".pre-legende{background:rgba(255,255,255,.94);padding:6px 9px;border:1px solid "
             "#CECECE;border-radius:4px;font-size:12px;line-height:1.35;color:#161616;"
-            "max-width:230px;max-height:calc(100vh - 40px);overflow:auto}"
+            "max-width:210px;max-height:calc(100vh - 40px);overflow:auto}"
             ".pre-legende summary{font-weight:bold;font-size:13px;cursor:pointer}"
             ".pre-legende .ligne{display:flex;align-items:center;gap:6px}"
             ".pre-legende svg{flex-shrink:0}"
@@ -982,7 +985,14 @@ def classement(qpv: pl.DataFrame, mesure: str = "beneficiaires") -> pl.DataFrame
         .otherwise(None)
         .cast(pl.Int64)
     )
-    return classes.with_columns(rang.alias("rang")).drop("_connu")
+    classes = classes.with_columns(rang.alias("rang")).drop("_connu")
+    # Written as French ordinals (« 1er », « 2e »): a rank never reads as a small count.
+    return classes.with_columns(
+        pl.col("rang")
+        .map_elements(lambda r: "1er" if r == 1 else f"{r}e", return_dtype=pl.String)
+        .fill_null(formats.VIDE)
+        .alias("rang_texte")
+    )
 
 
 def lacunes_qpv(qpv: pl.DataFrame) -> pl.DataFrame:

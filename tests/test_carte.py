@@ -428,12 +428,12 @@ def test_classement_rangs_egaux_et_inconnus_apres():
             "beneficiaires__secret": [None, "< 11", None, None, "s"],
         }
     )
-    assert cartes.classement(qpv).select("rang", "code_qp").rows() == [
-        (1, "D"),
-        (2, "A"),
-        (2, "C"),
-        (None, "B"),
-        (None, "E"),
+    assert cartes.classement(qpv).select("rang", "rang_texte", "code_qp").rows() == [
+        (1, "1er", "D"),
+        (2, "2e", "A"),
+        (2, "2e", "C"),
+        (None, "–", "B"),
+        (None, "–", "E"),
     ]
 
 
@@ -496,7 +496,7 @@ def test_page_carte(application):
     tableaux = [d.value for d in at.dataframe]
     # First the quartiers ranked on the map's measure, then the coverage gaps.
     assert tableaux[0].to_dict(orient="list") == {
-        "Rang": ["1", "2"],
+        "Rang": ["1er", "2e"],
         "Quartier": ["Alpha Nord", "Beta Sud"],
         "Commune": ["Alpha", "Beta"],
         "Enfants accompagnés": ["15", "0"],
