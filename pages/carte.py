@@ -164,29 +164,30 @@ if filtres:
         ),
     )
     choisie = cartes.MESURES[mesure]
-    gauche, droite = st.columns([3, 2])
-    with gauche:
-        st.subheader(f"Quartiers classés : {choisie.libelle.lower()}")
-        classement_des_quartiers(qpv, mesure, code, filtres.territoire, geographie)
-    with droite:
-        fiche = cartes.fiche_qpv(code, qpv, etablissements, liens, cites) if code != TOUS else None
-        if fiche is None:
-            st.info("Cliquez sur un quartier de la carte ou du classement pour afficher sa fiche.")
-        else:
-            ligne = fiche.ligne.row(0, named=True)
-            st.subheader(formats.texte_md(f"{ligne['nom']} ({ligne['code_qp']})"))
-            st.caption(
-                f"Commune : {formats.texte_md(ligne['communes'])} · géographie "
-                f"{ligne['annee_geographie']}"
-                + (" · contour non disponible" if ligne["geom"] is None else "")
-            )
-            for choix in cartes.MESURES.values():
+    # The ranked quartiers, then the chosen quartier's card, each across the page's width.
+    st.subheader(f"Quartiers classés : {choisie.libelle.lower()}")
+    classement_des_quartiers(qpv, mesure, code, filtres.territoire, geographie)
+    fiche = cartes.fiche_qpv(code, qpv, etablissements, liens, cites) if code != TOUS else None
+    if fiche is None:
+        st.info("Cliquez sur un quartier de la carte ou du classement pour afficher sa fiche.")
+    else:
+        ligne = fiche.ligne.row(0, named=True)
+        st.subheader(formats.texte_md(f"{ligne['nom']} ({ligne['code_qp']})"))
+        st.caption(
+            f"Commune : {formats.texte_md(ligne['communes'])} · géographie "
+            f"{ligne['annee_geographie']}"
+            + (" · contour non disponible" if ligne["geom"] is None else "")
+        )
+        for colonne, choix in zip(st.columns(3), cartes.MESURES.values(), strict=True):
+            with colonne:
                 ui.chiffre_cle(choix.code, fiche.ligne, filtres.annee, choix.colonne)
-            st.markdown(
-                f"**Équipes pluridisciplinaires de soutien réunies dans l'année** : "
-                f"{ligne['eps_actives']} · **Cité éducative** : "
-                + (", ".join(formats.texte_md(c) for c in fiche.cites) or "aucune")
-            )
+        st.markdown(
+            f"**Équipes pluridisciplinaires de soutien réunies dans l'année** : "
+            f"{ligne['eps_actives']} · **Cité éducative** : "
+            + (", ".join(formats.texte_md(c) for c in fiche.cites) or "aucune")
+        )
+        ecoles, fiches = st.columns(2)
+        with ecoles:
             st.markdown("**Écoles et collèges dans le quartier ou à moins de 300 m**")
             ui.afficher_tableau(
                 fiche.etablissements,
@@ -196,7 +197,9 @@ if filtres:
                     "situation": ("Situation", "texte"),
                     "beneficiaires": ("Enfants", "nombre"),
                 },
+                place=390,
             )
+        with fiches:
             st.markdown("**Fiches-action suivies par des enfants du quartier**")
             ui.afficher_tableau(
                 run(
@@ -210,6 +213,7 @@ if filtres:
                     "thematique": ("Thématique", "texte"),
                     "enfants": ("Enfants", "nombre"),
                 },
+                place=390,
             )
 
     st.subheader(f"Lacunes de couverture en {filtres.annee}")
@@ -223,6 +227,7 @@ if filtres:
                 "code_qp": ("Code", "texte"),
                 "communes": ("Commune", "texte"),
             },
+            place=390,
         )
     with colonnes[1]:
         st.markdown("**Écoles et collèges REP+ et REP sans enfant accompagné**")
@@ -233,6 +238,7 @@ if filtres:
                 "education_prioritaire": ("Réseau", "texte"),
                 "commune": ("Commune", "texte"),
             },
+            place=390,
         )
     sans_contour = cartes.qpv_sans_contour(qpv)
     if sans_contour.height:

@@ -371,6 +371,7 @@ def afficher_tableau(
     cle: str | None = None,
     au_choix=None,
     choisie: int | None = None,
+    place: int = 800,
 ) -> None:
     """Every table goes through here: French formats, masked cells shown by their token.
 
@@ -380,6 +381,8 @@ def afficher_tableau(
     Sorting uses the values, not their formatted text (999 € before 1 234 €), and masked cells
     come last; the search looks for the words in the displayed text, accents and case ignored.
     `titre` names the exported files (by default the page title and the table's rank).
+    `place`: the table's width in pixels on a 1280 px screen (about 800 across the page, 390
+    in one of two columns), which its columns share without cutting a figure.
     `au_choix`, a callback with the widget key `cle`: one row can be picked (its index in
     `st.session_state[cle].selection.rows`); `choisie`, the row shown picked at first.
     """
@@ -414,7 +417,9 @@ def afficher_tableau(
         cadre = cadre.filter(pl.Series(trouvees, dtype=pl.Boolean))
     largeurs = {
         entete: st.column_config.TextColumn(entete, width=largeur)
-        for entete, largeur in largeurs_colonnes(tableau, colonnes).items()
+        for entete, largeur in largeurs_colonnes(
+            tableau, colonnes, place - (40 if au_choix else 0)
+        ).items()
     }
     if au_choix is None:
         st.dataframe(tableau, hide_index=True, column_config=largeurs)
@@ -446,20 +451,30 @@ def afficher_tableau(
 
 
 def largeurs_colonnes(
-    tableau: pl.DataFrame, colonnes: dict[str, tuple[str, str]], limite_texte: int = 230
+    tableau: pl.DataFrame,
+    colonnes: dict[str, tuple[str, str]],
+    place: int = 800,
+    limite_texte: int = 230,
 ) -> dict[str, int]:
-    """Pixel width of each displayed column: its header or its longest cell, whichever is longer,
-    so that a figure column is never cut (« Enfants », « Sa part »); text columns stop at
-    `limite_texte` (a long name ends in « … » and shows whole on hover, never the figures)."""
+    """Pixel width of each displayed column, so that the table fits in `place` pixels (its
+    column's width on a 1280 px screen) without cutting a figure column (« Enfants », « Sa
+    part »): figure columns get their header's or their longest cell's width; text columns
+    share what is left (at most `limite_texte` each, at least 80); a long name then ends in
+    « … »."""
     unites = {entete: unite for entete, unite in colonnes.values()}
-    largeurs = {}
+    naturelles = {}
     for entete in tableau.columns:
         cellules = max((len(v) for v in tableau[entete] if v), default=0)
-        largeur = int(max(len(entete), cellules) * 7.6) + 30
-        if unites.get(entete) == "texte":
-            largeur = min(largeur, limite_texte)
-        largeurs[entete] = max(largeur, 60)
-    return largeurs
+        naturelles[entete] = max(int(max(len(entete), cellules) * 7.4) + 28, 60)
+    # Short texts (« REP+ », a code, a year) keep their width like figures.
+    textes = [e for e in tableau.columns if unites.get(e) == "texte" and naturelles[e] > 110]
+    largeurs = {e: n for e, n in naturelles.items() if e not in textes}
+    reste = max(place - sum(largeurs.values()), 80 * len(textes))
+    voulues = {e: min(naturelles[e], limite_texte) for e in textes}
+    total = sum(voulues.values()) or 1
+    for entete, voulue in voulues.items():
+        largeurs[entete] = voulue if total <= reste else max(80, int(voulue * reste / total))
+    return {e: largeurs[e] for e in tableau.columns}
 
 
 def _sans_accents(texte: str) -> str:
