@@ -565,3 +565,21 @@ def test_page_carte_ouvre_le_quartier_du_panneau_lateral(application):
     # The map keeps every quartier of the programme: the sidebar's QPV only opens its card.
     lacunes = next(d.value for d in at.dataframe if "Code" in d.value.columns)
     assert lacunes["Quartier"].to_list() == ["Beta Sud"]
+
+
+def test_image_de_la_carte_nommee_et_cadree_sur_la_commune(con_carte):
+    from pre_pilotage import carte_image
+
+    qpv, etabs, contours, cites = cadres(con_carte)
+    figure = carte_image.figure_carte(qpv, etabs, contours, cites, annee=2025, noms=True)
+    noms = [t for t in figure.data if t.mode == "text"]
+    assert [list(t.text) for t in noms] == [["Alpha Nord", "Beta Sud"]]
+    assert figure.layout.xaxis.range is None  # the whole territory
+    # Filtered on Beta: the image is framed on the commune (4 % margin), names still written.
+    beta = carte_image.figure_carte(
+        qpv.filter(pl.col("code_qp") == QPV_BETA), etabs, contours, cites, noms=True, commune=BETA
+    )
+    ouest, _, est, _ = _wgs84(box(4000, 0, 8000, 4000)).bounds
+    marge = (est - ouest) * 0.04
+    assert list(beta.layout.xaxis.range) == pytest.approx([ouest - marge, est + marge], abs=1e-6)
+    assert [list(t.text) for t in beta.data if t.mode == "text"] == [["Beta Sud"]]
