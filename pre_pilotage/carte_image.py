@@ -276,7 +276,13 @@ def _noms_qpv(fig: go.Figure, qpv: pl.DataFrame) -> None:
                 mode="text",
                 text=textes,
                 textposition="top center",
-                textfont={"size": 9, "color": "#161616"},
+                # A white halo keeps each name readable over shading, outlines and symbols.
+                textfont={
+                    "size": 10,
+                    "color": "#161616",
+                    "shadow": "1px 1px 2px #FFFFFF, -1px -1px 2px #FFFFFF",
+                    "weight": "bold",
+                },
                 showlegend=False,
                 hoverinfo="skip",
             )
