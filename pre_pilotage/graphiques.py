@@ -347,10 +347,12 @@ def _rgba(couleur: str, opacite: float) -> str:
     return f"rgba({rouge}, {vert}, {bleu}, {opacite})"
 
 
-def _centres(tailles: list[float], marge: float = 0.05) -> list[float]:
-    """Vertical centres (0 at the top) of stacked Sankey nodes of these sizes, with gaps."""
+def _centres(tailles: list[float], marge: float = 0.05, lignes: int | None = None) -> list[float]:
+    """Vertical centres (0 at the top) of stacked Sankey nodes of these sizes, with gaps; the
+    scale is the one of a column of `lignes` nodes (Plotly scales every column like its
+    fullest one)."""
     total = sum(tailles) or 1
-    hauteur_utile = 1 - marge * (len(tailles) - 1)
+    hauteur_utile = 1 - marge * ((lignes or len(tailles)) - 1)
     centres, haut = [], 0.0
     for taille in tailles:
         part = hauteur_utile * taille / total
@@ -371,7 +373,13 @@ def flux_financeurs_thematiques(cadre: pl.DataFrame) -> go.Figure:
         totaux[len(financeurs) + thematiques.index(t)] += montant
     couleurs = [PALETTE[k % len(PALETTE)] for k in range(len(financeurs))]
     # Fixed places keep the funders and the thematics in their usual order, top to bottom.
-    positions_y = _centres(totaux[: len(financeurs)]) + _centres(totaux[len(financeurs) :])
+    # Nodes at least one two-line label apart, so that each name sits beside its own node.
+    plus = max(len(financeurs), len(thematiques))
+    hauteur = max(480, 46 * plus + 280)
+    ecart = 46 / (hauteur - 40)
+    positions_y = _centres(totaux[: len(financeurs)], ecart, plus) + _centres(
+        totaux[len(financeurs) :], ecart, plus
+    )
     libelles = [
         f"{n} ({formats.euros(m)})" for n, m in zip(financeurs + thematiques, totaux, strict=True)
     ]
@@ -390,7 +398,7 @@ def flux_financeurs_thematiques(cadre: pl.DataFrame) -> go.Figure:
                 "color": couleurs + [GRIS_FONCE] * len(thematiques),
                 "x": [0.001] * len(financeurs) + [0.999] * len(thematiques),
                 "y": positions_y,
-                "pad": 14,
+                "pad": 46,
                 "thickness": 16,
                 "hovertemplate": "%{customdata}<extra></extra>",
             },
@@ -405,6 +413,10 @@ def flux_financeurs_thematiques(cadre: pl.DataFrame) -> go.Figure:
             },
         )
     )
+    # Names moved apart only if nodes still crowd (two lines each).
+    places = _ecarter(positions_y[: len(financeurs)], ecart) + _ecarter(
+        positions_y[len(financeurs) :], ecart
+    )
     annotations = [
         {
             "text": "<br>".join([*textwrap.wrap(nom, 28), formats.euros(montant)]),
@@ -418,14 +430,23 @@ def flux_financeurs_thematiques(cadre: pl.DataFrame) -> go.Figure:
             "showarrow": False,
         }
         for k, (nom, montant, y) in enumerate(
-            zip(financeurs + thematiques, totaux, positions_y, strict=True)
+            zip(financeurs + thematiques, totaux, places, strict=True)
         )
     ]
-    return _mise_en_page(
-        fig,
-        hauteur=max(480, 60 * max(len(financeurs), len(thematiques))),
-        annotations=annotations,
-    )
+    return _mise_en_page(fig, hauteur=hauteur, annotations=annotations)
+
+
+def _ecarter(centres: list[float], ecart: float) -> list[float]:
+    """Label places (0 at the top) as near their nodes' centres as they can be while staying at
+    least `ecart` apart and inside the plot."""
+    places = list(centres)
+    for k in range(1, len(places)):
+        places[k] = max(places[k], places[k - 1] + ecart)
+    if places and places[-1] > 1 - ecart / 2:
+        places[-1] = 1 - ecart / 2
+        for k in range(len(places) - 2, -1, -1):
+            places[k] = min(places[k], places[k + 1] - ecart)
+    return [max(p, ecart / 2) for p in places]
 
 
 # Share of the Sankey's width left on each side for the names of its nodes.
