@@ -9,10 +9,69 @@ TOUS = "tout"
 
 
 @st.cache_data(show_spinner="Préparation de la carte…", max_entries=64)
-def carte_du_territoire(qpv, etablissements, contours, cites, mesure, couches, annee, fond_ign):
-    """One map per territory, year, measure and layers (the frames are the cache key)."""
+def carte_du_territoire(
+    qpv, etablissements, contours, cites, mesure, couches, annee, fond_ign, choisi, noms, commune
+):
+    """One map per territory, year, measure, layers, chosen quartier and labels (the frames are
+    the cache key)."""
     return cartes.construire_carte(
-        qpv, etablissements, contours, cites, mesure, couches, annee, fond_ign
+        qpv,
+        etablissements,
+        contours,
+        cites,
+        mesure,
+        couches,
+        annee,
+        fond_ign,
+        choisi=choisi,
+        noms=noms,
+        commune=commune,
+        cadrage="territoire",
+    )
+
+
+def _choisir_dans_le_classement(cle: str, codes: list[str]) -> None:
+    """A row picked in the ranked table opens its quartier (card, outline on the map, URL)."""
+    lignes = st.session_state[cle].selection.rows
+    if lignes and lignes[0] < len(codes):
+        st.session_state["quartier"] = codes[lignes[0]]
+
+
+def classement_des_quartiers(qpv, mesure: str, code: str, territoire: str, geographie) -> None:
+    """The quartiers ranked on the map's measure, from the map's own masked frame; picking a
+    row opens the quartier."""
+    choisie = cartes.MESURES[mesure]
+    if qpv.is_empty():
+        st.info(
+            formats.texte_md(
+                f"Aucun quartier prioritaire (géographie {geographie}) pour {territoire}."
+            )
+        )
+        return
+    classes = cartes.classement(qpv, mesure)
+    cle = f"classement-{mesure}-{code}"
+    ui.afficher_tableau(
+        classes,
+        {
+            "rang_texte": ("Rang", "texte"),
+            "nom": ("Quartier", "texte"),
+            "communes": ("Commune", "texte"),
+            "beneficiaires": ("Enfants accompagnés", "nombre"),
+        }
+        | (
+            {choisie.colonne: (choisie.libelle, choisie.unite)}
+            if choisie.colonne != "beneficiaires"
+            else {}
+        ),
+        titre=f"Quartiers classés – {choisie.libelle}",
+        cle=cle,
+        au_choix=lambda: _choisir_dans_le_classement(cle, classes["code_qp"].to_list()),
+        choisie=next((k for k, c in enumerate(classes["code_qp"]) if c == code), None),
+    )
+    st.caption(
+        "Les quartiers dont le chiffre est masqué (« < 11 », « s ») ou inconnu viennent "
+        "après les autres, par ordre alphabétique, sans rang. Choisir une ligne ouvre la "
+        "fiche du quartier et l'entoure sur la carte."
     )
 
 
@@ -21,16 +80,16 @@ if filtres:
     ui.sous_titre(filtres.territoire, f"année {filtres.annee}", ui.legende_donnees())
     geographies = run("carte_geographies", pre_id=filtres.pre_id)
     annees_geo = [int(a) for a in geographies["annee_geographie"]]
-    reglages = st.columns([4, 1])
-    with reglages[0]:
-        mesure = ui.choix_dans_url(
-            "mesure",
-            "Mesure",
-            list(cartes.MESURES),
-            {code: m.libelle for code, m in cartes.MESURES.items()},
-            forme="boutons",
-        )
-    with reglages[1]:
+    mesure = ui.choix_dans_url(
+        "mesure",
+        "Mesure",
+        list(cartes.MESURES),
+        {code: m.libelle for code, m in cartes.MESURES.items()},
+        forme="boutons",
+    )
+    # The quartier list depends on the geography: its row is laid out first, filled in order.
+    options = st.columns([3, 1.7, 2.1, 2], vertical_alignment="bottom")
+    with options[1]:
         geographie = ui.choix_dans_url(
             "geo",
             "Géographie prioritaire",
@@ -39,20 +98,36 @@ if filtres:
             aide="Géographie des quartiers prioritaires : 2024 (codes QN) ou 2015 (codes QP).",
             desactive=len(annees_geo) < 2,
         )
-    couches = ui.choix_dans_url(
-        "couches",
-        "Couches affichées",
-        list(cartes.COUCHES),
-        cartes.COUCHES,
-        forme="plusieurs",
-        defaut=list(cartes.COUCHES_PAR_DEFAUT),
-    )
     territoire = {"pre_id": filtres.pre_id, "commune": filtres.commune, "annee": filtres.annee}
     qpv = run("carte_qpv", **territoire, geographie=geographie, niveau="territoire")
     etablissements = run("carte_etablissements", **territoire)
     contours = run("carte_contours", pre_id=filtres.pre_id, niveau="territoire")
     cites = run("carte_cites", pre_id=filtres.pre_id, geographie=geographie, niveau="territoire")
     liens = run("carte_qpv_etablissements", pre_id=filtres.pre_id, geographie=geographie)
+    codes = [TOUS, *qpv["code_qp"]]
+    noms = dict(zip(qpv["code_qp"], qpv["nom"], strict=True))
+    with options[0]:
+        code = ui.choix_dans_url(
+            "quartier",
+            "Quartier prioritaire",
+            codes,
+            {TOUS: "Choisir un quartier…"} | {c: f"{noms[c]} ({c})" for c in codes[1:]},
+            # The sidebar's QPV, if any, opens first.
+            defaut=filtres.qpv if filtres.qpv in codes else TOUS,
+            aide="Cliquer sur un quartier de la carte ou du classement l'ouvre aussi ici.",
+        )
+    with options[2]:
+        # Writes each quartier's name on the map.
+        noms_affiches = st.toggle("Noms des quartiers", key="noms_quartiers")
+    with options[3], st.popover("Couches affichées", width="stretch"):
+        couches = ui.choix_dans_url(
+            "couches",
+            "Couches affichées",
+            list(cartes.COUCHES),
+            cartes.COUCHES,
+            forme="plusieurs",
+            defaut=list(cartes.COUCHES_PAR_DEFAUT),
+        )
     carte = carte_du_territoire(
         qpv,
         etablissements,
@@ -62,52 +137,57 @@ if filtres:
         tuple(sorted(couches)),
         filtres.annee,
         config.fond_de_carte_ign(),
+        code if code != TOUS else None,
+        noms_affiches,
+        filtres.commune,
     )
-    codes = [TOUS, *qpv["code_qp"]]
-    noms = dict(zip(qpv["code_qp"], qpv["nom"], strict=True))
-    gauche, droite = st.columns([5, 3])
-    with gauche:
-        ui.afficher_carte(
-            carte,
-            cartes.MESURES[mesure].code,
-            filtres,
+    ui.afficher_carte(
+        carte,
+        cartes.MESURES[mesure].code,
+        filtres,
+        qpv,
+        cle="carte",
+        selection="quartier",
+        choix=tuple(codes[1:]),
+        propriete="code_qp",
+        hauteur=600,
+        image=lambda: carte_image.figure_carte(
             qpv,
-            cle="carte",
-            selection="quartier",
-            choix=tuple(codes[1:]),
-            propriete="code_qp",
-            image=lambda: carte_image.figure_carte(
-                qpv, etablissements, contours, cites, mesure, couches, filtres.annee
-            ),
+            etablissements,
+            contours,
+            cites,
+            mesure,
+            couches,
+            filtres.annee,
+            noms=True,
+            commune=filtres.commune,
+        ),
+    )
+    choisie = cartes.MESURES[mesure]
+    # The ranked quartiers, then the chosen quartier's card, each across the page's width.
+    st.subheader(f"Quartiers classés : {choisie.libelle.lower()}")
+    classement_des_quartiers(qpv, mesure, code, filtres.territoire, geographie)
+    fiche = cartes.fiche_qpv(code, qpv, etablissements, liens, cites) if code != TOUS else None
+    if fiche is None:
+        st.info("Cliquez sur un quartier de la carte ou du classement pour afficher sa fiche.")
+    else:
+        ligne = fiche.ligne.row(0, named=True)
+        st.subheader(formats.texte_md(f"{ligne['nom']} ({ligne['code_qp']})"))
+        st.caption(
+            f"Commune : {formats.texte_md(ligne['communes'])} · géographie "
+            f"{ligne['annee_geographie']}"
+            + (" · contour non disponible" if ligne["geom"] is None else "")
         )
-    with droite:
-        code = ui.choix_dans_url(
-            "quartier",
-            "Quartier prioritaire",
-            codes,
-            {TOUS: "Choisir un quartier…"} | {c: f"{noms[c]} ({c})" for c in codes[1:]},
-            # The sidebar's QPV, if any, opens first.
-            defaut=filtres.qpv if filtres.qpv in codes else TOUS,
-            aide="Cliquer sur un quartier de la carte l'ouvre aussi ici.",
+        for colonne, choix in zip(st.columns(3), cartes.MESURES.values(), strict=True):
+            with colonne:
+                ui.chiffre_cle(choix.code, fiche.ligne, filtres.annee, choix.colonne)
+        st.markdown(
+            f"**Équipes pluridisciplinaires de soutien réunies dans l'année** : "
+            f"{ligne['eps_actives']} · **Cité éducative** : "
+            + (", ".join(formats.texte_md(c) for c in fiche.cites) or "aucune")
         )
-        fiche = cartes.fiche_qpv(code, qpv, etablissements, liens, cites) if code != TOUS else None
-        if fiche is None:
-            st.info("Cliquez sur un quartier de la carte pour afficher sa fiche.")
-        else:
-            ligne = fiche.ligne.row(0, named=True)
-            st.subheader(formats.texte_md(f"{ligne['nom']} ({ligne['code_qp']})"))
-            st.caption(
-                f"Commune : {formats.texte_md(ligne['communes'])} · géographie "
-                f"{ligne['annee_geographie']}"
-                + (" · contour non disponible" if ligne["geom"] is None else "")
-            )
-            for choisie in cartes.MESURES.values():
-                ui.chiffre_cle(choisie.code, fiche.ligne, filtres.annee, choisie.colonne)
-            st.markdown(
-                f"**Équipes pluridisciplinaires de soutien réunies dans l'année** : "
-                f"{ligne['eps_actives']} · **Cité éducative** : "
-                + (", ".join(formats.texte_md(c) for c in fiche.cites) or "aucune")
-            )
+        ecoles, fiches = st.columns(2)
+        with ecoles:
             st.markdown("**Écoles et collèges dans le quartier ou à moins de 300 m**")
             ui.afficher_tableau(
                 fiche.etablissements,
@@ -117,7 +197,9 @@ if filtres:
                     "situation": ("Situation", "texte"),
                     "beneficiaires": ("Enfants", "nombre"),
                 },
+                place=390,
             )
+        with fiches:
             st.markdown("**Fiches-action suivies par des enfants du quartier**")
             ui.afficher_tableau(
                 run(
@@ -131,6 +213,7 @@ if filtres:
                     "thematique": ("Thématique", "texte"),
                     "enfants": ("Enfants", "nombre"),
                 },
+                place=390,
             )
 
     st.subheader(f"Lacunes de couverture en {filtres.annee}")
@@ -144,6 +227,7 @@ if filtres:
                 "code_qp": ("Code", "texte"),
                 "communes": ("Commune", "texte"),
             },
+            place=390,
         )
     with colonnes[1]:
         st.markdown("**Écoles et collèges REP+ et REP sans enfant accompagné**")
@@ -154,6 +238,7 @@ if filtres:
                 "education_prioritaire": ("Réseau", "texte"),
                 "commune": ("Commune", "texte"),
             },
+            place=390,
         )
     sans_contour = cartes.qpv_sans_contour(qpv)
     if sans_contour.height:

@@ -76,9 +76,11 @@ def figure_carte(
     couches: tuple[str, ...] | set[str] = cartes.COUCHES_PAR_DEFAUT,
     annee: int | None = None,
     noms: bool = False,
+    commune: str | None = None,
 ) -> go.Figure:
     """The map of the `carte_*` frames (already masked) as a figure with its legend; `noms`:
-    each QPV's name written on it (the report's map, read on paper without hovering)."""
+    each QPV's name written on it (the report's map and the exported image, read without
+    hovering); `commune`: a commune code the image is framed on (the page's commune filter)."""
     couches = set(couches)
     choisie = cartes.MESURES[mesure]
     fig = go.Figure()
@@ -166,7 +168,12 @@ def figure_carte(
     if noms and "qpv" in couches:
         _noms_qpv(fig, qpv)
 
-    points = _points(qpv, contours, cites, etablissements)
+    cadre_commune = (
+        contours.filter((pl.col("nature") == "commune") & (pl.col("code") == commune))
+        if commune is not None
+        else contours.clear()
+    )
+    points = _points(cadre_commune) or _points(qpv, contours, cites, etablissements)
     if points:
         xmin, ymin, xmax, ymax = shapely.total_bounds(points)
         latitude = (ymin + ymax) / 2
@@ -174,10 +181,17 @@ def figure_carte(
     else:
         latitude, rapport = 46.6, 1.0
     hauteur = int(min(max(460 * rapport, 360), 760))
-    fig.update_xaxes(visible=False, showgrid=False)
+    cadrage_x, cadrage_y = {}, {}
+    if points and cadre_commune.height:
+        # Framed on the commune: the rest of the territory is cut at the image's edges.
+        marge_x, marge_y = (xmax - xmin) * 0.04, (ymax - ymin) * 0.04
+        cadrage_x = {"range": [xmin - marge_x, xmax + marge_x]}
+        cadrage_y = {"range": [ymin - marge_y, ymax + marge_y]}
+    fig.update_xaxes(visible=False, showgrid=False, **cadrage_x)
     fig.update_yaxes(
         visible=False,
         showgrid=False,
+        **cadrage_y,
         scaleanchor="x",
         scaleratio=1 / math.cos(math.radians(latitude)),
     )
@@ -262,7 +276,13 @@ def _noms_qpv(fig: go.Figure, qpv: pl.DataFrame) -> None:
                 mode="text",
                 text=textes,
                 textposition="top center",
-                textfont={"size": 9, "color": "#161616"},
+                # A white halo keeps each name readable over shading, outlines and symbols.
+                textfont={
+                    "size": 10,
+                    "color": "#161616",
+                    "shadow": "1px 1px 2px #FFFFFF, -1px -1px 2px #FFFFFF",
+                    "weight": "bold",
+                },
                 showlegend=False,
                 hoverinfo="skip",
             )

@@ -634,6 +634,56 @@ def _couche_eps(carte, qpv: pl.DataFrame, annee: int, legende: Legende) -> None:
     groupe.add_to(carte)
 
 
+def _couche_choisie(carte, qpv: pl.DataFrame, code_qp: str, legende: Legende) -> None:
+    """The chosen quartier (clicked on the map, picked in the list or in the ranked table)
+    drawn with a thick dark outline above the others; not interactive, so its tooltip stays."""
+    for r in qpv.filter(pl.col("code_qp") == code_qp).to_dicts():
+        forme = _geojson(r["geom"])
+        if forme is None:
+            continue
+        folium.GeoJson(
+            {
+                "type": "Feature",
+                "id": f"choisi-{r['code_qp']}",
+                "properties": {},
+                "geometry": forme,
+            },
+            name="Quartier choisi",
+            style_function=_StyleFixe(
+                {"fill": False, "color": "#161616", "weight": 5, "opacity": 1}
+            ),
+            interactive=False,
+        ).add_to(carte)
+        legende.lignes.append(
+            (_carre("#FFFFFF", "#161616", epaisseur=3), f"quartier choisi : {e(r['nom'])}")
+        )
+
+
+def _couche_noms(carte, qpv: pl.DataFrame) -> None:
+    """Each drawn quartier's name, written on the map at a point inside it (names only: no
+    figure, so nothing to mask); not interactive, so tooltips and clicks go through."""
+    groupe = folium.FeatureGroup(name="Noms des quartiers")
+    for r in qpv.to_dicts():
+        if r["geom"] is None:
+            continue
+        forme = shapely.from_wkb(r["geom"]) if isinstance(r["geom"], bytes) else r["geom"]
+        if forme is None or forme.is_empty:
+            continue
+        point = forme.representative_point()
+        folium.Marker(
+            [round(point.y, DECIMALES), round(point.x, DECIMALES)],
+            icon=folium.DivIcon(
+                html=f'<span class="pre-nom">{e(r["nom"])}</span>',
+                icon_size=(0, 0),
+                icon_anchor=(0, 0),
+                class_name="pre-etiquette",
+            ),
+            interactive=False,
+            keyboard=False,
+        ).add_to(groupe)
+    groupe.add_to(carte)
+
+
 # -------------------------------------------------------------------------------- the map
 
 
@@ -666,16 +716,41 @@ class _Habillage(branca.element.MacroElement):
                 return div;
             };
             legende.addTo(carte);
+            var details = legende.getContainer().querySelector("details");
+            // A narrow map opens with its legend folded: the territory comes first.
+            if (details && carte.getSize().x < 760) { details.open = false; }
+            var emprise = {{ this.emprise|tojson }};
+            var cadrer = function() {
+                if (!emprise) { return; }
+                var largeur = carte.getSize().x;
+                var place = legende.getContainer().offsetWidth;
+                // Keep the territory out from under the legend when there is room beside it.
+                var droite = place && place < largeur * 0.4 ? place + 24 : 16;
+                carte.fitBounds(emprise, {
+                    paddingTopLeft: [16, 16], paddingBottomRight: [droite, 16]
+                });
+            };
+            cadrer();
+            // The map may be laid out after this script (inside Streamlit's frame) or its window
+            // resized: frame the territory again, until the reader moves or zooms the map.
+            var touchee = false;
+            ["mousedown", "wheel", "keydown", "touchstart"].forEach(function(evenement) {
+                carte.getContainer().addEventListener(evenement, function() { touchee = true; });
+            });
+            carte.on("resize", function() {
+                if (!touchee && carte.getSize().x > 0) { cadrer(); }
+            });
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, legende: str, attribution: str):
+    def __init__(self, legende: str, attribution: str, emprise: list[list[float]] | None = None):
         super().__init__()
         self._name = "Habillage"
         self.legende = legende
         self.attribution = attribution
+        self.emprise = emprise
         self.motifs = (
             '<svg id="pre-motifs" width="0" height="0" style="position:absolute" '
             'aria-hidden="true"><defs><pattern id="pre-hachures" patternUnits="userSpaceOnUse" '
@@ -691,17 +766,21 @@ class _Habillage(branca.element.MacroElement):
             ".pre{background:none;border:none}"
             ".pre-legende{background:rgba(255,255,255,.94);padding:6px 9px;border:1px solid "
             "#CECECE;border-radius:4px;font-size:12px;line-height:1.35;color:#161616;"
-            "max-width:235px;max-height:70vh;overflow:auto}"
+            "max-width:210px;max-height:calc(100vh - 40px);overflow:auto}"
             ".pre-legende summary{font-weight:bold;font-size:13px;cursor:pointer}"
             ".pre-legende .ligne{display:flex;align-items:center;gap:6px}"
             ".pre-legende svg{flex-shrink:0}"
             ".pre-legende .note{margin-top:6px;color:#3A3A3A;font-size:12px}"
             ".leaflet-tooltip{font-size:13px;line-height:1.4}"
+            ".pre-etiquette{background:none;border:none;pointer-events:none}"
+            ".pre-nom{position:absolute;transform:translate(-50%,-50%);white-space:nowrap;"
+            "font-size:12px;font-weight:700;color:#161616;pointer-events:none;"
+            "text-shadow:0 0 3px #FFF,0 0 3px #FFF,0 0 2px #FFF,0 0 2px #FFF}"
         )
 
 
 def _legende_html(legendes: list[Legende]) -> str:
-    morceaux = ["<details open><summary>Légende</summary>"]
+    morceaux = ['<details open><summary title="Replier ou déplier la légende">Légende</summary>']
     for legende in legendes:
         if not legende.lignes and not legende.notes:
             continue
@@ -746,9 +825,18 @@ def construire_carte(
     annee: int | None = None,
     fond_ign: bool = False,
     eps: bool = False,
+    *,
+    choisi: str | None = None,
+    noms: bool = False,
+    commune: str | None = None,
+    cadrage: str = "objets",
 ) -> folium.Map:
     """The Carte page's map from the masked frames of the `carte_*` queries; `eps` adds a badge
-    per QPV telling whether an EPS of the programme met there in the year."""
+    per QPV telling whether an EPS of the programme met there in the year.
+
+    `choisi`: a QPV code outlined above the others; `noms`: each QPV's name written on the map;
+    `commune`: a commune code the map opens on; `cadrage`: what the map opens on otherwise,
+    "territoire" (the programme's whole territory) or "objets" (its quartiers and schools)."""
     couches = set(couches)
     choisie = MESURES[mesure]
     carte = folium.Map(
@@ -785,16 +873,49 @@ def construire_carte(
     legende_eps = Legende(COUCHE_EPS, [], [])
     if eps:
         _couche_eps(carte, qpv, annee or 0, legende_eps)
+    if choisi and "qpv" in couches:
+        _couche_choisie(carte, qpv, choisi, legende_qpv)
+    if noms and "qpv" in couches:
+        _couche_noms(carte, qpv)
     _Habillage(
-        _legende_html([legende_qpv, legende_ecoles, legende_eps, legende_fond]), attribution
+        _legende_html([legende_qpv, legende_ecoles, legende_eps, legende_fond]),
+        attribution,
+        emprise_initiale(qpv, etablissements, contours, cites, commune, cadrage),
     ).add_to(carte)
-    # Open on the quartiers and schools (the territory's outline stays around them), or on the
-    # territory when there are none to show.
-    emprise = _emprise(qpv, cites, etablissements) or _emprise(contours)
-    if emprise:
-        # Leave the right-hand side to the legend.
-        carte.fit_bounds(emprise, padding_top_left=(30, 30), padding_bottom_right=(250, 20))
     return carte
+
+
+def emprise_initiale(
+    qpv: pl.DataFrame,
+    etablissements: pl.DataFrame,
+    contours: pl.DataFrame,
+    cites: pl.DataFrame,
+    commune: str | None = None,
+    cadrage: str = "objets",
+) -> list[list[float]] | None:
+    """[[south, west], [north, east]] the map opens on: the filtered commune's outline; else the
+    whole territory ("territoire") or its quartiers and schools ("objets", the territory's
+    outline staying around them), falling back on the other when one has nothing to show."""
+    if commune is not None and "code" in contours.columns:
+        emprise = _emprise(
+            contours.filter((pl.col("nature") == "commune") & (pl.col("code") == commune))
+        )
+        if emprise:
+            return emprise
+    objets = _emprise(qpv, cites, etablissements)
+    territoire = _emprise(contours)
+    if cadrage == "territoire":
+        return _union(territoire, objets) or objets
+    return objets or territoire
+
+
+def _union(a: list[list[float]] | None, b: list[list[float]] | None) -> list[list[float]] | None:
+    if a is None or b is None:
+        return a or b
+    return [
+        [min(a[0][0], b[0][0]), min(a[0][1], b[0][1])],
+        [max(a[1][0], b[1][0]), max(a[1][1], b[1][1])],
+    ]
 
 
 def html_carte(carte: folium.Map) -> str:
@@ -841,6 +962,37 @@ def fiche_qpv(
         if code_qp in (codes or [])
     ]
     return FicheQpv(ligne, ecoles, noms_cites)
+
+
+def classement(qpv: pl.DataFrame, mesure: str = "beneficiaires") -> pl.DataFrame:
+    """The quartiers ranked on the map's measure, from the map's own masked frame (so that every
+    cell is the map's, token included): shown values first, largest first (equal values share a
+    rank), then the quartiers whose measure is masked or unknown, by name and without a rank
+    (their order says nothing of their hidden value)."""
+    colonne = MESURES[mesure].colonne
+    secret = f"{colonne}__secret"
+    jetons = qpv[secret] if secret in qpv.columns else pl.Series([None] * qpv.height)
+    connus = qpv.with_columns((jetons.is_null() & pl.col(colonne).is_not_null()).alias("_connu"))
+    classes = pl.concat(
+        [
+            connus.filter(pl.col("_connu")).sort([colonne, "nom"], descending=[True, False]),
+            connus.filter(~pl.col("_connu")).sort("nom"),
+        ]
+    )
+    rang = (
+        pl.when(pl.col("_connu"))
+        .then(pl.col(colonne).rank("min", descending=True).over("_connu"))
+        .otherwise(None)
+        .cast(pl.Int64)
+    )
+    classes = classes.with_columns(rang.alias("rang")).drop("_connu")
+    # Written as French ordinals (« 1er », « 2e »): a rank never reads as a small count.
+    return classes.with_columns(
+        pl.col("rang")
+        .map_elements(lambda r: "1er" if r == 1 else f"{r}e", return_dtype=pl.String)
+        .fill_null(formats.VIDE)
+        .alias("rang_texte")
+    )
 
 
 def lacunes_qpv(qpv: pl.DataFrame) -> pl.DataFrame:

@@ -250,7 +250,8 @@ def figure_legendee(
     lignes_legende = [
         morceau for ligne in legende.lignes() for morceau in textwrap.wrap(ligne, 118)
     ]
-    legende_plotly = any(t.showlegend is not False for t in copie.data) and (
+    # Traces without a legend entry (a Sankey has no `showlegend`) never ask room for one.
+    legende_plotly = any(getattr(t, "showlegend", False) is not False for t in copie.data) and (
         len(copie.data) > 1 or copie.layout.showlegend
     )
     haut = 24 * len(lignes_titre) + 22 + (34 if legende_plotly else 0)

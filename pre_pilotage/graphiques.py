@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import numbers
 import textwrap
 
 import plotly.graph_objects as go
@@ -58,6 +59,33 @@ def _noms_en_texte(constructeur):
         )
 
     return construire
+
+
+def _liste(valeurs) -> list:
+    return [] if valeurs is None else list(valeurs)
+
+
+def a_des_donnees(fig: go.Figure) -> bool:
+    """Whether a chart has anything to show: a value other than zero, or a masked cell (drawn
+    as its token, « < 11 » or « s »). Bars of 0 € or no bar at all are an empty chart, whose
+    axes Plotly would number −1 to 1."""
+    for trace in fig.data:
+        if trace.type == "sankey":
+            valeurs = _liste(trace.link.value)
+        elif trace.type == "pie":
+            valeurs = _liste(trace.values)
+        elif trace.type in ("bar", "scatter"):
+            textes = [] if isinstance(trace.text, str) else _liste(trace.text)
+            if any(isinstance(t, str) and formats.est_jeton(t) for t in textes):
+                return True
+            if trace.type == "scatter" and trace.mode == "text":
+                continue  # labels only (of zero shares, or of masked cells seen above)
+            valeurs = _liste(trace.x if trace.orientation == "h" else trace.y)
+        else:
+            return True  # a kind of chart this check does not know: shown as it is
+        if any(isinstance(v, numbers.Number) and v != 0 and v == v for v in valeurs):
+            return True
+    return False
 
 
 def _mise_en_page(
@@ -319,10 +347,12 @@ def _rgba(couleur: str, opacite: float) -> str:
     return f"rgba({rouge}, {vert}, {bleu}, {opacite})"
 
 
-def _centres(tailles: list[float], marge: float = 0.05) -> list[float]:
-    """Vertical centres (0 at the top) of stacked Sankey nodes of these sizes, with gaps."""
+def _centres(tailles: list[float], marge: float = 0.05, lignes: int | None = None) -> list[float]:
+    """Vertical centres (0 at the top) of stacked Sankey nodes of these sizes, with gaps; the
+    scale is the one of a column of `lignes` nodes (Plotly scales every column like its
+    fullest one)."""
     total = sum(tailles) or 1
-    hauteur_utile = 1 - marge * (len(tailles) - 1)
+    hauteur_utile = 1 - marge * ((lignes or len(tailles)) - 1)
     centres, haut = [], 0.0
     for taille in tailles:
         part = hauteur_utile * taille / total
@@ -343,23 +373,34 @@ def flux_financeurs_thematiques(cadre: pl.DataFrame) -> go.Figure:
         totaux[len(financeurs) + thematiques.index(t)] += montant
     couleurs = [PALETTE[k % len(PALETTE)] for k in range(len(financeurs))]
     # Fixed places keep the funders and the thematics in their usual order, top to bottom.
-    positions_y = _centres(totaux[: len(financeurs)]) + _centres(totaux[len(financeurs) :])
+    # Nodes at least one two-line label apart, so that each name sits beside its own node.
+    plus = max(len(financeurs), len(thematiques))
+    hauteur = max(480, 46 * plus + 280)
+    ecart = 46 / (hauteur - 40)
+    positions_y = _centres(totaux[: len(financeurs)], ecart, plus) + _centres(
+        totaux[len(financeurs) :], ecart, plus
+    )
+    libelles = [
+        f"{n} ({formats.euros(m)})" for n, m in zip(financeurs + thematiques, totaux, strict=True)
+    ]
+    # The names are written outside the diagram (funders on the left, thematics on the right),
+    # never on the flows: Plotly draws a node's label over the links next to it.
+    gauche, droite = _COLONNE_SANKEY, 1 - _COLONNE_SANKEY
     fig = go.Figure(
         go.Sankey(
             arrangement="fixed",
+            domain={"x": [gauche, droite], "y": [0, 1]},
             valueformat=",.0f",
             valuesuffix=f"{formats.ESPACE_UNITE}€",
             node={
-                "label": [
-                    f"{n} ({formats.euros(m)})"
-                    for n, m in zip(financeurs + thematiques, totaux, strict=True)
-                ],
+                "label": [""] * len(libelles),
+                "customdata": libelles,
                 "color": couleurs + [GRIS_FONCE] * len(thematiques),
                 "x": [0.001] * len(financeurs) + [0.999] * len(thematiques),
                 "y": positions_y,
-                "pad": 14,
+                "pad": 46,
                 "thickness": 16,
-                "hovertemplate": "%{label}<extra></extra>",
+                "hovertemplate": "%{customdata}<extra></extra>",
             },
             link={
                 "source": [financeurs.index(f) for f, _, _ in flux],
@@ -367,11 +408,49 @@ def flux_financeurs_thematiques(cadre: pl.DataFrame) -> go.Figure:
                 "value": [m for _, _, m in flux],
                 "color": [_rgba(couleurs[financeurs.index(f)], 0.35) for f, _, _ in flux],
                 "customdata": [formats.euros(m) for _, _, m in flux],
-                "hovertemplate": "%{source.label} → %{target.label} : %{customdata}<extra></extra>",
+                "hovertemplate": "%{source.customdata} → %{target.customdata} : "
+                "%{customdata}<extra></extra>",
             },
         )
     )
-    return _mise_en_page(fig, hauteur=max(480, 52 * max(len(financeurs), len(thematiques))))
+    # Names moved apart only if nodes still crowd (two lines each).
+    places = _ecarter(positions_y[: len(financeurs)], ecart) + _ecarter(
+        positions_y[len(financeurs) :], ecart
+    )
+    annotations = [
+        {
+            "text": "<br>".join([*textwrap.wrap(nom, 28), formats.euros(montant)]),
+            "x": gauche - 0.012 if k < len(financeurs) else droite + 0.012,
+            "xanchor": "right" if k < len(financeurs) else "left",
+            "align": "right" if k < len(financeurs) else "left",
+            "y": 1 - y,
+            "yanchor": "middle",
+            "xref": "paper",
+            "yref": "paper",
+            "showarrow": False,
+        }
+        for k, (nom, montant, y) in enumerate(
+            zip(financeurs + thematiques, totaux, places, strict=True)
+        )
+    ]
+    return _mise_en_page(fig, hauteur=hauteur, annotations=annotations)
+
+
+def _ecarter(centres: list[float], ecart: float) -> list[float]:
+    """Label places (0 at the top) as near their nodes' centres as they can be while staying at
+    least `ecart` apart and inside the plot."""
+    places = list(centres)
+    for k in range(1, len(places)):
+        places[k] = max(places[k], places[k - 1] + ecart)
+    if places and places[-1] > 1 - ecart / 2:
+        places[-1] = 1 - ecart / 2
+        for k in range(len(places) - 2, -1, -1):
+            places[k] = min(places[k], places[k + 1] - ecart)
+    return [max(p, ecart / 2) for p in places]
+
+
+# Share of the Sankey's width left on each side for the names of its nodes.
+_COLONNE_SANKEY = 0.27
 
 
 @_noms_en_texte

@@ -22,6 +22,7 @@ from pre_pilotage import (
     diffusion,
     exports,
     formats,
+    graphiques,
     references_nationales,
     requetes,
     telechargements,
@@ -378,6 +379,11 @@ def _journal(objet: str) -> dict:
     }
 
 
+def phrase_sans_donnees(territoire: str, periode: str) -> str:
+    """What a chart with nothing to show says instead, in one French sentence."""
+    return formats.texte_md(f"Aucune donnée à représenter pour {territoire} en {periode}.")
+
+
 def afficher_graphique(
     fig: go.Figure,
     code: str,
@@ -391,6 +397,10 @@ def afficher_graphique(
     periode = periode or str(filtres.annee)
     titre = f"{definition.libelle} – {filtres.territoire}, {periode}"
     st.markdown(f"#### {formats.texte_md(titre)}")
+    if not graphiques.a_des_donnees(fig):
+        # One sentence instead of empty axes numbered −1 to 1 (nothing to export either).
+        st.info(phrase_sans_donnees(filtres.territoire, periode))
+        return
     st.plotly_chart(
         diffusion.agrandir(fig) if diffusion.presentation() else fig,
         config=CONFIG_PLOTLY,
@@ -426,6 +436,10 @@ def afficher_tableau(
     titre: str | None = None,
     source: str = SOURCE_PROGRAMME,
     programme: bool = True,
+    cle: str | None = None,
+    au_choix=None,
+    choisie: int | None = None,
+    place: int = 800,
 ) -> None:
     """Every table goes through here: French formats, masked cells shown by their token.
 
@@ -436,6 +450,10 @@ def afficher_tableau(
     come last; the search looks for the words in the displayed text, accents and case ignored.
     `titre` names the exported files (by default the page title and the table's rank), followed
     by the sidebar's programme and year unless `programme=False` (a table of no programme).
+    `place`: the table's width in pixels on a 1280 px screen (about 800 across the page, 390
+    in one of two columns), which its columns share without cutting a figure.
+    `au_choix`, a callback with the widget key `cle`: one row can be picked (its index in
+    `st.session_state[cle].selection.rows`); `choisie`, the row shown picked at first.
     """
     if cadre.height == 0:
         st.caption("Aucune ligne à afficher.")
@@ -466,7 +484,24 @@ def afficher_tableau(
             f"{tableau.height} ligne(s) sur {cadre.height} contiennent « {formats.texte_md(recherche)} »."
         )
         cadre = cadre.filter(pl.Series(trouvees, dtype=pl.Boolean))
-    st.dataframe(tableau, hide_index=True)
+    largeurs = {
+        entete: st.column_config.TextColumn(entete, width=largeur)
+        for entete, largeur in largeurs_colonnes(
+            tableau, colonnes, place - (40 if au_choix else 0)
+        ).items()
+    }
+    if au_choix is None:
+        st.dataframe(tableau, hide_index=True, column_config=largeurs)
+    else:
+        st.dataframe(
+            tableau,
+            hide_index=True,
+            column_config=largeurs,
+            key=cle,
+            on_select=au_choix,
+            selection_mode="single-row",
+            selection_default={"selection": {"rows": [] if choisie is None else [choisie]}},
+        )
     # Only the tokens of the rows and columns shown are explained (a frame may hold others).
     montrees = cadre.select(
         c for c in cadre.columns if c.removesuffix("__secret") in colonnes or c in colonnes
@@ -482,6 +517,33 @@ def afficher_tableau(
     diffusion.menu_tableau(
         cadre, colonnes, _legende_export(titre, None, source, montrees), _journal(titre)
     )
+
+
+def largeurs_colonnes(
+    tableau: pl.DataFrame,
+    colonnes: dict[str, tuple[str, str]],
+    place: int = 800,
+    limite_texte: int = 230,
+) -> dict[str, int]:
+    """Pixel width of each displayed column, so that the table fits in `place` pixels (its
+    column's width on a 1280 px screen) without cutting a figure column (« Enfants », « Sa
+    part »): figure columns get their header's or their longest cell's width; text columns
+    share what is left (at most `limite_texte` each, at least 80); a long name then ends in
+    « … »."""
+    unites = {entete: unite for entete, unite in colonnes.values()}
+    naturelles = {}
+    for entete in tableau.columns:
+        cellules = max((len(v) for v in tableau[entete] if v), default=0)
+        naturelles[entete] = max(int(max(len(entete), cellules) * 7.4) + 28, 60)
+    # Short texts (« REP+ », a code, a year) keep their width like figures.
+    textes = [e for e in tableau.columns if unites.get(e) == "texte" and naturelles[e] > 110]
+    largeurs = {e: n for e, n in naturelles.items() if e not in textes}
+    reste = max(place - sum(largeurs.values()), 80 * len(textes))
+    voulues = {e: min(naturelles[e], limite_texte) for e in textes}
+    total = sum(voulues.values()) or 1
+    for entete, voulue in voulues.items():
+        largeurs[entete] = voulue if total <= reste else max(80, int(voulue * reste / total))
+    return {e: largeurs[e] for e in tableau.columns}
 
 
 def _sans_accents(texte: str) -> str:
@@ -526,6 +588,19 @@ _STYLES = """
     padding: 0.6rem 1rem; margin-bottom: 1rem; font-weight: 600;
 }
 [data-testid="stMetricValue"] { color: #000091; }
+/* Key figures keep their whole label and « par rapport à 2024 » in narrow columns (1280 px):
+   they wrap instead of ending in « … ». */
+[data-testid="stMetricLabel"] .stMarkdownEllipsis,
+[data-testid="stMetricLabel"] .stMarkdownEllipsis p,
+[data-testid="stMetricDeltaDescription"],
+[data-testid="stMetricDeltaDescription"] .stMarkdownEllipsis,
+[data-testid="stMetricDeltaDescription"] .stMarkdownEllipsis p {
+    white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}
+[data-testid="stMetric"] div:has(> [data-testid="stMetricDelta"]) {
+    flex-wrap: wrap !important; row-gap: 0.2rem; overflow: visible !important;
+}
+[data-testid="stMetricDeltaDescription"] { flex-shrink: 1 !important; min-width: 0 !important; }
 /* The toolbar Streamlit shows over a table or the team editor (« Download as CSV », « Search »,
    « Show/hide columns », « Fullscreen », « Add row ») can't be turned off by any option: its
    download and clipboard copy are off through client.disableDataExport (.streamlit/config.toml),

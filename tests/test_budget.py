@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import re
 
+import polars as pl
 import pytest
 
 from pre_pilotage import graphiques
 from pre_pilotage.requetes import executer
 from tests.fixture_base import ALPHA, BETA, QPV_ALPHA, QPV_BETA
+from tests.lecture import texte_lu
 from tests.test_navigateur import capturer, chiffres_cles, ouvrir, serveur  # noqa: F401
 from tests.test_pages import application, metriques  # noqa: F401 (pytest fixture)
 from tests.test_requetes import lignes, territoire
@@ -317,9 +319,9 @@ def test_graphiques_francais_et_masques(con_fixture):
 
     flux = requete(con_fixture, "budget_flux_financeurs_thematiques", **territoire())
     sankey = graphiques.flux_financeurs_thematiques(flux).data[0]
-    assert sankey.node.label[0] == f"{ETAT} (14\u202f000\u00a0€)"
+    assert sankey.node.customdata[0] == f"{ETAT} (14\u202f000\u00a0€)"
     assert sum(sankey.link.value) == 29_000.0
-    assert len(sankey.node.label) == 4 + 3
+    assert len(sankey.node.customdata) == 4 + 3
 
     annees = requete(con_fixture, "budget_par_annee", pre_id="pre-test", commune=None, qpv=None)
     fig = graphiques.evolution_budget(annees)
@@ -400,6 +402,50 @@ def test_page_budget_commune(application):  # noqa: F811
     perimetre = at.info[0].value
     assert "fiches-action communales de la commune Alpha (1 sur 3)" in perimetre
     assert "(25\u202f000\u00a0€)" in perimetre
+
+
+def test_page_budget_commune_sans_fiche_dit_qu_il_n_y_a_rien(application):  # noqa: F811
+    # In 2024, Beta has no communal fiche (FA2 is Alpha's, FA1 intercommunal): every chart of
+    # the year says so in one sentence instead of empty axes numbered −1 to 1.
+    application.query_params["commune"] = BETA
+    application.query_params["annee"] = "2024"
+    at = application.run()
+    at.switch_page("pages/budget.py").run()
+    assert not at.exception
+    phrase = "Aucune donnée à représenter pour Beta (96902) en 2024."
+    infos = [texte_lu(i.value) for i in at.info]
+    assert infos.count(phrase) == 7, infos
+    titres = [texte_lu(m.value) for m in at.markdown if m.value.startswith("#### ")]
+    assert "#### Budget par financeur – Beta (96902), 2024" in titres
+    assert len(at.get("plotly_chart")) == 1  # only the multi-year chart (FA4 in 2025) is drawn
+    # The Sankey of a year without money has no flow: nothing to show either.
+    sans_flux = pl.DataFrame(
+        schema={
+            "libelle_financeur": pl.String,
+            "libelle_thematique": pl.String,
+            "montant_prevu": pl.Float64,
+        }
+    )
+    assert graphiques.a_des_donnees(graphiques.flux_financeurs_thematiques(sans_flux)) is False
+
+
+def test_un_graphique_sans_donnees_se_reconnait():
+    import plotly.graph_objects as go
+
+    assert graphiques.a_des_donnees(go.Figure(go.Bar(x=["a", "b"], y=[0, 0]))) is False
+    assert graphiques.a_des_donnees(go.Figure(go.Bar(x=[], y=[]))) is False
+    assert graphiques.a_des_donnees(go.Figure()) is False
+    assert graphiques.a_des_donnees(go.Figure(go.Bar(x=["a"], y=[3]))) is True
+    assert (
+        graphiques.a_des_donnees(go.Figure(go.Bar(y=["a"], x=[0.0, 2.5], orientation="h"))) is True
+    )
+    # A masked cell drawn as its token is something to show, even on a zero bar.
+    assert graphiques.a_des_donnees(go.Figure(go.Bar(x=["a"], y=[0], text=["< 11"]))) is True
+    assert (
+        graphiques.a_des_donnees(go.Figure(go.Scatter(x=["a"], y=[0], mode="text", text=["s"])))
+        is True
+    )
+    assert graphiques.a_des_donnees(go.Figure(go.Bar(x=["a"], y=[0], text=["0 €"]))) is False
 
 
 # ------------------------------------------------------------------------------- browser

@@ -30,7 +30,7 @@ from pre_pilotage import cartes, config, geographie, protection
 from pre_pilotage.administration import Utilisateur
 from pre_pilotage.geographie import geometrie
 from pre_pilotage.indicateurs import definitions
-from pre_pilotage.requetes import executer
+from pre_pilotage.requetes import executer, lire_protege
 from tests.fixture_base import ALPHA, BETA, PRE, QPV_ALPHA, QPV_BETA
 from tests.lecture import texte_lu
 
@@ -380,6 +380,97 @@ def test_chaque_mesure_est_definie():
         assert definitions()[code].unite in ("nombre", "decimal", "pourcentage")
 
 
+def classement_protege(con, annee, mesure="beneficiaires"):
+    """The ranked quartiers as the page builds them: from the protected cells of `carte_qpv`."""
+    qpv = lire_protege(
+        con,
+        "carte_qpv",
+        11,
+        pre_id=PRE,
+        commune=None,
+        annee=annee,
+        geographie=2024,
+        niveau="territoire",
+    )
+    colonne = cartes.MESURES[mesure].colonne
+    return cartes.classement(qpv, mesure).select(
+        "rang", "code_qp", "nom", colonne, f"{colonne}__secret"
+    )
+
+
+def test_classement_des_quartiers_masque_comme_la_carte(con_carte):
+    assert classement_protege(con_carte, 2025).rows() == [
+        (1, QPV_ALPHA, "Alpha Nord", 15, None),
+        (2, QPV_BETA, "Beta Sud", 0, None),
+    ]
+    assert classement_protege(con_carte, 2025, "pour_100").rows() == [
+        (1, QPV_ALPHA, "Alpha Nord", 2.5, None),
+        (2, QPV_BETA, "Beta Sud", 0.0, None),
+    ]
+    # 2024: Beta Sud has 4 children (« < 11 »), Alpha Nord hides to protect it (« s »): no rank,
+    # no value, by name; nothing in the order tells which one is larger.
+    assert classement_protege(con_carte, 2024).rows() == [
+        (None, QPV_ALPHA, "Alpha Nord", None, "s"),
+        (None, QPV_BETA, "Beta Sud", None, "< 11"),
+    ]
+    assert classement_protege(con_carte, 2024, "part").rows() == [
+        (None, QPV_ALPHA, "Alpha Nord", None, "s"),
+        (None, QPV_BETA, "Beta Sud", None, "s"),
+    ]
+
+
+def test_classement_rangs_egaux_et_inconnus_apres():
+    qpv = pl.DataFrame(
+        {
+            "code_qp": ["A", "B", "C", "D", "E"],
+            "nom": ["Azur", "Bleu", "Cyan", "Dune", "Écume"],
+            "beneficiaires": [20, None, 20, 35, None],
+            "beneficiaires__secret": [None, "< 11", None, None, "s"],
+        }
+    )
+    assert cartes.classement(qpv).select("rang", "rang_texte", "code_qp").rows() == [
+        (1, "1er", "D"),
+        (2, "2e", "A"),
+        (2, "2e", "C"),
+        (None, "–", "B"),
+        (None, "–", "E"),
+    ]
+
+
+def test_carte_noms_quartier_choisi_et_cadrage(con_carte):
+    qpv, etabs, contours, cites = cadres(con_carte)
+    carte = cartes.construire_carte(
+        qpv, etabs, contours, cites, annee=2025, choisi=QPV_BETA, noms=True, cadrage="territoire"
+    )
+    html = cartes.html_carte(carte)
+    # Names written on the map (permanent, not interactive), escaped like every text.
+    etiquettes = re.findall(r'"html": "\\u003cspan class=\\"pre-nom\\"\\u003e([^\\]*)\\u003c', html)
+    assert etiquettes == ["Alpha Nord", "Beta Sud"]
+    assert html.count('"className": "pre-etiquette"') == 2
+    # The chosen quartier outlined above the others, and named in the legend.
+    assert "quartier choisi : Beta Sud" in legende(carte)
+    choisi = next(
+        enfant
+        for enfant in carte._children.values()
+        if getattr(enfant, "layer_name", None) == "Quartier choisi"
+    )
+    assert [f["id"] for f in choisi.data["features"]] == [f"choisi-{QPV_BETA}"]
+    # Without labels nor choice, neither is drawn.
+    sobre = cartes.construire_carte(qpv, etabs, contours, cites, annee=2025)
+    assert '"className": "pre-etiquette"' not in cartes.html_carte(sobre)
+    assert "quartier choisi" not in legende(sobre)
+    # First view: the whole territory (the EPCI, 8 km × 4 km), or the filtered commune (Beta,
+    # the eastern half); the Cité page keeps opening on its quartiers and schools.
+    ouest, est = _wgs84(box(0, 0, 8000, 4000)).bounds, _wgs84(box(4000, 0, 8000, 4000)).bounds
+    territoire = cartes.emprise_initiale(qpv, etabs, contours, cites, cadrage="territoire")
+    assert sum(territoire, []) == pytest.approx([ouest[1], ouest[0], ouest[3], ouest[2]], abs=1e-5)
+    commune = cartes.emprise_initiale(qpv, etabs, contours, cites, commune=BETA)
+    assert sum(commune, []) == pytest.approx([est[1], est[0], est[3], est[2]], abs=1e-5)
+    objets = cartes.emprise_initiale(qpv, etabs, contours, cites)
+    assert objets[0][1] > ouest[0] + 0.001  # the quartiers and schools start east of x = 0
+    assert f"[[{territoire[0][0]}," in html.replace(" ", "")
+
+
 # ------------------------------------------------------------------------------ the page
 
 
@@ -402,10 +493,18 @@ def test_page_carte(application):
     textes = " ".join(m.value for m in at.markdown)
     assert "#### Enfants accompagnés par quartier prioritaire – PRE de test, 2025" in textes
     assert "Quartiers prioritaires sans enfant accompagné" in textes
-    lacunes = [d.value for d in at.dataframe]
-    assert lacunes[0]["Quartier"].to_list() == ["Beta Sud"]
-    assert lacunes[1]["Établissement"].to_list() == ["École du Canal"]
+    tableaux = [d.value for d in at.dataframe]
+    # First the quartiers ranked on the map's measure, then the coverage gaps.
+    assert tableaux[0].to_dict(orient="list") == {
+        "Rang": ["1er", "2e"],
+        "Quartier": ["Alpha Nord", "Beta Sud"],
+        "Commune": ["Alpha", "Beta"],
+        "Enfants accompagnés": ["15", "0"],
+    }
+    assert tableaux[1]["Quartier"].to_list() == ["Beta Sud"]
+    assert tableaux[2]["Établissement"].to_list() == ["École du Canal"]
     assert [m.label for m in at.metric] == []
+    assert at.toggle(key="noms_quartiers").value is False
 
 
 def test_page_carte_fiche_et_etat_dans_l_url(application):
@@ -422,7 +521,19 @@ def test_page_carte_fiche_et_etat_dans_l_url(application):
     assert "Alpha Nord (QN09690N)" in [texte_lu(s.value) for s in at.subheader]
     assert at.query_params["quartier"] in ([QPV_ALPHA], QPV_ALPHA)
     assert at.query_params["mesure"] in (["pour_100"], "pour_100")
-    ecoles = at.dataframe[0].value
+    classement = at.dataframe[0].value
+    assert classement.columns.to_list() == [
+        "Rang",
+        "Quartier",
+        "Commune",
+        "Enfants accompagnés",
+        "Enfants accompagnés pour 100 enfants de moins de 15 ans",
+    ]
+    assert classement["Enfants accompagnés pour 100 enfants de moins de 15 ans"].to_list() == [
+        "2,5",
+        "0,0",
+    ]
+    ecoles = next(d.value for d in at.dataframe if "Situation" in d.value.columns)
     assert ecoles["Établissement"].to_list() == ["Collège Jean-Zay", "École Condorcet"]
     assert ecoles["Enfants"].to_list() == ["15", "12"]
 
@@ -436,6 +547,13 @@ def test_page_carte_quartier_masque(application):
     valeurs = {m.label: m.value for m in at.metric}
     assert valeurs["Enfants accompagnés par quartier prioritaire"] == "< 11"
     assert set(valeurs.values()) <= {"< 11", "s"}
+    # The ranked table shows the same tokens as the map, with no rank and by name.
+    assert at.dataframe[0].value.to_dict(orient="list") == {
+        "Rang": ["–", "–"],
+        "Quartier": ["Alpha Nord", "Beta Sud"],
+        "Commune": ["Alpha", "Beta"],
+        "Enfants accompagnés": ["s", "< 11"],
+    }
 
 
 def test_page_carte_ouvre_le_quartier_du_panneau_lateral(application):
@@ -445,5 +563,23 @@ def test_page_carte_ouvre_le_quartier_du_panneau_lateral(application):
     assert not at.exception
     assert "Alpha Nord (QN09690N)" in [texte_lu(s.value) for s in at.subheader]
     # The map keeps every quartier of the programme: the sidebar's QPV only opens its card.
-    lacunes = next(d.value for d in at.dataframe if "Quartier" in d.value.columns)
+    lacunes = next(d.value for d in at.dataframe if "Code" in d.value.columns)
     assert lacunes["Quartier"].to_list() == ["Beta Sud"]
+
+
+def test_image_de_la_carte_nommee_et_cadree_sur_la_commune(con_carte):
+    from pre_pilotage import carte_image
+
+    qpv, etabs, contours, cites = cadres(con_carte)
+    figure = carte_image.figure_carte(qpv, etabs, contours, cites, annee=2025, noms=True)
+    noms = [t for t in figure.data if t.mode == "text"]
+    assert [list(t.text) for t in noms] == [["Alpha Nord", "Beta Sud"]]
+    assert figure.layout.xaxis.range is None  # the whole territory
+    # Filtered on Beta: the image is framed on the commune (4 % margin), names still written.
+    beta = carte_image.figure_carte(
+        qpv.filter(pl.col("code_qp") == QPV_BETA), etabs, contours, cites, noms=True, commune=BETA
+    )
+    ouest, _, est, _ = _wgs84(box(4000, 0, 8000, 4000)).bounds
+    marge = (est - ouest) * 0.04
+    assert list(beta.layout.xaxis.range) == pytest.approx([ouest - marge, est + marge], abs=1e-6)
+    assert [list(t.text) for t in beta.data if t.mode == "text"] == [["Beta Sud"]]

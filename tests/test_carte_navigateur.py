@@ -22,6 +22,7 @@ from tests.test_geographie import (
     programme_fictif,
 )
 from tests.test_navigateur import (
+    CAPTURES,
     SONDES_STREAMLIT,
     attendre_rendu,
     capturer,
@@ -288,3 +289,129 @@ def test_carte_val_de_marne_ecoles_rep_reelles(navigateur, tmp_path):
             assert erreurs == []
         finally:
             contexte.close()
+
+
+def geometrie_de_la_carte(page) -> dict:
+    """Where the map, its legend and the drawn territory sit, in the map frame's pixels."""
+    return frame_carte(page).evaluate(
+        """() => {
+            const carte = document.querySelector(".leaflet-container").getBoundingClientRect();
+            const legende = document.querySelector(".pre-legende").getBoundingClientRect();
+            const traces = [...document.querySelectorAll(".leaflet-overlay-pane path")]
+                .map((p) => p.getBoundingClientRect()).filter((r) => r.width > 0);
+            const union = {
+                left: Math.min(...traces.map((r) => r.left)),
+                top: Math.min(...traces.map((r) => r.top)),
+                right: Math.max(...traces.map((r) => r.right)),
+                bottom: Math.max(...traces.map((r) => r.bottom)),
+            };
+            return {
+                carte: {left: carte.left, top: carte.top, right: carte.right,
+                        bottom: carte.bottom, width: carte.width},
+                legende: {left: legende.left, top: legende.top, right: legende.right,
+                          bottom: legende.bottom},
+                territoire: union,
+                zoom: window.map.getZoom(),
+                noms: [...document.querySelectorAll(".pre-nom")].map((n) => n.innerText),
+            };
+        }"""
+    )
+
+
+def largeur_utile(page) -> float:
+    return page.evaluate(
+        """() => {
+            const bloc = document.querySelector('[data-testid="stMainBlockContainer"]');
+            const style = getComputedStyle(bloc);
+            return bloc.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        }"""
+    )
+
+
+def cellules_du_classement(page) -> list[list[str]]:
+    """The ranked table's visible rows (Streamlit's grid keeps an accessible copy of them)."""
+    tableau = page.locator('[data-testid="stDataFrame"]').first
+    lignes = []
+    for ligne in tableau.locator('[role="row"]').all()[1:]:
+        cellules = [c.strip() for c in ligne.locator('[role="gridcell"]').all_inner_texts()]
+        if any(cellules):
+            lignes.append(cellules)
+    return lignes
+
+
+@pytest.mark.parametrize(("largeur", "hauteur"), [(1440, 1000), (1280, 720)])
+def test_carte_pleine_largeur_classement_noms_et_cadrage(demo, navigateur, largeur, hauteur):
+    contexte, page, cadre, requetes, erreurs = ouvrir_carte(navigateur, f"{demo}/carte")
+    try:
+        page.set_viewport_size({"width": largeur, "height": hauteur})
+        page.wait_for_timeout(1_500)
+        CAPTURES.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(CAPTURES / f"carte-{largeur}x{hauteur}.png"))
+        g = geometrie_de_la_carte(page)
+        # The map takes the page's whole width (no card beside it).
+        assert g["carte"]["width"] >= largeur_utile(page) - 4
+        # The whole territory is in view, and the legend, in a corner, covers none of it.
+        t, c, leg = g["territoire"], g["carte"], g["legende"]
+        assert c["left"] <= t["left"] and t["right"] <= c["right"]
+        assert c["top"] <= t["top"] and t["bottom"] <= c["bottom"]
+        assert t["right"] <= leg["left"] or leg["bottom"] <= t["top"], (t, leg)
+        assert leg["right"] - leg["left"] <= 0.3 * c["width"]
+        # The legend folds away and opens again.
+        cadre.locator(".pre-legende summary").click()
+        assert cadre.locator(".pre-legende details").get_attribute("open") is None
+        cadre.locator(".pre-legende summary").click()
+        assert cadre.locator(".pre-legende details").get_attribute("open") == ""
+        # The ranked quartiers below the map: the demo's protected cells, tokens included.
+        lignes = cellules_du_classement(page)
+        assert lignes[:3] == [
+            ["1er", "Les Près du Canal", "Cardeval", "47"],
+            ["2e", "Le Plateau", "Saint-Aurel-les-Mines", "43"],
+            ["3e", "La Cité des Fleurs", "Aubricourt", "37"],
+        ]
+        assert ["–", "La Garenne", "Morvaux", "s"] in lignes
+        verifier_sans_petit_effectif(page)
+        # Quartier names on the map, on demand.
+        assert g["noms"] == []
+        page.get_by_text("Noms des quartiers", exact=True).click()
+        attendre_rendu(page)
+        page.wait_for_selector(CARTE)
+        frame_carte(page).wait_for_selector(".pre-nom", timeout=30_000)
+        noms = geometrie_de_la_carte(page)["noms"]
+        assert len(noms) == 15 and "Les Hauts de Sambre" in noms
+        if largeur == 1440:
+            capturer(page, "carte-noms")
+        assert erreurs == []
+    finally:
+        contexte.close()
+
+
+def test_carte_classement_ouvre_le_quartier_et_commune_zoomee(demo, navigateur):
+    contexte, page, cadre, requetes, erreurs = ouvrir_carte(navigateur, f"{demo}/carte")
+    try:
+        zoom_territoire = geometrie_de_la_carte(page)["zoom"]
+        # A click on the ranked table's first row opens Les Près du Canal, outlined on the map.
+        tableau = page.locator('[data-testid="stDataFrame"]').first
+        tableau.scroll_into_view_if_needed()
+        boite = tableau.bounding_box()
+        page.mouse.click(boite["x"] + 18, boite["y"] + 35 + 17)
+        page.wait_for_url(re.compile(r"quartier=QN09612N"), timeout=15_000)
+        attendre_rendu(page)
+        assert page.get_by_role("heading", name="Les Près du Canal (QN09612N)").count() == 1
+        frame = frame_carte(page)
+        frame.wait_for_selector(".pre-legende", timeout=30_000)
+        assert "quartier choisi : Les Près du Canal" in frame.inner_text(".pre-legende")
+        capturer(page, "carte-classement-choisi")
+        assert erreurs == []
+    finally:
+        contexte.close()
+    # The commune filter opens the map on the commune (Valrenne), closer than the territory.
+    contexte, page, cadre, requetes, erreurs = ouvrir_carte(
+        navigateur, f"{demo}/carte?commune=96001"
+    )
+    try:
+        g = geometrie_de_la_carte(page)
+        assert g["zoom"] > zoom_territoire
+        capturer(page, "carte-commune")
+        assert erreurs == []
+    finally:
+        contexte.close()

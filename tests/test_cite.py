@@ -373,8 +373,9 @@ def test_carte_de_la_cite_eps_zoom_et_hors_ligne(con_demo):
     assert "périmètre de Cité éducative" in texte_legende
     # Opened on the Cité: its QPV and schools inside the view, the view much smaller than the
     # territory's.
+    # The map frames its first view itself (cartes._Habillage), with this extent.
     ((sud, ouest), (nord, est)) = next(
-        e.bounds for e in dessin._children.values() if type(e).__name__ == "FitBounds"
+        e.emprise for e in dessin._children.values() if hasattr(e, "emprise")
     )
     for lon, lat in zip(
         carte.etablissements["longitude"], carte.etablissements["latitude"], strict=True

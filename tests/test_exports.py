@@ -249,6 +249,35 @@ def test_png_de_la_carte(con_demo):
     assert "Enfants accompagnés par quartier prioritaire – Agglomération, 2025" in svg
 
 
+def test_flux_financeurs_thematiques_exporte_dans_les_trois_formats(con_fixture):
+    # A Sankey has no `showlegend`: its export used to fail with an AttributeError.
+    flux = executer(con_fixture, "budget_flux_financeurs_thematiques", 11, **territoire(annee=2025))
+    figure = graphiques.flux_financeurs_thematiques(flux)
+    legende = exports.Legende(
+        "Des financeurs aux thématiques – PRE de test, 2025",
+        "PRE de test",
+        "2025",
+        "données du programme",
+        "2025-12-31",
+    )
+    png = exports.graphique(figure, legende, "png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.size[0] == 1890 and round(image.info["dpi"][0]) == 300
+    CAPTURES.mkdir(parents=True, exist_ok=True)
+    (CAPTURES / "export-flux-financeurs.png").write_bytes(png)
+    svg = textes(ET.fromstring(exports.graphique(figure, legende, "svg")).itertext())
+    # Names beside the nodes (outside the flows), each with its amount on a second line.
+    assert ["État – politique de la ville", "14 000 €"] == svg[
+        svg.index("État – politique de la ville") : svg.index("État – politique de la ville") + 2
+    ]
+    assert {"Parentalité", "20 000 €", "Culture et sport", "4 000 €", "CAF", "1 000 €"} <= set(svg)
+    pdf = exports.graphique(figure, legende, "pdf")
+    assert pdf.startswith(b"%PDF-")
+    texte = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "Des financeurs aux thématiques" in texte
+
+
 def test_noms_de_fichiers_et_qr_code():
     assert exports.nom_fichier("Budget par financeur – Aubricourt (96003), 2025", "png") == (
         "budget-par-financeur-aubricourt-96003-2025.png"

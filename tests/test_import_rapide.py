@@ -133,3 +133,56 @@ def test_une_valeur_fausse_repetee_est_signalee_a_chaque_ligne():
         (6, "date_debut", controle.VALEUR_MASQUEE),
     ]
     assert resultat.lignes == []
+
+
+def test_une_date_impossible_est_nommee():
+    """A date written in the right format but that does not exist says so, with the date."""
+    format_ = FORMATS["actions"]
+    entetes = [c.nom for c in format_.colonnes]
+    base = {nom: "" for nom in entetes} | {
+        "identifiant_parcours": "P-1",
+        "type_action": "soutien_scolaire",
+    }
+    dates = ["31/02/2025", "2025-02-29", "28/02/2025", "15/13/2025", "1er mars 2025"]
+    lignes = [
+        (numero, [(base | {"date_debut": date})[nom] for nom in entetes])
+        for numero, date in enumerate(dates, start=2)
+    ]
+    reference = controle.Reference(
+        pre_id="pre-test",
+        annee=2025,
+        nomenclatures={"type_action": {"soutien_scolaire": "soutien_scolaire"}},
+        communes=set(),
+        qpv={},
+        uai=set(),
+        cites=set(),
+        fiches_annee=set(),
+        fiches_autres=set(),
+        parcours=set(),
+    )
+    resultat = controle.valider(
+        Tableau("2025_actions.csv", entetes, entetes, lignes), format_, reference, "supprimer"
+    )
+    assert [(e.ligne, e.valeur, e.attendu) for e in resultat.erreurs] == [
+        (
+            2,
+            "31/02/2025",
+            "une date qui existe (31/02/2025 n'existe pas : février 2025 a 28 jours)",
+        ),
+        (
+            3,
+            "2025-02-29",
+            "une date qui existe (29/02/2025 n'existe pas : février 2025 a 28 jours)",
+        ),
+        (
+            5,
+            "15/13/2025",
+            "une date qui existe (15/13/2025 n'existe pas : il n'y a pas de mois 13)",
+        ),
+        (6, "1er mars 2025", "une date JJ/MM/AAAA ou AAAA-MM-JJ"),
+    ]
+    assert controle.date_impossible("31/04/2025") == (
+        "31/04/2025 n'existe pas : avril 2025 a 30 jours"
+    )
+    assert controle.date_impossible("30/04/2025") is None
+    assert controle.date_impossible("29/02/2024") is None  # a leap year

@@ -8,6 +8,7 @@ hidden in a free-text cell (a name with a birth date, a disguised phone number�
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -204,6 +205,30 @@ def lire_date(texte: str) -> dt.date:
     raise ValueError
 
 
+_MOIS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+_FORME_DE_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})|(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def date_impossible(texte: str) -> str | None:
+    """What is wrong with a well-written date that does not exist (31/02/2025), in French;
+    None when the text is not shaped like a date or the date exists."""
+    forme = _FORME_DE_DATE.fullmatch(texte.strip())
+    if forme is None:
+        return None
+    j, m, a, a2, m2, j2 = forme.groups()
+    jour, mois, annee = (int(j), int(m), int(a)) if a else (int(j2), int(m2), int(a2))
+    ecrite = f"{jour:02d}/{mois:02d}/{annee}"
+    if not 1 <= mois <= 12:
+        return f"{ecrite} n'existe pas : il n'y a pas de mois {mois}"
+    dernier = calendar.monthrange(annee, mois)[1]
+    if not 1 <= jour <= dernier:
+        return f"{ecrite} n'existe pas : {_MOIS[mois - 1]} {annee} a {dernier} jours"
+    return None
+
+
 def lire_nombre(texte: str) -> float:
     propre = re.sub(r"[\s\u00a0\u202f€]", "", texte)
     if re.fullmatch(r"-?\d+(,\d+)?", propre):
@@ -347,6 +372,8 @@ class Validateur:
             try:
                 valeur = lire_date(texte)
             except ValueError:
+                if impossible := date_impossible(texte):
+                    raise ValueError(f"une date qui existe ({impossible})") from None
                 raise ValueError("une date JJ/MM/AAAA ou AAAA-MM-JJ") from None
             if not dt.date(1990, 1, 1) <= valeur <= dt.date(2100, 12, 31):
                 raise ValueError("une date entre 1990 et 2100")
