@@ -1,8 +1,10 @@
 """Carte: where the children followed live, QPV and REP/REP+ schools, Cités éducatives, gaps."""
 
+import contextlib
+
 import streamlit as st
 
-from pre_pilotage import carte_image, cartes, config, formats, ui
+from pre_pilotage import carte_image, cartes, config, diffusion, formats, ui
 from pre_pilotage.requetes import run
 
 TOUS = "tout"
@@ -80,6 +82,9 @@ if filtres:
     ui.sous_titre(filtres.territoire, f"année {filtres.annee}", ui.legende_donnees())
     geographies = run("carte_geographies", pre_id=filtres.pre_id)
     annees_geo = [int(a) for a in geographies["annee_geographie"]]
+    # In front of the comité (presentation mode) the map comes first, its settings below it: the
+    # map fills the first screen. The container is filled once the settings are read.
+    zone_carte = st.container() if diffusion.presentation() else contextlib.nullcontext()
     mesure = ui.choix_dans_url(
         "mesure",
         "Mesure",
@@ -141,28 +146,29 @@ if filtres:
         noms_affiches,
         filtres.commune,
     )
-    ui.afficher_carte(
-        carte,
-        cartes.MESURES[mesure].code,
-        filtres,
-        qpv,
-        cle="carte",
-        selection="quartier",
-        choix=tuple(codes[1:]),
-        propriete="code_qp",
-        hauteur=600,
-        image=lambda: carte_image.figure_carte(
+    with zone_carte:
+        ui.afficher_carte(
+            carte,
+            cartes.MESURES[mesure].code,
+            filtres,
             qpv,
-            etablissements,
-            contours,
-            cites,
-            mesure,
-            couches,
-            filtres.annee,
-            noms=True,
-            commune=filtres.commune,
-        ),
-    )
+            cle="carte",
+            selection="quartier",
+            choix=tuple(codes[1:]),
+            propriete="code_qp",
+            hauteur=600,
+            image=lambda: carte_image.figure_carte(
+                qpv,
+                etablissements,
+                contours,
+                cites,
+                mesure,
+                couches,
+                filtres.annee,
+                noms=True,
+                commune=filtres.commune,
+            ),
+        )
     choisie = cartes.MESURES[mesure]
     # The ranked quartiers, then the chosen quartier's card, each across the page's width.
     st.subheader(f"Quartiers classés : {choisie.libelle.lower()}")

@@ -129,6 +129,13 @@ def test_mode_presentation_navigation_entre_les_pages(site, navigateur):
             assert page.locator("h1").first.inner_text() == titre
             assert page.get_by_role("switch", name="Mode présentation").is_checked()
             assert not page.locator('[data-testid="stSidebar"]').is_visible()
+            if chemin == "carte":
+                # The map first, its settings below: it fills the first screen, full width.
+                carte = page.locator('iframe[title="streamlit_folium.st_folium"]')
+                carte.wait_for(timeout=30_000)
+                boite = carte.bounding_box()
+                assert boite["y"] < 400 and boite["width"] > 1150
+                page.screenshot(path=str(CAPTURES / "presentation-carte.png"))
         page.screenshot(path=str(CAPTURES / "presentation-navigation.png"))
         # Leaving the mode brings the sidebar back, on the same page.
         page.get_by_text("Mode présentation", exact=True).click()
