@@ -95,7 +95,7 @@ if filtres:
             st.info("Cliquez sur un quartier de la carte pour afficher sa fiche.")
         else:
             ligne = fiche.ligne.row(0, named=True)
-            st.subheader(formats.texte_md(f"{ligne['nom']} ({ligne['code_qp']})"))
+            ui.intertitre(f"{ligne['nom']} ({ligne['code_qp']})")
             st.caption(
                 f"Commune : {formats.texte_md(ligne['communes'])} · géographie "
                 f"{ligne['annee_geographie']}"
@@ -108,7 +108,7 @@ if filtres:
                 f"{ligne['eps_actives']} · **Cité éducative** : "
                 + (", ".join(formats.texte_md(c) for c in fiche.cites) or "aucune")
             )
-            st.markdown("**Écoles et collèges dans le quartier ou à moins de 300 m**")
+            ui.intertitre("Écoles et collèges dans le quartier ou à moins de 300 m", niveau=3)
             ui.afficher_tableau(
                 fiche.etablissements,
                 {
@@ -118,7 +118,7 @@ if filtres:
                     "beneficiaires": ("Enfants", "nombre"),
                 },
             )
-            st.markdown("**Fiches-action suivies par des enfants du quartier**")
+            ui.intertitre("Fiches-action suivies par des enfants du quartier", niveau=3)
             ui.afficher_tableau(
                 run(
                     "carte_qpv_fiches_action",
@@ -133,10 +133,10 @@ if filtres:
                 },
             )
 
-    st.subheader(f"Lacunes de couverture en {filtres.annee}")
+    ui.intertitre(f"Lacunes de couverture en {filtres.annee}")
     colonnes = st.columns(2)
     with colonnes[0]:
-        st.markdown("**Quartiers prioritaires sans enfant accompagné**")
+        ui.intertitre("Quartiers prioritaires sans enfant accompagné", niveau=3)
         ui.afficher_tableau(
             cartes.lacunes_qpv(qpv),
             {
@@ -146,7 +146,7 @@ if filtres:
             },
         )
     with colonnes[1]:
-        st.markdown("**Écoles et collèges REP+ et REP sans enfant accompagné**")
+        ui.intertitre("Écoles et collèges REP+ et REP sans enfant accompagné", niveau=3)
         ui.afficher_tableau(
             cartes.lacunes_etablissements(etablissements),
             {
@@ -157,7 +157,7 @@ if filtres:
         )
     sans_contour = cartes.qpv_sans_contour(qpv)
     if sans_contour.height:
-        st.markdown("**Quartiers prioritaires sans contour dans les fichiers chargés**")
+        ui.intertitre("Quartiers prioritaires sans contour dans les fichiers chargés", niveau=3)
         ui.afficher_tableau(
             sans_contour,
             {

@@ -14,7 +14,16 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from pre_pilotage import acces, config, diffusion, exports, formats, references_nationales, requetes
+from pre_pilotage import (
+    acces,
+    config,
+    diffusion,
+    exports,
+    formats,
+    references_nationales,
+    requetes,
+    vue,
+)
 from pre_pilotage.indicateurs import indicateur
 from pre_pilotage.requetes import run
 
@@ -279,6 +288,30 @@ def chiffre_cle(
     )
     if reference:
         st.caption(f"Référence nationale : {formats.texte_md(reference)}")
+    diffusion.noter(
+        vue.ChiffreCle(
+            definition.libelle,
+            affichee,
+            ecart or "",
+            f"par rapport à {annee - 1}",
+            reference or "",
+        )
+    )
+
+
+def intertitre(texte: str, niveau: int = 2) -> None:
+    """A heading of the page (level 2: a section, 3: a block in bold), noted in the view's PDF."""
+    if niveau == 2:
+        st.subheader(formats.texte_md(texte))
+    else:
+        st.markdown(f"**{formats.texte_md(texte)}**")
+    diffusion.noter(vue.Intertitre(texte, niveau))
+
+
+def puces(lignes: list[str]) -> None:
+    """A bullet list of generated sentences, noted in the view's PDF."""
+    st.markdown("\n".join(f"- {formats.texte_md(p)}" for p in lignes))
+    diffusion.noter(vue.Puces(tuple(lignes)))
 
 
 def _cellule(ligne: pl.DataFrame, colonne: str):
@@ -340,6 +373,16 @@ def afficher_graphique(
     legende = [f"Source : {source}.", f"{legende_donnees()}." if legende_donnees() else ""]
     legende.append(note_secret(cadre))
     st.caption(" ".join(part for part in legende if part))
+    diffusion.noter(
+        vue.Graphique(
+            titre,
+            fig,
+            " ".join(part for part in legende if part),
+            " ".join(
+                part for part in (f"{titre}.", definition.definition, exports.resume(fig)) if part
+            ),
+        )
+    )
     diffusion.menu_graphique(fig, _legende_export(titre, periode, source, cadre), _journal(code))
 
 
@@ -394,8 +437,18 @@ def afficher_tableau(
     montrees = cadre.select(
         c for c in cadre.columns if c.removesuffix("__secret") in colonnes or c in colonnes
     )
-    if note := note_secret(montrees):
+    note = note_secret(montrees)
+    if note:
         st.caption(note)
+    diffusion.noter(
+        vue.Tableau(
+            titre or "",
+            tuple(tableau.columns),
+            tuple(tuple(ligne) for ligne in tableau.rows()),
+            note,
+            recherche,
+        )
+    )
     titre = titre or (
         f"{st.session_state.get('_titre_page', 'Tableau')} – tableau {diffusion.numero_tableau()}"
     )
@@ -612,8 +665,42 @@ def debut_page(titre: str, role: str = "lecture", etape: str | None = None) -> F
 
 
 def fin_page(chemin_page: str) -> None:
-    """Last call of every run (app.py): the « Partager » menu, once the URL holds every setting."""
+    """Last call of every run (app.py): the « Partager » menu, once the URL holds every setting,
+    and the « PDF de la vue » button, once the page has shown everything."""
     diffusion.partage(chemin_page)
+    filtres = st.session_state.get("filtres")
+    utilisateur = acces.utilisateur_courant()
+    seuil = acces.seuil()
+    reglages = []
+    if filtres:
+        reglages = [
+            ("Programme", filtres.nom_programme),
+            ("Commune", filtres.nom_commune or "toutes les communes du programme"),
+            (
+                "Quartier prioritaire",
+                f"{filtres.nom_qpv} ({filtres.qpv})" if filtres.qpv else "tous les quartiers",
+            ),
+            ("Année", str(filtres.annee)),
+        ]
+    la_vue = vue.Vue(
+        page=st.session_state.get("_titre_page", ""),
+        territoire=filtres.territoire if filtres else "",
+        filtres=(*reglages, *diffusion.reglages_de_la_vue()),
+        elements=diffusion.elements_de_la_vue(),
+        lien=diffusion.lien_de_la_vue(chemin_page),
+        seuil=seuil,
+        date_donnees=informations_base().get("date_donnees"),
+        demo=est_demo(),
+        interne=seuil < acces.SEUIL_LECTURE,
+        utilisateur=utilisateur.nom_affiche if utilisateur else "",
+    )
+    diffusion.bouton_pdf_de_la_vue(
+        la_vue,
+        {
+            "filtres": filtres.parametres() if filtres else None,
+            "details": {"objet": f"vue {la_vue.page}", "lien": la_vue.lien},
+        },
+    )
 
 
 # Which national reference figure sits beside which indicator (the figures live in the database).
@@ -777,6 +864,7 @@ def afficher_carte(
     legende.append(f"Définition : {definition.definition}")
     legende.append(note_secret(cadre))
     st.caption(" ".join(part for part in legende if part))
+    diffusion.noter(vue.Carte(titre, " ".join(part for part in legende if part), image))
     if image is not None:
         diffusion.menu_carte(image, _legende_export(titre, None, source, cadre), _journal(code))
 
@@ -825,6 +913,10 @@ def choix_dans_url(
         valeur = st.segmented_control(libelle, options, required=True, **communs)
     else:
         valeur = st.pills(libelle, options, selection_mode="multi", **communs)
+    if plusieurs:
+        diffusion.noter_reglage(libelle, ", ".join(etiquettes[o] for o in valeur) or "aucun")
+    elif valeur is not None and not str(etiquettes[valeur]).endswith("…"):
+        diffusion.noter_reglage(libelle, etiquettes[valeur])
     if (sorted(map(str, valeur)) == sorted(map(str, defaut))) if plusieurs else valeur == defaut:
         st.query_params.pop(cle, None)
     else:
