@@ -80,6 +80,7 @@ def styles() -> None:
     _par_execution.pdf_vue = None
     st.session_state[ELEMENTS_DE_LA_VUE] = []
     st.session_state[REGLAGES_DE_LA_VUE] = {}
+    st.session_state.pop(DERNIERE_VUE, None)
     if presentation():
         st.markdown(_STYLES_PRESENTATION, unsafe_allow_html=True)
 

@@ -405,6 +405,7 @@ def afficher_tableau(
     """
     if cadre.height == 0:
         st.caption("Aucune ligne à afficher.")
+        diffusion.noter(vue.Texte("Aucune ligne à afficher."))
         return
     recherche = ""
     if recherche_et_tri:
@@ -685,7 +686,14 @@ def fin_page(chemin_page: str) -> None:
     la_vue = vue.Vue(
         page=st.session_state.get("_titre_page", ""),
         territoire=filtres.territoire if filtres else "",
-        filtres=(*reglages, *diffusion.reglages_de_la_vue()),
+        # A page setting named like a sidebar filter (the Carte page's QPV fiche) says so.
+        filtres=(
+            *reglages,
+            *(
+                (f"{libelle} (réglage de la page)" if libelle in dict(reglages) else libelle, v)
+                for libelle, v in diffusion.reglages_de_la_vue()
+            ),
+        ),
         elements=diffusion.elements_de_la_vue(),
         lien=diffusion.lien_de_la_vue(chemin_page),
         seuil=seuil,

@@ -71,6 +71,13 @@ class Puces:
 
 
 @dataclass(frozen=True)
+class Texte:
+    """A sentence of the page (« Aucune ligne à afficher. », a note under key figures)."""
+
+    texte: str
+
+
+@dataclass(frozen=True)
 class Reglage:
     """A page setting shown in the document's filters (« Indicateur de la carte : … »)."""
 
@@ -78,7 +85,11 @@ class Reglage:
     valeur: str
 
 
-Element = Intertitre | ChiffreCle | Graphique | Tableau | Carte | Puces
+Element = Intertitre | ChiffreCle | Graphique | Tableau | Carte | Puces | Texte
+
+NON_REPRODUIT = (
+    "{objet} non reproduit dans ce document : ouvrez le lien de la vue pour le consulter."
+)
 
 
 @dataclass(frozen=True)
@@ -96,6 +107,20 @@ class Vue:
     interne: bool = False  # threshold below the élus' floor: internal document
     utilisateur: str = ""
     produit_le: dt.datetime = field(default_factory=dt.datetime.now)
+
+
+def sans_donnees(figure: go.Figure) -> bool:
+    """Whether no trace of the chart has any data (an empty Sankey cannot even be drawn)."""
+    for trace in figure.data:
+        if trace.type == "sankey":
+            if len(trace.node.label or ()) > 0:
+                return False
+            continue
+        for attribut in ("x", "y", "values", "z", "lat", "lon", "locations", "geojson"):
+            valeur = getattr(trace, attribut, None) if attribut in trace else None
+            if valeur is not None and (not hasattr(valeur, "__len__") or len(valeur) > 0):
+                return False
+    return True
 
 
 def nom_fichier(vue: Vue) -> str:
@@ -158,12 +183,6 @@ def _entete_de_document(document, vue: Vue) -> None:
         paragraphe.paragraph_format.space_after = Pt(2)
         paragraphe.add_run(f"{libelle} : ").bold = True
         paragraphe.add_run(valeur)
-    lien = gauche.add_paragraph()
-    lien.paragraph_format.space_before = Pt(4)
-    lien.add_run("Lien de cette vue : ").bold = True
-    texte_lien = lien.add_run(vue.lien)
-    texte_lien.font.size = Pt(8)
-    texte_lien.font.color.rgb = RGBColor(0x00, 0x00, 0x91)
     image = droite.paragraphs[0]
     image.alignment = 2  # right
     qr = image.add_run().add_picture(io.BytesIO(exports.qr_png(vue.lien)), width=Cm(3.2))
@@ -172,6 +191,12 @@ def _entete_de_document(document, vue: Vue) -> None:
     legende.alignment = 2
     for cellule in (gauche, droite):
         _cellules_de_fond(cellule, "F5F5FE")
+    lien = document.add_paragraph()
+    lien.paragraph_format.space_before = Pt(4)
+    lien.add_run("Lien de cette vue : ").bold = True
+    texte_lien = lien.add_run(vue.lien)
+    texte_lien.font.size = Pt(9)
+    texte_lien.font.color.rgb = RGBColor(0x00, 0x00, 0x91)
     if vue.interne:
         document.add_paragraph().add_run(rapport.mention_interne(vue.seuil)).bold = True
     if vue.demo:
@@ -247,6 +272,26 @@ def docx(vue: Vue, rendre: Callable[[go.Figure], bytes] = exports.image_sans_leg
     chiffres: list[ChiffreCle] = []
     largeur = Cm(15.5)
 
+    def image(figure: Callable[[], go.Figure], texte_alternatif: str, objet: str) -> None:
+        """The chart or map as drawn; a sentence in its place when it cannot be drawn."""
+        from pre_pilotage.rendu import RenduImpossible
+
+        dessin = figure()
+        if sans_donnees(dessin):
+            document.add_paragraph(
+                "Aucune donnée à représenter pour ce territoire et cette période."
+            ).runs[0].italic = True
+            return
+        try:
+            donnees = rendre(dessin)
+        except RenduImpossible:
+            document.add_paragraph(NON_REPRODUIT.format(objet=objet)).runs[0].italic = True
+            return
+        paragraphe = document.add_paragraph()
+        rapport._garder_avec_suivant(paragraphe)
+        dessin = paragraphe.add_run().add_picture(io.BytesIO(donnees), width=largeur)
+        dessin._inline.docPr.set("descr", texte_alternatif)
+
     def vider_chiffres() -> None:
         if chiffres:
             _chiffres(document, chiffres)
@@ -259,27 +304,19 @@ def docx(vue: Vue, rendre: Callable[[go.Figure], bytes] = exports.image_sans_leg
             chiffres.append(element)
         elif isinstance(element, Intertitre):
             document.add_heading(element.texte, level=element.niveau)
+        elif isinstance(element, Texte):
+            document.add_paragraph(element.texte)
         elif isinstance(element, Puces):
             for ligne in element.lignes:
                 document.add_paragraph(ligne, style="List Bullet")
         elif isinstance(element, Graphique):
-            rapport._garder_avec_suivant(document.add_heading(element.titre, level=3))
-            image_paragraphe = document.add_paragraph()
-            rapport._garder_avec_suivant(image_paragraphe)
-            image = image_paragraphe.add_run().add_picture(
-                io.BytesIO(rendre(element.figure)), width=largeur
-            )
-            image._inline.docPr.set("descr", element.texte_alternatif)
+            document.add_heading(element.titre, level=3)
+            image(lambda e=element: e.figure, element.texte_alternatif, "Graphique")
             document.add_paragraph(element.legende, style="Caption")
         elif isinstance(element, Carte):
             document.add_heading(element.titre, level=3)
             if element.figure is not None:
-                image_paragraphe = document.add_paragraph()
-                rapport._garder_avec_suivant(image_paragraphe)
-                image = image_paragraphe.add_run().add_picture(
-                    io.BytesIO(rendre(element.figure())), width=largeur
-                )
-                image._inline.docPr.set("descr", element.titre)
+                image(element.figure, element.titre, "Carte")
             else:
                 document.add_paragraph(
                     "Carte interactive non reproduite dans ce document : ouvrez le lien de la "
