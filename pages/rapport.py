@@ -6,7 +6,7 @@ button is clicked, from the masked frames read here (the pages' own queries).
 
 import streamlit as st
 
-from pre_pilotage import acces, exports, formats, francais, rapport, ui
+from pre_pilotage import acces, archive, diffusion, exports, formats, francais, rapport, ui
 from pre_pilotage.requetes import run_au_seuil
 
 filtres = ui.debut_page("Rapport", role="coordination")
@@ -91,6 +91,27 @@ if filtres:
             type="primary",
             width="stretch",
             disabled=not sections,
+        )
+    if sections:
+        st.subheader("Toutes les pages en un fichier")
+        fichiers = archive.noms(contenu)
+        st.markdown(
+            "Pour préparer un comité : une archive ZIP des "
+            f"{francais.effectif(graphiques, 'graphique ou carte', 'graphiques ou cartes')} "
+            "en images PNG (300 dpi, avec titre, source et note de secret statistique) et des "
+            "tableaux et chiffres clés en classeurs XLSX, rangés par section, avec un fichier "
+            f"« lisez-moi » : {francais.effectif(len(fichiers), 'fichier', 'fichiers')} en tout."
+        )
+        diffusion.bouton_export(
+            "Télécharger les graphiques et tableaux (ZIP)",
+            lambda: archive.zip_des_pages(contenu, contexte),
+            archive.nom_fichier(contexte),
+            "zip",
+            "toutes-les-pages",
+            {
+                "filtres": journal["filtres"],
+                "details": journal["details"] | {"fichiers": fichiers},
+            },
         )
     if rapport.chemin_libreoffice() is None:
         st.warning(

@@ -278,14 +278,18 @@ def docx(vue: Vue, rendre: Callable[[go.Figure], bytes] = exports.image_sans_leg
 
         dessin = figure()
         if sans_donnees(dessin):
-            document.add_paragraph(
+            vide = document.add_paragraph(
                 "Aucune donnée à représenter pour ce territoire et cette période."
-            ).runs[0].italic = True
+            )
+            vide.runs[0].italic = True
+            rapport._garder_avec_suivant(vide)
             return
         try:
             donnees = rendre(dessin)
         except RenduImpossible:
-            document.add_paragraph(NON_REPRODUIT.format(objet=objet)).runs[0].italic = True
+            absent = document.add_paragraph(NON_REPRODUIT.format(objet=objet))
+            absent.runs[0].italic = True
+            rapport._garder_avec_suivant(absent)
             return
         paragraphe = document.add_paragraph()
         rapport._garder_avec_suivant(paragraphe)
