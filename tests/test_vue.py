@@ -214,3 +214,110 @@ def test_une_page_sans_chiffre_n_offre_pas_de_pdf(application):
     if diffusion.DERNIERE_VUE in at.session_state:
         assert at.session_state[diffusion.DERNIERE_VUE].elements == ()
     assert "PDF de la vue" not in [b.label for b in at.get("download_button")]
+
+
+# ---------------------------------------------------------------------- all pages at once (item 4)
+
+FICHIERS_BETA_2024 = [
+    "00-lisez-moi.txt",
+    "01-synthese/01-chiffres-cles-synthese.xlsx",
+    "01-synthese/02-enfants-accompagnes-par-annee-qpv-beta-sud-qn09691n-2023-2025.png",
+    "02-carte/01-enfants-accompagnes-par-quartier-prioritaire-en-2024.xlsx",
+    "03-budgets/01-chiffres-cles-budgets.xlsx",
+    "03-budgets/02-evolution-de-la-programmation-qpv-beta-sud-qn09691n-2023-2025.png",
+    "03-budgets/03-programmation-2024-par-thematique.xlsx",
+    "04-cite-educative/01-cite-educative-d-alpha-indicateurs-d-articulation-avec-le-pre-en-2024.xlsx",
+    "04-cite-educative/02-cite-educative-d-alpha-le-pre-dans-la-cite-et-hors-de-la-cite-en-2024.xlsx",
+    "04-cite-educative/03-cite-educative-d-alpha-enfants-du-pre-residant-dans-ses-quartiers-"
+    "prioritaires-en-2024.xlsx",
+    "05-publics/01-chiffres-cles-publics.xlsx",
+    "05-publics/02-repartition-par-sexe-qpv-beta-sud-qn09691n-2024-et-2023.png",
+    "05-publics/03-repartition-par-tranche-d-age-qpv-beta-sud-qn09691n-2024-et-2023.png",
+    "05-publics/04-motifs-d-orientation-qpv-beta-sud-qn09691n-2024-et-2023.png",
+    "05-publics/05-qui-oriente-les-enfants-qpv-beta-sud-qn09691n-2024-et-2023.png",
+    "05-publics/06-duree-des-parcours-clos-qpv-beta-sud-qn09691n-2024-et-2023.png",
+]
+
+
+def test_zip_de_toutes_les_pages(con_fixture):
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from pre_pilotage import archive, rapport
+    from pre_pilotage.requetes import executer
+    from tests.fixture_base import PRE
+
+    contexte = rapport.Contexte("QPV Beta Sud (QN09691N)", 2024, 11, "2025-12-31")
+    cadres = rapport.lire(
+        lambda nom, **p: executer(con_fixture, nom, 11, **p), PRE, None, QPV_BETA, 2024
+    )
+    sections = rapport.contenu(cadres, contexte)
+    # The names audited at render time are the ZIP's files, in its order; the empty charts
+    # (budget by financeur, by commune; the Sankey; the map without contours) are left out.
+    assert archive.noms(sections) == FICHIERS_BETA_2024
+    debut = time.perf_counter()
+    donnees = archive.zip_des_pages(sections, contexte)
+    duree = time.perf_counter() - debut
+    contenu = zipfile.ZipFile(io.BytesIO(donnees))
+    assert contenu.namelist() == FICHIERS_BETA_2024
+    assert archive.nom_fichier(contexte) == (
+        "graphiques-et-tableaux-pre-qpv-beta-sud-qn09691n-2024.zip"
+    )
+    lisez_moi = contenu.read("00-lisez-moi.txt").decode("utf-8-sig")
+    for attendu in (
+        "Territoire : QPV Beta Sud (QN09691N)\r\n",
+        "Année : 2024 (comparée à 2023)\r\n",
+        "Données : au 31/12/2025\r\n",
+        "Tout effectif de 1 à 10 enfants est remplacé par « < 11 »",
+        "- 05-publics/06-duree-des-parcours-clos-qpv-beta-sud-qn09691n-2024-et-2023.png\r\n",
+    ):
+        assert attendu in lisez_moi, attendu
+    # Key figures: masked cells as their token, numbers as numbers with French formats.
+    livre = load_workbook(io.BytesIO(contenu.read(FICHIERS_BETA_2024[1])))
+    lignes = list(livre["Tableau"].iter_rows(values_only=True))
+    assert lignes[0] == (
+        "Indicateur",
+        "2024",
+        "Évolution par rapport à 2023",
+        "Référence nationale",
+    )
+    assert [ligne[:3] for ligne in lignes[1:]] == [
+        ("Enfants accompagnés", "< 11", "–"),
+        ("Part résidant en QPV", "s", "–"),
+        ("Durée médiane des parcours", "s", "–"),
+        ("Enfants par référent (ETP)", 30, 125.6),
+        ("Part cofinancée", "–", "–"),
+    ]
+    assert livre["Tableau"]["C5"].number_format == '0.0" %"'
+    notes = dict((a, b) for a, b in livre["Filtres et sources"].iter_rows(values_only=True) if a)
+    assert notes["Territoire"] == "QPV Beta Sud (QN09691N)"
+    assert notes["Données au"] == "31/12/2025"
+    assert notes["Cases masquées"].startswith("« < 11 » : moins de 11 enfants")
+    # Charts: PNG at 300 dpi (pHYs chunk), 16 cm wide.
+    for nom in FICHIERS_BETA_2024:
+        if nom.endswith(".png"):
+            image = contenu.read(nom)
+            assert image[:8] == b"\x89PNG\r\n\x1a\n" and image[37:41] == b"pHYs"
+            assert int.from_bytes(image[16:20], "big") == 1890
+    assert duree < 60
+
+
+@pytest.mark.parametrize(
+    ("texte", "attendu"),
+    [
+        ("1\u202f234", (1234, None, "nombre")),
+        ("12,5\u00a0%", (12.5, None, "pourcentage")),
+        ("−3,1\u00a0%", (-3.1, None, "pourcentage")),
+        ("850\u00a0€", (850, None, "euros")),
+        ("5,9\u00a0mois", (5.9, None, "mois")),
+        ("< 11", (None, "< 11", "texte")),
+        ("s", (None, "s", "texte")),
+        ("+3,7\u00a0pts", ("+3,7\u00a0pts", None, "texte")),
+        ("Collège Jean Moulin", ("Collège Jean Moulin", None, "texte")),
+    ],
+)
+def test_valeur_de_cellule(texte, attendu):
+    from pre_pilotage import archive
+
+    assert archive.valeur_de_cellule(texte) == attendu
