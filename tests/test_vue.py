@@ -192,8 +192,9 @@ def test_pdf_de_la_vue_synthese_et_budget(application, tmp_path):
     assert "Budget programmé 0€ – –" in lignes
     assert "Fiches-action programmées 0 – –" in lignes
     assert _pages_png(pdf, "budget", tmp_path) == pages
-    # With the export browser already warm, the PDF of a page takes a few seconds.
-    assert duree_synthese < 30
+    # A few seconds on an idle machine (Chromium started, LibreOffice run once); the bound is
+    # loose for a loaded test machine.
+    assert duree_synthese < 60
 
 
 def test_pdf_de_la_vue_reserve_a_la_coordination(application):

@@ -43,6 +43,16 @@ def test_pdf_de_la_vue_carte_telecharge_et_journalise(site, navigateur, tmp_path
     assert fichier.suggested_filename == ("vue-carte-pre-de-l-agglomeration-de-demonstration.pdf")
     donnees = chemin.read_bytes()
     lecteur = PdfReader(io.BytesIO(donnees))
+    # The pages as PNG first, to look at them whatever the checks below say.
+    CAPTURES.mkdir(parents=True, exist_ok=True)
+    for ancienne in CAPTURES.glob("vue-carte-demo-page-*.png"):
+        ancienne.unlink()
+    subprocess.run(
+        ["pdftoppm", "-r", "70", "-png", str(chemin), str(CAPTURES / "vue-carte-demo-page")],
+        check=True,
+        capture_output=True,
+    )
+    assert len(list(CAPTURES.glob("vue-carte-demo-page-*.png"))) == len(lecteur.pages)
     assert all(
         (round(float(p.mediabox.width), 1), round(float(p.mediabox.height), 1)) == (595.3, 841.9)
         for p in lecteur.pages
@@ -54,7 +64,7 @@ def test_pdf_de_la_vue_carte_telecharge_et_journalise(site, navigateur, tmp_path
     )
     for attendu in (
         "Carte",
-        "Programme : PRE de l'agglomération de démonstration",
+        "Programme : PRE de l'Agglomération de démonstration",
         "Année : 2025",
         "Quartier prioritaire (réglage de la page) :",
         "Données fictives de démonstration",
@@ -74,13 +84,4 @@ def test_pdf_de_la_vue_carte_telecharge_et_journalise(site, navigateur, tmp_path
     assert details["format"] == "pdf" and details["objet"] == "vue Carte"
     assert "/carte?" in details["lien"]
     assert json.loads(ligne["filtres"])["annee"] == 2025
-    CAPTURES.mkdir(parents=True, exist_ok=True)
-    for ancienne in CAPTURES.glob("vue-carte-demo-page-*.png"):
-        ancienne.unlink()
-    subprocess.run(
-        ["pdftoppm", "-r", "70", "-png", str(chemin), str(CAPTURES / "vue-carte-demo-page")],
-        check=True,
-        capture_output=True,
-    )
-    assert len(list(CAPTURES.glob("vue-carte-demo-page-*.png"))) == len(lecteur.pages)
     assert duree < 90
