@@ -62,6 +62,7 @@ def test_pdf_de_la_vue_carte_telecharge_et_journalise(site, navigateur, tmp_path
             ["pdftotext", "-raw", str(chemin), "-"], capture_output=True, check=True, text=True
         ).stdout.split()
     )
+    (CAPTURES / "vue-carte-demo.txt").write_text(texte)
     for attendu in (
         "Carte",
         "Programme : PRE de l'Agglomération de démonstration",
