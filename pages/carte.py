@@ -89,6 +89,7 @@ if filtres:
             # The sidebar's QPV, if any, opens first.
             defaut=filtres.qpv if filtres.qpv in codes else TOUS,
             aide="Cliquer sur un quartier de la carte l'ouvre aussi ici.",
+            libelle_vue="Fiche du quartier affichée",
         )
         fiche = cartes.fiche_qpv(code, qpv, etablissements, liens, cites) if code != TOUS else None
         if fiche is None:

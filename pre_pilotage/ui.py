@@ -887,6 +887,7 @@ def choix_dans_url(
     defaut=None,
     aide: str | None = None,
     desactive: bool = False,
+    libelle_vue: str | None = None,
 ):
     """A page setting whose value lives in the URL like the sidebar filters (`?cle=code`, or
     `?cle=a,b` for several), so that a copied link reopens the same view.
@@ -894,6 +895,7 @@ def choix_dans_url(
     `forme`: "liste" (drop-down), "boutons" (one of a few buttons), "plusieurs" (several buttons).
     The URL holds codes, never labels; it is left out when the value is the default. Another
     widget's callback may set `st.session_state[cle]` (a click on a map, for instance).
+    `libelle_vue`: the setting's name in the view's PDF, when the label would be ambiguous there.
     """
     plusieurs = forme == "plusieurs"
     if defaut is None:
@@ -922,9 +924,11 @@ def choix_dans_url(
     else:
         valeur = st.pills(libelle, options, selection_mode="multi", **communs)
     if plusieurs:
-        diffusion.noter_reglage(libelle, ", ".join(etiquettes[o] for o in valeur) or "aucun")
+        diffusion.noter_reglage(
+            libelle_vue or libelle, ", ".join(etiquettes[o] for o in valeur) or "aucun"
+        )
     elif valeur is not None and not str(etiquettes[valeur]).endswith("…"):
-        diffusion.noter_reglage(libelle, etiquettes[valeur])
+        diffusion.noter_reglage(libelle_vue or libelle, etiquettes[valeur])
     if (sorted(map(str, valeur)) == sorted(map(str, defaut))) if plusieurs else valeur == defaut:
         st.query_params.pop(cle, None)
     else:
