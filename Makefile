@@ -7,7 +7,7 @@ BASE ?= data/pre_demo.duckdb
 CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: run test lint format demo base assets install install-test chromium libreoffice clean \
-	geodata bench
+	geodata bench territoires
 
 # Chart and map images are drawn by Chromium, report PDFs by LibreOffice: both are installed.
 # pre_pilotage.serveur is `streamlit run lanceur.py` (app.py and the session cookie's routes) with
@@ -44,7 +44,8 @@ $(VENV)/.installe-test: requirements-dev.txt $(VENV)/.installe
 	touch $@
 
 # Leaflet is served by Streamlit from ./static: maps must work without internet access.
-# axe-core, the accessibility audit injected by the browser tests, is copied to tests/vendor/.
+# axe-core, the accessibility audit injected by the browser tests, is copied to tests/vendor/;
+# oidc-provider (tests/oidc/fournisseur.mjs, the ProConnect test) is used from node_modules.
 assets: static/leaflet/leaflet.js tests/vendor/axe.min.js
 
 static/leaflet/leaflet.js: package.json package-lock.json
@@ -82,6 +83,7 @@ bench: install-test assets chromium
 	$(BIN)/python bench/carte.py
 	$(BIN)/python bench/exports.py
 	$(BIN)/python bench/secret.py
+	$(BIN)/python bench/territoires.py
 	$(BIN)/python bench/national.py $(BENCH_OPTIONS)
 
 # Real-browser tests and image exports (kaleido) drive Debian's Chromium (Playwright cannot
@@ -105,3 +107,10 @@ libreoffice:
 
 clean:
 	rm -rf $(VENV) node_modules static/leaflet tests/vendor .pytest_cache .ruff_cache tests/captures
+
+# National reference of the « Territoires » page (every PRE commune, QPV 2024, REP/REP+ schools,
+# Cités éducatives) from the official files: `make territoires DOSSIER=../shared/data`
+# (geodata/sources/ by default); written to data/territoires.duckdb, apart from the programme data.
+territoires: install
+	$(BIN)/python -m pre_pilotage territoires $(if $(DOSSIER),--dossier $(DOSSIER)) \
+	  $(foreach f,$(FICHIERS),--fichier $(f))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pre_pilotage import acces, ui
+from pre_pilotage import acces, diffusion, ui
 
 st.set_page_config(page_title="Pilotage du PRE", page_icon="🎓", layout="wide")
 ui.styles()
@@ -35,6 +35,12 @@ page = st.navigation(
             title="PRE et Cité éducative",
             icon=":material/handshake:",
             url_path="cite",
+        ),
+        st.Page(
+            "pages/territoires.py",
+            title="Territoires",
+            icon=":material/travel_explore:",
+            url_path="territoires",
         ),
         st.Page(
             "pages/rapport.py",
@@ -71,7 +77,9 @@ page = st.navigation(
             visibility=acces.visibilite("administration"),
         ),
     ],
-    position="sidebar" if utilisateur else "hidden",
+    # Presentation mode hides the sidebar: the pages are then tabs at the top of the screen, so
+    # that the comité can follow from one page to the next without leaving the mode.
+    position=("top" if diffusion.presentation() else "sidebar") if utilisateur else "hidden",
 )
 if utilisateur is None:
     ui.formulaire_connexion()

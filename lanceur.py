@@ -8,6 +8,8 @@ works, but a sign-in then lasts only as long as the browser tab.
 
 import streamlit as st
 
-from pre_pilotage import sessions
+from pre_pilotage import proconnect, sessions
 
+# ProConnect's 32-character minimum for `state` and `nonce` (st.login's Authlib makes fewer).
+proconnect.allonger_jetons()
 app = st.App("app.py", routes=sessions.routes())

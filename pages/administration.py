@@ -47,6 +47,7 @@ ui.afficher_tableau(
         "nom_affiche": ("Nom", "texte"),
         "role": ("Rôle", "texte"),
         "source": ("Connexion", "texte"),
+        "departement": ("Limité au département", "texte"),
         "cree_le": ("Créé le", "texte"),
     },
 )
@@ -61,6 +62,10 @@ with st.form("compte"):
         format_func={"local": "mot de passe", "oidc": "ProConnect"}.get,
         horizontal=True,
     )
+    departement = st.text_input(
+        "Limité au département (code, ex. 59 ou 974 ; rôle lecture seulement ; vide : "
+        "tout le territoire national)"
+    )
     mot_de_passe = st.text_input(
         "Mot de passe (12 caractères au moins ; laisser vide pour ProConnect ou pour le garder)",
         type="password",
@@ -74,6 +79,7 @@ with st.form("compte"):
                 mot_de_passe or None,
                 source=source,
                 auteur=acces.utilisateur_courant(),
+                departement=departement or None,
             )
             st.success(f"Compte « {formats.texte_md(identifiant.strip())} » enregistré.")
         except ValueError as exc:

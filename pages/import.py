@@ -73,6 +73,15 @@ if pre_id:
                 "refuser": "refuser le fichier",
             }.get,
         )
+        textes = st.radio(
+            "Textes libres (intitulé, porteur, nom d'EPS…) contenant une donnée personnelle "
+            "(nom et date de naissance, téléphone, situation d'une famille…)",
+            importation.TEXTES_PERSONNELS,
+            format_func={
+                "refuser": "refuser le fichier",
+                "masquer": "masquer ces textes et le signaler",
+            }.get,
+        )
         envoye = st.form_submit_button("Contrôler et importer", type="primary")
     fichiers_lus = [importation.Fichier(f.name, f.getvalue()) for f in fichiers or []]
     en_attente = st.session_state.get("import_a_confirmer")
@@ -82,6 +91,7 @@ if pre_id:
             pre_id,
             int(annee),
             politique,
+            textes,
             importation.empreinte_fichiers(fichiers_lus),
         ):
             st.session_state.pop("import_a_confirmer")
@@ -116,6 +126,7 @@ if pre_id:
                 avant_ecriture=vider_caches,
                 progression=lambda fraction, message: barre.progress(fraction, text=message),
                 remplacer=confirme,
+                textes=textes,
             )
         except importation.BaseOccupee as exc:
             barre.empty()
@@ -129,6 +140,7 @@ if pre_id:
                     pre_id,
                     int(annee),
                     politique,
+                    textes,
                     importation.empreinte_fichiers(fichiers_lus),
                 ),
                 "changements": importation.cadre_changements(rapport),
@@ -137,14 +149,7 @@ if pre_id:
         journaliser(
             "import",
             acces.utilisateur_courant(),
-            objet=", ".join(rapport.lignes),
-            filtres={"pre_id": pre_id, "annee": int(annee)},
-            details={
-                "ecrit": rapport.ecrit,
-                "erreurs": len(rapport.erreurs),
-                "lignes": rapport.lignes,
-                "changements": [str(c) for c in rapport.changements],
-            },
+            **importation.entree_journal(rapport, pre_id, int(annee)),
         )
         ui.rapport_import(rapport, int(annee))
         if rapport.ecrit:

@@ -11,6 +11,7 @@ from pathlib import Path
 from pre_pilotage import config
 from pre_pilotage.db import migrer_fichier
 from pre_pilotage.geographie import commande as commande_geographie
+from pre_pilotage.geographie import nationale
 from pre_pilotage.importation import commande as commande_programme
 
 
@@ -85,8 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     _declarer_import(commandes)
     commande_programme.declarer(commandes)
     commande_geographie.declarer(commandes)
+    _declarer_secret(commandes)
+    nationale.declarer(commandes)
     arguments = analyseur.parse_args(argv)
-    if arguments.commande in ("demo", "importer", "exemples", "programme"):
+    if arguments.commande in ("demo", "importer", "exemples", "programme", "secret"):
         taire_banniere_highs()
 
     if arguments.commande == "demo":
@@ -141,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         return commande_geographie.executer(arguments)
     if arguments.commande == "secret":
         return _executer_secret(arguments)
+    if arguments.commande == "territoires":
+        return nationale.executer(arguments)
     return 1
 
 
@@ -193,7 +198,9 @@ def _executer_secret(arguments) -> int:
                 print(message, file=sys.stderr)
                 return 1
             resultat = audit.auditer(con, seuil, protection.valeurs_min(), arguments.echantillon)
-            audits[f"{base.name}"] = resultat
+            # One section per threshold in use: the lecture role's, then coordination's.
+            nom = base.name if seuil == protection.SEUIL_LECTURE else f"{base.name}, coordination"
+            audits[nom] = resultat
             print(
                 f"Seuil {seuil} : petits effectifs masqués audités : {resultat.auditees} sur "
                 f"{resultat.sensibles} ; recalculables à moins de {resultat.valeurs_min} valeurs "
@@ -228,6 +235,13 @@ def _declarer_import(commandes) -> None:
         default="supprimer",
         help="colonnes identifiantes : supprimées (défaut) ou fichier refusé",
     )
+    importer.add_argument(
+        "--textes-personnels",
+        choices=("refuser", "masquer"),
+        default="refuser",
+        help="donnée personnelle dans un texte libre (intitulé, porteur, nom d'EPS…) : fichier "
+        "refusé (défaut) ou texte masqué",
+    )
     exemples = commandes.add_parser(
         "exemples", help="écrit des fichiers d'exemple au format d'import depuis une base"
     )
@@ -243,6 +257,12 @@ def _declarer_import(commandes) -> None:
     compte.add_argument("--nom", default=None, help="nom affiché")
     compte.add_argument(
         "--role", choices=("lecture", "coordination", "administration"), required=True
+    )
+    compte.add_argument(
+        "--departement",
+        default=None,
+        metavar="CODE",
+        help="limite un compte lecture à un département (ex. 59) ; sans : national",
     )
     compte.add_argument(
         "--mot-de-passe-stdin",
@@ -278,6 +298,7 @@ def _executer_import(arguments) -> int:
                 arguments.nom or arguments.identifiant,
                 arguments.role,
                 mot_de_passe,
+                departement=arguments.departement,
             )
         except ValueError as exc:
             print(str(exc), file=sys.stderr)
@@ -325,6 +346,7 @@ def _executer_import(arguments) -> int:
             utilisateur="ligne de commande",
             progression=afficher,
             remplacer=arguments.remplacer,
+            textes=arguments.textes_personnels,
         )
     except BaseOccupee as exc:
         print(str(exc), file=sys.stderr)

@@ -18,6 +18,10 @@ CLE_NUMERO = "numero_session"  # row of session_connexion of a password sign-in
 CLE_JETON = "jeton_session"  # one-time token, traded for the cookie by the next run's page
 CLE_EFFACER_COOKIE = "effacer_cookie_session"
 CLE_MODE = "mode_connexion"
+# Set when a session ended (sign-out, idle, expiry, account changed): the sign-in form says so.
+CLE_FIN_DE_SESSION = "fin_de_session"
+CLE_PROCONNECT_EXAMINE = "proconnect_examine"  # sub:iat of the ProConnect sign-in already checked
+CLE_REFUS_PROCONNECT = "refus_proconnect"
 MODE_MOT_DE_PASSE, MODE_PROCONNECT = "mot_de_passe", "proconnect"
 RANG = {role: rang for rang, role in enumerate(ROLES)}
 LIBELLES_ROLES = {
@@ -36,6 +40,12 @@ def utilisateur_courant() -> Utilisateur | None:
 def autorise(role_minimum: str, utilisateur: Utilisateur | None = None) -> bool:
     utilisateur = utilisateur or utilisateur_courant()
     return utilisateur is not None and RANG[utilisateur.role] >= RANG[role_minimum]
+
+
+def departement_autorise(utilisateur: Utilisateur | None = None) -> str | None:
+    """The département the account is limited to (« 59 »), or None for a national account."""
+    utilisateur = utilisateur or utilisateur_courant()
+    return utilisateur.departement if utilisateur is not None else None
 
 
 def visibilite(role_minimum: str) -> str:
@@ -99,15 +109,8 @@ def _script_cache(script: str) -> None:
 def _reverifier(utilisateur: Utilisateur) -> Utilisateur | None:
     """The session's user as the accounts store says now: role changes and disabled accounts
     take effect at the next run. The demo user (and a user set by tests) has no account."""
-    mode = st.session_state.get(CLE_MODE)
-    if mode == MODE_MOT_DE_PASSE:
+    if st.session_state.get(CLE_MODE) in (MODE_MOT_DE_PASSE, MODE_PROCONNECT):
         return sessions.utilisateur_de_session(st.session_state.get(CLE_NUMERO, -1))
-    if mode == MODE_PROCONNECT:
-        from pre_pilotage.comptes import compte_oidc
-
-        if st.user.get("email") != utilisateur.identifiant:
-            return None
-        return compte_oidc(utilisateur.identifiant)
     return utilisateur
 
 
@@ -127,6 +130,7 @@ def ouvrir_session(demo: bool) -> Utilisateur | None:
                 details={"motif": "session expirée, fermée ou compte désactivé"},
             )
             _oublier()
+            st.session_state[CLE_FIN_DE_SESSION] = True
         else:
             st.session_state[CLE_SESSION] = a_jour
             jeton = st.session_state.pop(CLE_JETON, None)
@@ -142,38 +146,91 @@ def ouvrir_session(demo: bool) -> Utilisateur | None:
             st.session_state[CLE_NUMERO], st.session_state[CLE_SESSION] = trouve
             st.session_state[CLE_MODE] = MODE_MOT_DE_PASSE
             return trouve[1]
+        st.session_state[CLE_FIN_DE_SESSION] = True
     if demo:
         utilisateur = utilisateur_demo()
         st.session_state[CLE_SESSION] = utilisateur
         journaliser("connexion", utilisateur, details={"mode": "démonstration"})
         return utilisateur
     if oidc_configure() and getattr(st.user, "is_logged_in", False):
-        from pre_pilotage.comptes import compte_oidc
-
-        courriel = st.user.get("email")
-        utilisateur = compte_oidc(courriel) if courriel else None
-        if utilisateur is None:
-            journaliser(
-                "echec_connexion",
-                None,
-                objet=courriel,
-                details={"motif": "compte ProConnect non autorisé"},
-            )
-            return None
-        st.session_state[CLE_SESSION] = utilisateur
-        st.session_state[CLE_MODE] = MODE_PROCONNECT
-        journaliser("connexion", utilisateur, details={"mode": "ProConnect"})
-        return utilisateur
+        return _connexion_proconnect()
     return None
 
 
-def connecter(utilisateur: Utilisateur) -> None:
-    """After a password check: open a server-side session; the next run sets its cookie."""
+def _connexion_proconnect() -> Utilisateur | None:
+    """Back from ProConnect (st.login): verify the signed userinfo answer, match the account.
+
+    Checked once per sign-in (the ID token's `sub` and `iat`): a refused person keeps the
+    French reason on the sign-in page (refus_proconnect()) without a new call at every action.
+    An accepted one gets the dashboard's own session, cookie included, as after a password.
+    """
+    from pre_pilotage import proconnect
+    from pre_pilotage.comptes import compte_oidc
+
+    sujet = st.user.get("sub")
+    marque = f"{sujet}:{st.user.get('iat')}"
+    if st.session_state.get(CLE_PROCONNECT_EXAMINE) == marque:
+        return None
+    st.session_state[CLE_PROCONNECT_EXAMINE] = marque
+    courriel = None
+    try:
+        jeton = st.user.tokens.to_dict().get("access")
+        if not jeton or not sujet:
+            raise proconnect.RefusProConnect(
+                "La configuration ProConnect du tableau de bord est incomplète "
+                '(expose_tokens = ["id", "access"] manque dans la section [auth]).'
+            )
+        revendications = proconnect.infos_utilisateur(jeton, sujet)
+        courriel = revendications.get("email")
+        personne = proconnect.identite(revendications)
+        courriel = personne.email
+        utilisateur = compte_oidc(courriel)
+        if utilisateur is None:
+            raise proconnect.RefusProConnect(
+                f"Votre compte ProConnect ({courriel}) n'est pas autorisé sur ce tableau de bord : "
+                "demandez à son administrateur de créer un compte « ProConnect » à cette adresse."
+            )
+    except proconnect.RefusProConnect as refus:
+        st.session_state[CLE_REFUS_PROCONNECT] = str(refus)
+        journaliser(
+            "echec_connexion",
+            None,
+            objet=courriel or sujet,
+            details={"mode": "ProConnect", "motif": str(refus)},
+        )
+        return None
+    st.session_state.pop(CLE_REFUS_PROCONNECT, None)
+    connecter(utilisateur, MODE_PROCONNECT)
+    journaliser(
+        "connexion",
+        utilisateur,
+        details={
+            "mode": "ProConnect",
+            "siret": personne.siret,
+            "organisation": personne.organisation,
+        },
+    )
+    # The cookie is set now: ProConnect's access token lives 60 s, a reload must not need it.
+    jeton_session = st.session_state.pop(CLE_JETON, None)
+    if jeton_session and sessions.routes_servies:
+        _script_cache(sessions.script_ouvrir(jeton_session))
+    return utilisateur
+
+
+def refus_proconnect() -> str | None:
+    """Why the ProConnect sign-in of this browser session was refused (French), if it was."""
+    return st.session_state.get(CLE_REFUS_PROCONNECT)
+
+
+def connecter(utilisateur: Utilisateur, mode: str = MODE_MOT_DE_PASSE) -> None:
+    """After a password check or a verified ProConnect sign-in: open a server-side session;
+    the next run sets its cookie."""
     numero, jeton = sessions.creer(utilisateur)
     st.session_state[CLE_SESSION] = utilisateur
     st.session_state[CLE_NUMERO] = numero
     st.session_state[CLE_JETON] = jeton
-    st.session_state[CLE_MODE] = MODE_MOT_DE_PASSE
+    st.session_state[CLE_MODE] = mode
+    st.session_state.pop(CLE_FIN_DE_SESSION, None)
 
 
 def _oublier() -> None:

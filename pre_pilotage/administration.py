@@ -32,7 +32,9 @@ create table if not exists compte (
     actif integer not null default 1,
     echecs_consecutifs integer not null default 0,
     bloque_jusqu_a text,
-    cree_le text not null
+    cree_le text not null,
+    -- Département the account is limited to (« 59 »), null for a national account.
+    departement text
 );
 create table if not exists journal_audit (
     numero integer primary key autoincrement,
@@ -55,7 +57,9 @@ create table if not exists session_connexion (
     empreinte_session text unique,
     cree_le integer not null,
     expire_le integer not null,
-    fermee_le integer
+    fermee_le integer,
+    -- Last activity (a page run), for the idle expiry.
+    vu_le integer
 );
 -- Failed sign-ins by account name and source (client address): the delay after repeated
 -- failures applies to that source only, so that a stranger cannot lock a user out.
@@ -88,7 +92,19 @@ def connexion(chemin: Path | None = None) -> sqlite3.Connection:
     con = sqlite3.connect(chemin, timeout=10, isolation_level=None)
     con.execute("pragma journal_mode = wal")
     con.executescript(_SCHEMA)
+    _mettre_a_niveau(con)
     return con
+
+
+def _mettre_a_niveau(con: sqlite3.Connection) -> None:
+    """Columns added since a store was created (SQLite's `create table if not exists` keeps an old
+    table as it was): added empty, so that existing accounts and sessions keep working."""
+    colonnes = {ligne[1] for ligne in con.execute("pragma table_info(compte)")}
+    if "departement" not in colonnes:
+        con.execute("alter table compte add column departement text")
+    colonnes = {ligne[1] for ligne in con.execute("pragma table_info(session_connexion)")}
+    if "vu_le" not in colonnes:
+        con.execute("alter table session_connexion add column vu_le integer")
 
 
 @dataclass(frozen=True)
@@ -96,6 +112,7 @@ class Utilisateur:
     identifiant: str
     nom_affiche: str
     role: str
+    departement: str | None = None  # a lecture account limited to one département
 
 
 def maintenant() -> str:

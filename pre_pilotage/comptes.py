@@ -7,6 +7,9 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
+import ipaddress
+import os
+import re
 import secrets
 import threading
 import time
@@ -15,6 +18,7 @@ from pathlib import Path
 
 from pre_pilotage.administration import ROLES, Utilisateur, connexion, journaliser, maintenant
 
+CODE_DEPARTEMENT = re.compile(r"\d{2}|2[AB]|97\d")
 # scrypt parameters (RFC 7914; OWASP's minimum is N=2^17, r=8, p=1).
 _N, _R, _P = 2**17, 8, 1
 ECHECS_AVANT_BLOCAGE = 5
@@ -64,8 +68,10 @@ def enregistrer_compte(
     source: str = "local",
     chemin: Path | None = None,
     auteur: Utilisateur | None = None,
+    departement: str | None = None,
 ) -> None:
     """Create or update an account; a local account needs a password of 12 characters or more.
+    `departement` (« 59 », « 974 ») limits a lecture account to that département.
 
     `auteur`: who made the change (the signed-in administrator; None on the server's command
     line, recorded as such), written in the audit log with the account's new role.
@@ -76,16 +82,25 @@ def enregistrer_compte(
         raise ValueError("L'identifiant du compte est vide.")
     if source == "local" and (mot_de_passe is None or len(mot_de_passe) < 12):
         raise ValueError("Le mot de passe doit compter au moins 12 caractères.")
+    departement = (departement or "").strip().upper() or None
+    if departement is not None:
+        if not CODE_DEPARTEMENT.fullmatch(departement):
+            raise ValueError(
+                f"Département « {departement} » invalide : un code comme 59, 2A ou 974 est attendu."
+            )
+        if role != "lecture":
+            raise ValueError("Seul un compte « lecture » peut être limité à un département.")
     valeur = empreinte(mot_de_passe) if mot_de_passe else None
     with closing(connexion(chemin)) as con:
         con.execute(
             "insert into compte (identifiant, nom_affiche, role, empreinte_mot_de_passe, source,"
-            " cree_le) values (?, ?, ?, ?, ?, ?) on conflict (identifiant) do update set"
-            " nom_affiche = excluded.nom_affiche, role = excluded.role,"
+            " cree_le, departement) values (?, ?, ?, ?, ?, ?, ?) on conflict (identifiant) do"
+            " update set nom_affiche = excluded.nom_affiche, role = excluded.role,"
+            " departement = excluded.departement,"
             " empreinte_mot_de_passe = coalesce(excluded.empreinte_mot_de_passe,"
             " compte.empreinte_mot_de_passe), source = excluded.source, actif = 1,"
             " echecs_consecutifs = 0, bloque_jusqu_a = null",
-            (identifiant, nom_affiche, role, valeur, source, maintenant()),
+            (identifiant, nom_affiche, role, valeur, source, maintenant(), departement),
         )
     if valeur:
         # A new password ends the sessions opened with the old one (a stolen cookie included).
@@ -96,7 +111,8 @@ def enregistrer_compte(
         "compte",
         auteur or AUTEUR_LIGNE_DE_COMMANDE,
         objet=identifiant,
-        details={"role": role, "source": source},
+        details={"role": role, "source": source}
+        | ({"departement": departement} if departement else {}),
         chemin=chemin,
     )
 
@@ -109,13 +125,13 @@ def nombre_comptes(chemin: Path | None = None) -> int:
 def lister_comptes(chemin: Path | None = None) -> list[dict]:
     with closing(connexion(chemin)) as con:
         lignes = con.execute(
-            "select identifiant, nom_affiche, role, source, actif, cree_le from compte"
-            " order by identifiant"
+            "select identifiant, nom_affiche, role, source, actif, cree_le, departement"
+            " from compte order by identifiant"
         ).fetchall()
     return [
         dict(
             zip(
-                ("identifiant", "nom_affiche", "role", "source", "actif", "cree_le"),
+                ("identifiant", "nom_affiche", "role", "source", "actif", "cree_le", "departement"),
                 ligne,
                 strict=True,
             )
@@ -125,11 +141,15 @@ def lister_comptes(chemin: Path | None = None) -> list[dict]:
 
 
 def compte_oidc(identifiant: str, chemin: Path | None = None) -> Utilisateur | None:
-    """The account matching an identity-provider e-mail, if an administrator created it."""
+    """The active ProConnect account (source « oidc ») of an e-mail address, case ignored.
+
+    A password account at the same address is not signed in by ProConnect: an administrator
+    chooses, account by account, which way of signing in it has."""
     with closing(connexion(chemin)) as con:
         ligne = con.execute(
-            "select identifiant, nom_affiche, role from compte where identifiant = ? and actif = 1",
-            (identifiant,),
+            "select identifiant, nom_affiche, role, departement from compte"
+            " where lower(identifiant) = ? and source = 'oidc' and actif = 1",
+            (identifiant.strip().lower(),),
         ).fetchone()
     return Utilisateur(*ligne) if ligne else None
 
@@ -185,7 +205,7 @@ def authentifier(
     source = (source or "inconnue")[:LONGUEUR_MAX_IDENTIFIANT]
     with closing(connexion(chemin)) as con:
         ligne = con.execute(
-            "select identifiant, nom_affiche, role, empreinte_mot_de_passe from compte"
+            "select identifiant, nom_affiche, role, empreinte_mot_de_passe, departement from compte"
             " where identifiant = ? and actif = 1 and source = 'local'",
             (identifiant,),
         ).fetchone()
@@ -204,7 +224,7 @@ def authentifier(
                 "delete from tentative_connexion where identifiant = ? and source = ?",
                 (identifiant, source),
             )
-            utilisateur = Utilisateur(ligne[0], ligne[1], ligne[2])
+            utilisateur = Utilisateur(ligne[0], ligne[1], ligne[2], ligne[4])
             journaliser("connexion", utilisateur, details={"source": source}, chemin=chemin)
             return utilisateur, None
         # Counted in one statement (parallel attempts all count); a count older than the window
@@ -256,3 +276,49 @@ def authentifier(
         )
     time.sleep(pause)  # slows down password guessing
     return None, MESSAGE_ECHEC
+
+
+def _reseaux_de_confiance() -> list:
+    """Reverse proxies whose X-Forwarded-For is believed (PRE_PROXYS_DE_CONFIANCE: addresses or
+    networks separated by commas or spaces, e.g. « 127.0.0.1, 10.0.0.0/8 »)."""
+    brut = os.environ.get("PRE_PROXYS_DE_CONFIANCE", "")
+    reseaux = []
+    for morceau in brut.replace(",", " ").split():
+        try:
+            reseaux.append(ipaddress.ip_network(morceau, strict=False))
+        except ValueError as exc:
+            raise ValueError(
+                f"PRE_PROXYS_DE_CONFIANCE : « {morceau[:60]} » n'est ni une adresse ni un réseau IP"
+            ) from exc
+    return reseaux
+
+
+def adresse_client(directe: str | None, transmise_pour: str | None) -> str:
+    """The address failed sign-ins are counted against.
+
+    Behind a reverse proxy Streamlit sees the proxy's address: when that address is a trusted
+    proxy (PRE_PROXYS_DE_CONFIANCE), the client is the right-most address of X-Forwarded-For that
+    is not itself a trusted proxy (entries further left are written by the client and may be
+    forged). Without trusted proxies, X-Forwarded-For is ignored.
+    """
+
+    def ip(texte: str | None):
+        try:
+            return ipaddress.ip_address((texte or "").strip())
+        except ValueError:
+            return None
+
+    def de_confiance(adresse) -> bool:
+        return adresse is not None and any(adresse in r for r in reseaux)
+
+    reseaux = _reseaux_de_confiance()
+    client = ip(directe)
+    if de_confiance(client) and transmise_pour:
+        for morceau in reversed(transmise_pour.split(",")[-20:]):
+            suivante = ip(morceau)
+            if suivante is None:
+                break
+            client = suivante
+            if not de_confiance(suivante):
+                break
+    return str(client) if client is not None else "inconnue"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -74,6 +75,12 @@ def migrations_en_attente(chemin: Path) -> bool:
     return any(numero not in deja for numero, _, _ in migrations_disponibles())
 
 
+# A migration that erases values which must leave no trace (a child's name in a file name) says
+# so with this line: DuckDB leaves overwritten values in free blocks of the file until reused,
+# so the file is then rewritten table by table.
+MARQUE_REECRITURE = "-- pre_pilotage: reecrire le fichier"
+
+
 def migrer_fichier(chemin: Path) -> list[int]:
     """Bring the schema up to date, opening the file read-write only when something is pending.
 
@@ -84,8 +91,35 @@ def migrer_fichier(chemin: Path) -> list[int]:
     chemin.parent.mkdir(parents=True, exist_ok=True)
     if chemin.exists() and not migrations_en_attente(chemin):
         return []
+    nouveau = not chemin.exists()
     with duckdb.connect(str(chemin)) as con:
-        return migrer(con)
+        appliquees = migrer(con)
+    effacantes = {
+        numero
+        for numero, _, fichier in migrations_disponibles()
+        if MARQUE_REECRITURE in fichier.read_text(encoding="utf-8")
+    }
+    if not nouveau and effacantes & set(appliquees):
+        reecrire_fichier(chemin)
+    return appliquees
+
+
+def reecrire_fichier(chemin: Path) -> None:
+    """Copy the whole database (schema, macros, constraints, rows) into a fresh file that then
+    replaces it: no byte of an erased value survives in the file."""
+    neuf = chemin.with_name(chemin.name + ".reecriture")
+    neuf.unlink(missing_ok=True)
+    # ATTACH takes no parameter: the paths are quoted as SQL string literals.
+    ancien_sql = str(chemin).replace("'", "''")
+    neuf_sql = str(neuf).replace("'", "''")
+    try:
+        with duckdb.connect() as con:
+            con.execute(f"attach '{ancien_sql}' as ancienne (read_only)")
+            con.execute(f"attach '{neuf_sql}' as neuve")
+            con.execute("copy from database ancienne to neuve")
+        os.replace(neuf, chemin)
+    finally:
+        neuf.unlink(missing_ok=True)
 
 
 def ouvrir_lecture(chemin: Path) -> duckdb.DuckDBPyConnection:

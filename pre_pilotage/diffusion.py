@@ -39,11 +39,20 @@ _par_execution = threading.local()
 # ------------------------------------------------------------------------- presentation mode
 
 
+# The mode is kept under a key of its own: a widget's key is dropped when the user goes to
+# another page (each page has its own toggle), the mode must follow them.
+CLE_PRESENTATION_ACTIVE = "presentation_active"
+
+
 def presentation() -> bool:
     """Whether the page is shown in presentation mode (toggle, or `?presentation=1`)."""
-    if CLE_PRESENTATION in st.session_state:
-        return bool(st.session_state[CLE_PRESENTATION])
+    if CLE_PRESENTATION_ACTIVE in st.session_state:
+        return bool(st.session_state[CLE_PRESENTATION_ACTIVE])
     return st.query_params.get(CLE_PRESENTATION) == "1"
+
+
+def _basculer_presentation() -> None:
+    st.session_state[CLE_PRESENTATION_ACTIVE] = bool(st.session_state[CLE_PRESENTATION])
 
 
 _STYLES_PRESENTATION = """
@@ -117,15 +126,17 @@ def entete(titre: str) -> None:
     with gauche:
         st.title(titre)
     with milieu:
-        if CLE_PRESENTATION not in st.session_state:
-            st.session_state[CLE_PRESENTATION] = st.query_params.get(CLE_PRESENTATION) == "1"
+        actif = presentation()
+        st.session_state[CLE_PRESENTATION_ACTIVE] = actif
+        st.session_state[CLE_PRESENTATION] = actif
         st.toggle(
             "Mode présentation",
             key=CLE_PRESENTATION,
+            on_change=_basculer_presentation,
             help="Pour un écran partagé ou un vidéoprojecteur : sans panneau latéral, en gros "
-            "caractères, un graphique par ligne.",
+            "caractères, un graphique par ligne, les pages en onglets en haut de l'écran.",
         )
-        if st.session_state[CLE_PRESENTATION]:
+        if actif:
             st.query_params[CLE_PRESENTATION] = "1"
         else:
             st.query_params.pop(CLE_PRESENTATION, None)

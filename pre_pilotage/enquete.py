@@ -381,15 +381,17 @@ def _sources(feuille: Worksheet, utilises, contexte: list[str], seuil: int) -> N
         "enquêtes nationales antérieures à 2017.",
         f"Secret statistique : tout effectif de 1 à {seuil - 1} enfants ou parcours est remplacé "
         f"par « < {seuil} » ; d'autres cases sont masquées (« s ») lorsque c'est nécessaire pour "
-        "qu'un petit effectif ne puisse pas être retrouvé à partir des totaux ou des autres "
-        "cases ; les taux, moyennes et médianes calculés sur un groupe masqué sont masqués.",
+        "qu'un petit effectif ne puisse être retrouvé à partir d'aucune combinaison des chiffres "
+        "diffusés par le tableau de bord (ce classeur, toutes les pages, années et filtres ; "
+        "vérifié par programmation linéaire) ; les taux, moyennes et médianes calculés sur un "
+        "groupe masqué sont masqués.",
     ):
         redacteur.texte(1, ligne)
         feuille.merge_cells(
             start_row=redacteur.ligne, start_column=1, end_row=redacteur.ligne, end_column=8
         )
         feuille.cell(row=redacteur.ligne, column=1).alignment = _RENVOI
-        feuille.row_dimensions[redacteur.ligne].height = 45
+        feuille.row_dimensions[redacteur.ligne].height = 62
         redacteur.saut()
     redacteur.saut()
     redacteur.entetes(

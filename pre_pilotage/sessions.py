@@ -13,7 +13,9 @@ cookie, checks its signature and expiry, then the row (not closed, not expired) 
 (still active, its current role). « Se déconnecter » closes the row: the cookie is dead even if
 someone copied it.
 
-Duration: PRE_DUREE_SESSION_HEURES (8 by default). Signing key: PRE_CLE_SESSION, or [session] cle
+Duration: PRE_DUREE_SESSION_HEURES (8 by default); a session left idle (no page run) for
+PRE_INACTIVITE_MINUTES (60 by default) ends too: each run notes its time (`vu_le`, written at
+most once a minute). Signing key: PRE_CLE_SESSION, or [session] cle
 in .streamlit/secrets.toml, or else a random key generated once and kept in `cle_session` next to
 the administration store (file mode 600). There is no demonstration key.
 """
@@ -35,6 +37,9 @@ from pre_pilotage.administration import Utilisateur, chemin_administration, conn
 
 NOM_COOKIE = "pre_session"
 DUREE_PAR_DEFAUT_HEURES = 8.0
+INACTIVITE_PAR_DEFAUT_MINUTES = 60.0
+# Activity is written at most this often (a page runs several times a minute when used).
+ECRITURE_ACTIVITE_SECONDES = 60
 DUREE_JETON_SECONDES = 60
 LONGUEUR_MIN_CLE = 32
 CHEMIN_OUVRIR = "/_session/ouvrir"
@@ -65,6 +70,23 @@ def duree_session() -> dt.timedelta:
             f"(valeur reçue : « {brut} »)."
         )
     return dt.timedelta(hours=heures)
+
+
+def inactivite() -> dt.timedelta:
+    """Idle time after which a session ends; PRE_INACTIVITE_MINUTES overrides 60 minutes."""
+    brut = os.environ.get("PRE_INACTIVITE_MINUTES", "").strip()
+    if not brut:
+        return dt.timedelta(minutes=INACTIVITE_PAR_DEFAUT_MINUTES)
+    try:
+        minutes = float(brut.replace(",", "."))
+    except ValueError:
+        minutes = 0.0
+    if not 5 <= minutes <= 24 * 60:
+        raise ConfigurationSession(
+            "PRE_INACTIVITE_MINUTES doit être un nombre de minutes entre 5 et 1440 "
+            f"(valeur reçue : « {brut} »)."
+        )
+    return dt.timedelta(minutes=minutes)
 
 
 def _cle_configuree() -> str | None:
@@ -202,10 +224,24 @@ def echanger_jeton(
 
 
 _UTILISATEUR_ACTIF = (
-    "select s.numero, c.identifiant, c.nom_affiche, c.role from session_connexion s"
+    "select s.numero, c.identifiant, c.nom_affiche, c.role, c.departement from session_connexion s"
     " join compte c on c.identifiant = s.identifiant"
-    " where {condition} and s.fermee_le is null and s.expire_le > ? and c.actif = 1"
+    " where {condition} and s.fermee_le is null and s.expire_le > :maintenant"
+    " and coalesce(s.vu_le, s.cree_le) > :maintenant - :inactivite and c.actif = 1"
 )
+
+
+def _noter_activite(con, numero: int, maintenant: int) -> None:
+    """The session was used now (written at most once a minute)."""
+    con.execute(
+        "update session_connexion set vu_le = :maintenant where numero = :numero"
+        " and coalesce(vu_le, cree_le) <= :maintenant - :pas",
+        {"maintenant": maintenant, "numero": numero, "pas": ECRITURE_ACTIVITE_SECONDES},
+    )
+
+
+def _parametres(maintenant: int, **autres) -> dict:
+    return {"maintenant": maintenant, "inactivite": int(inactivite().total_seconds())} | autres
 
 
 def utilisateur_de_session(
@@ -215,8 +251,11 @@ def utilisateur_de_session(
     maintenant = int(time.time() if maintenant is None else maintenant)
     with closing(connexion(chemin)) as con:
         ligne = con.execute(
-            _UTILISATEUR_ACTIF.format(condition="s.numero = ?"), (numero, maintenant)
+            _UTILISATEUR_ACTIF.format(condition="s.numero = :numero"),
+            _parametres(maintenant, numero=numero),
         ).fetchone()
+        if ligne:
+            _noter_activite(con, ligne[0], maintenant)
     return Utilisateur(*ligne[1:]) if ligne else None
 
 
@@ -230,9 +269,11 @@ def session_du_cookie(
         return None
     with closing(connexion(chemin)) as con:
         ligne = con.execute(
-            _UTILISATEUR_ACTIF.format(condition="s.empreinte_session = ?"),
-            (_empreinte(secret), maintenant),
+            _UTILISATEUR_ACTIF.format(condition="s.empreinte_session = :empreinte"),
+            _parametres(maintenant, empreinte=_empreinte(secret)),
         ).fetchone()
+        if ligne:
+            _noter_activite(con, ligne[0], maintenant)
     return (ligne[0], Utilisateur(*ligne[1:])) if ligne else None
 
 

@@ -6,6 +6,7 @@ so that exports, captions and presentation mode change one place.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from pre_pilotage import (
     requetes,
     vue,
 )
+from pre_pilotage.geographie import emprises
 from pre_pilotage.indicateurs import indicateur
 from pre_pilotage.requetes import run
 
@@ -92,9 +94,37 @@ def _selecteur(cle: str, libelle: str, options: list, etiquettes: dict, aide: st
     return None if valeur == TOUT else valeur
 
 
+def _programmes_autorises(programmes: pl.DataFrame) -> pl.DataFrame:
+    """The programmes an account limited to a département may see: those with a commune in it.
+    A link to another programme is refused (not silently replaced by an allowed one)."""
+    limite = acces.departement_autorise()
+    if limite is None:
+        return programmes
+    communes = run("programmes_communes")
+    autorises = {
+        p
+        for p, c in zip(communes["pre_id"], communes["code_insee"], strict=True)
+        if emprises.departement(c) == limite
+    }
+    demande = st.query_params.get("pre")
+    if demande is not None and demande not in autorises:
+        st.error(
+            f"Accès refusé : votre compte est limité au département {limite} ; ce programme "
+            "n'en fait pas partie."
+        )
+        st.stop()
+    autorises_ = programmes.filter(pl.col("pre_id").is_in(list(autorises)))
+    if autorises_.is_empty():
+        st.sidebar.info(
+            f"Aucun programme du département {limite} n'a de données dans l'outil : la page "
+            "« Territoires » montre les PRE, quartiers et réseaux du département."
+        )
+    return autorises_
+
+
 def barre_laterale() -> Filtres | None:
     """Territory and year selectors, shared by all pages; None when the database is empty."""
-    programmes = run("programmes")
+    programmes = _programmes_autorises(run("programmes"))
     if programmes.is_empty():
         return None
     with st.sidebar:
@@ -177,15 +207,29 @@ def formulaire_connexion() -> None:
 
     st.title("Connexion")
     st.markdown("Le tableau de bord du PRE est réservé aux personnes disposant d'un compte.")
+    if st.session_state.get(acces.CLE_FIN_DE_SESSION):
+        from pre_pilotage import sessions
+
+        minutes = round(sessions.inactivite().total_seconds() / 60)
+        st.info(
+            f"Session terminée (déconnexion, plus de {minutes} minutes sans activité ou durée "
+            "maximale atteinte) : connectez-vous de nouveau."
+        )
     if acces.oidc_configure():
+        from pre_pilotage import proconnect
+
+        proconnect.allonger_jetons()
         st.button(
             "Se connecter avec ProConnect", on_click=st.login, args=("proconnect",), type="primary"
         )
-        if getattr(st.user, "is_logged_in", False):
-            st.error(
-                "Votre compte ProConnect n'est pas autorisé : demandez à l'administrateur "
-                "du tableau de bord de l'ajouter."
-            )
+        refus = acces.refus_proconnect()
+        if refus and getattr(st.user, "is_logged_in", False):
+            st.error(refus)
+            # Signing out of ProConnect too lets the person choose another account or
+            # organisation at the next attempt (ProConnect would sign the same one in again).
+            if st.button("Se déconnecter de ProConnect"):
+                st.logout()  # not as on_click: the redirect must survive the run
+                st.stop()
     if comptes.nombre_comptes() == 0:
         st.info(
             "Aucun compte n'existe encore. Créez le premier compte d'administration sur le "
@@ -198,11 +242,15 @@ def formulaire_connexion() -> None:
         envoye = st.form_submit_button("Se connecter", type="primary")
     if envoye:
         # The client's address: failed attempts are counted per account and per address.
+        # Behind a trusted reverse proxy, the address it forwards (PRE_PROXYS_DE_CONFIANCE).
         adresse = st.context.ip_address
         utilisateur, message = comptes.authentifier(
             identifiant.strip(),
             mot_de_passe,
-            source=adresse if isinstance(adresse, str) and adresse else "inconnue",
+            source=comptes.adresse_client(
+                adresse if isinstance(adresse, str) else None,
+                st.context.headers.get("X-Forwarded-For"),
+            ),
         )
         if utilisateur is None:
             st.error(message)
@@ -223,7 +271,10 @@ def _bloc_utilisateur() -> None:
         if st.button("Se déconnecter"):
             acces.fermer_session()
             if acces.oidc_configure() and getattr(st.user, "is_logged_in", False):
+                # Signed in by ProConnect: the browser goes to its end_session endpoint, then
+                # comes back. No st.rerun() here: a rerun would drop the redirect.
                 st.logout()
+                st.stop()
             st.rerun()
 
 
@@ -393,6 +444,7 @@ def afficher_tableau(
     recherche_et_tri: str | None = None,
     titre: str | None = None,
     source: str = SOURCE_PROGRAMME,
+    programme: bool = True,
 ) -> None:
     """Every table goes through here: French formats, masked cells shown by their token.
 
@@ -401,7 +453,8 @@ def afficher_tableau(
     `recherche_et_tri`, a widget key prefix: shows a search box and a sort choice above the table.
     Sorting uses the values, not their formatted text (999 € before 1 234 €), and masked cells
     come last; the search looks for the words in the displayed text, accents and case ignored.
-    `titre` names the exported files (by default the page title and the table's rank).
+    `titre` names the exported files (by default the page title and the table's rank), followed
+    by the sidebar's programme and year unless `programme=False` (a table of no programme).
     """
     if cadre.height == 0:
         st.caption("Aucune ligne à afficher.")
@@ -454,7 +507,7 @@ def afficher_tableau(
         f"{st.session_state.get('_titre_page', 'Tableau')} – tableau {diffusion.numero_tableau()}"
     )
     filtres = st.session_state.get("filtres")
-    if filtres:
+    if filtres and programme:
         titre += f" – {filtres.territoire}, {filtres.annee}"
     diffusion.menu_tableau(
         cadre, colonnes, _legende_export(titre, None, source, montrees), _journal(titre)
@@ -516,7 +569,7 @@ _STYLES = """
 [data-testid="stFileUploaderDropzoneInstructions"],
 [data-testid="stFileChipName"] + div { display: none; }
 /* The English « Upload » is removed; the button's accessible name is the French aria-label set
-   by _NOM_DU_BOUTON_DE_TELEVERSEMENT (axe « button-name »), its visible text the ::after below. */
+   by _FRANCISATION (axe « button-name »), its visible text the ::after below. */
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {
     display: none;
 }
@@ -529,31 +582,166 @@ _STYLES = """
 """
 
 
-# Streamlit gives the file uploader's button no option for its label (« Upload », hard-coded in its
-# front end) and CSS cannot give an element an accessible name: a French aria-label is set on every
-# such button as it appears. One observer per browser tab (the flag survives Streamlit's reruns).
-_NOM_DU_BOUTON_DE_TELEVERSEMENT = """
+# Streamlit's front end has English strings of its own that no option changes: hidden labels read
+# by screen readers (« Help for … », « Skip to main content », « Close »…), its page-not-found and
+# connection dialogs, the table and chart toolbars' tooltips, the file uploader's button. They are
+# put into French in the browser as they appear: one observer per tab (the flag survives reruns)
+# rewrites text nodes and the attributes a person reads or hears (aria-label, title, placeholder,
+# data-title). Exact strings only (tests/test_francais_navigateur.py lists what is checked).
+_TRADUCTIONS = {
+    "Skip to main content": "Aller au contenu principal",
+    "Page not found": "Page introuvable",
+    "The page that you have requested does not seem to exist. Running the app's main page.": (
+        "La page demandée n'existe pas. Voici la page d'accueil du tableau de bord."
+    ),
+    "Connection error": "Connexion au serveur perdue",
+    "Connection lost. Please wait for the app to reconnect, then try again.": (
+        "Connexion perdue. Attendez que le tableau de bord se reconnecte, puis réessayez."
+    ),
+    "Please wait...": "Veuillez patienter…",
+    "Running...": "Calcul en cours…",
+    "Stop": "Arrêter",
+    "Help": "Aide",
+    "Close": "Fermer",
+    "Open": "Ouvrir",
+    "Clear all": "Tout effacer",
+    "Clear value": "Effacer",
+    "Fullscreen": "Plein écran",
+    "Close fullscreen": "Quitter le plein écran",
+    "Link to heading": "Lien vers ce titre",
+    "Search": "Rechercher",
+    "Show/hide columns": "Afficher ou masquer des colonnes",
+    "Select all": "Tout sélectionner",
+    "Show password": "Afficher le mot de passe",
+    "Hide password": "Masquer le mot de passe",
+    "file upload": "téléversement de fichier",
+    "Selectbox options": "Choix possibles",
+    "No results": "Aucun résultat",
+    "No options": "Aucun choix",
+    "No options to select": "Aucun choix possible",
+    "Choose an option": "Choisir",
+    "Choose options": "Choisir",
+    "Select...": "Choisir…",
+    "Copy to clipboard": "Copier",
+    "Copied!": "Copié",
+    "Previous month": "Mois précédent",
+    "Next month": "Mois suivant",
+    "Choose date": "Choisir une date",
+    "Choose date range": "Choisir une période",
+    "Quick select a date range": "Période prédéfinie",
+    "Clear date": "Effacer la date",
+    "Clear dates": "Effacer les dates",
+    "Clear entry": "Effacer",
+    "Use arrow keys to navigate dates. Enter to select. Escape to close.": (
+        "Flèches pour changer de jour, Entrée pour choisir, Échap pour fermer."
+    ),
+    "Selected date unavailable.": "Date indisponible.",
+    "Selected values": "Valeurs choisies",
+    "Increment": "Augmenter",
+    "Decrement": "Diminuer",
+    "Add files": "Ajouter des fichiers",
+    "App pages": "Pages du tableau de bord",
+    "Sidebar": "Barre latérale",
+    "Collapse sidebar": "Replier la barre latérale",
+    "Expand sidebar": "Déplier la barre latérale",
+    "Main menu": "Menu principal",
+    "Navigate to home page": "Aller à la page d'accueil",
+    "Notifications": "Notifications",
+    "Stop script": "Arrêter le calcul",
+    "Scroll tabs left": "Onglets précédents",
+    "Scroll tabs right": "Onglets suivants",
+    "Dataframe column menu": "Menu de la colonne",
+    "Copy column name": "Copier le nom de la colonne",
+    "Close Search": "Fermer la recherche",
+    "Next Result": "Résultat suivant",
+    "Previous Result": "Résultat précédent",
+    "Pagination": "Pages",
+    "Next page": "Page suivante",
+    "Previous page": "Page précédente",
+    "Theme": "Thème",
+    "Show chart": "Afficher le graphique",
+    "Remove file": "Retirer le fichier",
+    "Drag and drop file here": "Glissez-déposez le fichier ici",
+    "Drag and drop files here": "Glissez-déposez les fichiers ici",
+    "Browse files": "Parcourir les fichiers",
+    "Upload": "Parcourir",
+}
+# Strings built around a name (« Help for Enfants accompagnés »): pattern, French template.
+_MOTIFS = [
+    (r"^Help for (.+)$", "Aide : $1"),
+    (r"^Select (\d+) matches$", "Sélectionner les $1 résultats"),
+    (r"^Add: (.+)$", "Ajouter : $1"),
+    (r"^You can only select up to (\d+) options?$", "Au plus $1 choix"),
+    (r"^(\S+) per file$", "$1 par fichier"),
+    (r"^(\d+) more$", "$1 autres pages"),
+]
+_FRANCISATION = """
 <script>
 (function () {
-  if (window.__prePilotageTeleversement) { return; }
-  window.__prePilotageTeleversement = true;
-  var nommer = function () {
-    document.querySelectorAll('[data-testid="stFileUploaderDropzone"] button').forEach(function (b) {
-      if (b.getAttribute("aria-label") !== "Parcourir les fichiers") {
-        b.setAttribute("aria-label", "Parcourir les fichiers");
-      }
-    });
+  if (window.__prePilotageFrancais) { return; }
+  window.__prePilotageFrancais = true;
+  var mots = __MOTS__;
+  var motifs = __MOTIFS__.map(function (m) { return [new RegExp(m[0]), m[1]]; });
+  var attributs = ["aria-label", "title", "placeholder", "data-title", "aria-description"];
+  var traduire = function (texte) {
+    var net = texte.trim();
+    if (!net) { return null; }
+    if (Object.prototype.hasOwnProperty.call(mots, net)) { return texte.replace(net, mots[net]); }
+    for (var i = 0; i < motifs.length; i++) {
+      if (motifs[i][0].test(net)) { return texte.replace(net, net.replace(motifs[i][0], motifs[i][1])); }
+    }
+    return null;
   };
-  nommer();
-  new MutationObserver(nommer).observe(document.body, {childList: true, subtree: true});
+  var element = function (e) {
+    if (e.matches('[data-testid="stFileUploaderDropzone"] button')
+        && e.getAttribute("aria-label") !== "Parcourir les fichiers") {
+      e.setAttribute("aria-label", "Parcourir les fichiers");
+    }
+    for (var i = 0; i < attributs.length; i++) {
+      var v = e.getAttribute(attributs[i]);
+      if (v) { var f = traduire(v); if (f !== null) { e.setAttribute(attributs[i], f); } }
+    }
+  };
+  var texte = function (n) {
+    if (n.parentElement && n.parentElement.closest('[aria-hidden="true"], .stMarkdown, [data-testid="stMarkdownContainer"] code')) {
+      // Icons' ligatures are hidden; the app's own Markdown is French already, except Streamlit's
+      // dialogs, whose message is Markdown too: checked below.
+      if (!n.parentElement.closest('[role="dialog"]')) { return; }
+    }
+    var f = traduire(n.nodeValue);
+    if (f !== null) { n.nodeValue = f; }
+  };
+  var parcourir = function (racine) {
+    if (racine.nodeType === 3) { texte(racine); return; }
+    if (racine.nodeType !== 1) { return; }
+    element(racine);
+    racine.querySelectorAll(
+      "[" + attributs.join("],[") + ']' + ",[data-testid='stFileUploaderDropzone'] button"
+    ).forEach(element);
+    var marcheur = document.createTreeWalker(racine, NodeFilter.SHOW_TEXT);
+    while (marcheur.nextNode()) { texte(marcheur.currentNode); }
+  };
+  parcourir(document.body);
+  new MutationObserver(function (changements) {
+    changements.forEach(function (c) {
+      if (c.type === "childList") { c.addedNodes.forEach(parcourir); }
+      else if (c.type === "attributes") { element(c.target); }
+      else if (c.type === "characterData") { texte(c.target); }
+    });
+  }).observe(document.body, {
+    childList: true, subtree: true, characterData: true,
+    attributes: true, attributeFilter: attributs
+  });
 })();
 </script>
-"""
+""".replace("__MOTS__", json.dumps(_TRADUCTIONS, ensure_ascii=False)).replace(
+    "__MOTIFS__", json.dumps(_MOTIFS)
+)
 
 
 def styles() -> None:
     st.markdown(_STYLES, unsafe_allow_html=True)
-    st.html(_NOM_DU_BOUTON_DE_TELEVERSEMENT, unsafe_allow_javascript=True)
+    st.html(_FRANCISATION, unsafe_allow_javascript=True)
     diffusion.styles()
 
 
@@ -641,7 +829,8 @@ def debut_page(titre: str, role: str = "lecture", etape: str | None = None) -> F
     """First call of every page: role gate, title, and the territory and period of the sidebar.
 
     On an empty base, the next step is pointed to, except on that step's own page (`etape`:
-    "programme" or "import").
+    "programme" or "import"). `etape="territoires"`: a page without any child figure nor
+    programme filter (national reference), shown whatever the base holds.
     """
     _exiger_navigation_de_l_application()
     acces.exiger(role)
@@ -649,7 +838,7 @@ def debut_page(titre: str, role: str = "lecture", etape: str | None = None) -> F
     diffusion.entete(titre)
     _exiger_protection(bloquer=etape is None)
     choisis = st.session_state.get("filtres")
-    if choisis is None and etape != "import":
+    if choisis is None and etape not in ("import", "territoires"):
         if run("programmes").is_empty():
             if etape == "programme":
                 return None

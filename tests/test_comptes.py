@@ -302,3 +302,24 @@ def test_page_du_journal_en_francais(application, monkeypatch):
         auteur=Utilisateur("admin", "A", "administration"),
     )
     assert lire_journal(actions=["compte"])[0]["identifiant"] == "admin"
+
+
+def test_adresse_du_client_derriere_un_proxy_de_confiance(monkeypatch):
+    monkeypatch.delenv("PRE_PROXYS_DE_CONFIANCE", raising=False)
+    # No trusted proxy: X-Forwarded-For is ignored (a client could write anything in it).
+    assert comptes.adresse_client("203.0.113.7", "198.51.100.1") == "203.0.113.7"
+    assert comptes.adresse_client(None, None) == "inconnue"
+    assert comptes.adresse_client("pas une adresse", None) == "inconnue"
+    monkeypatch.setenv("PRE_PROXYS_DE_CONFIANCE", "127.0.0.1, 10.0.0.0/8")
+    # The right-most address that is not a trusted proxy; entries to its left may be forged.
+    assert comptes.adresse_client("127.0.0.1", "198.51.100.1") == "198.51.100.1"
+    assert comptes.adresse_client("127.0.0.1", "1.2.3.4, 198.51.100.1, 10.0.0.5") == (
+        "198.51.100.1"
+    )
+    # A client that is not the proxy cannot choose its address.
+    assert comptes.adresse_client("203.0.113.7", "198.51.100.1") == "203.0.113.7"
+    # Garbage in the header: the last good address seen.
+    assert comptes.adresse_client("127.0.0.1", "n'importe quoi") == "127.0.0.1"
+    monkeypatch.setenv("PRE_PROXYS_DE_CONFIANCE", "10.0.0.0/33")
+    with pytest.raises(ValueError, match="PRE_PROXYS_DE_CONFIANCE : « 10.0.0.0/33 »"):
+        comptes.adresse_client("127.0.0.1", None)

@@ -115,6 +115,32 @@ def test_mode_presentation_a_1280x720(site, navigateur, chemin, nom):
         contexte.close()
 
 
+def test_mode_presentation_navigation_entre_les_pages(site, navigateur):
+    """In front of the comité, the pages are tabs at the top: the mode and the year follow."""
+    contexte, page, erreurs = ouvrir_en(navigateur, f"{site}/synthese?annee=2024&presentation=1")
+    try:
+        navigation = page.locator('[data-testid="stTopNavLinkContainer"], header nav')
+        assert navigation.first.is_visible()
+        for titre, chemin in (("Carte", "carte"), ("Publics et parcours", "publics")):
+            page.get_by_role("link", name=titre).first.click()
+            page.wait_for_url(re.compile(rf"/{chemin}\?"), timeout=15_000)
+            attendre_rendu(page)
+            assert "presentation=1" in page.url and "annee=2024" in page.url
+            assert page.locator("h1").first.inner_text() == titre
+            assert page.get_by_role("switch", name="Mode présentation").is_checked()
+            assert not page.locator('[data-testid="stSidebar"]').is_visible()
+        page.screenshot(path=str(CAPTURES / "presentation-navigation.png"))
+        # Leaving the mode brings the sidebar back, on the same page.
+        page.get_by_text("Mode présentation", exact=True).click()
+        page.wait_for_function("() => !location.search.includes('presentation=1')", timeout=15_000)
+        attendre_rendu(page)
+        assert page.locator('[data-testid="stSidebar"]').is_visible()
+        assert page.locator("h1").first.inner_text() == "Publics et parcours"
+        assert erreurs == []
+    finally:
+        contexte.close()
+
+
 def test_lien_partage_qr_code_et_clavier(site, navigateur):
     contexte, page, erreurs = ouvrir_en(
         navigateur,

@@ -295,6 +295,9 @@ def test_sources_et_definitions(livre_2024):
         )
     )
     indicateurs = lignes[entete + 1 :]
+    # The secrecy note says what the whole-database protection guarantees.
+    note = next(ligne[0] for ligne in lignes[:entete] if ligne and "Secret" in str(ligne[0]))
+    assert "à partir d'aucune combinaison des chiffres diffusés par le tableau de bord" in note
     registre = {d.libelle: d for d in definitions().values()}
     assert [ligne[:2] for ligne in indicateurs[:3]] == [
         ("Bénéficiaires", "Enfants accompagnés"),

@@ -52,12 +52,17 @@ def _port_libre() -> int:
 
 @contextlib.contextmanager
 def serveur_streamlit(
-    base: Path, dossier: Path, env_supplementaire: dict | None = None, script: str = "app.py"
+    base: Path,
+    dossier: Path,
+    env_supplementaire: dict | None = None,
+    script: str = "app.py",
+    port: int | None = None,
 ):
     """A Streamlit server of the app on `base`; fails the test on a Python traceback.
 
-    `script="lanceur.py"` serves the app as pre_pilotage.serveur does, with the session cookie."""
-    port = _port_libre()
+    `script="lanceur.py"` serves the app as pre_pilotage.serveur does, with the session cookie.
+    `port`: a port chosen beforehand (by _port_libre), when the test needs the address first."""
+    port = port or _port_libre()
     journal = dossier / "streamlit.log"
     env = (
         os.environ
@@ -148,8 +153,8 @@ def ouvrir(navigateur, url: str):
 def se_connecter(page, compte: str, mot_de_passe: str) -> None:
     """Fill the sign-in form shown in place of the page and wait for the page."""
     assert page.locator("h1").first.inner_text() == "Connexion"
-    page.get_by_label("Identifiant").fill(compte)
-    page.get_by_label("Mot de passe").fill(mot_de_passe)
+    page.get_by_label("Identifiant", exact=True).fill(compte)
+    page.get_by_label("Mot de passe", exact=True).fill(mot_de_passe)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_function(
         "() => document.querySelector('h1') && document.querySelector('h1').innerText"
@@ -187,6 +192,7 @@ def test_les_pages_sont_declarees():
         "publics",
         "budget",
         "cite",
+        "territoires",
         "rapport",
         "sources",
         "programme",

@@ -253,3 +253,29 @@ def test_un_import_dont_la_protection_echoue_ne_change_rien(chemin_fixture, tmp_
         assert con.execute("select count(*) from lot_import").fetchone()[0] == 0
         assert con.execute("select * from secret_protection").fetchall() == avant
         assert protection.etat(con, 11) is None
+
+
+def test_commande_secret_audit_et_proteger(chemin_fixture, tmp_path, capsys):
+    from pre_pilotage.__main__ import main
+
+    copie = tmp_path / "base.duckdb"
+    shutil.copy(chemin_fixture, copie)
+    sortie = tmp_path / "secret.md"
+    assert main(["secret", "audit", "--base", str(copie), "--sortie", str(sortie)]) == 0
+    lu = capsys.readouterr().out
+    assert (
+        "Seuil 11 : petits effectifs masqués audités : 21 sur 21 ; recalculables à moins de " in lu
+    )
+    assert "5 valeurs près : 0 ; incohérences : 0" in lu
+    rapport = sortie.read_text(encoding="utf-8")
+    assert "## base.duckdb (seuil 11)" in rapport
+    assert "| **unsafe (fewer than 5 values)** | **0** |" in rapport
+    # A base changed after its protection: the audit refuses in French, `proteger` recomputes.
+    with duckdb.connect(str(copie)) as con:
+        con.execute("update beneficiaire set sexe = 'F' where sexe = 'M'")
+    assert main(["secret", "audit", "--base", str(copie), "--sortie", str(sortie)]) == 1
+    assert "Les données ont changé depuis le calcul" in capsys.readouterr().err
+    assert main(["secret", "proteger", "--base", str(copie)]) == 0
+    assert capsys.readouterr().out.startswith("Seuil 11 : ")
+    with duckdb.connect(str(copie), read_only=True) as con:
+        assert protection.etat(con, 11) is None

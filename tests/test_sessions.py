@@ -23,6 +23,7 @@ CLE = b"une-cle-de-signature-de-test-de-32-caracteres-ou-plus"
 def chemin(tmp_path, monkeypatch):
     monkeypatch.delenv("PRE_CLE_SESSION", raising=False)
     monkeypatch.delenv("PRE_DUREE_SESSION_HEURES", raising=False)
+    monkeypatch.delenv("PRE_INACTIVITE_MINUTES", raising=False)
     chemin = tmp_path / "administration.sqlite"
     comptes.enregistrer_compte("elu", "Élu", "lecture", MOT_DE_PASSE, chemin=chemin)
     return chemin
@@ -113,6 +114,9 @@ def test_le_jeton_sert_une_fois_et_une_minute(chemin):
 def test_expiration_cote_serveur_et_duree_configurable(chemin, monkeypatch):
     maintenant = time.time()
     numero, valeur = ouvrir(chemin, maintenant)
+    # Used every 50 minutes: the idle limit (60 minutes) is never reached before 8 hours.
+    for minutes in range(50, 8 * 60, 50):
+        assert sessions.session_du_cookie(valeur, chemin, maintenant + minutes * 60)
     assert sessions.session_du_cookie(valeur, chemin, maintenant + 8 * 3600 - 5) is not None
     assert sessions.session_du_cookie(valeur, chemin, maintenant + 8 * 3600 + 5) is None
     assert sessions.utilisateur_de_session(numero, chemin, maintenant + 8 * 3600 + 5) is None
@@ -239,3 +243,59 @@ def test_role_et_compte_reverifies_a_chaque_execution(application, administratio
     at.run()
     assert [t.value for t in at.title] == ["Connexion"]
     assert "utilisateur" not in at.session_state
+
+
+def test_apres_une_heure_sans_activite_la_connexion_est_redemandee(application, administration):
+    at = application.run()
+    at.text_input[0].input("elu")
+    at.text_input[1].input(MOT_DE_PASSE)
+    at.button[0].click().run()
+    assert [t.value for t in at.title] == ["Synthèse"]
+    assert at.info == []
+    # Idle for more than an hour (the session's times set back): the next run ends the session,
+    # and the sign-in form says why.
+    with closing(connexion(administration)) as con:
+        con.execute("update session_connexion set vu_le = vu_le - 3700, cree_le = cree_le - 3700")
+    at.run()
+    assert [t.value for t in at.title] == ["Connexion"]
+    assert "utilisateur" not in at.session_state
+    assert [i.value for i in at.info] == [
+        "Session terminée (déconnexion, plus de 60 minutes sans activité ou durée maximale "
+        "atteinte) : connectez-vous de nouveau."
+    ]
+
+
+def test_expiration_apres_inactivite(chemin, monkeypatch):
+    maintenant = int(time.time())
+    numero, valeur = ouvrir(chemin, maintenant)
+    # Activity is noted by every check (written at most once a minute)...
+    assert sessions.session_du_cookie(valeur, chemin, maintenant + 59 * 60) == (numero, ELU)
+    assert sessions.utilisateur_de_session(numero, chemin, maintenant + 118 * 60) == ELU
+    with sqlite3.connect(chemin) as con:
+        vu_le = con.execute("select vu_le from session_connexion where numero = ?", (numero,))
+        assert vu_le.fetchone()[0] == maintenant + 118 * 60
+    # ...and 61 minutes without any page run end the session, by cookie and by number.
+    assert sessions.session_du_cookie(valeur, chemin, maintenant + 179 * 60) is None
+    assert sessions.utilisateur_de_session(numero, chemin, maintenant + 179 * 60) is None
+    # Configurable, in minutes; out-of-range values are refused in French.
+    monkeypatch.setenv("PRE_INACTIVITE_MINUTES", "240")
+    assert sessions.session_du_cookie(valeur, chemin, maintenant + 179 * 60) == (numero, ELU)
+    for invalide in ("0", "2", "une heure", "5000"):
+        monkeypatch.setenv("PRE_INACTIVITE_MINUTES", invalide)
+        with pytest.raises(sessions.ConfigurationSession, match="PRE_INACTIVITE_MINUTES"):
+            sessions.inactivite()
+
+
+def test_un_ancien_registre_des_sessions_recoit_la_colonne_d_activite(tmp_path):
+    chemin = tmp_path / "ancien.sqlite"
+    with closing(sqlite3.connect(chemin)) as con:
+        con.execute(
+            "create table session_connexion (numero integer primary key autoincrement,"
+            " identifiant text not null, empreinte_jeton text unique, jeton_expire_le integer,"
+            " empreinte_session text unique, cree_le integer not null,"
+            " expire_le integer not null, fermee_le integer)"
+        )
+        con.commit()
+    comptes.enregistrer_compte("elu", "Élu", "lecture", MOT_DE_PASSE, chemin=chemin)
+    numero, valeur = ouvrir(chemin)
+    assert sessions.session_du_cookie(valeur, chemin) == (numero, ELU)

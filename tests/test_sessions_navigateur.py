@@ -35,7 +35,7 @@ def titre(page) -> str:
 
 
 def formulaire_affiche(page) -> bool:
-    return page.get_by_label("Mot de passe").count() > 0
+    return page.get_by_label("Mot de passe", exact=True).count() > 0
 
 
 def cookie_de_session(contexte) -> dict | None:
@@ -64,8 +64,8 @@ def test_la_session_tient_puis_se_ferme(site, navigateur):
         page = contexte.new_page()
         aller(page, f"{site}/synthese?annee=2025")
         assert titre(page) == "Connexion" and formulaire_affiche(page)
-        page.get_by_label("Identifiant").fill(COMPTE)
-        page.get_by_label("Mot de passe").fill(MOT_DE_PASSE)
+        page.get_by_label("Identifiant", exact=True).fill(COMPTE)
+        page.get_by_label("Mot de passe", exact=True).fill(MOT_DE_PASSE)
         page.get_by_role("button", name="Se connecter").click()
         page.wait_for_function(
             "() => document.querySelector('h1')?.innerText === 'Synthèse'", timeout=60_000
@@ -134,3 +134,53 @@ def test_la_session_tient_puis_se_ferme(site, navigateur):
         assert titre(page) == "Connexion" and formulaire_affiche(page)
     finally:
         rejeu.close()
+
+
+def test_se_reconnecter_sans_recharger_apres_la_deconnexion(site, navigateur):
+    contexte = navigateur.new_context(viewport={"width": 1440, "height": 1000}, locale="fr-FR")
+    try:
+        page = contexte.new_page()
+        aller(page, f"{site}/synthese")
+        for _ in range(2):
+            assert titre(page) == "Connexion"
+            page.get_by_label("Identifiant", exact=True).fill(COMPTE)
+            page.get_by_label("Mot de passe", exact=True).fill(MOT_DE_PASSE)
+            page.get_by_role("button", name="Se connecter").click()
+            page.wait_for_function(
+                "() => document.querySelector('h1')?.innerText === 'Synthèse'", timeout=30_000
+            )
+            attendre_cookie(contexte, present=True)
+            page.get_by_role("button", name="Se déconnecter").click()
+            page.wait_for_function(
+                "() => document.querySelector('h1')?.innerText === 'Connexion'", timeout=30_000
+            )
+            attendre_rendu(page)
+        # A session idle for more than an hour: the next page run asks for the password again,
+        # says why, and signing in again works.
+        page.get_by_label("Identifiant", exact=True).fill(COMPTE)
+        page.get_by_label("Mot de passe", exact=True).fill(MOT_DE_PASSE)
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_function(
+            "() => document.querySelector('h1')?.innerText === 'Synthèse'", timeout=30_000
+        )
+        attendre_cookie(contexte, present=True)
+        with sqlite3.connect(chemin_administration()) as con:
+            con.execute(
+                "update session_connexion set vu_le = vu_le - 3700, cree_le = cree_le - 3700"
+                " where fermee_le is null"
+            )
+        page.reload()
+        attendre_rendu(page)
+        assert titre(page) == "Connexion"
+        assert "Session terminée (déconnexion, plus de 60 minutes sans activité" in (
+            page.locator("body").inner_text()
+        )
+        page.screenshot(path=str(CAPTURES / "session-inactivite.png"))
+        page.get_by_label("Identifiant", exact=True).fill(COMPTE)
+        page.get_by_label("Mot de passe", exact=True).fill(MOT_DE_PASSE)
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_function(
+            "() => document.querySelector('h1')?.innerText === 'Synthèse'", timeout=30_000
+        )
+    finally:
+        contexte.close()

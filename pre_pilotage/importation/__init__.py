@@ -17,9 +17,16 @@ from pathlib import Path
 import duckdb
 
 from pre_pilotage.db import migrer_fichier
-from pre_pilotage.importation import bilan
+from pre_pilotage.importation import bilan, identifiants
 from pre_pilotage.importation.bilan import Changement
-from pre_pilotage.importation.controle import Erreur, Reference, valider
+from pre_pilotage.importation.controle import (
+    TEXTES_PERSONNELS,
+    Erreur,
+    Reference,
+    _donnee_personnelle,
+    affichable,
+    valider,
+)
 from pre_pilotage.importation.ecriture import ORDRE, ecrire
 from pre_pilotage.importation.lecture import FichierIllisible, lire_tableau, normaliser_entete
 from pre_pilotage.importation.schemas import FORMATS
@@ -122,6 +129,9 @@ class Rapport:
     ecrit: bool = False
     # What the import changes (or would change), per file type, before -> after.
     changements: list[Changement] = field(default_factory=list)
+    # Rows per file under its neutral label (« Fiches-action (fichier CSV) »): what the audit
+    # log and the database keep, never the file's own name.
+    libelles: dict[str, int] = field(default_factory=dict)
     # Existing rows would be replaced and `remplacer` was not given: nothing written.
     confirmation_requise: bool = False
 
@@ -139,7 +149,29 @@ def type_depuis_nom(nom: str) -> str | None:
     return None
 
 
-def _reference(con: duckdb.DuckDBPyConnection, pre_id: str, annee: int) -> Reference:
+def libelle_fichier(type_fichier: str, contenu: bytes) -> str:
+    """What the database and the audit log call an imported file: its kind, never its name
+    (a name such as « Dupont_Lucas_12-03-2015.csv » identifies a child)."""
+    nature = "XLSX" if contenu.startswith(b"PK\x03\x04") else "CSV"
+    return f"{FORMATS[type_fichier].libelle} (fichier {nature})"
+
+
+def empreinte_nom(nom: str, cle: bytes) -> str:
+    """Keyed hash of a file's name: the same name is recognised, the name cannot be read back."""
+    return pseudonyme(cle, "nom_fichier", nom, "N-")
+
+
+def nom_affiche(nom: str, rang: int) -> str:
+    """The file's name as messages show it, unless it holds personal data (then a neutral one)."""
+    nature = _donnee_personnelle(nom) or identifiants.detecter(nom)
+    if nature is None:
+        return nom
+    return f"fichier n° {rang + 1} (nom masqué : il contient {nature})"
+
+
+def _reference(
+    con: duckdb.DuckDBPyConnection, pre_id: str, annee: int, cle: bytes = b""
+) -> Reference:
     nomenclatures: dict[str, dict[str, str]] = {}
     for domaine, code, libelle in con.execute(
         "select domaine, code, libelle from nomenclature"
@@ -171,6 +203,13 @@ def _reference(con: duckdb.DuckDBPyConnection, pre_id: str, annee: int) -> Refer
             "select fiche_id from fiche_action where pre_id <> ? or annee <> ?", [pre_id, annee]
         ),
         parcours=ensemble("select parcours_id from parcours where pre_id = ?", [pre_id]),
+        lieux=frozenset(
+            mot
+            for nom in ensemble("select nom from commune union select nom from qpv")
+            if nom
+            for mot in identifiants.cle_lieu(nom)
+        ),
+        cle=cle,
     )
 
 
@@ -243,6 +282,7 @@ def importer(
     progression: Callable[[float, str], None] | None = None,
     remplacer: bool = False,
     proteger: bool = True,
+    textes: str = "refuser",
 ) -> Rapport:
     """Validate every file, then write them all in one transaction, or nothing at all.
 
@@ -253,7 +293,10 @@ def importer(
 
     With `remplacer=False`, an import that would replace existing rows writes nothing and
     returns the before -> after summary with `confirmation_requise` set. A lock held by another
-    process raises BaseOccupee (French message)."""
+    process raises BaseOccupee (French message).
+
+    `politique`: columns named after a direct identifier are dropped or refuse the file;
+    `textes`: personal data inside a free-text cell refuses the file or is masked."""
     with _sans_ramasse_miettes():
         return _importer(
             base,
@@ -267,6 +310,7 @@ def importer(
             progression,
             remplacer,
             proteger,
+            textes,
         )
 
 
@@ -282,9 +326,12 @@ def _importer(
     progression: Callable[[float, str], None] | None,
     remplacer: bool,
     proteger: bool = True,
+    textes: str = "refuser",
 ) -> Rapport:
     if politique not in POLITIQUES:
         raise ValueError(f"Politique inconnue : {politique}")
+    if textes not in TEXTES_PERSONNELS:
+        raise ValueError(f"Politique inconnue : {textes}")
     avancer = progression or (lambda _f, _m: None)
     rapport = Rapport()
     if not fichiers:
@@ -313,16 +360,18 @@ def _importer(
                 Erreur("(import)", 0, "base", "données de démonstration", REFUS_DEMONSTRATION)
             )
             return rapport
-        reference = _reference(con, pre_id, annee)
+        reference = _reference(con, pre_id, annee, cle)
 
     valides: dict[str, tuple[Fichier, list[dict]]] = {}
+    noms: dict[str, str] = {}  # file type -> the name messages give it
     for rang, fichier in enumerate(fichiers):
-        avancer(0.6 * rang / len(fichiers), f"Lecture et contrôle de {fichier.nom}")
+        nom = nom_affiche(fichier.nom, rang)
+        avancer(0.6 * rang / len(fichiers), f"Lecture et contrôle de {nom}")
         type_fichier = fichier.type_fichier or type_depuis_nom(fichier.nom)
         if type_fichier not in FORMATS:
             rapport.erreurs.append(
                 Erreur(
-                    fichier.nom,
+                    nom,
                     0,
                     "",
                     "",
@@ -334,23 +383,26 @@ def _importer(
             continue
         if type_fichier in valides:
             rapport.erreurs.append(
-                Erreur(fichier.nom, 0, "", "", f"un seul fichier « {type_fichier} » par import")
+                Erreur(nom, 0, "", "", f"un seul fichier « {type_fichier} » par import")
             )
             continue
         try:
             tableau = lire_tableau(fichier.nom, fichier.contenu)
         except FichierIllisible as exc:
-            rapport.erreurs.append(Erreur(fichier.nom, 0, "", "", str(exc)))
+            rapport.erreurs.append(Erreur(nom, 0, "", "", str(exc).replace(fichier.nom, nom)))
             continue
-        resultat = valider(tableau, FORMATS[type_fichier], reference, politique)
+        tableau.fichier = nom
+        resultat = valider(tableau, FORMATS[type_fichier], reference, politique, textes)
         rapport.erreurs.extend(resultat.erreurs)
-        rapport.remarques.extend(f"{fichier.nom} : {r}" for r in resultat.remarques)
-        rapport.lignes[fichier.nom] = len(resultat.lignes)
+        rapport.remarques.extend(f"{nom} : {r}" for r in resultat.remarques)
+        rapport.lignes[nom] = len(resultat.lignes)
+        rapport.libelles[libelle_fichier(type_fichier, fichier.contenu)] = len(resultat.lignes)
         _pseudonymiser(type_fichier, resultat.lignes, cle)
         valides[type_fichier] = (fichier, resultat.lignes)
+        noms[type_fichier] = nom
         if type_fichier == "fiches_action":
             reference.fiches_annee = {ligne["identifiant_fiche"] for ligne in resultat.lignes}
-    _controles_croises(valides, reference, rapport)
+    _controles_croises(valides, noms, reference, rapport)
     if rapport.erreurs:
         return rapport
     with ouvrir(base, lecture_seule=True) as con:
@@ -374,17 +426,20 @@ def _importer(
                 fichier, lignes = valides[type_fichier]
                 ecrire(con, type_fichier, lignes, pre_id, annee)
                 con.execute(
-                    "insert into lot_import values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "insert into lot_import (lot_id, pre_id, type_fichier, annee, fichier,"
+                    " empreinte_sha256, lignes, importe_le, importe_par, empreinte_nom)"
+                    " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         str(uuid.uuid4()),
                         pre_id,
                         type_fichier,
                         annee,
-                        fichier.nom,
+                        libelle_fichier(type_fichier, fichier.contenu),
                         hashlib.sha256(fichier.contenu).hexdigest(),
                         len(lignes),
                         horodatage,
                         utilisateur,
+                        empreinte_nom(fichier.nom, cle),
                     ],
                 )
             if proteger:
@@ -401,10 +456,10 @@ def _importer(
     return rapport
 
 
-def _controles_croises(valides, reference: Reference, rapport: Rapport) -> None:
+def _controles_croises(valides, noms, reference: Reference, rapport: Rapport) -> None:
     """Checks between files of the same import (actions of unknown parcours...)."""
     if "actions" in valides:
-        fichier, lignes = valides["actions"]
+        _, lignes = valides["actions"]
         connus = set(reference.parcours)
         if "beneficiaires" in valides:
             connus |= {ligne["parcours_id"] for ligne in valides["beneficiaires"][1]}
@@ -412,10 +467,10 @@ def _controles_croises(valides, reference: Reference, rapport: Rapport) -> None:
             if ligne["parcours_id"] not in connus:
                 rapport.erreurs.append(
                     Erreur(
-                        fichier.nom,
+                        noms["actions"],
                         ligne["_ligne"],
                         "identifiant_parcours",
-                        ligne["_identifiant_saisi"],
+                        affichable(ligne["_identifiant_saisi"]),
                         "un parcours présent dans le fichier des enfants et parcours ou déjà importé",
                     )
                 )
@@ -424,13 +479,28 @@ def _controles_croises(valides, reference: Reference, rapport: Rapport) -> None:
             ):
                 rapport.erreurs.append(
                     Erreur(
-                        fichier.nom,
+                        noms["actions"],
                         ligne["_ligne"],
                         "fiche_action",
                         ligne["fiche_action"],
                         "l'identifiant d'une fiche-action importée",
                     )
                 )
+
+
+def entree_journal(rapport: Rapport, pre_id: str, annee: int) -> dict:
+    """What the audit log keeps of an import: what the files held, never their names (a file
+    name may identify a child)."""
+    return {
+        "objet": ", ".join(rapport.libelles),
+        "filtres": {"pre_id": pre_id, "annee": annee},
+        "details": {
+            "ecrit": rapport.ecrit,
+            "erreurs": len(rapport.erreurs),
+            "lignes": rapport.libelles,
+            "changements": [str(c) for c in rapport.changements],
+        },
+    }
 
 
 def cadre_erreurs(rapport: Rapport):

@@ -1,7 +1,9 @@
 """Validation of a programme file before anything is written: every error located and explained.
 
 Nothing here writes to the database. Direct identifiers are detected by column name and by content;
-the column is dropped (and the report says so) or the file refused, as configured.
+the column is dropped (and the report says so) or the file refused, as configured. Personal data
+hidden in a free-text cell (a name with a birth date, a disguised phone number…, see
+`identifiants`) refuses the file, or is masked when so configured; no message repeats it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from pre_pilotage.importation import identifiants
 from pre_pilotage.importation.lecture import Tableau, normaliser_entete
 from pre_pilotage.importation.schemas import (
     COLONNES_DATE_NAISSANCE,
@@ -20,6 +23,9 @@ from pre_pilotage.importation.schemas import (
 
 ERREURS_MAX = 500
 VALEUR_MASQUEE = "(valeur masquée : donnée personnelle)"
+# What to do with personal data found inside a free-text cell (a title, a carrier, an EPS name).
+TEXTES_PERSONNELS = ("refuser", "masquer")
+PREFIXE_MASQUE = "masqué-"
 
 _COURRIEL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 # Bounded by non-alphanumerics, so that hexadecimal pseudonyms are not taken for phone numbers.
@@ -88,6 +94,11 @@ class Reference:
     fiches_annee: set[str]  # fiche ids of the year already in the database for the programme
     fiches_autres: set[str]  # fiche ids used by other programmes or other years
     parcours: set[str]  # pseudonymised parcours ids already in the database for the programme
+    # Words of the base's place names (communes, QPV): never taken for a person's name.
+    lieux: frozenset[str] = frozenset()
+    # Pseudonymisation key: a masked text becomes a keyed pseudonym (the same text, the same
+    # mask, so that a masked fiche id still links a fiche to its financing).
+    cle: bytes = b""
 
 
 @dataclass
@@ -134,8 +145,23 @@ def _donnee_personnelle(texte: str) -> str | None:
     return None
 
 
-def _defaut(texte: str) -> tuple[str, str] | None:
-    """(value shown, what was expected) when a cell's text may not be imported, else None."""
+def attendu_sans_donnee_personnelle(nature: str) -> str:
+    return f"aucune donnée personnelle (la cellule contient {nature})"
+
+
+def _defaut(
+    texte: str, identifiant: bool = False, lieux: frozenset[str] = frozenset()
+) -> tuple[str, str] | None:
+    """(value shown, what was expected) when a cell's text may not be imported, else None.
+
+    `identifiant`: the cell is pseudonymised at the door (only the plain patterns apply).
+    Personal data are looked for first, so that no message repeats them (« +33 6… » would
+    otherwise be shown as a formula)."""
+    nature = _donnee_personnelle(texte)
+    if nature is None and not identifiant:
+        nature = identifiants.detecter(texte, lieux)
+    if nature:
+        return VALEUR_MASQUEE, attendu_sans_donnee_personnelle(nature)
     if _FORMULE.match(texte):
         return (
             texte,
@@ -143,10 +169,26 @@ def _defaut(texte: str) -> tuple[str, str] | None:
         )
     if _HTML.search(texte):
         return texte, "du texte sans balise HTML ni script"
-    nature = _donnee_personnelle(texte)
-    if nature:
-        return VALEUR_MASQUEE, f"aucune donnée personnelle (la cellule contient {nature})"
     return None
+
+
+def affichable(texte: str) -> str:
+    """A value as an error message may repeat it: masked when it holds personal data (an
+    identifier pseudonymised at the door may be a child's name and birth date)."""
+    if _donnee_personnelle(texte) or identifiants.detecter(texte):
+        return VALEUR_MASQUEE
+    return texte
+
+
+def masque(texte: str, cle: bytes) -> str:
+    """The neutral value a masked text is stored as (keyed: the same text, the same mask)."""
+    from pre_pilotage.pseudonymisation import pseudonyme
+
+    if cle:
+        return pseudonyme(cle, "texte_masque", texte, PREFIXE_MASQUE)[:18]
+    import hashlib
+
+    return PREFIXE_MASQUE + hashlib.sha256(texte.encode()).hexdigest()[:11]
 
 
 def lire_date(texte: str) -> dt.date:
@@ -185,15 +227,27 @@ def lire_booleen(texte: str) -> bool:
 
 
 class Validateur:
-    def __init__(self, tableau: Tableau, format_: Format, reference: Reference, politique: str):
+    def __init__(
+        self,
+        tableau: Tableau,
+        format_: Format,
+        reference: Reference,
+        politique: str,
+        textes: str = "refuser",
+    ):
         self.tableau = tableau
         self.format = format_
         self.ref = reference
         self.politique = politique
+        if textes not in TEXTES_PERSONNELS:
+            raise ValueError(f"Politique inconnue : {textes}")
+        self.textes = textes
         self.resultat = Resultat()
         # A file repeats the same codes, dates and numbers: each distinct text is checked and
         # converted once per file (memos dropped with the validator, so no cell outlives it).
-        self._defauts: dict[str, tuple[str, str] | None] = {}
+        self._defauts: dict[tuple[str, bool], tuple[str, str] | None] = {}
+        # Masked cells per column: {column: {kind of data: [line numbers]}} (for the report).
+        self._masques: dict[str, dict[str, list[int]]] = {}
         self._qpv_attendu: str | None = None  # what a QPV code should be (computed once)
         self._conversions: dict[tuple[str, str], tuple[bool, object]] = {}
 
@@ -357,7 +411,8 @@ class Validateur:
             for colonne in self.format.colonnes:
                 i = indices.get(colonne.nom)
                 texte = cellules[i] if i is not None and i < len(cellules) else ""
-                if not self._texte_sain(numero, colonne.nom, texte):
+                texte = self._texte_sain(numero, colonne, texte)
+                if texte is None:
                     valide = False
                     continue
                 if not texte:
@@ -382,25 +437,45 @@ class Validateur:
                 self.erreur(
                     numero,
                     ", ".join(self.format.cle),
-                    " / ".join(map(str, cle)),
+                    affichable(" / ".join(map(str, cle))),
                     f"une ligne unique (même identifiant qu'à la ligne {deja_vues[cle]})",
                 )
                 continue
             deja_vues[cle] = numero
             if self._controles_metier(numero, ligne):
                 self.resultat.lignes.append(ligne)
+        self._signaler_masques()
         return self.resultat
 
-    def _texte_sain(self, numero: int, colonne: str, texte: str) -> bool:
+    def _texte_sain(self, numero: int, colonne: Colonne, texte: str) -> str | None:
+        """The cell's text as it may be imported (masked if so configured), None if refused."""
         if not texte:
-            return True
-        if texte not in self._defauts:
-            self._defauts[texte] = _defaut(texte)
-        defaut = self._defauts[texte]
+            return texte
+        identifiant = colonne.type == "identifiant"
+        cle = (texte, identifiant)
+        if cle not in self._defauts:
+            self._defauts[cle] = _defaut(texte, identifiant, self.ref.lieux)
+        defaut = self._defauts[cle]
         if defaut is None:
-            return True
-        self.erreur(numero, colonne, *defaut)
-        return False
+            return texte
+        valeur, attendu = defaut
+        if valeur == VALEUR_MASQUEE and colonne.type == "texte" and self.textes == "masquer":
+            nature = attendu.removeprefix("aucune donnée personnelle (la cellule contient ")
+            self._masques.setdefault(colonne.nom, {}).setdefault(nature[:-1], []).append(numero)
+            return masque(texte, self.ref.cle)
+        self.erreur(numero, colonne.nom, valeur, attendu)
+        return None
+
+    def _signaler_masques(self) -> None:
+        for colonne, natures in self._masques.items():
+            lignes = sorted({n for numeros in natures.values() for n in numeros})
+            cites = ", ".join(map(str, lignes[:20])) + (" …" if len(lignes) > 20 else "")
+            self.resultat.remarques.append(
+                f"Colonne « {colonne} » : {len(lignes)} texte(s) contenant "
+                + " ou ".join(sorted(natures))
+                + f" masqué(s) (ligne(s) {cites}) ; ils sont enregistrés sous une valeur neutre "
+                f"« {PREFIXE_MASQUE}… »."
+            )
 
     def _annee_depuis_date(self, numero: int, cellules: list[str], ligne: dict) -> bool:
         texte = cellules[self.naissance] if self.naissance < len(cellules) else ""
@@ -569,5 +644,11 @@ class Validateur:
                 )
 
 
-def valider(tableau: Tableau, format_: Format, reference: Reference, politique: str) -> Resultat:
-    return Validateur(tableau, format_, reference, politique).valider()
+def valider(
+    tableau: Tableau,
+    format_: Format,
+    reference: Reference,
+    politique: str,
+    textes: str = "refuser",
+) -> Resultat:
+    return Validateur(tableau, format_, reference, politique, textes).valider()

@@ -61,9 +61,15 @@ def documentation_formats() -> str:
         + " sont supprimées avant tout enregistrement (et signalées), ou font refuser le fichier "
         "selon le réglage choisi ; une date de naissance exacte ("
         + ", ".join(f"`{c}`" for c in COLONNES_DATE_NAISSANCE)
-        + ") devient une année de naissance. Une cellule contenant une adresse électronique, un "
-        "numéro de téléphone, un numéro de sécurité sociale ou une adresse postale fait refuser "
-        "le fichier. Les identifiants des enfants, parcours et personnes sont remplacés par des "
+        + ") devient une année de naissance. Une cellule contenant une adresse électronique (même "
+        "écrite `(at)` ou « arobase »), un numéro de téléphone ou de sécurité sociale (même coupé "
+        "par des points, barres ou espaces), une adresse postale, une date de naissance, un nom "
+        "de personne à côté d'une date ou d'un mot qui révèle la situation d'une famille "
+        "(violences, placement, décès…) ou un numéro de dossier fait refuser le fichier ; dans "
+        "un texte libre (intitulé, porteur, nom d'EPS…), elle peut être masquée à la place, "
+        "selon le réglage choisi (`--textes-personnels masquer` en ligne de commande). Le nom "
+        "des fichiers importés n'est pas conservé : la base et le journal n'en gardent qu'un "
+        "libellé neutre (« Fiches-action (fichier CSV) ») et une empreinte. Les identifiants des enfants, parcours et personnes sont remplacés par des "
         "pseudonymes (HMAC-SHA256 avec une clé secrète conservée hors de la base).",
         "",
         "Le dossier [exemples/](exemples/) contient un jeu complet de fichiers 2025 : enfants "

@@ -20,6 +20,8 @@ import duckdb
 
 from pre_pilotage import francais
 from pre_pilotage.db import inserer_lignes, migrer_fichier
+from pre_pilotage.importation import identifiants
+from pre_pilotage.importation.controle import _donnee_personnelle
 
 TYPES_PORTEUR = (
     "CCAS",
@@ -156,6 +158,14 @@ def _erreurs(con: duckdb.DuckDBPyConnection, p: Programme, creation: bool) -> li
         erreurs.append(f"Aucun programme d'identifiant « {p.pre_id} » dans la base.")
     if not p.nom.strip():
         erreurs.append("Nom du programme : obligatoire (ex. PRE de Valenciennes Métropole).")
+    # Free text shown on every page: personal data are refused, and never repeated here.
+    for libelle, texte in (("Nom du programme", p.nom), ("Structure porteuse", p.porteur)):
+        nature = _donnee_personnelle(texte or "") or identifiants.detecter(texte or "")
+        if nature:
+            erreurs.append(
+                f"{libelle} : ce texte contient {nature} ; une donnée personnelle n'a pas sa "
+                "place dans un tableau de bord, écrivez le nom de la structure seulement."
+            )
     if p.type_porteur is not None and p.type_porteur not in TYPES_PORTEUR:
         erreurs.append(
             f"Type de structure porteuse « {p.type_porteur} » inconnu ; attendu : "

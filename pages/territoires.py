@@ -1,0 +1,181 @@
+"""Territoires: every PRE of France, a région or a département, with QPV 2024, REP/REP+ and Cités
+éducatives on one map, and the coverage gaps beside it (national reference, no child figure)."""
+
+from pathlib import Path
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from pre_pilotage import acces, carte_territoires, formats, territoires, ui
+from pre_pilotage.geographie import nationale
+from pre_pilotage.requetes import run
+
+SOURCE = (
+    "ANCT, liste des PRE par commune (janvier 2024) et QPV 2024 ; Éducation nationale, "
+    "éducation prioritaire 2022-2023 ; ANCT, Cités éducatives (liste de 2023)"
+)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def reference(chemin: str, date_fichier: float) -> dict:
+    return nationale.lire(Path(chemin))
+
+
+@st.cache_data(show_spinner="Préparation de la carte…", max_entries=32)
+def carte(chemin: str, date_fichier: float, code: str):
+    return carte_territoires.construire_carte(
+        territoires.selectionner(reference(chemin, date_fichier), code)
+    )
+
+
+ui.debut_page("Territoires", etape="territoires")
+chemin = nationale.chemin_reference()
+if not chemin.exists():
+    st.warning(nationale.message_absente(chemin))
+    st.stop()
+date = chemin.stat().st_mtime
+tables = reference(str(chemin), date)
+limite = acces.departement_autorise()
+choix = territoires.options(tables, limite)
+demande = st.query_params.get("territoire")
+if limite is not None and demande is not None and demande not in choix:
+    st.error(f"Accès refusé : votre compte est limité au département {choix[next(iter(choix))]}.")
+    st.stop()
+code = ui.choix_dans_url("territoire", "Territoire", list(choix), choix)
+vue = territoires.selectionner(tables, code)
+ui.sous_titre(vue.libelle, "PRE de la liste ANCT (janvier 2024)", "QPV 2024")
+chiffres = territoires.chiffres(vue)
+colonnes = st.columns(5)
+for colonne, (libelle, cle) in zip(
+    colonnes,
+    [
+        ("Communes avec un PRE", "communes_pre"),
+        ("QPV 2024", "qpv"),
+        ("QPV sans PRE", "qpv_sans_pre"),
+        ("Réseaux REP+", "reseaux_rep_plus"),
+        ("Cités éducatives", "cites"),
+    ],
+    strict=True,
+):
+    colonne.metric(libelle, formats.nombre(chiffres[cle]), border=True)
+
+gauche, droite = st.columns(2)
+with gauche:
+    st.markdown(
+        f"#### {formats.texte_md('PRE, quartiers prioritaires et éducation prioritaire – ' + vue.libelle)}"
+    )
+    st_folium(
+        carte(str(chemin), date, code),
+        key=f"carte-territoires-{code}",
+        height=620,
+        use_container_width=True,
+        returned_objects=[],
+    )
+    st.caption(
+        f"Source : {SOURCE}. Une commune a un PRE quand elle figure dans la liste ANCT ; un PRE "
+        "porté par un EPCI (communauté d'agglomération, métropole…) couvre toutes les communes "
+        "de l'EPCI. Un QPV est couvert quand l'une de ses communes l'est. "
+        + (
+            "À cette échelle, chaque réseau est représenté par son collège tête de réseau."
+            if vue.niveau != "departement"
+            else ""
+        )
+    )
+with droite:
+    st.markdown("#### Lacunes de couverture")
+    st.markdown("**Quartiers prioritaires sans PRE**")
+    ui.afficher_tableau(
+        territoires.qpv_sans_pre(vue),
+        {"quartier_commune": ("Quartier, commune", "texte")},
+        titre=f"QPV sans PRE – {vue.libelle}",
+        source=SOURCE,
+        programme=False,
+    )
+    st.markdown("**Quartiers prioritaires d'une commune à Cité éducative, sans PRE**")
+    ui.afficher_tableau(
+        territoires.qpv_cite_sans_pre(vue),
+        {"quartier": ("Quartier", "texte"), "noms_cites": ("Cité éducative", "texte")},
+        titre=f"QPV à Cité éducative sans PRE – {vue.libelle}",
+        source=SOURCE,
+        programme=False,
+    )
+    st.markdown("**Réseaux REP+ dont aucune école n'est dans une commune couverte par un PRE**")
+    ui.afficher_tableau(
+        territoires.reseaux_rep_plus_hors_pre(vue),
+        {"tete": ("Collège tête de réseau", "texte"), "ecoles": ("Établissements", "nombre")},
+        titre=f"Réseaux REP+ hors PRE – {vue.libelle}",
+        source=SOURCE,
+        programme=False,
+    )
+    st.markdown("**Écoles et collèges REP+ d'une commune sans PRE**")
+    ui.afficher_tableau(
+        territoires.ecoles_rep_plus_hors_pre(vue),
+        {"nom": ("Établissement", "texte"), "commune": ("Commune", "texte")},
+        titre=f"Écoles REP+ hors PRE – {vue.libelle}",
+        source=SOURCE,
+        programme=False,
+    )
+
+st.markdown(f"#### Communes avec un PRE – {formats.texte_md(vue.libelle)}")
+ui.afficher_tableau(
+    territoires.avec_programmes(vue, run("programmes_communes")),
+    {
+        "nom": ("Commune", "texte"),
+        "code_insee": ("Code INSEE", "texte"),
+        "porteurs": ("Structure porteuse (liste ANCT)", "texte"),
+        "programmes": ("Programme dont les données sont dans l'outil", "texte"),
+    },
+    recherche_et_tri="communes-pre" if vue.niveau != "departement" else None,
+    titre=f"Communes avec un PRE – {vue.libelle}",
+    source=SOURCE,
+)
+if vue.couvertes.height:
+    with st.expander(
+        f"Autres communes couvertes par un PRE intercommunal ({formats.nombre(vue.couvertes.height)})"
+    ):
+        ui.afficher_tableau(
+            vue.couvertes,
+            {
+                "nom": ("Commune", "texte"),
+                "code_insee": ("Code INSEE", "texte"),
+                "epci": ("EPCI porteur", "texte"),
+                "commune_pre": ("Commune de la liste ANCT", "texte"),
+            },
+            titre=f"Communes d'un PRE intercommunal – {vue.libelle}",
+            source=SOURCE,
+            programme=False,
+        )
+sans_position = territoires.communes_sans_position(vue)
+if sans_position.height:
+    st.markdown(
+        "**Communes de la liste ANCT absentes de la carte** (ni QPV ni école REP ou REP+ "
+        "à leur code INSEE : code à vérifier dans la liste)"
+    )
+    ui.afficher_tableau(
+        sans_position,
+        {
+            "nom": ("Commune", "texte"),
+            "code_insee": ("Code INSEE", "texte"),
+            "porteurs": ("Structure porteuse (liste ANCT)", "texte"),
+        },
+        titre=f"Communes sans position – {vue.libelle}",
+        source=SOURCE,
+        programme=False,
+    )
+qpv_absents = territoires.qpv_sans_position(vue)
+if qpv_absents.height:
+    st.markdown(
+        "**Quartiers prioritaires absents de la carte** (contour inutilisable dans le fichier des "
+        "QPV : ils restent comptés et listés ci-dessus)"
+    )
+    ui.afficher_tableau(
+        qpv_absents,
+        {
+            "nom": ("Quartier", "texte"),
+            "code_qp": ("Code", "texte"),
+            "noms_communes": ("Commune", "texte"),
+        },
+        titre=f"QPV sans contour – {vue.libelle}",
+        source=SOURCE,
+        programme=False,
+    )

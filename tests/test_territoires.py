@@ -1,0 +1,322 @@
+"""The national reference of the « Territoires » page built from the real files of ../shared/data
+(exact rows, recomputed here from the raw files with csv/json only), its map's size, accounts
+limited to a département, and the page through AppTest.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pre_pilotage import carte_territoires, comptes, config, territoires
+from pre_pilotage.administration import Utilisateur, connexion
+from pre_pilotage.geographie import nationale
+from pre_pilotage.geographie.lecture import ErreurGeographie
+from tests.test_geographie import DONNEES, reel
+
+PRE = "pre_communes_anct_2024/pre_communes_2024.csv"
+QPV = "qpv2024_contours_simplifie/qpv2024_simplified.geojson"
+EP = "education_prioritaire_reseaux/fr-en-etablissements-ep.csv"
+EPCI = "decoupage_administratif_2026/epci.json"
+FICHIERS = {
+    "communes": "decoupage_administratif_2026/communes.json",
+    "departements": "decoupage_administratif_2026/departements.json",
+    "regions": "decoupage_administratif_2026/regions.json",
+    "epci": EPCI,
+    "pre_communes": PRE,
+    "qpv_contours": QPV,
+    "reseaux_ep": EP,
+    "cites": "cites_educatives/citeduc_geom.geojson",
+    "centres_communes": "qpv2024_communes/centroide-4326_qpv.geojson",
+    "contours_departements": "communes_contours_2018/departements-version-simplifiee.geojson",
+}
+
+
+@pytest.fixture(scope="module")
+def chemin_reference(tmp_path_factory) -> Path:
+    fichiers = {t: reel(c) for t, c in FICHIERS.items()}
+    chemin = tmp_path_factory.mktemp("territoires") / "territoires.duckdb"
+    nationale.ecrire(nationale.construire(fichiers), chemin)
+    return chemin
+
+
+@pytest.fixture(scope="module")
+def tables(chemin_reference) -> dict[str, pl.DataFrame]:
+    return nationale.lire(chemin_reference)
+
+
+# -- independent computation from the raw files -------------------------------------------------
+
+
+def _lignes_pre() -> list[dict]:
+    with reel(PRE).open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _qpv_bruts() -> list[dict]:
+    return [f["properties"] for f in json.loads(reel(QPV).read_text())["features"]]
+
+
+def _communes_couvertes() -> set[str]:
+    """ANCT communes, plus every commune of the EPCI of a porteur that is an EPCI."""
+    lignes = _lignes_pre()
+    communes = {r["code_insee"] for r in lignes}
+    epcis = json.loads(reel(EPCI).read_text())
+    for r in lignes:
+        if r["portage"].upper().startswith(("COMMUNAUTE", "METROPOLE")):
+            for e in epcis:
+                membres = {m["code"] for m in e["membres"]}
+                if r["code_insee"] in membres:
+                    communes |= membres
+    return communes
+
+
+def test_les_fichiers_du_dossier_partage_sont_trouves_par_leur_nom():
+    trouves = nationale.trouver(DONNEES)
+    assert set(trouves) == set(nationale.TYPES)
+    assert trouves["pre_communes"] == reel(PRE)
+    assert trouves["qpv_contours"] == reel(QPV)
+
+
+def test_nord_communes_a_pre_et_qpv_2024(tables):
+    nord = territoires.selectionner(tables, "D59")
+    codes_bruts = {r["code_insee"] for r in _lignes_pre() if r["code_insee"].startswith("59")}
+    assert len(codes_bruts) == 34
+    assert set(nord.pre["code_insee"]) == codes_bruts
+    assert "59606" in codes_bruts  # Valenciennes, porteur CA Valenciennes Métropole
+    assert nord.pre.filter(pl.col("code_insee") == "59606")["epci"].to_list() == [
+        "CA Valenciennes Métropole"
+    ]
+    qpv_nord = {p["code_qp"] for p in _qpv_bruts() if p["insee_dep"] == "59"}
+    assert len(qpv_nord) == 94
+    assert set(nord.qpv["code_qp"]) == qpv_nord
+    assert territoires.chiffres(nord) == {
+        "communes_pre": 34,
+        "qpv": 94,
+        "qpv_sans_pre": 21,
+        "ecoles_rep_plus": 240,
+        "reseaux_rep_plus": 31,
+        "cites": 15,
+    }
+
+
+def test_nord_qpv_sans_pre(tables):
+    couvertes = _communes_couvertes()
+    attendus = sorted(
+        p["code_qp"]
+        for p in _qpv_bruts()
+        if p["insee_dep"] == "59" and not set(p["insee_com"].split(", ")) & couvertes
+    )
+    nord = territoires.selectionner(tables, "D59")
+    assert territoires.qpv_sans_pre(nord)["code_qp"].to_list() == attendus
+    assert attendus == [
+        "QN05911M", "QN05912M", "QN05914M", "QN05934M", "QN05935M", "QN05936M", "QN05937M",
+        "QN05938M", "QN05939M", "QN05940M", "QN05943M", "QN05956M", "QN05957M", "QN05959M",
+        "QN05964M", "QN05977M", "QN05982M", "QN05990N", "QN05991N", "QN05993N", "QN05994I",
+    ]  # fmt: skip
+    # Condé-sur-l'Escaut's QPV are covered by Valenciennes Métropole's intercommunal PRE.
+    conde = nord.qpv.filter(pl.col("code_qp") == "QN05923M").row(0, named=True)
+    assert conde["pre"] and conde["couverture"] == "PRE intercommunal (CA Valenciennes Métropole)"
+    # Hautmont / Louvroil: a Cité éducative, no PRE.
+    assert territoires.qpv_cite_sans_pre(nord)["code_qp"].to_list() == [
+        "QN05912M",
+        "QN05914M",
+    ]
+
+
+def test_nord_reseaux_rep_plus_hors_pre(tables):
+    couvertes = _communes_couvertes()
+    reseaux: dict[str, set[bool]] = {}
+    with reel(EP).open(encoding="utf-8-sig") as f:
+        for r in csv.DictReader(f, delimiter=";"):
+            if r["code_departement"] == "059" and r["ep_2022_2023"] == "REP+":
+                tete = r["uai_tete_de_reseau"] or r["uai"]
+                reseaux.setdefault(tete, set()).add(r["code_commune"] in couvertes)
+    attendus = sorted(t for t, dedans in reseaux.items() if True not in dedans)
+    nord = territoires.selectionner(tables, "D59")
+    assert sorted(territoires.reseaux_rep_plus_hors_pre(nord)["uai_tete_reseau"]) == attendus
+    assert attendus == ["0593686L", "0594309N"]  # Louvroil, Hautmont
+
+
+def test_drom_la_reunion_et_france(tables):
+    reunion = territoires.selectionner(tables, "D974")
+    assert reunion.libelle == "La Réunion (974)"
+    assert reunion.qpv.height == sum(1 for p in _qpv_bruts() if p["insee_dep"] == "974") == 57
+    assert reunion.pre.height == len(
+        {r["code_insee"] for r in _lignes_pre() if r["code_insee"].startswith("974")}
+    )
+    assert reunion.pre.height == 9
+    france = territoires.selectionner(tables, "FR")
+    assert france.qpv.height == 1609
+    # 515 codes in the ANCT list: Paris 10e (75110) and Lyon 1er (69381) are arrondissements of
+    # communes already listed (75056, 69123), the 5 other old codes lead to current communes.
+    assert len({r["code_insee"] for r in _lignes_pre()}) == 515
+    assert france.pre.height == 513
+    assert "D974" in territoires.options(tables) and "R32" in territoires.options(tables)
+    assert territoires.options(tables, "59") == {"D59": "Nord (59)"}
+
+
+def test_carte_nationale_legere_et_carte_du_nord_en_contours(tables):
+    france = territoires.selectionner(tables, "FR")
+    html = carte_territoires.construire_carte(france).get_root().render()
+    assert len(html.encode()) <= 2_000_000
+    assert "/app/static/leaflet/leaflet.js" in html
+    assert "cdn" not in html.lower() and "unpkg" not in html.lower()
+    donnees = carte_territoires.donnees_carte(france)
+    points = {c["nom"]: len(c["points"]) for c in donnees["points"]}
+    # 3 QPV have a degenerate ring (3 positions) in the simplified file: listed, not drawn.
+    assert points["Quartiers prioritaires 2024"] == 1606
+    assert territoires.qpv_sans_position(france)["code_qp"].to_list() == [
+        "QN09105I",
+        "QN09113I",
+        "QN09503I",
+    ]
+    assert points["Communes avec un PRE"] == 513 - france.pre["longitude"].null_count()
+    nord = carte_territoires.donnees_carte(territoires.selectionner(tables, "D59"))
+    qpv = next(s for s in nord["surfaces"] if s["nom"] == "Quartiers prioritaires 2024")
+    assert len(qpv["geojson"]["features"]) == 94
+    ecoles = next(c for c in nord["points"] if c["nom"] == "Écoles et collèges REP et REP+")
+    assert len(ecoles["points"]) == 550  # 310 REP + 240 REP+ of the Nord
+
+
+def test_fichier_manquant_ou_illisible_refuse_en_francais(tmp_path):
+    sortie = tmp_path / "territoires.duckdb"
+    sortie.write_bytes(b"ancien")
+    with pytest.raises(ErreurGeographie, match="liste ANCT des PRE par commune"):
+        nationale.construire({t: reel(c) for t, c in FICHIERS.items() if t != "pre_communes"})
+    mauvais = tmp_path / "pre_communes_2024.csv"
+    mauvais.write_text("commune,structure\nDenain,CCAS\n", encoding="utf-8")
+    fichiers = {t: reel(c) for t, c in FICHIERS.items()} | {"pre_communes": mauvais}
+    with pytest.raises(ErreurGeographie, match="colonnes attendues .* code_insee et portage"):
+        nationale.construire(fichiers)
+    mauvais.write_text("code_insee,portage\n59172,CCAS-DENAIN\n59606,CA,en trop\n")
+    with pytest.raises(ErreurGeographie, match="ligne 3 : 3 colonnes au lieu de 2"):
+        nationale.construire(fichiers)
+    assert sortie.read_bytes() == b"ancien"
+
+
+def test_commande_territoires(tmp_path, capsys):
+    from pre_pilotage.__main__ import main
+
+    sortie = tmp_path / "t.duckdb"
+    assert main(["territoires", "--dossier", str(tmp_path), "--sortie", str(sortie)]) == 1
+    assert "Fichiers obligatoires absents" in capsys.readouterr().err
+    assert not sortie.exists()
+
+
+# -- accounts limited to a département ----------------------------------------------------------
+
+
+def test_compte_limite_a_un_departement(tmp_path):
+    chemin = tmp_path / "administration.sqlite"
+    comptes.enregistrer_compte(
+        "dp59", "Délégué du préfet", "lecture", "mot de passe long", chemin=chemin, departement="59"
+    )
+    utilisateur, _ = comptes.authentifier("dp59", "mot de passe long", chemin=chemin)
+    assert utilisateur == Utilisateur("dp59", "Délégué du préfet", "lecture", "59")
+    assert comptes.lister_comptes(chemin)[0]["departement"] == "59"
+    with pytest.raises(ValueError, match="Seul un compte « lecture »"):
+        comptes.enregistrer_compte(
+            "c", "C", "coordination", "mot de passe long", chemin=chemin, departement="59"
+        )
+    with pytest.raises(ValueError, match="Département « 5 » invalide"):
+        comptes.enregistrer_compte(
+            "d", "D", "lecture", "mot de passe long", chemin=chemin, departement="5"
+        )
+
+
+def test_ancien_fichier_des_comptes_mis_a_niveau(tmp_path):
+    chemin = tmp_path / "ancien.sqlite"
+    with closing(sqlite3.connect(chemin)) as con:
+        con.execute(
+            "create table compte (identifiant text primary key, nom_affiche text not null,"
+            " role text not null, empreinte_mot_de_passe text, source text not null default"
+            " 'local', actif integer not null default 1, echecs_consecutifs integer not null"
+            " default 0, bloque_jusqu_a text, cree_le text not null)"
+        )
+        con.execute(
+            "insert into compte values ('ancien', 'Ancien', 'lecture', ?, 'local', 1, 0, null,"
+            " '2025-01-01')",
+            (comptes.empreinte("mot de passe long"),),
+        )
+        con.commit()
+    with closing(connexion(chemin)) as con:
+        colonnes = [r[1] for r in con.execute("pragma table_info(compte)")]
+    assert colonnes[-1] == "departement"
+    utilisateur, _ = comptes.authentifier("ancien", "mot de passe long", chemin=chemin)
+    assert utilisateur == Utilisateur("ancien", "Ancien", "lecture", None)
+
+
+# -- the page (AppTest) ---------------------------------------------------------------------------
+
+
+def _page(chemin_fixture, monkeypatch, reference: Path, utilisateur: Utilisateur, **url):
+    monkeypatch.setenv("PRE_BASE", str(chemin_fixture))
+    monkeypatch.setenv("PRE_TERRITOIRES", str(reference))
+    from pre_pilotage.requetes import vider_caches
+
+    vider_caches()
+    at = AppTest.from_file(str(config.RACINE / "app.py"), default_timeout=120)
+    at.session_state["utilisateur"] = utilisateur
+    for cle, valeur in url.items():
+        at.query_params[cle] = valeur
+    at.run()
+    at.switch_page("pages/territoires.py").run()
+    assert not at.exception
+    return at
+
+
+def test_page_nord(chemin_fixture, monkeypatch, chemin_reference):
+    at = _page(
+        chemin_fixture,
+        monkeypatch,
+        chemin_reference,
+        Utilisateur("t", "T", "lecture"),
+        territoire="D59",
+    )
+    assert [t.value for t in at.title] == ["Territoires"]
+    assert {m.label: m.value for m in at.metric} == {
+        "Communes avec un PRE": "34",
+        "QPV 2024": "94",
+        "QPV sans PRE": "21",
+        "Réseaux REP+": "31",
+        "Cités éducatives": "15",
+    }
+    premier = at.dataframe[0].value
+    assert list(premier.columns) == ["Quartier, commune"]
+    assert premier["Quartier, commune"].to_list()[:2] == [
+        "Quartier Du Village (QN05911M), Ferrière-la-Grande",
+        "Bois Du Quesnoy (QN05912M), Hautmont",
+    ]
+    assert at.query_params["territoire"] == "D59"
+
+
+def test_page_refusee_hors_du_departement_du_compte(chemin_fixture, monkeypatch, chemin_reference):
+    limite = Utilisateur("dp", "DP", "lecture", "59")
+    at = _page(chemin_fixture, monkeypatch, chemin_reference, limite, territoire="FR")
+    assert [e.value for e in at.error] == [
+        "Accès refusé : votre compte est limité au département Nord (59)."
+    ]
+    assert not at.metric
+    at = _page(chemin_fixture, monkeypatch, chemin_reference, limite)
+    assert at.selectbox(key="territoire").options == ["Nord (59)"]
+    assert at.metric[0].value == "34"
+    # The programme of the fixture (fictional communes 969xx) is not in the Nord: refused.
+    at = _page(chemin_fixture, monkeypatch, chemin_reference, limite, pre="pre-test")
+    assert any("Accès refusé" in e.value for e in at.error)
+
+
+def test_page_sans_reference_dit_quoi_faire(chemin_fixture, monkeypatch, tmp_path):
+    absent = tmp_path / "absent.duckdb"
+    at = _page(chemin_fixture, monkeypatch, absent, Utilisateur("t", "T", "administration"))
+    texte = at.warning[0].value
+    assert str(absent) in texte
+    assert "make territoires DOSSIER=" in texte
+    assert "liste ANCT des PRE par commune" in texte
