@@ -5,7 +5,7 @@ import json
 
 import streamlit as st
 
-from pre_pilotage import acces, comptes, formats, ui
+from pre_pilotage import acces, comptes, formats, telechargements, ui
 from pre_pilotage.administration import ROLES, lire_journal
 
 LIMITE_JOURNAL = 1_000
@@ -145,12 +145,12 @@ ui.afficher_tableau(
         "filtres": ("Filtres", "texte"),
     },
 )
-st.download_button(
+telechargements.bouton(
     "Exporter le journal affiché (CSV)",
-    ui.csv_francais(journal),
-    file_name="journal-audit.csv",
+    lambda: ui.csv_francais(journal),
+    nom="journal-audit.csv",
     mime="text/csv",
-    on_click=acces.journaliser_export,
-    args=("journal d'audit",),
-    kwargs={"details": {"actions": choisies, "periode": [str(debut), str(fin)]}},
+    objet="journal d'audit",
+    details={"actions": choisies, "periode": [str(debut), str(fin)]},
+    role_minimum="administration",
 )

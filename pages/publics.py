@@ -6,7 +6,7 @@ reference; the « Enquête nationale PRE » workbook holds the same (masked) fra
 
 import streamlit as st
 
-from pre_pilotage import acces, enquete, formats, graphiques, ui
+from pre_pilotage import acces, enquete, formats, graphiques, telechargements, ui
 from pre_pilotage.requetes import run, run_au_seuil
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -128,7 +128,7 @@ if filtres:
         date_donnees = ui.informations_base().get("date_donnees")
         seuil, interne = ui.seuil_document("enquete_interne")
         parametres = filtres.parametres()
-        st.download_button(
+        telechargements.bouton(
             "Télécharger les chiffres de l'enquête nationale (XLSX)",
             lambda: enquete.classeur(
                 enquete.lire(run_au_seuil(seuil), **parametres),
@@ -138,11 +138,10 @@ if filtres:
                 seuil=seuil,
                 interne=interne,
             ),
-            file_name=fichier,
+            nom=fichier,
             mime=XLSX,
-            on_click=acces.journaliser_export,
-            args=(fichier,),
-            kwargs={"filtres": parametres, "details": {"seuil": seuil, "interne": interne}},
+            filtres=parametres,
+            details={"seuil": seuil, "interne": interne},
             icon=":material/download:",
             type="primary",
         )

@@ -1,12 +1,21 @@
 """Rapport: one document for the contrat de ville report (DOCX and PDF), for the chosen sections.
 
 The territory and the year are those of the sidebar; the document is made only when a download
-button is clicked, from the masked frames read here (the pages' own queries).
+button asks for it (and audited then), from the masked frames read here (the pages' own queries).
 """
 
 import streamlit as st
 
-from pre_pilotage import acces, archive, diffusion, exports, formats, francais, rapport, ui
+from pre_pilotage import (
+    archive,
+    diffusion,
+    exports,
+    formats,
+    francais,
+    rapport,
+    telechargements,
+    ui,
+)
 from pre_pilotage.requetes import run_au_seuil
 
 filtres = ui.debut_page("Rapport", role="coordination")
@@ -76,17 +85,14 @@ if filtres:
         (droite, "pdf", "Télécharger le rapport (PDF)", document_pdf),
     ):
         nom = rapport.nom_fichier(contexte, format_)
-        colonne.download_button(
+        telechargements.bouton(
             libelle,
             donnees,
-            file_name=nom,
+            nom=nom,
             mime=exports.TYPES_MIME[format_],
-            on_click=acces.journaliser_export,
-            args=(nom,),
-            kwargs={
-                "filtres": journal["filtres"],
-                "details": journal["details"] | {"format": format_},
-            },
+            filtres=journal["filtres"],
+            details=journal["details"] | {"format": format_},
+            conteneur=colonne,
             icon=":material/download:",
             type="primary",
             width="stretch",

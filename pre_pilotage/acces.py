@@ -1,4 +1,4 @@
-"""Who is using the dashboard, with which role: sign-in, role gates, thresholds, audit of exports.
+"""Who is using the dashboard, with which role: sign-in, role gates, thresholds.
 
 Roles: lecture (élus, comité de pilotage: aggregates, threshold 11 at least), coordination (PRE team:
 aggregates and exports, configurable threshold), administration (imports, accounts, settings).
@@ -69,11 +69,6 @@ def seuil() -> int:
     if utilisateur is None or utilisateur.role == "lecture":
         return max(configure, SEUIL_LECTURE)
     return configure
-
-
-def journaliser_export(objet: str, filtres: dict | None = None, details: dict | None = None):
-    """Audit an export by the current user (pass as a download button's on_click callback)."""
-    journaliser("export", utilisateur_courant(), objet=objet, filtres=filtres, details=details)
 
 
 def utilisateur_demo() -> Utilisateur:

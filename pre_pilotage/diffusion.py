@@ -2,8 +2,8 @@
 
 - Export menus: each chart, table and map gets an « Exporter » menu (coordination and
   administration roles only; none in presentation mode). The files are made only when a button
-  is clicked (`st.download_button` with a callable), from the masked frames and figures already
-  on the page, and every download is written to the audit log.
+  is asked for (`telechargements.bouton`), from the masked frames and figures already on the
+  page; making a file writes its audit row and binds it to the session that asked.
 - Presentation mode (`?presentation=1`, or the toggle beside the page title): no sidebar, larger
   text and charts, stronger contrast, one chart per row; the demo banner and the masking stay.
 - « Partager »: the link of the current view (page, filters, page settings, presentation mode),
@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 import plotly.graph_objects as go
 import streamlit as st
 
-from pre_pilotage import acces, exports, vue
+from pre_pilotage import acces, exports, telechargements, vue
 
 CLE_PRESENTATION = "presentation"
 _RANG = "_rang_export"
@@ -269,12 +269,13 @@ def partage(chemin_page: str) -> None:
         # Any download is for the coordination and administration roles (the image stays).
         if not acces.autorise("coordination"):
             return
-        st.download_button(
+        telechargements.bouton(
             "Télécharger le QR code (PNG)",
             qr,
-            file_name="qr-code-vue.png",
+            nom="qr-code-vue.png",
             mime="image/png",
-            on_click="ignore",
+            filtres=st.query_params.to_dict() or None,
+            details={"format": "png", "page": chemin_page},
             key="telecharger_qr",
         )
 
@@ -300,18 +301,14 @@ def numero_tableau() -> int:
 
 
 def _bouton(libelle: str, donnees, nom: str, format_: str, rang: int, journal: dict) -> None:
-    st.download_button(
+    telechargements.bouton(
         libelle,
         donnees,
-        file_name=nom,
+        nom=nom,
         mime=exports.TYPES_MIME[format_],
+        filtres=journal.get("filtres"),
+        details={"format": format_} | journal.get("details", {}),
         key=f"export-{rang}-{format_}",
-        on_click=acces.journaliser_export,
-        args=(nom,),
-        kwargs={
-            "filtres": journal.get("filtres"),
-            "details": {"format": format_} | journal.get("details", {}),
-        },
         icon=":material/download:",
         width="stretch",
     )

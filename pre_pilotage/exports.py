@@ -181,6 +181,50 @@ def resume(fig: go.Figure, limite: int = 12) -> str:
     return ". ".join(morceaux).replace("\u202f", " ").replace("\u00a0", " ")
 
 
+def tableau_du_graphique(fig: go.Figure) -> tuple[list[str], list[list[str]]] | None:
+    """The chart's data as a table (its accessible alternative): one row per category, one column
+    per series, each cell the label the chart writes (a masked cell's token, never its value).
+
+    None when the chart writes no labels (a flow diagram, a map): its text alternative is then
+    its description."""
+    series: list[tuple[str, dict[str, str]]] = []
+    categories: list[str] = []
+
+    def textes(trace) -> list | None:
+        """The trace's labels, or else its hover values (formatted text, tokens included)."""
+        for valeurs in (trace.text, trace.customdata):
+            if valeurs is None or isinstance(valeurs, str):
+                continue
+            valeurs = list(valeurs)
+            if valeurs and all(v is None or isinstance(v, str) for v in valeurs):
+                return valeurs
+        return None
+
+    for trace in fig.data:
+        if trace.type not in ("bar", "scatter"):
+            continue
+        etiquettes = textes(trace)
+        axe = trace.y if trace.orientation == "h" else trace.x
+        if etiquettes is None or axe is None:
+            continue
+        nom = str(trace.name or trace.offsetgroup or "Ensemble")
+        valeurs = next((v for n, v in series if n == nom), None)
+        if valeurs is None:
+            valeurs = {}
+            series.append((nom, valeurs))
+        for categorie, texte in zip(axe, etiquettes, strict=False):
+            cle = str(categorie)
+            if cle not in categories:
+                categories.append(cle)
+            if texte:
+                valeurs[cle] = str(texte).replace("<br>", ", ")
+    if not series:
+        return None
+    entetes = ["", *[nom for nom, _ in series]]
+    lignes = [[c, *[v.get(c, "–") for _, v in series]] for c in categories]
+    return entetes, lignes
+
+
 def _marge_axes(fig: go.Figure) -> int:
     """Room the x axis (ticks and title) takes below the plot area, in pixels."""
     if fig.layout.xaxis.visible is False or not any(t.type in ("bar", "scatter") for t in fig.data):

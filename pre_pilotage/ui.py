@@ -6,6 +6,7 @@ so that exports, captions and presentation mode change one place.
 
 from __future__ import annotations
 
+import functools
 import json
 import unicodedata
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from pre_pilotage import (
     formats,
     references_nationales,
     requetes,
+    telechargements,
     vue,
 )
 from pre_pilotage.geographie import emprises
@@ -434,6 +436,20 @@ def afficher_graphique(
             ),
         )
     )
+    donnees = exports.tableau_du_graphique(fig)
+    if donnees is not None and not diffusion.presentation():
+        # The chart's figures as a real table, one click away (RGAA: an alternative that does not
+        # rely on sight or colour); the labels the chart writes, masked cells by their token.
+        entetes, lignes = donnees
+        with st.expander("Données du graphique"):
+            st.table(
+                pl.DataFrame(
+                    [[formats.texte_md(v) for v in ligne] for ligne in lignes],
+                    schema=[e or "Catégorie" for e in entetes],
+                    orient="row",
+                ),
+                hide_index=True,
+            )
     diffusion.menu_graphique(fig, _legende_export(titre, periode, source, cadre), _journal(code))
 
 
@@ -990,14 +1006,14 @@ def rapport_import(rapport, annee: int) -> None:
                 "attendu": ("Attendu", "texte"),
             },
         )
-        st.download_button(
+        telechargements.bouton(
             "Télécharger la liste des erreurs (CSV)",
-            csv_erreurs(rapport),
-            file_name=f"erreurs-import-{annee}.csv",
+            functools.partial(csv_erreurs, rapport),
+            nom=f"erreurs-import-{annee}.csv",
             mime="text/csv",
-            on_click=acces.journaliser_export,
-            args=("rapport d'erreurs d'import",),
-            kwargs={"filtres": {"annee": annee}},
+            objet="rapport d'erreurs d'import",
+            filtres={"annee": annee},
+            role_minimum="administration",
         )
     for remarque in rapport.remarques:
         st.warning(formats.texte_md(remarque))

@@ -268,3 +268,20 @@ def test_texte_alternatif_des_graphiques(figure_masquee):
     )
     masques = r"\b(3|12|5,6 %|22,2 %|37,0 %|35,2 %)(?![\d,])"
     assert not re.search(masques, texte.replace("2 à 5", ""))
+
+
+def test_tableau_du_graphique_reprend_les_etiquettes_et_les_jetons():
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    fig.add_bar(x=["2024", "2025"], y=[12, None], name="Enfants", text=["12", "< 11"])
+    fig.add_scatter(
+        x=["2024", "2025"], y=[30, 40], name="Entrées", mode="lines", customdata=["30", "s"]
+    )
+    fig.add_bar(x=["2025"], y=[3], name="Sans étiquette")
+    assert exports.tableau_du_graphique(fig) == (
+        ["", "Enfants", "Entrées"],
+        [["2024", "12", "30"], ["2025", "< 11", "s"]],
+    )
+    flux = go.Figure(go.Sankey(node={"label": ["État", "Parentalité"]}))
+    assert exports.tableau_du_graphique(flux) is None

@@ -128,3 +128,20 @@ def test_la_page_lit_ses_filtres_dans_l_url(application):
     application.query_params["annee"] = "2024"
     at = application.run()
     assert metriques(at)["Enfants accompagnés"] == "54"
+
+
+def test_chaque_graphique_a_ses_donnees_en_tableau(application):
+    """RGAA: the chart's figures one click away, as a real table, masked cells by their token."""
+    at = application.run()
+    assert not at.exception
+    tableaux = [e for e in at.expander if e.label == "Données du graphique"]
+    assert tableaux, "aucun tableau de données sous les graphiques de la Synthèse"
+    premier = tableaux[0].table[0].value
+    # « Enfants accompagnés par année », fixture: 2023 to 2025; the stock bars' labels.
+    assert list(premier.columns)[0] == "Catégorie"
+    assert [str(c) for c in premier["Catégorie"]] == ["2023", "2024", "2025"]
+    enfants = [str(v).replace("\u202f", " ") for v in premier.iloc[:, 1]]
+    assert enfants[-1] == "41"
+    assert all(v == "–" or v.startswith("<") or v == "s" or int(v) >= 11 for v in enfants)
+    # The lines (entries, exits) too, from their hover values.
+    assert list(premier.columns)[1:] == ["Enfants accompagnés", "Entrées", "Sorties"]
