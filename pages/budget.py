@@ -67,7 +67,7 @@ if filtres:
             with colonne:
                 ui.chiffre_cle(code, chiffres, annee, reference=ui.reference_nationale(code))
 
-    st.subheader("Qui finance ?")
+    ui.intertitre("Qui finance ?")
     financeurs = cadres["budget_par_financeur"]
     execution = cadres["budget_execution_par_financeur"]
     flux = cadres["budget_flux_financeurs_thematiques"]
@@ -97,7 +97,7 @@ if filtres:
         },
     )
 
-    st.subheader("Pour quelles actions ?")
+    ui.intertitre("Pour quelles actions ?")
     thematiques = cadres["budget_par_thematique"]
     gauche, droite = st.columns(2)
     with gauche:
@@ -124,7 +124,7 @@ if filtres:
         },
     )
 
-    st.subheader("Où ?")
+    ui.intertitre("Où ?")
     niveaux = cadres["budget_par_niveau"]
     communes = cadres["budget_par_commune"]
     gauche, droite = st.columns(2)
@@ -137,7 +137,7 @@ if filtres:
             graphiques.budget_par_commune(communes, annee), "budget_par_commune", filtres, communes
         )
 
-    st.subheader("Sur plusieurs années")
+    ui.intertitre("Sur plusieurs années")
     annees = cadres["budget_par_annee"]
     ui.afficher_graphique(
         graphiques.evolution_budget(annees),
@@ -159,7 +159,7 @@ if filtres:
         },
     )
 
-    st.subheader("Exécution des fiches-action")
+    ui.intertitre("Exécution des fiches-action")
     st.caption(
         "Exécution : part de l'accordé qui a été versée. « Financeur unique » : un financeur "
         "apporte au moins 80 % du montant prévu de la fiche. Enfants prévus : objectif de la "
@@ -182,7 +182,7 @@ if filtres:
         recherche_et_tri="execution_fiches",
     )
 
-    st.subheader(f"Les fiches-action {annee}")
+    ui.intertitre(f"Les fiches-action {annee}")
     ui.afficher_tableau(
         cadres["budget_fiches_action"],
         {

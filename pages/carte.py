@@ -120,6 +120,7 @@ if filtres:
             # The sidebar's QPV, if any, opens first.
             defaut=filtres.qpv if filtres.qpv in codes else TOUS,
             aide="Cliquer sur un quartier de la carte ou du classement l'ouvre aussi ici.",
+            libelle_vue="Fiche du quartier affichée",
         )
     with options[2]:
         # Writes each quartier's name on the map.
@@ -171,14 +172,14 @@ if filtres:
         )
     choisie = cartes.MESURES[mesure]
     # The ranked quartiers, then the chosen quartier's card, each across the page's width.
-    st.subheader(f"Quartiers classés : {choisie.libelle.lower()}")
+    ui.intertitre(f"Quartiers classés : {choisie.libelle.lower()}")
     classement_des_quartiers(qpv, mesure, code, filtres.territoire, geographie)
     fiche = cartes.fiche_qpv(code, qpv, etablissements, liens, cites) if code != TOUS else None
     if fiche is None:
         st.info("Cliquez sur un quartier de la carte ou du classement pour afficher sa fiche.")
     else:
         ligne = fiche.ligne.row(0, named=True)
-        st.subheader(formats.texte_md(f"{ligne['nom']} ({ligne['code_qp']})"))
+        ui.intertitre(f"{ligne['nom']} ({ligne['code_qp']})")
         st.caption(
             f"Commune : {formats.texte_md(ligne['communes'])} · géographie "
             f"{ligne['annee_geographie']}"
@@ -194,7 +195,7 @@ if filtres:
         )
         ecoles, fiches = st.columns(2)
         with ecoles:
-            st.markdown("**Écoles et collèges dans le quartier ou à moins de 300 m**")
+            ui.intertitre("Écoles et collèges dans le quartier ou à moins de 300 m", niveau=3)
             ui.afficher_tableau(
                 fiche.etablissements,
                 {
@@ -206,7 +207,7 @@ if filtres:
                 place=390,
             )
         with fiches:
-            st.markdown("**Fiches-action suivies par des enfants du quartier**")
+            ui.intertitre("Fiches-action suivies par des enfants du quartier", niveau=3)
             ui.afficher_tableau(
                 run(
                     "carte_qpv_fiches_action",
@@ -222,10 +223,10 @@ if filtres:
                 place=390,
             )
 
-    st.subheader(f"Lacunes de couverture en {filtres.annee}")
+    ui.intertitre(f"Lacunes de couverture en {filtres.annee}")
     colonnes = st.columns(2)
     with colonnes[0]:
-        st.markdown("**Quartiers prioritaires sans enfant accompagné**")
+        ui.intertitre("Quartiers prioritaires sans enfant accompagné", niveau=3)
         ui.afficher_tableau(
             cartes.lacunes_qpv(qpv),
             {
@@ -236,7 +237,7 @@ if filtres:
             place=390,
         )
     with colonnes[1]:
-        st.markdown("**Écoles et collèges REP+ et REP sans enfant accompagné**")
+        ui.intertitre("Écoles et collèges REP+ et REP sans enfant accompagné", niveau=3)
         ui.afficher_tableau(
             cartes.lacunes_etablissements(etablissements),
             {
@@ -248,7 +249,7 @@ if filtres:
         )
     sans_contour = cartes.qpv_sans_contour(qpv)
     if sans_contour.height:
-        st.markdown("**Quartiers prioritaires sans contour dans les fichiers chargés**")
+        ui.intertitre("Quartiers prioritaires sans contour dans les fichiers chargés", niveau=3)
         ui.afficher_tableau(
             sans_contour,
             {

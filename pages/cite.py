@@ -3,7 +3,7 @@ Cité's map, and the PRE's figures inside and outside the Cité."""
 
 import streamlit as st
 
-from pre_pilotage import cite, formats, ui
+from pre_pilotage import cite, diffusion, formats, ui, vue
 from pre_pilotage.requetes import run
 
 TABLEAU = {
@@ -23,7 +23,7 @@ def carte_de_la_cite(qpv, etablissements, contours, cites, annee):
 
 
 def puces(phrases: list[str]) -> None:
-    st.markdown("\n".join(f"- {formats.texte_md(p)}" for p in phrases))
+    ui.puces(phrases)
 
 
 filtres = ui.debut_page("PRE et Cité éducative")
@@ -82,7 +82,7 @@ if liste:
             st.query_params["cite"] = code
         with onglet:
             if code == COMPARAISON:
-                st.subheader(f"Comparaison des Cités éducatives du territoire, {annee}")
+                ui.intertitre(f"Comparaison des Cités éducatives du territoire, {annee}")
                 comparaison = cite.comparaison(cadres, annee)
                 ui.afficher_tableau(
                     comparaison,
@@ -94,15 +94,16 @@ if liste:
                 )
                 continue
             tableau = cite.tableau_de_bord(cadres, code, nom, annee)
-            st.subheader(f"{formats.texte_md(nom)} – tableau de bord {annee}")
+            ui.intertitre(f"{nom} – tableau de bord {annee}")
             if avis := cite.avis_perimetre(origines.get(code)):
                 st.warning(avis, icon=":material/info:")
             ui.afficher_tableau(tableau, TABLEAU, titre=f"{nom} – tableau de bord")
             st.markdown("##### Phrases pour le compte rendu")
+            diffusion.noter(vue.Intertitre("Phrases pour le compte rendu", 3))
             st.caption("Générées à partir des chiffres ci-dessus ; elles peuvent être copiées.")
             puces(tableau["phrase"].to_list())
 
-            st.subheader("Le périmètre de la Cité et le PRE")
+            ui.intertitre("Le périmètre de la Cité et le PRE")
             carte = cite.perimetre_carte(code, cite.lire_carte(run, filtres.pre_id, annee))
             ui.afficher_carte(
                 carte_de_la_cite(
@@ -115,7 +116,7 @@ if liste:
                 hauteur=560,
             )
             chiffres = cite.dedans_dehors(dedans_dehors, code)
-            st.subheader(f"Le PRE dans la Cité et hors de la Cité en {annee}")
+            ui.intertitre(f"Le PRE dans la Cité et hors de la Cité en {annee}")
             ui.afficher_tableau(
                 chiffres,
                 {"indicateur": ("Indicateur", "texte")}

@@ -33,7 +33,7 @@ if filtres:
             source=ui.source_avec_reference(cadre),
         )
 
-    st.subheader("Enfants accompagnés")
+    ui.intertitre("Enfants accompagnés")
     for colonne, code in zip(
         st.columns(4), ("actifs", "entrees", "sorties", "part_qpv"), strict=True
     ):
@@ -49,14 +49,14 @@ if filtres:
         repartition("part_profil", "parcours")
     repartition("part_residence")
 
-    st.subheader("Orientation vers le programme")
+    ui.intertitre("Orientation vers le programme")
     for colonne, code in zip(
         st.columns(2), ("part_motif_orientation", "part_orienteur"), strict=True
     ):
         with colonne:
             repartition(code, "parcours")
 
-    st.subheader("Parcours")
+    ui.intertitre("Parcours")
     colonnes = st.columns(4)
     with colonnes[0]:
         ui.chiffre_cle(
@@ -79,7 +79,7 @@ if filtres:
             repartition(code, "parcours")
     repartition("part_type_action", "parcours")
 
-    st.subheader("Équipe et équipes pluridisciplinaires de soutien (EPS)")
+    ui.intertitre("Équipe et équipes pluridisciplinaires de soutien (EPS)")
     colonnes = st.columns(4)
     with colonnes[0]:
         ui.chiffre_cle(
@@ -101,7 +101,7 @@ if filtres:
             "celles des EPS rattachées à la commune ou au quartier retenu."
         )
 
-    st.subheader("Transitions scolaires et protection de l'enfance")
+    ui.intertitre("Transitions scolaires et protection de l'enfance")
     st.caption(
         "L'enquête nationale désigne les passages CP/CE1 et CM2/6e et les situations suivies "
         "par l'Aide sociale à l'enfance (ASE) comme axes de travail prioritaires."
@@ -114,7 +114,7 @@ if filtres:
         with colonne:
             ui.chiffre_cle(code, indicateurs, annee)
 
-    st.subheader("Enquête nationale PRE")
+    ui.intertitre("Enquête nationale PRE")
     st.markdown(
         f"Le classeur reprend, pour « {formats.texte_md(filtres.territoire)} » et l'année {annee}, les chiffres "
         "demandés par l'enquête nationale de l'ANCT : enfants par sexe, tranche d'âge, profil et "

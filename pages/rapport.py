@@ -6,7 +6,16 @@ button asks for it (and audited then), from the masked frames read here (the pag
 
 import streamlit as st
 
-from pre_pilotage import exports, formats, francais, rapport, telechargements, ui
+from pre_pilotage import (
+    archive,
+    diffusion,
+    exports,
+    formats,
+    francais,
+    rapport,
+    telechargements,
+    ui,
+)
 from pre_pilotage.requetes import run_au_seuil
 
 filtres = ui.debut_page("Rapport", role="coordination")
@@ -88,6 +97,27 @@ if filtres:
             type="primary",
             width="stretch",
             disabled=not sections,
+        )
+    if sections:
+        st.subheader("Toutes les pages en un fichier")
+        fichiers = archive.noms(contenu)
+        st.markdown(
+            "Pour préparer un comité : une archive ZIP des "
+            f"{francais.effectif(graphiques, 'graphique ou carte', 'graphiques ou cartes')} "
+            "en images PNG (300 dpi, avec titre, source et note de secret statistique) et des "
+            "tableaux et chiffres clés en classeurs XLSX, rangés par section, avec un fichier "
+            f"« lisez-moi » : {francais.effectif(len(fichiers), 'fichier', 'fichiers')} en tout."
+        )
+        diffusion.bouton_export(
+            "Télécharger les graphiques et tableaux (ZIP)",
+            lambda: archive.zip_des_pages(contenu, contexte),
+            archive.nom_fichier(contexte),
+            "zip",
+            "toutes-les-pages",
+            {
+                "filtres": journal["filtres"],
+                "details": journal["details"] | {"fichiers": fichiers},
+            },
         )
     if rapport.chemin_libreoffice() is None:
         st.warning(

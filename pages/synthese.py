@@ -12,7 +12,7 @@ if filtres:
     equipe = run("synthese_equipe", pre_id=filtres.pre_id, annee=filtres.annee)
     budget = run("synthese_budget", **filtres.parametres())
 
-    st.subheader("Enfants et familles accompagnés")
+    ui.intertitre("Enfants et familles accompagnés")
     colonnes = st.columns(4)
     for colonne, code in zip(colonnes, ("actifs", "entrees", "sorties", "part_qpv"), strict=True):
         with colonne:

@@ -8,6 +8,9 @@
   text and charts, stronger contrast, one chart per row; the demo banner and the masking stay.
 - « Partager »: the link of the current view (page, filters, page settings, presentation mode),
   a button that copies it, and its QR code for printed documents.
+- « PDF de la vue »: every key figure, chart, table, map and heading a page shows is noted in the
+  run's view (`noter`, called by `ui`'s renderers); at the end of the run a button offers that
+  view as a paginated A4 PDF (`pre_pilotage.vue`), made on click only and audited like any export.
 """
 
 from __future__ import annotations
@@ -20,11 +23,16 @@ from urllib.parse import urlencode
 import plotly.graph_objects as go
 import streamlit as st
 
-from pre_pilotage import acces, exports, telechargements
+from pre_pilotage import acces, exports, telechargements, vue
 
 CLE_PRESENTATION = "presentation"
 _RANG = "_rang_export"
 _TABLEAUX = "_tableaux_de_la_page"
+# What the current run has shown (elements of pre_pilotage.vue), and the page settings chosen.
+ELEMENTS_DE_LA_VUE = "_elements_de_la_vue"
+REGLAGES_DE_LA_VUE = "_reglages_de_la_vue"
+# The last view offered as PDF (its snapshot; the tests build its document from it).
+DERNIERE_VUE = "_derniere_vue"
 _par_execution = threading.local()
 
 
@@ -78,6 +86,10 @@ h3, h4 { color: #000091 !important; }
 def styles() -> None:
     """Presentation styles, when the mode is on (called first thing, by ui.styles)."""
     _par_execution.partage = None
+    _par_execution.pdf_vue = None
+    st.session_state[ELEMENTS_DE_LA_VUE] = []
+    st.session_state[REGLAGES_DE_LA_VUE] = {}
+    st.session_state.pop(DERNIERE_VUE, None)
     if presentation():
         st.markdown(_STYLES_PRESENTATION, unsafe_allow_html=True)
 
@@ -110,7 +122,7 @@ def entete(titre: str) -> None:
     """Page title, with the presentation toggle and the (later filled) « Partager » menu."""
     st.session_state[_RANG] = 0
     st.session_state[_TABLEAUX] = 0
-    gauche, milieu, droite = st.columns([6, 2, 1.3], vertical_alignment="center")
+    gauche, milieu, droite, pdf = st.columns([6, 2, 1.3, 1.6], vertical_alignment="center")
     with gauche:
         st.title(titre)
     with milieu:
@@ -130,6 +142,52 @@ def entete(titre: str) -> None:
             st.query_params.pop(CLE_PRESENTATION, None)
     # Filled at the end of the run, when the page has written all its settings to the URL.
     _par_execution.partage = droite.empty()
+    _par_execution.pdf_vue = pdf.empty()
+
+
+# ------------------------------------------------------------------------- PDF of the view
+
+
+def noter(element) -> None:
+    """Note an element shown on the page (a vue.Intertitre, ChiffreCle, Graphique, Tableau,
+    Carte or Puces) in the run's view, in the order shown."""
+    elements = st.session_state.get(ELEMENTS_DE_LA_VUE)
+    if elements is not None:
+        elements.append(element)
+
+
+def noter_reglage(libelle: str, valeur: str) -> None:
+    """Note a page setting (shown with the filters at the top of the view's PDF)."""
+    reglages = st.session_state.get(REGLAGES_DE_LA_VUE)
+    if reglages is not None:
+        reglages[libelle] = valeur
+
+
+def elements_de_la_vue() -> tuple:
+    return tuple(st.session_state.get(ELEMENTS_DE_LA_VUE) or ())
+
+
+def reglages_de_la_vue() -> tuple[tuple[str, str], ...]:
+    return tuple((st.session_state.get(REGLAGES_DE_LA_VUE) or {}).items())
+
+
+def bouton_pdf_de_la_vue(la_vue: vue.Vue, journal: dict) -> None:
+    """Fill the header's « PDF de la vue » place (called at the end of the run, see ui.fin_page):
+    the document is made from this snapshot of the view when the button is clicked."""
+    zone = getattr(_par_execution, "pdf_vue", None)
+    _par_execution.pdf_vue = None
+    st.session_state[DERNIERE_VUE] = la_vue
+    if zone is None or not la_vue.elements or not _exports_permis():
+        return
+    with zone.container():
+        _bouton(
+            "PDF de la vue",
+            functools.partial(vue.pdf, la_vue),
+            vue.nom_fichier(la_vue),
+            "pdf",
+            "vue",
+            journal,
+        )
 
 
 # ------------------------------------------------------------------------- shareable links
@@ -254,6 +312,12 @@ def _bouton(libelle: str, donnees, nom: str, format_: str, rang: int, journal: d
         icon=":material/download:",
         width="stretch",
     )
+
+
+def bouton_export(libelle: str, donnees, nom: str, format_: str, cle: str, journal: dict) -> None:
+    """A download made on click and audited like the export menus' (the Rapport page's ZIP)."""
+    if _exports_permis():
+        _bouton(libelle, donnees, nom, format_, cle, journal)
 
 
 def menu_graphique(fig: go.Figure, legende: exports.Legende, journal: dict) -> None:

@@ -44,6 +44,7 @@ TYPES_MIME = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "zip": "application/zip",
 }
 # Cell formats by unit; a spreadsheet set to French shows them as `1 234,5`, `12,3 %`.
 FORMATS_XLSX = {

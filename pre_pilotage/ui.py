@@ -26,6 +26,7 @@ from pre_pilotage import (
     references_nationales,
     requetes,
     telechargements,
+    vue,
 )
 from pre_pilotage.geographie import emprises
 from pre_pilotage.indicateurs import indicateur
@@ -341,6 +342,30 @@ def chiffre_cle(
     )
     if reference:
         st.caption(f"Référence nationale : {formats.texte_md(reference)}")
+    diffusion.noter(
+        vue.ChiffreCle(
+            definition.libelle,
+            affichee,
+            ecart or "",
+            f"par rapport à {annee - 1}",
+            reference or "",
+        )
+    )
+
+
+def intertitre(texte: str, niveau: int = 2) -> None:
+    """A heading of the page (level 2: a section, 3: a block in bold), noted in the view's PDF."""
+    if niveau == 2:
+        st.subheader(formats.texte_md(texte))
+    else:
+        st.markdown(f"**{formats.texte_md(texte)}**")
+    diffusion.noter(vue.Intertitre(texte, niveau))
+
+
+def puces(lignes: list[str]) -> None:
+    """A bullet list of generated sentences, noted in the view's PDF."""
+    st.markdown("\n".join(f"- {formats.texte_md(p)}" for p in lignes))
+    diffusion.noter(vue.Puces(tuple(lignes)))
 
 
 def _cellule(ligne: pl.DataFrame, colonne: str):
@@ -411,6 +436,16 @@ def afficher_graphique(
     legende = [f"Source : {source}.", f"{legende_donnees()}." if legende_donnees() else ""]
     legende.append(note_secret(cadre))
     st.caption(" ".join(part for part in legende if part))
+    diffusion.noter(
+        vue.Graphique(
+            titre,
+            fig,
+            " ".join(part for part in legende if part),
+            " ".join(
+                part for part in (f"{titre}.", definition.definition, exports.resume(fig)) if part
+            ),
+        )
+    )
     donnees = exports.tableau_du_graphique(fig)
     if donnees is not None and not diffusion.presentation():
         # The chart's figures as a real table, one click away (RGAA: an alternative that does not
@@ -457,6 +492,7 @@ def afficher_tableau(
     """
     if cadre.height == 0:
         st.caption("Aucune ligne à afficher.")
+        diffusion.noter(vue.Texte("Aucune ligne à afficher."))
         return
     recherche = ""
     if recherche_et_tri:
@@ -506,8 +542,18 @@ def afficher_tableau(
     montrees = cadre.select(
         c for c in cadre.columns if c.removesuffix("__secret") in colonnes or c in colonnes
     )
-    if note := note_secret(montrees):
+    note = note_secret(montrees)
+    if note:
         st.caption(note)
+    diffusion.noter(
+        vue.Tableau(
+            titre or "",
+            tuple(tableau.columns),
+            tuple(tuple(ligne) for ligne in tableau.rows()),
+            note,
+            recherche,
+        )
+    )
     titre = titre or (
         f"{st.session_state.get('_titre_page', 'Tableau')} – tableau {diffusion.numero_tableau()}"
     )
@@ -900,8 +946,49 @@ def debut_page(titre: str, role: str = "lecture", etape: str | None = None) -> F
 
 
 def fin_page(chemin_page: str) -> None:
-    """Last call of every run (app.py): the « Partager » menu, once the URL holds every setting."""
+    """Last call of every run (app.py): the « Partager » menu, once the URL holds every setting,
+    and the « PDF de la vue » button, once the page has shown everything."""
     diffusion.partage(chemin_page)
+    filtres = st.session_state.get("filtres")
+    utilisateur = acces.utilisateur_courant()
+    seuil = acces.seuil()
+    reglages = []
+    if filtres:
+        reglages = [
+            ("Programme", filtres.nom_programme),
+            ("Commune", filtres.nom_commune or "toutes les communes du programme"),
+            (
+                "Quartier prioritaire",
+                f"{filtres.nom_qpv} ({filtres.qpv})" if filtres.qpv else "tous les quartiers",
+            ),
+            ("Année", str(filtres.annee)),
+        ]
+    la_vue = vue.Vue(
+        page=st.session_state.get("_titre_page", ""),
+        territoire=filtres.territoire if filtres else "",
+        # A page setting named like a sidebar filter (the Carte page's QPV fiche) says so.
+        filtres=(
+            *reglages,
+            *(
+                (f"{libelle} (réglage de la page)" if libelle in dict(reglages) else libelle, v)
+                for libelle, v in diffusion.reglages_de_la_vue()
+            ),
+        ),
+        elements=diffusion.elements_de_la_vue(),
+        lien=diffusion.lien_de_la_vue(chemin_page),
+        seuil=seuil,
+        date_donnees=informations_base().get("date_donnees"),
+        demo=est_demo(),
+        interne=seuil < acces.SEUIL_LECTURE,
+        utilisateur=utilisateur.nom_affiche if utilisateur else "",
+    )
+    diffusion.bouton_pdf_de_la_vue(
+        la_vue,
+        {
+            "filtres": filtres.parametres() if filtres else None,
+            "details": {"objet": f"vue {la_vue.page}", "lien": la_vue.lien},
+        },
+    )
 
 
 # Which national reference figure sits beside which indicator (the figures live in the database).
@@ -1065,6 +1152,7 @@ def afficher_carte(
     legende.append(f"Définition : {definition.definition}")
     legende.append(note_secret(cadre))
     st.caption(" ".join(part for part in legende if part))
+    diffusion.noter(vue.Carte(titre, " ".join(part for part in legende if part), image))
     if image is not None:
         diffusion.menu_carte(image, _legende_export(titre, None, source, cadre), _journal(code))
 
@@ -1079,6 +1167,7 @@ def choix_dans_url(
     defaut=None,
     aide: str | None = None,
     desactive: bool = False,
+    libelle_vue: str | None = None,
 ):
     """A page setting whose value lives in the URL like the sidebar filters (`?cle=code`, or
     `?cle=a,b` for several), so that a copied link reopens the same view.
@@ -1086,6 +1175,7 @@ def choix_dans_url(
     `forme`: "liste" (drop-down), "boutons" (one of a few buttons), "plusieurs" (several buttons).
     The URL holds codes, never labels; it is left out when the value is the default. Another
     widget's callback may set `st.session_state[cle]` (a click on a map, for instance).
+    `libelle_vue`: the setting's name in the view's PDF, when the label would be ambiguous there.
     """
     plusieurs = forme == "plusieurs"
     if defaut is None:
@@ -1113,6 +1203,12 @@ def choix_dans_url(
         valeur = st.segmented_control(libelle, options, required=True, **communs)
     else:
         valeur = st.pills(libelle, options, selection_mode="multi", **communs)
+    if plusieurs:
+        diffusion.noter_reglage(
+            libelle_vue or libelle, ", ".join(etiquettes[o] for o in valeur) or "aucun"
+        )
+    elif valeur is not None and not str(etiquettes[valeur]).endswith("…"):
+        diffusion.noter_reglage(libelle_vue or libelle, etiquettes[valeur])
     if (sorted(map(str, valeur)) == sorted(map(str, defaut))) if plusieurs else valeur == defaut:
         st.query_params.pop(cle, None)
     else:

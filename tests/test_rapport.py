@@ -475,7 +475,17 @@ def test_page_rapport(application):
     apercu = " ".join(m.value for m in at.markdown)
     assert "En 2025, le programme a accompagné 41 enfants" in apercu
     boutons = [b.proto.label for b in at.get("download_button")]
-    assert boutons[-2:] == ["Télécharger le rapport (Word, DOCX)", "Télécharger le rapport (PDF)"]
+    assert boutons[-3:] == [
+        "Télécharger le rapport (Word, DOCX)",
+        "Télécharger le rapport (PDF)",
+        "Télécharger les graphiques et tableaux (ZIP)",
+    ]
+    # All pages at once: the ZIP says what it holds (PNG charts, XLSX tables, a « lisez-moi »).
+    assert any(
+        m.value.startswith("Pour préparer un comité : une archive ZIP des ") for m in at.markdown
+    )
+    # The Rapport page shows no chart of its own: no « PDF de la vue » there.
+    assert "PDF de la vue" not in boutons
     # Sections live in the URL, like every setting of a page.
     at.query_params["sections"] = "synthese,budgets"
     at.session_state["sections"] = ["synthese", "budgets"]
