@@ -424,7 +424,10 @@ def afficher_graphique(
     st.markdown(f"#### {formats.texte_md(titre)}")
     if not graphiques.a_des_donnees(fig):
         # One sentence instead of empty axes numbered −1 to 1 (nothing to export either).
-        st.info(phrase_sans_donnees(filtres.territoire, periode))
+        phrase = phrase_sans_donnees(filtres.territoire, periode)
+        st.info(phrase)
+        # The view's PDF says the same (an empty chart is written as a sentence there too).
+        diffusion.noter(vue.Graphique(titre, fig, phrase, phrase))
         return
     st.plotly_chart(
         diffusion.agrandir(fig) if diffusion.presentation() else fig,
