@@ -300,7 +300,27 @@ def graphique(fig: go.Figure, legende: Legende, format_: str) -> bytes:
     copie, hauteur = figure_legendee(fig, legende)
     if format_ == "png":
         return png_300_dpi(rendu.image(copie, "png", LARGEUR_PX, hauteur, ECHELLE))
-    return rendu.image(copie, format_, LARGEUR_PX, hauteur)
+    donnees = rendu.image(copie, format_, LARGEUR_PX, hauteur)
+    return pdf_titre(donnees, legende.titre) if format_ == "pdf" else donnees
+
+
+def pdf_titre(donnees: bytes, titre: str) -> bytes:
+    """The PDF with the chart's French title and the dashboard as author in its properties
+    (the browser that draws it would leave « Kaleido-fier », its page's title)."""
+    from pypdf import PdfReader, PdfWriter
+
+    ecrivain = PdfWriter(clone_from=PdfReader(io.BytesIO(donnees)))
+    ecrivain.add_metadata(
+        {
+            "/Title": titre,
+            "/Author": "Tableau de bord du PRE",
+            "/Creator": "Tableau de bord du PRE",
+            "/Producer": "Tableau de bord du PRE",
+        }
+    )
+    sortie = io.BytesIO()
+    ecrivain.write(sortie)
+    return sortie.getvalue()
 
 
 def image_sans_legende(fig: go.Figure, largeur: int = LARGEUR_PX) -> bytes:

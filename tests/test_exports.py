@@ -108,6 +108,9 @@ def test_pdf_une_page_avec_le_jeton(images):
     assert "Répartition par tranche d'âge" in texte and "Données au 31/12/2025" in texte
     assert "< 11" in texte
     assert not VALEURS_MASQUEES & {ligne.strip() for ligne in texte.splitlines()}
+    # Its properties carry the chart's French title, not the drawing browser's page title.
+    assert lecteur.metadata.title == "Répartition par tranche d'âge – PRE de test, 2024"
+    assert lecteur.metadata.author == "Tableau de bord du PRE"
 
 
 def test_note_du_secret_selon_les_jetons_presents(ages):
