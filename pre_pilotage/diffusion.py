@@ -122,10 +122,15 @@ def entete(titre: str) -> None:
     """Page title, with the presentation toggle and the (later filled) « Partager » menu."""
     st.session_state[_RANG] = 0
     st.session_state[_TABLEAUX] = 0
-    st.title(titre)
-    # The page's tools on a row of their own under the title: on a 1280 px screen with the
-    # sidebar, one row for all would cut « Mode présentation » and break « Partager » in three.
-    milieu, droite, pdf, _ = st.columns([2.6, 1.6, 1.8, 4], vertical_alignment="center")
+    if presentation():
+        # No sidebar: title and tools share one row, the page's content starts higher.
+        gauche, milieu, droite, pdf = st.columns([6, 2, 1.3, 1.6], vertical_alignment="center")
+        gauche.title(titre)
+    else:
+        # The tools on a row of their own under the title: on a 1280 px screen with the sidebar,
+        # one row for all would cut « Mode présentation » and break « Partager » in three.
+        st.title(titre)
+        milieu, droite, pdf, _ = st.columns([2.6, 1.6, 1.8, 4], vertical_alignment="center")
     with milieu:
         actif = presentation()
         st.session_state[CLE_PRESENTATION_ACTIVE] = actif
