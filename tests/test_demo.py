@@ -195,8 +195,10 @@ def test_make_run_reconstruit_une_demo_d_un_ancien_generateur(chemin_demo, tmp_p
             con.execute("update meta set valeur = '1' where cle = 'version_generateur'")
             if import_:
                 con.execute(
-                    "insert into lot_import values ('l1', 'pre-x', 'beneficiaires', 2025, "
-                    "'2025_beneficiaires.csv', 'abc', 3, now(), 'coordination')"
+                    "insert into lot_import (lot_id, pre_id, type_fichier, annee, fichier,"
+                    " empreinte_sha256, lignes, importe_le, importe_par) values ('l1', 'pre-x',"
+                    " 'beneficiaires', 2025, 'Bénéficiaires (fichier CSV)', 'abc', 3, now(),"
+                    " 'coordination')"
                 )
 
     ancienne = tmp_path / "ancienne.duckdb"
