@@ -145,37 +145,31 @@ if vue.couvertes.height:
             source=SOURCE,
             programme=False,
         )
-sans_position = territoires.communes_sans_position(vue)
-if sans_position.height:
-    st.markdown(
+# What the files could not place on the map: listed, never dropped silently.
+for cadre, intro, colonnes, titre in (
+    (
+        territoires.communes_sans_position(vue),
         "**Communes de la liste ANCT absentes de la carte** (ni QPV ni école REP ou REP+ "
-        "à leur code INSEE : code à vérifier dans la liste)"
-    )
-    ui.afficher_tableau(
-        sans_position,
+        "à leur code INSEE : code à vérifier dans la liste)",
         {
             "nom": ("Commune", "texte"),
             "code_insee": ("Code INSEE", "texte"),
             "porteurs": ("Structure porteuse (liste ANCT)", "texte"),
         },
-        titre=f"Communes sans position – {vue.libelle}",
-        source=SOURCE,
-        programme=False,
-    )
-qpv_absents = territoires.qpv_sans_position(vue)
-if qpv_absents.height:
-    st.markdown(
-        "**Quartiers prioritaires absents de la carte** (contour inutilisable dans le fichier des "
-        "QPV : ils restent comptés et listés ci-dessus)"
-    )
-    ui.afficher_tableau(
-        qpv_absents,
+        f"Communes sans position – {vue.libelle}",
+    ),
+    (
+        territoires.qpv_sans_position(vue),
+        "**Quartiers prioritaires absents de la carte** (contour inutilisable dans le fichier "
+        "des QPV : ils restent comptés et listés ci-dessus)",
         {
             "nom": ("Quartier", "texte"),
             "code_qp": ("Code", "texte"),
             "noms_communes": ("Commune", "texte"),
         },
-        titre=f"QPV sans contour – {vue.libelle}",
-        source=SOURCE,
-        programme=False,
-    )
+        f"QPV sans contour – {vue.libelle}",
+    ),
+):
+    if cadre.height:
+        st.markdown(intro)
+        ui.afficher_tableau(cadre, colonnes, titre=titre, source=SOURCE, programme=False)

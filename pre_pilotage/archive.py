@@ -151,17 +151,7 @@ def _classeur(
 
 
 def _chiffres_cles(section: rapport.Section, contexte: rapport.Contexte) -> bytes:
-    precedente = f" par rapport à {contexte.annee - 1}"
-    entetes = ["Indicateur", str(contexte.annee), f"Évolution{precedente}"]
-    lignes = [
-        [libelle, valeur, evolution.removesuffix(precedente)]
-        for libelle, valeur, evolution in section.chiffres
-    ]
-    if any(section.references):
-        entetes.append("Référence nationale")
-        for ligne, reference in zip(lignes, section.references, strict=True):
-            ligne.append(reference or formats.VIDE)
-    note = formats.note_secret(valeur for _, valeur, _ in section.chiffres)
+    entetes, lignes, note = rapport.tableau_des_chiffres(section, contexte)
     titre = f"{section.titre_chiffres} – {section.titre} – {contexte.territoire}, {contexte.annee}"
     return _classeur(titre, entetes, lignes, contexte, note)
 

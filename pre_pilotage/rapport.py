@@ -930,6 +930,24 @@ PERSPECTIVES = "Perspectives"
 ANNEXES = ["Définitions et sources", "Confidentialité"]
 
 
+def tableau_des_chiffres(section: Section, contexte: Contexte) -> tuple[list, list, str]:
+    """A section's key figures as a table (headers, rows) and their secrecy note.
+
+    The year before is said once, in the header: « +8,1 % » under « Évolution par rapport à
+    2024 »."""
+    precedente = f" par rapport à {contexte.annee - 1}"
+    entetes = ["Indicateur", str(contexte.annee), f"Évolution{precedente}"]
+    lignes = [
+        [libelle, valeur, evolution.removesuffix(precedente)]
+        for libelle, valeur, evolution in section.chiffres
+    ]
+    if any(section.references):
+        entetes.append("Référence nationale")
+        for ligne, reference in zip(lignes, section.references, strict=True):
+            ligne.append(reference or formats.VIDE)
+    return entetes, lignes, formats.note_secret(valeur for _, valeur, _ in section.chiffres)
+
+
 def _ecrire_section(
     document, section: Section, niveau: int, contexte: Contexte, rendre, nouvelle_page=True
 ) -> None:
@@ -943,19 +961,7 @@ def _ecrire_section(
     sous = min(niveau + 1, 3)
     if section.chiffres:
         document.add_heading(section.titre_chiffres, level=sous)
-        note = formats.note_secret(valeur for _, valeur, _ in section.chiffres)
-        # The year before is said once, in the header: « +8,1 % » under « Évolution par
-        # rapport à 2024 ».
-        precedente = f" par rapport à {contexte.annee - 1}"
-        entetes = ["Indicateur", str(contexte.annee), f"Évolution{precedente}"]
-        lignes = [
-            [libelle, valeur, evolution.removesuffix(precedente)]
-            for libelle, valeur, evolution in section.chiffres
-        ]
-        if any(section.references):
-            entetes.append("Référence nationale")
-            for ligne, reference in zip(lignes, section.references, strict=True):
-                ligne.append(reference or formats.VIDE)
+        entetes, lignes, note = tableau_des_chiffres(section, contexte)
         _tableau(document, entetes, lignes, legende=bool(note))
         if note:
             document.add_paragraph(note, style="Caption")

@@ -26,6 +26,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import math
 import os
 import secrets
 import time
@@ -55,38 +56,40 @@ class ConfigurationSession(ValueError):
     """A session setting (duration, signing key) is wrong: the message says which, in French."""
 
 
+def duree_configuree(
+    variable: str, defaut: float, unite: str, minimum: float, maximum: float, inclus: bool = False
+) -> dt.timedelta:
+    """A duration read from an environment variable (« 1,5 » accepted), its default when unset.
+
+    `unite`: "heures" or "minutes"; out of range (above `minimum`, or from it when `inclus`, up
+    to `maximum`) or not a number: refused in French, naming the variable and the value read."""
+    brut = os.environ.get(variable, "").strip()
+    valeur = defaut
+    if brut:
+        try:
+            valeur = float(brut.replace(",", "."))
+        except ValueError:
+            valeur = math.nan
+        dans_les_bornes = (minimum <= valeur if inclus else minimum < valeur) and valeur <= maximum
+        if not dans_les_bornes:
+            bornes = f"{minimum:g} et {maximum:g}"
+            nom = "d'heures" if unite == "heures" else "de minutes"
+            raise ConfigurationSession(
+                f"{variable} doit être un nombre {nom} entre {bornes} (valeur reçue : « {brut} »)."
+            )
+    return dt.timedelta(hours=valeur) if unite == "heures" else dt.timedelta(minutes=valeur)
+
+
 def duree_session() -> dt.timedelta:
     """Lifetime of a session from its sign-in; PRE_DUREE_SESSION_HEURES overrides 8 hours."""
-    brut = os.environ.get("PRE_DUREE_SESSION_HEURES", "").strip()
-    if not brut:
-        return dt.timedelta(hours=DUREE_PAR_DEFAUT_HEURES)
-    try:
-        heures = float(brut.replace(",", "."))
-    except ValueError:
-        heures = 0.0
-    if not 0 < heures <= 24 * 30:
-        raise ConfigurationSession(
-            "PRE_DUREE_SESSION_HEURES doit être un nombre d'heures entre 0 et 720 "
-            f"(valeur reçue : « {brut} »)."
-        )
-    return dt.timedelta(hours=heures)
+    return duree_configuree("PRE_DUREE_SESSION_HEURES", DUREE_PAR_DEFAUT_HEURES, "heures", 0, 720)
 
 
 def inactivite() -> dt.timedelta:
     """Idle time after which a session ends; PRE_INACTIVITE_MINUTES overrides 60 minutes."""
-    brut = os.environ.get("PRE_INACTIVITE_MINUTES", "").strip()
-    if not brut:
-        return dt.timedelta(minutes=INACTIVITE_PAR_DEFAUT_MINUTES)
-    try:
-        minutes = float(brut.replace(",", "."))
-    except ValueError:
-        minutes = 0.0
-    if not 5 <= minutes <= 24 * 60:
-        raise ConfigurationSession(
-            "PRE_INACTIVITE_MINUTES doit être un nombre de minutes entre 5 et 1440 "
-            f"(valeur reçue : « {brut} »)."
-        )
-    return dt.timedelta(minutes=minutes)
+    return duree_configuree(
+        "PRE_INACTIVITE_MINUTES", INACTIVITE_PAR_DEFAUT_MINUTES, "minutes", 5, 1440, inclus=True
+    )
 
 
 def _cle_configuree() -> str | None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import secrets
 import threading
 import time
@@ -45,19 +44,9 @@ Proprietaire = tuple[str, str]  # ("session", number) or ("navigateur", SHA-256 
 
 def duree_telechargement() -> dt.timedelta:
     """How long a made file stays downloadable by its owner; PRE_DUREE_TELECHARGEMENT_MINUTES."""
-    brut = os.environ.get("PRE_DUREE_TELECHARGEMENT_MINUTES", "").strip()
-    if not brut:
-        return dt.timedelta(minutes=DUREE_PAR_DEFAUT_MINUTES)
-    try:
-        minutes = float(brut.replace(",", "."))
-    except ValueError:
-        minutes = 0.0
-    if not 0 < minutes <= 24 * 60:
-        raise sessions.ConfigurationSession(
-            "PRE_DUREE_TELECHARGEMENT_MINUTES doit être un nombre de minutes entre 0 et 1440 "
-            f"(valeur reçue : « {brut} »)."
-        )
-    return dt.timedelta(minutes=minutes)
+    return sessions.duree_configuree(
+        "PRE_DUREE_TELECHARGEMENT_MINUTES", DUREE_PAR_DEFAUT_MINUTES, "minutes", 0, 1440
+    )
 
 
 def empreinte_navigateur(valeur: str) -> str:

@@ -136,6 +136,15 @@ def test_la_session_tient_puis_se_ferme(site, navigateur):
         rejeu.close()
 
 
+def connecter_puis_synthese(page) -> None:
+    page.get_by_label("Identifiant", exact=True).fill(COMPTE)
+    page.get_by_label("Mot de passe", exact=True).fill(MOT_DE_PASSE)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_function(
+        "() => document.querySelector('h1')?.innerText === 'Synthèse'", timeout=30_000
+    )
+
+
 def test_se_reconnecter_sans_recharger_apres_la_deconnexion(site, navigateur):
     contexte = navigateur.new_context(viewport={"width": 1440, "height": 1000}, locale="fr-FR")
     try:
@@ -143,12 +152,7 @@ def test_se_reconnecter_sans_recharger_apres_la_deconnexion(site, navigateur):
         aller(page, f"{site}/synthese")
         for _ in range(2):
             assert titre(page) == "Connexion"
-            page.get_by_label("Identifiant", exact=True).fill(COMPTE)
-            page.get_by_label("Mot de passe", exact=True).fill(MOT_DE_PASSE)
-            page.get_by_role("button", name="Se connecter").click()
-            page.wait_for_function(
-                "() => document.querySelector('h1')?.innerText === 'Synthèse'", timeout=30_000
-            )
+            connecter_puis_synthese(page)
             attendre_cookie(contexte, present=True)
             page.get_by_role("button", name="Se déconnecter").click()
             page.wait_for_function(
@@ -157,12 +161,7 @@ def test_se_reconnecter_sans_recharger_apres_la_deconnexion(site, navigateur):
             attendre_rendu(page)
         # A session idle for more than an hour: the next page run asks for the password again,
         # says why, and signing in again works.
-        page.get_by_label("Identifiant", exact=True).fill(COMPTE)
-        page.get_by_label("Mot de passe", exact=True).fill(MOT_DE_PASSE)
-        page.get_by_role("button", name="Se connecter").click()
-        page.wait_for_function(
-            "() => document.querySelector('h1')?.innerText === 'Synthèse'", timeout=30_000
-        )
+        connecter_puis_synthese(page)
         attendre_cookie(contexte, present=True)
         with sqlite3.connect(chemin_administration()) as con:
             con.execute(
@@ -176,11 +175,6 @@ def test_se_reconnecter_sans_recharger_apres_la_deconnexion(site, navigateur):
             page.locator("body").inner_text()
         )
         page.screenshot(path=str(CAPTURES / "session-inactivite.png"))
-        page.get_by_label("Identifiant", exact=True).fill(COMPTE)
-        page.get_by_label("Mot de passe", exact=True).fill(MOT_DE_PASSE)
-        page.get_by_role("button", name="Se connecter").click()
-        page.wait_for_function(
-            "() => document.querySelector('h1')?.innerText === 'Synthèse'", timeout=30_000
-        )
+        connecter_puis_synthese(page)
     finally:
         contexte.close()
