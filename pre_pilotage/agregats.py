@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 import polars as pl
@@ -113,6 +114,18 @@ def programmes_du_territoire(
     )
 
 
+# Decimals of each unit, rounded half up like DuckDB's round() in the queries (16,25 -> 16,3).
+DECIMALES = {"nombre": 1, "decimal": 1, "pourcentage": 1, "euros": 0}
+
+
+def arrondi(valeur: float | None, decimales: int) -> float | None:
+    """`valeur` rounded half away from zero (Python's round() goes to the even digit)."""
+    if valeur is None:
+        return None
+    pas = Decimal(1).scaleb(-decimales)
+    return float(Decimal(repr(float(valeur))).quantize(pas, rounding=ROUND_HALF_UP))
+
+
 @dataclass
 class Distribution:
     """A figure across programmes: how many counted, and its quantiles (None under 5)."""
@@ -188,17 +201,20 @@ def agreger(
 
     def ligne(code, libelle, unite, valeur, valeurs, retenus, reference):
         d = distribution(valeurs)
+        quantiles = {
+            c: arrondi(getattr(d, c), DECIMALES[unite])
+            for c in ("mediane", "q1", "q3", "minimum", "maximum")
+        }
+        entiers = all(v is None or v == int(v) for v in quantiles.values())
         return {
             "code": code,
             "indicateur": libelle,
             "unite": unite,
             "territoire": valeur,
             "programmes": f"{formats.nombre(retenus)} sur {formats.nombre(n)}",
-            "mediane": d.mediane,
-            "q1": d.q1,
-            "q3": d.q3,
-            "minimum": d.minimum,
-            "maximum": d.maximum,
+            **quantiles,
+            # A median of children between two programmes' counts may end in ,5.
+            "unite_repartition": "decimal" if unite == "nombre" and not entiers else unite,
             "reference": reference or formats.VIDE,
         }
 
@@ -237,10 +253,10 @@ def agreger(
             "part_cofinancee",
             "Part cofinancée (hors État)",
             "pourcentage",
-            round(100 * (total_budget - sum(etat.values())) / total_budget, 1)
+            arrondi(100 * (total_budget - sum(etat.values())) / total_budget, 1)
             if total_budget
             else None,
-            [round(100 * (budgets[p] - etat[p]) / budgets[p], 1) for p in avec_budget],
+            [arrondi(100 * (budgets[p] - etat[p]) / budgets[p], 1) for p in avec_budget],
             len(avec_budget),
             reference("part_cofinancee"),
         ),
@@ -248,7 +264,9 @@ def agreger(
             "cout_par_beneficiaire",
             "Coût par enfant accompagné",
             "euros",
-            round(budget_enfants / total_enfants) if total_enfants and budget_enfants else None,
+            arrondi(budget_enfants / total_enfants, 0)
+            if total_enfants and budget_enfants
+            else None,
             couts["cout_par_beneficiaire"].to_list(),
             couts.height,
             reference("cout_par_beneficiaire"),
@@ -257,7 +275,7 @@ def agreger(
             "enfants_par_etp",
             "Enfants par ETP de référent",
             "decimal",
-            round(equipe["actifs_programme"].sum() / equipe["etp_referents"].sum(), 1)
+            arrondi(equipe["actifs_programme"].sum() / equipe["etp_referents"].sum(), 1)
             if equipe.height
             else None,
             caseload["enfants_par_etp"].to_list(),
@@ -309,13 +327,12 @@ def _par_financeur(
             {
                 "financeur": libelle,
                 "montant": somme,
-                "part": round(100 * somme / total, 1) if total else None,
+                "part": arrondi(100 * somme / total, 1) if total else None,
                 "programmes": f"{formats.nombre(groupe.height)} sur {formats.nombre(len(pre_ids))}",
-                "mediane": d.mediane,
-                "q1": d.q1,
-                "q3": d.q3,
-                "minimum": d.minimum,
-                "maximum": d.maximum,
+                **{
+                    c: arrondi(getattr(d, c), 0)
+                    for c in ("mediane", "q1", "q3", "minimum", "maximum")
+                },
                 "reference": (
                     f"{formats.pourcentage(parts[financeur])} ({source[financeur]})"
                     if financeur in parts
@@ -352,7 +369,9 @@ def phrase_ecartes(agregats: Agregats) -> str | None:
             )
         else:
             seuil = jeton.removeprefix("<").strip()
-            raisons.append(f"{compte}de moins de {seuil} enfants, « {jeton} »")
+            raisons.append(
+                f"{compte}{'de ' if compte else ''}moins de {seuil} enfants, « {jeton} »"
+            )
     debut = (
         f"{formats.nombre(total)} programme sur {formats.nombre(agregats.programmes)} est écarté"
         if total == 1
