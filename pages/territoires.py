@@ -177,13 +177,12 @@ else:
         {
             "indicateur": ("Indicateur", "texte"),
             "territoire": ("Territoire", "@unite"),
-            "programmes": ("Programmes retenus", "texte"),
+            "programmes": ("Programmes", "texte"),
             "mediane": ("Médiane", "@unite_repartition"),
             "q1": ("1er quartile", "@unite_repartition"),
             "q3": ("3e quartile", "@unite_repartition"),
             "minimum": ("Minimum", "@unite_repartition"),
             "maximum": ("Maximum", "@unite_repartition"),
-            "reference": ("Référence nationale", "texte"),
         },
         titre=f"Chiffres des programmes – {vue.libelle}, {annee}",
         source=agregats.SOURCE,
@@ -197,18 +196,25 @@ else:
             "financeur": ("Financeur", "texte"),
             "montant": ("Montant", "euros"),
             "part": ("Part", "pourcentage"),
-            "programmes": ("Programmes financés", "texte"),
+            "programmes": ("Programmes", "texte"),
             "mediane": ("Médiane", "euros"),
             "q1": ("1er quartile", "euros"),
             "q3": ("3e quartile", "euros"),
             "minimum": ("Minimum", "euros"),
             "maximum": ("Maximum", "euros"),
-            "reference": ("Référence nationale", "texte"),
         },
         titre=f"Budget par financeur – {vue.libelle}, {annee}",
         source=agregats.SOURCE,
         programme=False,
     )
+    st.caption(
+        "Programmes : ceux qui ont ce financeur. Médiane, quartiles, minimum et maximum : sur "
+        "les programmes du territoire ayant un budget cette année-là, un programme sans ce "
+        "financeur comptant pour 0 €."
+    )
+    if phrases := agregats.references(resultat):
+        ui.intertitre("Références nationales", niveau=3)
+        ui.puces(phrases)
 
 st.markdown(f"#### Communes avec un PRE – {formats.texte_md(vue.libelle)}")
 ui.afficher_tableau(

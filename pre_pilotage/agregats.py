@@ -233,7 +233,7 @@ def agreger(
         ),
         ligne(
             "entrees",
-            "Entrées dans l'année",
+            "Entrées",
             "nombre",
             entrees["entrees"].sum() if entrees.height else None,
             entrees["entrees"].to_list(),
@@ -262,7 +262,7 @@ def agreger(
         ),
         ligne(
             "cout_par_beneficiaire",
-            "Coût par enfant accompagné",
+            "Coût par enfant",
             "euros",
             arrondi(budget_enfants / total_enfants, 0)
             if total_enfants and budget_enfants
@@ -273,7 +273,7 @@ def agreger(
         ),
         ligne(
             "enfants_par_etp",
-            "Enfants par ETP de référent",
+            "Enfants par ETP référent",
             "decimal",
             arrondi(equipe["actifs_programme"].sum() / equipe["etp_referents"].sum(), 1)
             if equipe.height
@@ -334,7 +334,7 @@ def _par_financeur(
                     for c in ("mediane", "q1", "q3", "minimum", "maximum")
                 },
                 "reference": (
-                    f"{formats.pourcentage(parts[financeur])} ({source[financeur]})"
+                    f"{formats.pourcentage(parts[financeur])} du budget ({source[financeur]})"
                     if financeur in parts
                     else formats.VIDE
                 ),
@@ -407,3 +407,16 @@ def note_methode(agregats: Agregats) -> str:
             "montrée (« – »)."
         )
     return note
+
+
+def references(agregats: Agregats) -> list[str]:
+    """The national references beside the territory's figures, one French sentence each."""
+    return [
+        f"{libelle} : {reference}"
+        for cadre, colonne in (
+            (agregats.indicateurs, "indicateur"),
+            (agregats.financeurs, "financeur"),
+        )
+        for libelle, reference in zip(cadre[colonne], cadre["reference"], strict=True)
+        if reference != formats.VIDE
+    ]

@@ -128,6 +128,13 @@ def test_nord_totaux_quartiles_et_programme_masque_ecarte(con_programmes):
         zip(resultat.indicateurs["code"], resultat.indicateurs["reference"], strict=True)
     )
     assert references["enfants_par_etp"] == "68 enfants par référent (ANCT, données 2021)"
+    assert agregats.references(resultat)[2:] == [
+        "Part cofinancée (hors État) : 27,0\u00a0% hors État (CGET, données 2016)",
+        "Coût par enfant : environ 850\u00a0€ par enfant (CGET, données 2016)",
+        "Enfants par ETP référent : 68 enfants par référent (ANCT, données 2021)",
+        "État – politique de la ville : 73,0\u00a0% du budget (CGET, données 2016)",
+        "Communes : 21,0\u00a0% du budget (CGET, données 2016)",
+    ]
     assert references["actifs"] == (
         "85\u202f000 enfants en France, soit environ 160 par programme (ANCT, données 2021)"
     )
@@ -189,10 +196,11 @@ def test_page_nord_avec_les_chiffres_des_programmes(
         "31,2\u00a0%",
         "0,0\u00a0%",
         "37,5\u00a0%",
-        "27,0\u00a0% hors État (CGET, données 2016)",
     ]
     assert tableau.iloc[0].to_list()[:4] == ["Enfants accompagnés", "167", "5 sur 6", "30"]
     assert any("1 programme sur 6 est écarté" in c.value for c in at.caption)
+    puces = next(m.value for m in at.markdown if m.value.startswith("- Enfants accompagnés"))
+    assert len(puces.splitlines()) == 7  # 5 indicators and 2 funders with a national reference
 
 
 def test_page_compte_limite_a_un_programme(chemin_programmes, monkeypatch, chemin_reference):  # noqa: F811
