@@ -172,49 +172,57 @@ else:
         colonne.metric(f"{libelle} en {annee}", valeur, border=True)
     if (phrase := agregats.phrase_ecartes(resultat)) is not None:
         st.caption(formats.texte_md(phrase))
-    ui.afficher_tableau(
-        resultat.indicateurs,
-        {
-            "indicateur": ("Indicateur", "texte"),
-            "territoire": ("Territoire", "@unite"),
-            "programmes": ("Programmes", "texte"),
-            "mediane": ("Médiane", "@unite_repartition"),
-            "q1": ("1er quartile", "@unite_repartition"),
-            "q3": ("3e quartile", "@unite_repartition"),
-            "minimum": ("Minimum", "@unite_repartition"),
-            "maximum": ("Maximum", "@unite_repartition"),
-        },
-        titre=f"Chiffres des programmes – {vue.libelle}, {annee}",
-        source=agregats.SOURCE,
-        programme=False,
-    )
-    st.caption(formats.texte_md(agregats.note_methode(resultat)))
-    ui.intertitre(f"Budget programmé par financeur – {vue.libelle}, {annee}", niveau=3)
-    ui.afficher_tableau(
-        resultat.financeurs,
-        {
-            "financeur": ("Financeur", "texte"),
-            "montant": ("Montant", "euros"),
-            "part": ("Part", "pourcentage"),
-            "programmes": ("Programmes", "texte"),
-            "mediane": ("Médiane", "euros"),
-            "q1": ("1er quartile", "euros"),
-            "q3": ("3e quartile", "euros"),
-            "minimum": ("Minimum", "euros"),
-            "maximum": ("Maximum", "euros"),
-        },
-        titre=f"Budget par financeur – {vue.libelle}, {annee}",
-        source=agregats.SOURCE,
-        programme=False,
-    )
-    st.caption(
-        "Programmes : ceux qui ont ce financeur. Médiane, quartiles, minimum et maximum : sur "
-        "les programmes du territoire ayant un budget cette année-là, un programme sans ce "
-        "financeur comptant pour 0 €."
-    )
-    if phrases := agregats.references(resultat):
-        ui.intertitre("Références nationales", niveau=3)
-        ui.puces(phrases)
+    # Two tables each (territory, then distribution), so that no column is cut at 1280 px.
+    repartition = {
+        "mediane": "Médiane",
+        "q1": "1er quartile",
+        "q3": "3e quartile",
+        "minimum": "Minimum",
+        "maximum": "Maximum",
+    }
+    for cadre, cle, totaux, unite, titre, note in (
+        (
+            resultat.indicateurs,
+            ("indicateur", "Indicateur"),
+            {"territoire": ("Territoire", "@unite"), "programmes": ("Programmes", "texte")},
+            "@unite_repartition",
+            "Chiffres des programmes",
+            agregats.note_methode(resultat),
+        ),
+        (
+            resultat.financeurs,
+            ("financeur", "Financeur"),
+            {
+                "montant": ("Montant", "euros"),
+                "part": ("Part", "pourcentage"),
+                "programmes": ("Programmes", "texte"),
+            },
+            "euros",
+            "Budget programmé par financeur",
+            "Programmes : ceux qui ont ce financeur. Répartition : sur les programmes ayant un "
+            "budget cette année-là, un programme sans ce financeur comptant pour 0 €.",
+        ),
+    ):
+        ui.intertitre(f"{titre} – {vue.libelle}, {annee}", niveau=3)
+        ui.afficher_tableau(
+            cadre,
+            {cle[0]: (cle[1], "texte")} | totaux,
+            titre=f"{titre} – {vue.libelle}, {annee}",
+            source=agregats.SOURCE,
+            programme=False,
+        )
+        ui.afficher_tableau(
+            cadre,
+            {cle[0]: (cle[1], "texte")} | {c: (e, unite) for c, e in repartition.items()},
+            titre=f"{titre}, répartition entre programmes – {vue.libelle}, {annee}",
+            source=agregats.SOURCE,
+            programme=False,
+        )
+        st.caption(formats.texte_md(note))
+
+    # National references as sentences: too long for a table column.
+    ui.intertitre("Références nationales", niveau=3)
+    ui.puces(agregats.references(resultat))
 
 st.markdown(f"#### Communes avec un PRE – {formats.texte_md(vue.libelle)}")
 ui.afficher_tableau(

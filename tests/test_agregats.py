@@ -135,6 +135,10 @@ def test_nord_totaux_quartiles_et_programme_masque_ecarte(con_programmes):
         "État – politique de la ville : 73,0\u00a0% du budget (CGET, données 2016)",
         "Communes : 21,0\u00a0% du budget (CGET, données 2016)",
     ]
+    financeurs = dict(
+        zip(resultat.financeurs["financeur"], resultat.financeurs["reference"], strict=True)
+    )
+    assert financeurs["Communes"] == "21,0\u00a0% du budget (CGET, données 2016)"
     assert references["actifs"] == (
         "85\u202f000 enfants en France, soit environ 160 par programme (ANCT, données 2021)"
     )
@@ -186,18 +190,22 @@ def test_page_nord_avec_les_chiffres_des_programmes(
     assert metriques["Enfants accompagnés en 2025"] == "167"
     assert metriques["Budget programmé en 2025"] == "400\u202f000\u00a0€"
     assert metriques["Coût par enfant accompagné en 2025"] == "2\u202f275\u00a0€"
-    tableau = next(d.value for d in at.dataframe if "Indicateur" in d.value.columns)
-    assert tableau.iloc[3].to_list() == [
+    tableaux = [d.value for d in at.dataframe if "Indicateur" in d.value.columns]
+    assert tableaux[0].iloc[3].to_list() == [
         "Part cofinancée (hors État)",
         "27,5\u00a0%",
         "6 sur 6",
+    ]
+    assert tableaux[1].iloc[3].to_list() == [
+        "Part cofinancée (hors État)",
         "25,0\u00a0%",
         "21,3\u00a0%",
         "31,2\u00a0%",
         "0,0\u00a0%",
         "37,5\u00a0%",
     ]
-    assert tableau.iloc[0].to_list()[:4] == ["Enfants accompagnés", "167", "5 sur 6", "30"]
+    assert tableaux[0].iloc[0].to_list()[:3] == ["Enfants accompagnés", "167", "5 sur 6"]
+    assert tableaux[1].iloc[0].to_list()[:2] == ["Enfants accompagnés", "30"]
     assert any("1 programme sur 6 est écarté" in c.value for c in at.caption)
     puces = next(m.value for m in at.markdown if m.value.startswith("- Enfants accompagnés"))
     assert len(puces.splitlines()) == 7  # 5 indicators and 2 funders with a national reference

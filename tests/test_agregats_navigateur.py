@@ -10,7 +10,7 @@ import pytest
 from pre_pilotage import comptes
 from tests import fixture_programmes
 from tests.test_geographie import reel
-from tests.test_navigateur import capturer, chiffres_cles, serveur_streamlit
+from tests.test_navigateur import CAPTURES, capturer, chiffres_cles, serveur_streamlit
 from tests.test_territoires import FICHIERS
 from tests.test_territoires_navigateur import ANGLAIS, COMPTE, MOT_DE_PASSE, ouvrir_territoire
 
@@ -60,6 +60,13 @@ def test_chiffres_des_programmes(serveur, navigateur, code, nom, attendus, phras
             "Programmes dont les données sont dans l'outil"
         ).first.scroll_into_view_if_needed()
         capturer(page, f"territoires-agregats-{nom}")
+        # The section at 1280 px wide (sidebar open): its tables must not be cut.
+        page.set_viewport_size({"width": 1280, "height": 1000})
+        page.wait_for_timeout(1_500)
+        section = page.get_by_text("Chiffres des programmes –").first
+        section.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(CAPTURES / f"territoires-agregats-{nom}-1280.png"))
         chiffres = {
             k: v.replace("\u202f", " ").replace("\u00a0", " ")
             for k, v in chiffres_cles(page).items()
