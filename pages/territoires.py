@@ -124,15 +124,16 @@ if acces.programme_autorise() is not None:
         programmes_communes["pre_id"] == acces.programme_autorise()
     )
 ui.intertitre(f"Programmes dont les données sont dans l'outil – {vue.libelle}")
-pre_ids = agregats.programmes_du_territoire(
-    programmes_communes, None if vue.niveau == "france" else vue.departements["code"].to_list()
+pre_ids = set(
+    agregats.programmes_du_territoire(
+        programmes_communes, None if vue.niveau == "france" else vue.departements["code"].to_list()
+    )
 )
-annees = {
-    a: [p for p in programmes if p in pre_ids]
-    for a, programmes in requetes.annees_des_programmes().items()
-}
+message = requetes.etat_protection_agregats()
+annees = {} if message else requetes.annees_des_programmes()
+annees = {a: [p for p in programmes if p in pre_ids] for a, programmes in annees.items()}
 annees = {a: p for a, p in annees.items() if p}
-if (message := requetes.etat_protection_agregats()) is not None:
+if message is not None:
     st.info(f"{message} Les chiffres des programmes ne sont pas affichés.")
 elif not annees:
     st.info(
