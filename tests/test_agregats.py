@@ -262,3 +262,43 @@ def test_ancien_fichier_des_comptes_recoit_la_colonne_programme(tmp_path):
     with closing(connexion(chemin)) as con:
         colonnes = [r[1] for r in con.execute("pragma table_info(compte)")]
     assert colonnes[-2:] == ["departement", "pre_id"]
+
+
+def test_page_comptes_montre_et_propose_la_limite_a_un_programme(
+    chemin_programmes, monkeypatch, tmp_path
+):
+    from streamlit.testing.v1 import AppTest
+
+    from pre_pilotage import config
+    from pre_pilotage.requetes import vider_caches
+
+    administration = tmp_path / "administration.sqlite"
+    comptes.enregistrer_compte(
+        "elu.lille",
+        "Élu",
+        "lecture",
+        "un mot de passe long",
+        chemin=administration,
+        pre_id="pre-lille",
+    )
+    monkeypatch.setenv("PRE_BASE", str(chemin_programmes))
+    monkeypatch.setenv("PRE_ADMINISTRATION", str(administration))
+    vider_caches()
+    at = AppTest.from_file(str(config.RACINE / "app.py"), default_timeout=120)
+    at.session_state["utilisateur"] = Utilisateur("admin", "A", "administration")
+    at.run()
+    at.switch_page("pages/administration.py").run()
+    assert not at.exception
+    choix = at.get("form")[0].selectbox[1]
+    assert choix.label.startswith("Limité au programme (rôle lecture seulement")
+    assert choix.options == [
+        "Tous les programmes",
+        "PRE de Dunkerque",
+        "PRE de Lens",
+        "PRE de Lille",
+        "PRE de Maubeuge",
+        "PRE de Roubaix",
+        "PRE de Tourcoing",
+        "PRE de Valenciennes",
+    ]
+    assert at.dataframe[0].value["Limité au programme"].to_list() == ["PRE de Lille"]
