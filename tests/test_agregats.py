@@ -302,3 +302,46 @@ def test_page_comptes_montre_et_propose_la_limite_a_un_programme(
         "PRE de Valenciennes",
     ]
     assert at.dataframe[0].value["Limité au programme"].to_list() == ["PRE de Lille"]
+
+
+def test_commande_compte_limite_a_un_programme(monkeypatch, tmp_path, capsys):
+    import io
+
+    from pre_pilotage.__main__ import main
+
+    chemin = tmp_path / "administration.sqlite"
+    monkeypatch.setenv("PRE_ADMINISTRATION", str(chemin))
+    monkeypatch.setattr("sys.stdin", io.StringIO("un mot de passe long\n"))
+    assert (
+        main(
+            [
+                "compte",
+                "elu",
+                "--role",
+                "lecture",
+                "--programme",
+                "pre-lille",
+                "--mot-de-passe-stdin",
+            ]
+        )
+        == 0
+    )
+    assert comptes.lister_comptes(chemin)[0]["pre_id"] == "pre-lille"
+    monkeypatch.setattr("sys.stdin", io.StringIO("un mot de passe long\n"))
+    assert (
+        main(
+            [
+                "compte",
+                "coord",
+                "--role",
+                "coordination",
+                "--programme",
+                "pre-lille",
+                "--mot-de-passe-stdin",
+            ]
+        )
+        == 2
+    )
+    assert capsys.readouterr().err.strip() == (
+        "Seul un compte « lecture » peut être limité à un programme."
+    )
