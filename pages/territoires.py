@@ -188,7 +188,7 @@ else:
             {"territoire": ("Territoire", "@unite"), "programmes": ("Programmes", "texte")},
             "@unite_repartition",
             "Chiffres des programmes",
-            agregats.note_methode(resultat),
+            agregats.note_methode(resultat, requetes.seuil_agregats()),
         ),
         (
             resultat.financeurs,

@@ -387,9 +387,11 @@ def phrase_ecartes(agregats: Agregats) -> str | None:
     )
 
 
-def note_methode(agregats: Agregats) -> str:
+def note_methode(agregats: Agregats, seuil: int) -> str:
     """How the table reads (French): what the columns are, and why quantiles may be missing."""
     note = (
+        "Chiffres d'enfants : ceux que chaque programme publie, protégés par le secret "
+        f"statistique au seuil de {seuil} enfants, quel que soit le rôle du compte. "
         "Territoire : total des programmes retenus (pour la part cofinancée, le coût par enfant "
         "et les enfants par ETP de référent, rapport des totaux). Médiane, quartiles, minimum "
         "et maximum : répartition des valeurs des programmes retenus."

@@ -162,7 +162,12 @@ def test_france_et_moins_de_cinq_programmes(con_programmes):
         None,
         None,
     )
-    assert "il en faut au moins 5" in agregats.note_methode(pas_de_calais)
+    note = agregats.note_methode(pas_de_calais, 11)
+    assert "il en faut au moins 5" in note
+    assert note.startswith(
+        "Chiffres d'enfants : ceux que chaque programme publie, protégés par le secret "
+        "statistique au seuil de 11 enfants, quel que soit le rôle du compte."
+    )
     assert agregats.phrase_ecartes(pas_de_calais) is None
 
 
@@ -345,3 +350,30 @@ def test_commande_compte_limite_a_un_programme(monkeypatch, tmp_path, capsys):
     assert capsys.readouterr().err.strip() == (
         "Seul un compte « lecture » peut être limité à un programme."
     )
+
+
+def test_phrase_des_programmes_ecartes_au_pluriel():
+    resultat = agregats.Agregats(2025, 14, pl.DataFrame(), pl.DataFrame(), {"s": 1, "< 11": 2})
+    assert agregats.phrase_ecartes(resultat) == (
+        "3 programmes sur 14 sont écartés des chiffres d'enfants (enfants accompagnés, entrées, "
+        "coût par enfant, enfants par ETP de référent) : leur nombre d'enfants n'est pas diffusé "
+        "(2 de moins de 11 enfants, « < 11 » ; 1 masqué pour protéger un petit effectif d'un "
+        "autre chiffre, « s »). Leurs montants restent comptés dans le budget et la part "
+        "cofinancée."
+    )
+
+
+def test_seuil_de_lecture_meme_pour_la_coordination(monkeypatch, tmp_path, chemin_reference):  # noqa: F811
+    """With a coordination threshold of 5, Maubeuge's 6 children are shown on its own pages to
+    the coordination role, but the figures across programmes keep the lecture threshold."""
+    monkeypatch.setenv("PRE_SEUIL_SECRET", "5")
+    base = fixture_programmes.construire(tmp_path / "programmes-5.duckdb")
+    import duckdb
+
+    with duckdb.connect(str(base), read_only=True) as con:
+        assert agregats.cellules(con, 5, 2025, ["pre-maubeuge"])["actifs"].to_list() == [6.0]
+    coordination = Utilisateur("c", "C", "coordination")
+    at = _page(base, monkeypatch, chemin_reference, coordination, territoire="D59")
+    metriques = {m.label: m.value for m in at.metric}
+    assert metriques["Enfants accompagnés en 2025"] == "167"
+    assert any("1 programme sur 6 est écarté" in c.value for c in at.caption)
