@@ -8,10 +8,12 @@ QPV − every other QPV) is replayed on the demo as its author did it, with a ca
 
 from __future__ import annotations
 
+import io
 import math
 import shutil
 
 import duckdb
+import polars as pl
 import pytest
 
 from pre_pilotage import protection, requetes
@@ -278,4 +280,57 @@ def test_commande_secret_audit_et_proteger(chemin_fixture, tmp_path, capsys):
     assert main(["secret", "proteger", "--base", str(copie)]) == 0
     assert capsys.readouterr().out.startswith("Seuil 11 : ")
     with duckdb.connect(str(copie), read_only=True) as con:
+        assert protection.etat(con, 11) is None
+
+
+def test_protection_par_groupes_de_programmes_identique(tmp_path, monkeypatch):
+    """Programmes protected by groups (national scale) give exactly the one-group protection:
+    the same stored views and cells, cells numbered across groups, one summary row."""
+    from tests import fixture_programmes
+
+    chemin = fixture_programmes.construire(tmp_path / "programmes.duckdb")
+
+    def vues_stockees(con) -> dict:
+        return {
+            (requete, cle): pl.read_ipc_stream(io.BytesIO(cadre))
+            for requete, cle, cadre in con.execute(
+                "select requete, parametres, cadre from secret_vue where seuil = 11"
+            ).fetchall()
+        }
+
+    with duckdb.connect(str(chemin), read_only=True) as con:
+        vues_avant = vues_stockees(con)
+        cellules_avant = con.execute(
+            "select pre_id, annee, valeur, statut, exemple from secret_cellule order by all"
+        ).fetchall()
+        (programmes,) = con.execute("select count(*) from programme").fetchone()
+    assert programmes == 7
+    monkeypatch.setattr(protection, "PROGRAMMES_PAR_LOT", 2)
+    collectes = []
+    original = moteur.collecter
+    monkeypatch.setattr(
+        moteur,
+        "collecter",
+        lambda con, *a, **k: collectes.append(k.get("pre_ids")) or original(con, *a, **k),
+    )
+    bilans = protection.proteger_fichier(chemin, [11])
+    assert [len(lot) for lot in collectes] == [2, 2, 2, 1]
+    with duckdb.connect(str(chemin), read_only=True) as con:
+        vues_apres = vues_stockees(con)
+        assert vues_apres.keys() == vues_avant.keys() and len(vues_avant) > 200
+        for cle, cadre in vues_avant.items():
+            assert cadre.equals(vues_apres[cle]) and cadre.schema == vues_apres[cle].schema, cle
+        assert (
+            con.execute(
+                "select pre_id, annee, valeur, statut, exemple from secret_cellule order by all"
+            ).fetchall()
+            == cellules_avant
+        )
+        numeros = [
+            n for (n,) in con.execute("select cellule from secret_cellule order by 1").fetchall()
+        ]
+        assert numeros == list(range(len(cellules_avant)))
+        assert con.execute(
+            "select count(*), max(cellules), max(vues) from secret_protection where seuil = 11"
+        ).fetchone() == (1, len(cellules_avant), bilans[11]["vues"])
         assert protection.etat(con, 11) is None

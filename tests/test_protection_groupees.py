@@ -11,7 +11,6 @@ from collections import defaultdict
 
 import duckdb
 import polars as pl
-import pytest
 
 from pre_pilotage.protection import catalogue, groupees, moteur
 from pre_pilotage.requetes import charger
@@ -27,7 +26,9 @@ def _comparer(con: duckdb.DuckDBPyConnection, demandes: list[tuple[str, dict]]) 
 
 def test_toutes_les_requetes_protegees_se_groupent():
     refusees = [
-        nom for nom in catalogue.requetes_protegees() if groupees.sql_groupee(charger(nom).sql) is None
+        nom
+        for nom in catalogue.requetes_protegees()
+        if groupees.sql_groupee(charger(nom).sql) is None
     ]
     assert refusees == []
 
@@ -56,8 +57,10 @@ def test_ordre_final_garde_avec_egalites_et_requetes_non_groupables():
         "select g, x, 'order by' as texte from t where g = $g and x > $x order by y desc, x"
     )
     lot = groupees.executer(
-        con, sql, {"g": "VARCHAR", "x": "INTEGER"}, [{"g": "a", "x": 0}, {"g": "b", "x": 9},
-                                                   {"g": "a", "x": 1}]
+        con,
+        sql,
+        {"g": "VARCHAR", "x": "INTEGER"},
+        [{"g": "a", "x": 0}, {"g": "b", "x": 9}, {"g": "a", "x": 1}],
     )
     assert lot is not None
     assert lot[0].rows() == [("a", 1, "order by"), ("a", 2, "order by"), ("a", 3, "order by")]
@@ -76,8 +79,15 @@ def test_ordre_final_garde_avec_egalites_et_requetes_non_groupables():
 def test_une_requete_refusee_par_duckdb_retombe_sur_l_execution_une_a_une(con_fixture, monkeypatch):
     monkeypatch.setattr(groupees, "sql_groupee", lambda sql: "select * from table_inexistante")
     demandes = catalogue.vues(con_fixture)[:5]
-    assert groupees.executer(con_fixture, charger(demandes[0][0]).sql,
-                             charger(demandes[0][0]).parametres, [demandes[0][1]]) is None
+    assert (
+        groupees.executer(
+            con_fixture,
+            charger(demandes[0][0]).sql,
+            charger(demandes[0][0]).parametres,
+            [demandes[0][1]],
+        )
+        is None
+    )
     attendus = [moteur._brut(con_fixture, nom, p, curseur=True) for nom, p in demandes]
     for a, b in zip(moteur._bruts(con_fixture, demandes, parallele=False), attendus, strict=True):
         assert a.equals(b)

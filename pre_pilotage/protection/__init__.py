@@ -23,12 +23,14 @@ import polars as pl
 
 from pre_pilotage import config
 from pre_pilotage.db import DOSSIER_MIGRATIONS
-from pre_pilotage.protection import moteur
+from pre_pilotage.protection import catalogue, moteur
 from pre_pilotage.protection.catalogue import cle_parametres, requetes_protegees
 
 VERSION = "1"
 SEUIL_LECTURE = 11
 _TABLES_IGNOREES = {"secret_protection", "secret_vue", "secret_cellule", "schema_version"}
+# Programmes protected together (`proteger`): a few hundred MiB of views and cells at most.
+PROGRAMMES_PAR_LOT = 25
 _STATUTS = {moteur.VISIBLE: "visible", moteur.PRIMAIRE: "primaire", moteur.SECONDAIRE: "secondaire"}
 
 
@@ -109,24 +111,59 @@ def proteger(
 ) -> dict[int, dict]:
     """Compute and store the protection for each threshold; no commit (caller's transaction).
 
+    Programmes are independent populations (a child belongs to one programme, every view to
+    one programme): they are protected by groups of `PROGRAMMES_PAR_LOT`, so that memory stays
+    bounded at national scale, each group's per-year models solved in threads. `collecte`
+    (tests, `proteger_fichier`): the views already collected, all programmes at once.
+
     Returns, per threshold, a summary (views, cells, primary, secondary, seconds).
     """
     seuils = seuils or seuils_en_usage()
     minimum = valeurs_min()
-    collecte = collecte or moteur.collecter(con)
     empreinte = empreinte_donnees(con)
-    bilans = {}
+    if collecte is not None:
+        lots = [collecte]
+    else:
+        tous = catalogue.programmes(con)
+        lots = (
+            moteur.collecter(con, pre_ids=tous[k : k + PROGRAMMES_PAR_LOT])
+            for k in range(0, len(tous), PROGRAMMES_PAR_LOT)
+        )
     for seuil in seuils:
-        resultat = moteur.calculer(con, seuil, minimum, collecte)
-        _ecrire(con, resultat, empreinte, minimum)
-        etats = resultat.etats
-        bilans[seuil] = {
-            "vues": len(resultat.vues),
-            "cellules": len(etats),
-            "primaires": int((etats == moteur.PRIMAIRE).sum()),
-            "secondaires": int((etats == moteur.SECONDAIRE).sum()),
-            "secondes": resultat.duree,
-        }
+        for table in ("secret_vue", "secret_cellule", "secret_protection"):
+            con.execute(f"delete from {table} where seuil = ?", [seuil])  # noqa: S608
+    bilans = {
+        seuil: {"vues": 0, "cellules": 0, "primaires": 0, "secondaires": 0, "secondes": 0.0}
+        for seuil in seuils
+    }
+    for lot in lots:
+        for seuil in seuils:
+            resultat = moteur.calculer(con, seuil, minimum, lot)
+            bilan = bilans[seuil]
+            _ecrire(con, resultat, decalage=bilan["cellules"])
+            etats = resultat.etats
+            bilan["vues"] += len(resultat.vues)
+            bilan["cellules"] += len(etats)
+            bilan["primaires"] += int((etats == moteur.PRIMAIRE).sum())
+            bilan["secondaires"] += int((etats == moteur.SECONDAIRE).sum())
+            bilan["secondes"] += resultat.duree
+    for seuil, bilan in bilans.items():
+        con.execute(
+            "insert into secret_protection values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                seuil,
+                VERSION,
+                empreinte_regles(seuil),
+                empreinte,
+                datetime.now().replace(microsecond=0),
+                round(bilan["secondes"], 3),
+                minimum,
+                bilan["vues"],
+                bilan["cellules"],
+                bilan["primaires"],
+                bilan["secondaires"],
+            ],
+        )
     return bilans
 
 
@@ -142,10 +179,10 @@ def _raison(resultat: moteur.Resultat, u: int) -> str:
     return "masqué pour qu'un petit effectif ne puisse pas être recalculé"
 
 
-def _ecrire(con, resultat: moteur.Resultat, empreinte: str, minimum: int) -> None:
+def _ecrire(con, resultat: moteur.Resultat, decalage: int) -> None:
+    """Append one group of programmes' protected views and cells (cells numbered from
+    `decalage`)."""
     seuil = resultat.seuil
-    for table in ("secret_vue", "secret_cellule", "secret_protection"):
-        con.execute(f"delete from {table} where seuil = ?", [seuil])  # noqa: S608
     vues = pl.DataFrame(
         {
             "seuil": [seuil] * len(resultat.cadres),
@@ -174,7 +211,7 @@ def _ecrire(con, resultat: moteur.Resultat, empreinte: str, minimum: int) -> Non
     lignes = pl.DataFrame(
         {
             "seuil": [seuil] * len(cellules),
-            "cellule": list(range(len(cellules))),
+            "cellule": list(range(decalage, decalage + len(cellules))),
             "pre_id": cellules.pre_id,
             "annee": cellules.annee,
             "valeur": cellules.valeur,
@@ -190,32 +227,14 @@ def _ecrire(con, resultat: moteur.Resultat, empreinte: str, minimum: int) -> Non
     con.register("_cellules_protegees", lignes.to_arrow())
     con.execute("insert into secret_cellule select * from _cellules_protegees")
     con.unregister("_cellules_protegees")
-    etats = resultat.etats
-    con.execute(
-        "insert into secret_protection values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            seuil,
-            VERSION,
-            empreinte_regles(seuil),
-            empreinte,
-            datetime.now().replace(microsecond=0),
-            round(resultat.duree, 3),
-            minimum,
-            len(resultat.vues),
-            len(etats),
-            int((etats == moteur.PRIMAIRE).sum()),
-            int((etats == moteur.SECONDAIRE).sum()),
-        ],
-    )
 
 
 def proteger_fichier(chemin: Path, seuils: list[int] | None = None) -> dict[int, dict]:
     """`proteger` on a DuckDB file, in one transaction (nothing changes on failure)."""
     with duckdb.connect(str(chemin)) as con:
-        collecte = moteur.collecter(con, parallele=True)  # before the transaction: see above
         con.execute("begin transaction")
         try:
-            bilans = proteger(con, seuils, collecte)
+            bilans = proteger(con, seuils)
             con.execute("commit")
         except BaseException:
             con.execute("rollback")

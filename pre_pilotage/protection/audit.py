@@ -172,8 +172,9 @@ def auditer(
     for modele in modeles_.values():
         a_voir = [u for u in modele.cellules if u in choisies]
         if a_voir:
-            _auditer_modele(modele, a_voir, cellules, vues_, etats, seuil, valeurs_min, hasard,
-                            entiers, audit)
+            _auditer_modele(
+                modele, a_voir, cellules, vues_, etats, seuil, valeurs_min, hasard, entiers, audit
+            )
     audit.secondes = time.perf_counter() - debut
     return audit
 
@@ -249,8 +250,8 @@ def _auditer_modele(
             list(executeur.map(tache, [restants[k::fils] for k in range(fils)], solveurs))
     else:
         tache(restants, solveur)
-    audit.prouvees_par_echantillon += len(a_voir) - len(restants) + sum(
-        1 for j in restants if not resolues[j]
+    audit.prouvees_par_echantillon += (
+        len(a_voir) - len(restants) + sum(1 for j in restants if not resolues[j])
     )
     audit.verifiees_entieres += sum(1 for c in constats if c is not None and c.entier)
     audit.non_conclues += sum(non_conclue)

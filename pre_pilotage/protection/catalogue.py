@@ -64,11 +64,19 @@ def _territoires(con, pre_id: str, avec_commune: bool, avec_qpv: bool) -> list[d
     return resultat
 
 
-def vues(con: duckdb.DuckDBPyConnection) -> list[tuple[str, dict]]:
-    """Every (query, parameters) a user can display, for every programme of the database."""
+def programmes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every programme of the database (each an independent population)."""
+    return _colonne(con, "programmes", "pre_id")
+
+
+def vues(
+    con: duckdb.DuckDBPyConnection, pre_ids: list[str] | None = None
+) -> list[tuple[str, dict]]:
+    """Every (query, parameters) a user can display, for every programme of the database (or
+    those of `pre_ids`)."""
     resultat: list[tuple[str, dict]] = []
     protegees = requetes_protegees()
-    for pre_id in _colonne(con, "programmes", "pre_id"):
+    for pre_id in programmes(con) if pre_ids is None else pre_ids:
         annees = [int(a) for a in _colonne(con, "annees_disponibles", "annee", pre_id=pre_id)]
         geographies = [
             int(g) for g in _colonne(con, "carte_geographies", "annee_geographie", pre_id=pre_id)

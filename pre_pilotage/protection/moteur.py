@@ -173,9 +173,10 @@ def _bruts(
 
 
 def collecter(
-    con: duckdb.DuckDBPyConnection, parallele: bool = False
+    con: duckdb.DuckDBPyConnection, parallele: bool = False, pre_ids: list[str] | None = None
 ) -> tuple[list[Vue], Cellules]:
-    """Compute every view unmasked and identify its cells.
+    """Compute every view unmasked (of every programme, or of those of `pre_ids`) and identify
+    its cells.
 
     `parallele`: three cursors at once (DuckDB releases the GIL); only outside a transaction,
     since a cursor does not see the uncommitted rows of its connection.
@@ -184,7 +185,7 @@ def collecter(
     cellules = Cellules()
     index: dict[tuple, int] = {}
     records: dict[tuple, int] = {}
-    demandes = vues(con)
+    demandes = vues(con, pre_ids)
     bruts = _bruts(con, demandes, parallele)
     for (nom, params), brut in zip(demandes, bruts, strict=True):
         regles = charger(nom).regles
@@ -669,8 +670,17 @@ def passe_jointe(
         bornes: dict[int, tuple[float, float]] = {}
         hasard = np.random.default_rng([graine, k])
         n = _passe_bloc(
-            modele, cellules, locaux, seuil, valeurs_min, surs, prouves, connus, bornes,
-            hasard, exactes,
+            modele,
+            cellules,
+            locaux,
+            seuil,
+            valeurs_min,
+            surs,
+            prouves,
+            connus,
+            bornes,
+            hasard,
+            exactes,
         )
         return n, locaux, prouves, bornes
 
@@ -722,9 +732,7 @@ def _passe_bloc(
     """`passe_jointe` on one model: cells it proves go to `prouves`, their ranges to `bornes`;
     `etats` (the block's own copy) gets its new secondary cells. Returns how many."""
     ajoutees = 0
-    a_voir = [
-        u for u in modele.cellules if sensible(cellules, etats, u, seuil) and u not in surs
-    ]
+    a_voir = [u for u in modele.cellules if sensible(cellules, etats, u, seuil) and u not in surs]
     if not a_voir:
         return 0
     solveur = Solveur(modele, cellules, etats, seuil, intervalles)
