@@ -334,3 +334,20 @@ def test_protection_par_groupes_de_programmes_identique(tmp_path, monkeypatch):
             "select count(*), max(cellules), max(vues) from secret_protection where seuil = 11"
         ).fetchone() == (1, len(cellules_avant), bilans[11]["vues"])
         assert protection.etat(con, 11) is None
+
+
+def test_fils_de_protection_sans_effet_sur_le_resultat(con_fixture, monkeypatch):
+    """The joint pass gives the same states whatever the number of threads (each model reads
+    the states as they were when the pass began)."""
+    collecte = moteur.collecter(con_fixture)
+    resultats = []
+    for fils in ("1", "3"):
+        monkeypatch.setenv("PRE_PROTECTION_FILS", fils)
+        assert moteur.fils_de_protection() == int(fils)
+        resultats.append(moteur.calculer(con_fixture, 11, collecte=collecte))
+    assert resultats[0].etats.tolist() == resultats[1].etats.tolist()
+    assert resultats[0].intervalles == resultats[1].intervalles
+    assert (resultats[0].etats == moteur.SECONDAIRE).sum() > 0
+    monkeypatch.setenv("PRE_PROTECTION_FILS", "deux")
+    with pytest.raises(ValueError, match="« deux » n'est pas un nombre entier de fils"):
+        moteur.fils_de_protection()
