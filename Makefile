@@ -85,6 +85,7 @@ bench: install-test assets chromium
 	$(BIN)/python bench/secret.py
 	$(BIN)/python bench/territoires.py
 	$(BIN)/python bench/national.py $(BENCH_OPTIONS)
+	$(BIN)/python bench/protection_nationale.py
 
 # Real-browser tests and image exports (kaleido) drive Debian's Chromium (Playwright cannot
 # download browsers here).
