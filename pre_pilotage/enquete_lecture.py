@@ -28,6 +28,18 @@ JETON_SECRET = "s"
 ENSEMBLE_PARCOURS = "Ensemble des parcours actifs (plusieurs réponses possibles)"
 PREFIXE_NOTE_NATIONALE = "Part nationale :"
 CHILD = "nombre"  # unit of every count of the workbook
+# Key figures that are counts (whole numbers); the other « nombre » figures are medians.
+EFFECTIFS = {
+    "actifs",
+    "entrees",
+    "sorties",
+    "transition_cp_ce1",
+    "transition_cm2_6e",
+    "suivi_ase",
+    "reunions_eps",
+    "situations_examinees",
+}
+COLONNES_EFFECTIFS = {"effectif", "parcours_actifs", "personnes"}
 
 
 @dataclass(frozen=True)
@@ -138,8 +150,10 @@ class _Feuille:
                 self.erreur(r, c, f"valeur « {v} » hors des tableaux attendus de l'enquête")
 
 
-def _valeur(feuille: _Feuille, ligne: int, colonne: int, unite: str, seuil: int):
-    """(number, token) of a value cell, or an error and (None, None)."""
+def _valeur(
+    feuille: _Feuille, ligne: int, colonne: int, unite: str, seuil: int, entier: bool = False
+):
+    """(number, token) of a value cell, or an error and (None, None); `entier`: a count."""
     brute = feuille.lire(ligne, colonne)
     attendu = f"attendu : un nombre, « < {seuil} », « {JETON_SECRET} » ou « {formats.VIDE} »"
     if brute is None:
@@ -166,7 +180,7 @@ def _valeur(feuille: _Feuille, ligne: int, colonne: int, unite: str, seuil: int)
     if nombre < 0:
         feuille.erreur(ligne, colonne, f"valeur « {brute} » négative")
         return None, None
-    if unite == CHILD and nombre != int(nombre):
+    if entier and nombre != int(nombre):
         feuille.erreur(ligne, colonne, f"valeur « {brute} » : un effectif est un nombre entier")
         return None, None
     return nombre, None
@@ -235,7 +249,9 @@ def _chiffres(feuille: _Feuille, bloc, seuil: int, apres: int, sortie: list[Vale
             feuille.erreur(r, colonnes["Indicateur"], f"indicateur « {libelle} » en double")
         vus.add(code)
         unite = indicateur(code).unite
-        nombre, jeton = _valeur(feuille, r, colonnes["Valeur"], unite, seuil)
+        nombre, jeton = _valeur(
+            feuille, r, colonnes["Valeur"], unite, seuil, entier=code in EFFECTIFS
+        )
         sortie.append(
             Valeur(feuille.nom, code, "", "valeur", unite, nombre, jeton, r,
                    f"{get_column_letter(colonnes['Valeur'])}{r}")
@@ -281,7 +297,7 @@ def _repartition(feuille: _Feuille, bloc, seuil: int, apres: int, sortie: list[V
         if normaliser(libelle).startswith(normaliser(PREFIXE_NOTE_NATIONALE)):
             continue  # the source of the national shares: a note, read as such
         if normaliser(libelle) == normaliser(ENSEMBLE_PARCOURS):
-            nombre, jeton = _valeur(feuille, r, colonnes[bloc.effectif], CHILD, seuil)
+            nombre, jeton = _valeur(feuille, r, colonnes[bloc.effectif], CHILD, seuil, True)
             sortie.append(
                 Valeur(feuille.nom, bloc.code, "", "parcours_actifs", CHILD, nombre, jeton, r,
                        f"{get_column_letter(colonnes[bloc.effectif])}{r}")
@@ -294,7 +310,9 @@ def _repartition(feuille: _Feuille, bloc, seuil: int, apres: int, sortie: list[V
         ):
             if entete not in colonnes:
                 continue
-            nombre, jeton = _valeur(feuille, r, colonnes[entete], unite, seuil)
+            nombre, jeton = _valeur(
+                feuille, r, colonnes[entete], unite, seuil, nom in COLONNES_EFFECTIFS
+            )
             sortie.append(
                 Valeur(feuille.nom, bloc.code, libelle, nom, unite, nombre, jeton, r,
                        f"{get_column_letter(colonnes[entete])}{r}")
@@ -313,7 +331,9 @@ def _tableau(feuille: _Feuille, bloc, seuil: int, apres: int, sortie: list[Valeu
     r = ligne + 1
     for r, libelle in _lignes_libellees(feuille, ligne + 1, colonnes[entete_libelle], []):
         for nom, entete, unite in autres:
-            nombre, jeton = _valeur(feuille, r, colonnes[entete], unite, seuil)
+            nombre, jeton = _valeur(
+                feuille, r, colonnes[entete], unite, seuil, nom in COLONNES_EFFECTIFS
+            )
             sortie.append(
                 Valeur(feuille.nom, bloc.code, libelle, nom, unite, nombre, jeton, r,
                        f"{get_column_letter(colonnes[entete])}{r}")
