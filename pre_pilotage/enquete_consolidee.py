@@ -197,7 +197,7 @@ def charger(con, annee: int) -> tuple[pl.DataFrame, pl.DataFrame]:
             params={"annee": annee},
         ).pl()
         valeurs = curseur.sql(
-            "select pre_id, feuille, code, modalite, colonne, unite, valeur, jeton "
+            "select pre_id, feuille, code, modalite, colonne, unite, valeur, jeton, cellule "
             "from enquete_valeur where annee = $annee order by pre_id, cellule",
             params={"annee": annee},
         ).pl()
