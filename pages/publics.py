@@ -132,7 +132,9 @@ if filtres:
             filtres.pre_id,
             filtres.nom_programme,
             tuple(run("communes_du_programme", pre_id=filtres.pre_id)["code_insee"]),
-            enquete.PROGRAMME_ENTIER if not (filtres.commune or filtres.qpv) else filtres.territoire,
+            enquete.PROGRAMME_ENTIER
+            if not (filtres.commune or filtres.qpv)
+            else filtres.territoire,
         )
         telechargements.bouton(
             "Télécharger les chiffres de l'enquête nationale (XLSX)",

@@ -109,13 +109,19 @@ def changements(con, reponse: Reponse) -> pl.DataFrame | None:
                 "apres": _affiche(*b) if b else "absent",
             }
         )
-    return pl.DataFrame(
-        lignes,
-        schema=["programme", "indicateur", "modalite", "mesure", "avant", "apres"],
-        orient="row",
-    ) if lignes else pl.DataFrame(
-        schema={c: pl.String for c in
-                ["programme", "indicateur", "modalite", "mesure", "avant", "apres"]}
+    return (
+        pl.DataFrame(
+            lignes,
+            schema=["programme", "indicateur", "modalite", "mesure", "avant", "apres"],
+            orient="row",
+        )
+        if lignes
+        else pl.DataFrame(
+            schema={
+                c: pl.String
+                for c in ["programme", "indicateur", "modalite", "mesure", "avant", "apres"]
+            }
+        )
     )
 
 
@@ -274,7 +280,9 @@ def dans_territoire(cadre: pl.DataFrame, code: str) -> pl.DataFrame:
     return cadre
 
 
-def taux_de_reponse(places: pl.DataFrame, tables: dict[str, pl.DataFrame], code: str) -> pl.DataFrame:
+def taux_de_reponse(
+    places: pl.DataFrame, tables: dict[str, pl.DataFrame], code: str
+) -> pl.DataFrame:
     """By région (France) or by département (a région or a département): PRE of the ANCT list,
     answers from them, answers from PRE not on the list, and the response rate; a total row."""
     niveau = "region" if code == "FR" else "departement"
@@ -427,9 +435,11 @@ def consolider(valeurs: pl.DataFrame) -> pl.DataFrame:
             ligne |= {
                 "total": t.exact(),
                 "total" + SUFFIXE_SECRET: t.texte(unite),
-                "minimum": t.minimum if t.exact() is None and t.texte(unite) != JETON_PETIT
+                "minimum": t.minimum
+                if t.exact() is None and t.texte(unite) != JETON_PETIT
                 else None,
-                "maximum": t.maximum if t.exact() is None and t.texte(unite) != JETON_PETIT
+                "maximum": t.maximum
+                if t.exact() is None and t.texte(unite) != JETON_PETIT
                 else None,
             }
         else:
@@ -495,9 +505,7 @@ def _resume(ligne: dict) -> str:
 
 def repartition(consolide: pl.DataFrame, code: str) -> pl.DataFrame:
     """A distribution's rows: consolidated count and, when every count is known, the share."""
-    lignes = consolide.filter(
-        (pl.col("code") == code) & (pl.col("colonne") == "effectif")
-    )
+    lignes = consolide.filter((pl.col("code") == code) & (pl.col("colonne") == "effectif"))
     base = consolide.filter((pl.col("code") == code) & (pl.col("colonne") == "parcours_actifs"))
     exacts = lignes["total"].is_not_null().all() and lignes["masquees"].sum() == 0
     if base.height:

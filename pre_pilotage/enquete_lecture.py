@@ -102,7 +102,9 @@ def normaliser(texte) -> str:
 # ------------------------------------------------------------------------------ cells
 
 
-_NOMBRE_TEXTE = re.compile(r"^-?\d{1,3}(?:[\s\u00a0\u202f]?\d{3})*(?:[,.]\d+)?$|^-?\d+(?:[,.]\d+)?$")
+_NOMBRE_TEXTE = re.compile(
+    r"^-?\d{1,3}(?:[\s\u00a0\u202f]?\d{3})*(?:[,.]\d+)?$|^-?\d+(?:[,.]\d+)?$"
+)
 _JETON_INFERIEUR = re.compile(r"^<\s*\d+$")
 
 
@@ -169,9 +171,7 @@ def _valeur(
         if texte in (f"< {seuil}", JETON_SECRET, formats.VIDE):
             return None, texte
         if _JETON_INFERIEUR.match(texte) or normaliser(texte) in ("s", "-", "—", "secret"):
-            feuille.erreur(
-                ligne, colonne, f"jeton de secret « {texte} » modifié ({attendu})"
-            )
+            feuille.erreur(ligne, colonne, f"jeton de secret « {texte} » modifié ({attendu})")
             return None, None
         if not _NOMBRE_TEXTE.match(texte):
             feuille.erreur(ligne, colonne, f"valeur « {texte} » illisible ({attendu})")
@@ -202,9 +202,7 @@ def _entetes(feuille: _Feuille, ligne: int, attendus: list[str], facultatifs=())
             trouves[entete] = colonne
     manquants = [e for e in attendus if e not in trouves]
     if manquants:
-        feuille.erreur(
-            ligne, None, "en-tête absent : " + ", ".join(f"« {e} »" for e in manquants)
-        )
+        feuille.erreur(ligne, None, "en-tête absent : " + ", ".join(f"« {e} »" for e in manquants))
         return None
     return trouves
 
@@ -253,14 +251,21 @@ def _chiffres(feuille: _Feuille, bloc, seuil: int, apres: int, sortie: list[Vale
             feuille, r, colonnes["Valeur"], unite, seuil, entier=code in EFFECTIFS
         )
         sortie.append(
-            Valeur(feuille.nom, code, "", "valeur", unite, nombre, jeton, r,
-                   f"{get_column_letter(colonnes['Valeur'])}{r}")
+            Valeur(
+                feuille.nom,
+                code,
+                "",
+                "valeur",
+                unite,
+                nombre,
+                jeton,
+                r,
+                f"{get_column_letter(colonnes['Valeur'])}{r}",
+            )
         )
     for _, code in bloc.chiffres:
         if code not in vus:
-            feuille.erreur(
-                ligne, 1, f"indicateur « {indicateur(code).libelle} » absent du tableau"
-            )
+            feuille.erreur(ligne, 1, f"indicateur « {indicateur(code).libelle} » absent du tableau")
     return r
 
 
@@ -299,8 +304,17 @@ def _repartition(feuille: _Feuille, bloc, seuil: int, apres: int, sortie: list[V
         if normaliser(libelle) == normaliser(ENSEMBLE_PARCOURS):
             nombre, jeton = _valeur(feuille, r, colonnes[bloc.effectif], CHILD, seuil, True)
             sortie.append(
-                Valeur(feuille.nom, bloc.code, "", "parcours_actifs", CHILD, nombre, jeton, r,
-                       f"{get_column_letter(colonnes[bloc.effectif])}{r}")
+                Valeur(
+                    feuille.nom,
+                    bloc.code,
+                    "",
+                    "parcours_actifs",
+                    CHILD,
+                    nombre,
+                    jeton,
+                    r,
+                    f"{get_column_letter(colonnes[bloc.effectif])}{r}",
+                )
             )
             continue
         for entete, nom, unite in (
@@ -314,8 +328,17 @@ def _repartition(feuille: _Feuille, bloc, seuil: int, apres: int, sortie: list[V
                 feuille, r, colonnes[entete], unite, seuil, nom in COLONNES_EFFECTIFS
             )
             sortie.append(
-                Valeur(feuille.nom, bloc.code, libelle, nom, unite, nombre, jeton, r,
-                       f"{get_column_letter(colonnes[entete])}{r}")
+                Valeur(
+                    feuille.nom,
+                    bloc.code,
+                    libelle,
+                    nom,
+                    unite,
+                    nombre,
+                    jeton,
+                    r,
+                    f"{get_column_letter(colonnes[entete])}{r}",
+                )
             )
     return r
 
@@ -335,8 +358,17 @@ def _tableau(feuille: _Feuille, bloc, seuil: int, apres: int, sortie: list[Valeu
                 feuille, r, colonnes[entete], unite, seuil, nom in COLONNES_EFFECTIFS
             )
             sortie.append(
-                Valeur(feuille.nom, bloc.code, libelle, nom, unite, nombre, jeton, r,
-                       f"{get_column_letter(colonnes[entete])}{r}")
+                Valeur(
+                    feuille.nom,
+                    bloc.code,
+                    libelle,
+                    nom,
+                    unite,
+                    nombre,
+                    jeton,
+                    r,
+                    f"{get_column_letter(colonnes[entete])}{r}",
+                )
             )
     return r
 
@@ -362,8 +394,10 @@ def _en_tete(feuille: _Feuille, nom: str) -> tuple[int | None, int | None]:
             seuil = int(m.group(1))
         if normaliser(texte).startswith("document interne"):
             feuille.erreur(
-                r, 1, "classeur interne à l'équipe du PRE (établi sous le seuil de "
-                f"{SEUIL_ENQUETE} enfants) : il ne peut pas être transmis à l'enquête nationale"
+                r,
+                1,
+                "classeur interne à l'équipe du PRE (établi sous le seuil de "
+                f"{SEUIL_ENQUETE} enfants) : il ne peut pas être transmis à l'enquête nationale",
             )
         r += 1
     return annee, seuil
@@ -379,8 +413,17 @@ def _identification(feuille: _Feuille) -> dict[str, str]:
         )
         return {}
     feuille.lire(ligne, 1)
-    connus = {normaliser(e): e for e in (enquete.IDENTIFIANT, enquete.NOM, enquete.COMMUNES,
-                                           enquete.PERIMETRE, enquete.ANNEE, enquete.SEUIL)}
+    connus = {
+        normaliser(e): e
+        for e in (
+            enquete.IDENTIFIANT,
+            enquete.NOM,
+            enquete.COMMUNES,
+            enquete.PERIMETRE,
+            enquete.ANNEE,
+            enquete.SEUIL,
+        )
+    }
     lu: dict[str, str] = {}
     r = ligne + 1
     while r <= feuille.derniere and feuille.ligne(r):
@@ -464,9 +507,7 @@ def lire_classeur(fichier: str, contenu: bytes, annee: int) -> Reponse:
             f"{fichier}, feuille « {enquete.FEUILLE_SOURCES} » : chiffres limités à "
             f"« {perimetre} » ; l'enquête porte sur le programme entier"
         )
-    communes = tuple(
-        c.strip() for c in identite.get(enquete.COMMUNES, "").split(";") if c.strip()
-    )
+    communes = tuple(c.strip() for c in identite.get(enquete.COMMUNES, "").split(";") if c.strip())
     for code in communes:
         if not re.fullmatch(r"\d{5}|2[AB]\d{3}", code):
             erreurs.append(
@@ -500,9 +541,7 @@ def controler(fichiers: list[tuple[str, bytes]], annee: int) -> Controle:
     for r in reponses:
         par_pre.setdefault((r.pre_id, r.annee), []).append(r)
     doublons = {cle: liste for cle, liste in par_pre.items() if len(liste) > 1}
-    return Controle(
-        [r for r in reponses if (r.pre_id, r.annee) not in doublons], refus, doublons
-    )
+    return Controle([r for r in reponses if (r.pre_id, r.annee) not in doublons], refus, doublons)
 
 
 def message_doublon(cle: tuple[str, int], reponses: list[Reponse]) -> str:
