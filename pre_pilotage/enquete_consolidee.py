@@ -18,7 +18,7 @@ import polars as pl
 from pre_pilotage import db, enquete, formats
 from pre_pilotage.confidentialite import SUFFIXE_SECRET
 from pre_pilotage.enquete_lecture import EFFECTIFS, SEUIL_ENQUETE, Reponse
-from pre_pilotage.importation import ouvrir_ecriture
+from pre_pilotage.importation import ouvrir, ouvrir_ecriture
 from pre_pilotage.indicateurs import indicateur
 
 JETON_PETIT = f"< {SEUIL_ENQUETE}"
@@ -79,7 +79,7 @@ def changements(con, reponse: Reponse) -> pl.DataFrame | None:
     """What replacing the stored answer of this PRE and year would change (before → after);
     None when nothing is stored yet."""
     deja = con.execute(
-        "select empreinte from enquete_reponse where pre_id = ? and annee = ?",
+        "select empreinte from enquete_nationale.reponse where pre_id = ? and annee = ?",
         [reponse.pre_id, reponse.annee],
     ).fetchone()
     if deja is None:
@@ -87,7 +87,7 @@ def changements(con, reponse: Reponse) -> pl.DataFrame | None:
     avant = {
         (r[0], r[1], r[2]): (r[3], r[4], r[5])
         for r in con.execute(
-            "select code, modalite, colonne, valeur, jeton, unite from enquete_valeur "
+            "select code, modalite, colonne, valeur, jeton, unite from enquete_nationale.valeur "
             "where pre_id = ? and annee = ?",
             [reponse.pre_id, reponse.annee],
         ).fetchall()
@@ -161,16 +161,16 @@ def enregistrer(
         try:
             for r in a_ecrire:
                 con.execute(
-                    "delete from enquete_valeur where pre_id = ? and annee = ?",
+                    "delete from enquete_nationale.valeur where pre_id = ? and annee = ?",
                     [r.pre_id, r.annee],
                 )
                 con.execute(
-                    "delete from enquete_reponse where pre_id = ? and annee = ?",
+                    "delete from enquete_nationale.reponse where pre_id = ? and annee = ?",
                     [r.pre_id, r.annee],
                 )
                 db.inserer_lignes(
                     con,
-                    "enquete_reponse",
+                    "enquete_nationale.reponse",
                     [
                         {
                             "pre_id": r.pre_id,
@@ -184,7 +184,7 @@ def enregistrer(
                         }
                     ],
                 )
-                db.inserer_lignes(con, "enquete_valeur", _lignes_valeurs(r))
+                db.inserer_lignes(con, "enquete_nationale.valeur", _lignes_valeurs(r))
             con.execute("commit")
         except Exception:
             con.execute("rollback")
@@ -193,18 +193,24 @@ def enregistrer(
     return resultat
 
 
+def charger_base(base: Path, annee: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`charger` on the database file (read-only, closed at once; the app has migrated it)."""
+    with ouvrir(base, lecture_seule=True) as con:
+        return charger(con, annee)
+
+
 def charger(con, annee: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(answers, values) stored for the survey of `annee`."""
     curseur = con.cursor()
     try:
         reponses = curseur.sql(
             "select pre_id, nom_programme, communes, importe_le, importe_par "
-            "from enquete_reponse where annee = $annee order by nom_programme",
+            "from enquete_nationale.reponse where annee = $annee order by nom_programme",
             params={"annee": annee},
         ).pl()
         valeurs = curseur.sql(
             "select pre_id, feuille, code, modalite, colonne, unite, valeur, jeton, cellule "
-            "from enquete_valeur where annee = $annee order by pre_id, cellule",
+            "from enquete_nationale.valeur where annee = $annee order by pre_id, cellule",
             params={"annee": annee},
         ).pl()
     finally:
@@ -519,3 +525,33 @@ def repartition(consolide: pl.DataFrame, code: str) -> pl.DataFrame:
             else pl.lit(None, dtype=pl.Float64)
         ).alias("part"),
     ).select("modalite", "total", "total" + SUFFIXE_SECRET, "masquees", "programmes", "part")
+
+
+COLONNES_CHIFFRES = {
+    "indicateur": ("Indicateur", "texte"),
+    "total": ("Total consolidé", "@unite"),
+    "mediane": ("Médiane entre PRE", "@unite"),
+    "programmes": ("PRE", "nombre"),
+    "masquees": ("Cases masquées", "nombre"),
+}
+COLONNES_EXPORT = {
+    "feuille": ("Feuille", "texte"),
+    "indicateur": ("Indicateur", "texte"),
+    "modalite": ("Ligne", "texte"),
+    "mesure": ("Mesure", "texte"),
+    "total": ("Total consolidé", "@unite"),
+    "mediane": ("Médiane entre PRE", "@unite"),
+    "q1": ("Premier quartile", "@unite"),
+    "q3": ("Troisième quartile", "@unite"),
+    "resume": ("En clair", "texte"),
+    "programmes": ("PRE ayant répondu", "nombre"),
+    "masquees": ("Cases masquées", "nombre"),
+}
+
+
+def tableau_export(consolide: pl.DataFrame) -> pl.DataFrame:
+    """Every consolidated line with its French summary, for the XLSX export."""
+    return consolide.with_columns(
+        pl.struct(consolide.columns).map_elements(_resume, return_dtype=pl.String).alias("resume"),
+        pl.col("modalite").replace("", formats.VIDE),
+    )

@@ -78,7 +78,7 @@ def refus(nom: str, contenu: bytes, annee: int = 2024) -> list[str]:
 
 def valeurs(base) -> int:
     with duckdb.connect(str(base), read_only=True) as con:
-        return con.execute("select count(*) from enquete_valeur").fetchone()[0]
+        return con.execute("select count(*) from enquete_nationale.valeur").fetchone()[0]
 
 
 # ------------------------------------------------------------------------------ reading
@@ -158,9 +158,9 @@ def test_texte_dans_une_case_nombre_refuse(classeurs, base):
     assert [r.pre_id for r in controle.reponses] == ["pre-roubaix"]
     consolidee.enregistrer(base, controle.reponses, "test")
     with duckdb.connect(str(base), read_only=True) as con:
-        assert con.execute("select pre_id from enquete_reponse").fetchall() == [("pre-roubaix",)]
+        assert con.execute("select pre_id from enquete_nationale.reponse").fetchall() == [("pre-roubaix",)]
         assert con.execute(
-            "select count(*) from enquete_valeur where pre_id = 'pre-lille'"
+            "select count(*) from enquete_nationale.valeur where pre_id = 'pre-lille'"
         ).fetchone() == (0,)
 
 
@@ -263,14 +263,14 @@ def test_reimport_montre_les_changements_et_demande(con_fixture, classeurs, base
     )
     with duckdb.connect(str(base), read_only=True) as con:
         assert con.execute(
-            "select valeur from enquete_valeur where pre_id = 'pre-lille' and code = 'actifs'"
+            "select valeur from enquete_nationale.valeur where pre_id = 'pre-lille' and code = 'actifs'"
         ).fetchone() == (54,)
     assert consolidee.enregistrer(base, [seconde], "anct", remplacer=True).ecrites == ["pre-lille"]
     with duckdb.connect(str(base), read_only=True) as con:
         assert con.execute(
-            "select valeur from enquete_valeur where pre_id = 'pre-lille' and code = 'actifs'"
+            "select valeur from enquete_nationale.valeur where pre_id = 'pre-lille' and code = 'actifs'"
         ).fetchone() == (50,)
-        assert con.execute("select count(*) from enquete_reponse").fetchone() == (1,)
+        assert con.execute("select count(*) from enquete_nationale.reponse").fetchone() == (1,)
 
 
 # ------------------------------------------------------------------------------ consolidation

@@ -1,7 +1,12 @@
 -- National survey consolidation (issue 16): each PRE's answer as submitted in its « Enquête
 -- nationale PRE » workbook, masking tokens kept (« < 11 », « s », « – »), one answer per PRE and
 -- year. A re-import of a PRE's answer replaces its rows after confirmation.
-create table enquete_reponse (
+-- In a schema of its own: these are already-masked figures sent by other programmes, not this
+-- database's records, so the statistical protection's data fingerprint (schema main) ignores them
+-- and an import of survey answers does not ask for the protection to be recomputed.
+create schema enquete_nationale;
+
+create table enquete_nationale.reponse (
     pre_id varchar not null,
     annee integer not null check (annee between 2005 and 2100),
     nom_programme varchar not null,
@@ -13,7 +18,7 @@ create table enquete_reponse (
     primary key (pre_id, annee)
 );
 
-create table enquete_valeur (
+create table enquete_nationale.valeur (
     pre_id varchar not null,
     annee integer not null,
     feuille varchar not null,
