@@ -13,12 +13,14 @@ import duckdb
 import openpyxl
 import polars as pl
 import pytest
+from streamlit.testing.v1 import AppTest
 
-from pre_pilotage import enquete, formats
+from pre_pilotage import config, enquete, formats, telechargements
 from pre_pilotage import enquete_consolidee as consolidee
 from pre_pilotage import enquete_lecture as lecture
+from pre_pilotage.administration import Utilisateur, lire_journal
 from pre_pilotage.geographie import nationale
-from pre_pilotage.requetes import executer
+from pre_pilotage.requetes import executer, vider_caches
 from tests.fixture_base import ALPHA, BETA, PRE
 from tests.test_geographie import reel
 from tests.test_territoires import FICHIERS
@@ -158,7 +160,9 @@ def test_texte_dans_une_case_nombre_refuse(classeurs, base):
     assert [r.pre_id for r in controle.reponses] == ["pre-roubaix"]
     consolidee.enregistrer(base, controle.reponses, "test")
     with duckdb.connect(str(base), read_only=True) as con:
-        assert con.execute("select pre_id from enquete_nationale.reponse").fetchall() == [("pre-roubaix",)]
+        assert con.execute("select pre_id from enquete_nationale.reponse").fetchall() == [
+            ("pre-roubaix",)
+        ]
         assert con.execute(
             "select count(*) from enquete_nationale.valeur where pre_id = 'pre-lille'"
         ).fetchone() == (0,)
@@ -371,3 +375,84 @@ def test_taux_de_reponse_sur_la_liste_anct(reference):
         ("Nord", par_dep["59"], 2, 1, pytest.approx(2 / par_dep["59"] * 100)),
         ("Ensemble", par_dep["59"], 2, 1, pytest.approx(2 / par_dep["59"] * 100)),
     ]
+
+
+# ------------------------------------------------------------------------------ page
+
+
+@pytest.fixture(scope="module")
+def chemin_reference(tmp_path_factory):
+    chemin = tmp_path_factory.mktemp("reference_page") / "territoires.duckdb"
+    nationale.ecrire(nationale.construire({t: reel(c) for t, c in FICHIERS.items()}), chemin)
+    return chemin
+
+
+def page_enquete(monkeypatch, base, reference, role="administration", **url) -> AppTest:
+    monkeypatch.setenv("PRE_BASE", str(base))
+    monkeypatch.setenv("PRE_TERRITOIRES", str(reference))
+    vider_caches()
+    at = AppTest.from_file(str(config.RACINE / "app.py"), default_timeout=60)
+    at.session_state["utilisateur"] = Utilisateur("test-anct", "Compte de test", role)
+    for cle, valeur in url.items():
+        at.query_params[cle] = valeur
+    at.run()
+    return at.switch_page("pages/enquete.py").run()
+
+
+def test_page_region_et_export_journalise(
+    monkeypatch, classeurs, base, chemin_reference, administration_isolee
+):
+    controle = lecture.controler(list(classeurs.items()), 2024)
+    consolidee.enregistrer(base, controle.reponses, "anct")
+    at = page_enquete(monkeypatch, base, chemin_reference, annee="2024", territoire="R32")
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric} == {
+        "PRE ayant répondu": "2",  # Lille and Roubaix; Bobigny is in Île-de-France
+        "PRE de la liste ANCT": "86",
+        "Taux de réponse": "2,3\u00a0%",
+    }
+    libelle = "Télécharger la consolidation (XLSX)"
+    contenu = at.session_state[telechargements.CLE_PRODUCTIONS][libelle]()
+    feuille = openpyxl.load_workbook(io.BytesIO(contenu))["Tableau"]
+    lignes = {
+        (ligne[1], ligne[2], ligne[3]): ligne for ligne in feuille.iter_rows(values_only=True)
+    }
+    # Lille 54 + Roubaix « < 11 »: 55 to 64, one masked cell, two PRE.
+    actifs = lignes[("Enfants accompagnés", "–", "Valeur")]
+    assert actifs[4] == "de 55 à 64"
+    assert actifs[9:] == (2, 1)
+    assert lignes[("Budget programmé", "–", "Valeur")][4] == 25000  # Roubaix (Beta): 0 €
+    journal = [
+        ligne
+        for ligne in lire_journal(chemin=administration_isolee, actions=["export"])
+        if ligne["identifiant"] == "test-anct"
+    ]
+    assert journal[-1]["objet"] == "enquete-nationale-consolidee-2024.xlsx"
+    assert journal[-1]["filtres"] == '{"territoire": "R32", "annee": 2024}'
+
+
+def test_page_refusee_au_role_coordination(monkeypatch, base, chemin_reference):
+    at = page_enquete(monkeypatch, base, chemin_reference, role="coordination")
+    assert at.error[0].value == (
+        "Accès refusé : cette page est réservée au rôle « administration »."
+    )
+
+
+def test_classeur_de_la_page_publics_lu_par_la_consolidation(chemin_fixture, monkeypatch):
+    """The workbook the « Publics et parcours » page makes is one the consolidation reads."""
+    monkeypatch.setenv("PRE_BASE", str(chemin_fixture))
+    vider_caches()
+    at = AppTest.from_file(str(config.RACINE / "app.py"), default_timeout=60)
+    at.session_state["utilisateur"] = Utilisateur("test-pre", "Compte de test", "coordination")
+    at.query_params["annee"] = "2024"
+    at.run()
+    at = at.switch_page("pages/publics.py").run()
+    libelle = "Télécharger les chiffres de l'enquête nationale (XLSX)"
+    contenu = at.session_state[telechargements.CLE_PRODUCTIONS][libelle]()
+    reponse = lecture.lire_classeur("enquete-nationale-pre-2024.xlsx", contenu, 2024)
+    assert (reponse.pre_id, reponse.nom, reponse.communes) == (
+        "pre-test",
+        "PRE de test",
+        (ALPHA, BETA),
+    )
+    assert len(reponse.valeurs) == 160
