@@ -53,13 +53,19 @@ def serveur(chemin_fixture, con_fixture, tmp_path_factory):
     fichiers["enquete_lens.xlsx"] = modifier(fichiers["enquete_lille.xlsx"], douze)
     for nom, contenu in fichiers.items():
         (dossier / nom).write_bytes(contenu)
+    # Second round: Lille sends other figures, Bobigny's workbook comes twice.
+    seconde = dossier / "seconde"
+    seconde.mkdir()
+    (seconde / "enquete_lille_v2.xlsx").write_bytes(classeur(con_fixture, LILLE, ALPHA))
+    (seconde / "enquete_bobigny.xlsx").write_bytes(fichiers["enquete_bobigny.xlsx"])
+    (seconde / "bobigny_copie.xlsx").write_bytes(fichiers["enquete_bobigny.xlsx"])
     env = {"PRE_TERRITOIRES": str(reference), "PRE_ADMINISTRATION": str(administration)}
     with serveur_streamlit(base, dossier, env) as url:
-        yield url, [dossier / nom for nom in fichiers]
+        yield url, [dossier / nom for nom in fichiers], sorted(seconde.iterdir())
 
 
 def test_depot_controle_confirmation_et_consolidation(serveur, navigateur):
-    url, fichiers = serveur
+    url, fichiers, _ = serveur
     contexte = navigateur.new_context(viewport={"width": 1440, "height": 1000}, locale="fr-FR")
     page = contexte.new_page()
     erreurs: list[str] = []
@@ -94,5 +100,41 @@ def test_depot_controle_confirmation_et_consolidation(serveur, navigateur):
         assert "Chiffres clés consolidés – France entière, 2024" in texte
         assert not ANGLAIS.search(texte), ANGLAIS.search(texte)
         assert not erreurs
+    finally:
+        contexte.close()
+
+
+def test_doublon_a_choisir_puis_remplacement_confirme(serveur, navigateur):
+    """After the first test: Lille's answer replaced (changes shown first), a duplicate settled."""
+    url, _, seconde = serveur
+    contexte = navigateur.new_context(viewport={"width": 1440, "height": 1000}, locale="fr-FR")
+    page = contexte.new_page()
+    try:
+        page.goto(f"{url}/enquete?annee=2024")
+        page.wait_for_selector("h1", timeout=30_000)
+        se_connecter(page, COMPTE, MOT_DE_PASSE)
+        page.locator('input[type="file"]').set_input_files([str(f) for f in seconde])
+        page.wait_for_timeout(1_500)
+        page.get_by_role("button", name="Contrôler les classeurs").click()
+        page.get_by_text("Rapport de contrôle").wait_for(timeout=60_000)
+        attendre_rendu(page)
+        texte = page.locator('[data-testid="stMain"]').inner_text()
+        assert (
+            "2 classeurs pour le PRE « PRE de Bobigny » (pre-bobigny), année 2024 : "
+            "« bobigny_copie.xlsx », « enquete_bobigny.xlsx » (fichiers identiques). "
+            "Lequel garder ?"
+        ) in texte
+        enregistrer = page.get_by_role("button", name="Enregistrer les réponses contrôlées")
+        assert enregistrer.is_disabled()  # the duplicate must be settled first
+        page.get_by_text("enquete_bobigny.xlsx", exact=True).last.click()
+        attendre_rendu(page)
+        enregistrer.click()
+        page.get_by_text("remplaceraient des réponses déjà enregistrées").wait_for(timeout=60_000)
+        attendre_rendu(page)
+        capturer(page, "enquete-remplacement")
+        page.get_by_role("button", name="Confirmer et remplacer").click()
+        page.get_by_text(
+            "Réponses enregistrées : 1 ; déjà enregistrées à l'identique : 1."
+        ).wait_for(timeout=60_000)
     finally:
         contexte.close()
