@@ -63,6 +63,8 @@ if controler:
 controle = st.session_state.get("controle_enquete")
 if controle is not None:
     ui.intertitre("Rapport de contrôle")
+    if not (controle.reponses or controle.refus or controle.doublons):
+        st.info("Aucun classeur déposé : choisissez un ou plusieurs fichiers XLSX.")
     for r in controle.reponses:
         masquees = sum(v.jeton is not None for v in r.valeurs)
         st.success(

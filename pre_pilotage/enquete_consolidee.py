@@ -312,7 +312,10 @@ def taux_de_reponse(
         .join(hors, on=niveau, how="full", coalesce=True)
         .with_columns(pl.col("pre_liste", "repondants", "hors_liste").fill_null(0))
         .with_columns(
-            pl.col(niveau).replace_strict(noms, default=pl.col(niveau)).alias("territoire")
+            pl.col(niveau)
+            .replace_strict(noms, default=pl.col(niveau))
+            .fill_null("Commune hors des départements connus")
+            .alias("territoire")
         )
         .sort("territoire")
     )

@@ -352,8 +352,8 @@ def _structures_par_departement() -> dict[str, int]:
 def test_taux_de_reponse_sur_la_liste_anct(reference):
     reponses = pl.DataFrame(
         {
-            "pre_id": ["pre-lille", "pre-roubaix", "pre-bobigny", "pre-bailleul"],
-            "communes": ["59350", "59512", "93008", "59043"],
+            "pre_id": ["pre-lille", "pre-roubaix", "pre-bobigny", "pre-bailleul", "pre-test"],
+            "communes": ["59350", "59512", "93008", "59043", "96901 ; 96902"],
         }
     )
     assert "59043" not in set(reference["pre_commune"]["code_insee"])  # Bailleul: not listed
@@ -370,6 +370,11 @@ def test_taux_de_reponse_sur_la_liste_anct(reference):
     assert lignes["Île-de-France"]["repondants"] == 1
     assert lignes["Ensemble"]["pre_liste"] == sum(par_dep.values()) == 522
     assert lignes["Ensemble"]["taux"] == pytest.approx(3 / 522 * 100)
+    assert lignes["Ensemble"]["hors_liste"] == 2
+    # The fixture's made-up commune 96901 is in no known département: said, not dropped.
+    inconnu = lignes["Commune hors des départements connus"]
+    assert (inconnu["pre_liste"], inconnu["repondants"], inconnu["hors_liste"]) == (0, 0, 1)
+    assert inconnu["taux"] is None
     nord = consolidee.taux_de_reponse(places, reference, "D59")
     assert nord.rows() == [
         ("Nord", par_dep["59"], 2, 1, pytest.approx(2 / par_dep["59"] * 100)),
