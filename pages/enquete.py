@@ -6,23 +6,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from pre_pilotage import acces, formats, graphiques, telechargements, territoires, ui
+from pre_pilotage import acces, formats, graphiques, telechargements, territoires, ui, ui_enquete
 from pre_pilotage import enquete_consolidee as consolidee
-from pre_pilotage import enquete_lecture as lecture
 from pre_pilotage.exports import Legende, xlsx_tableau
 from pre_pilotage.geographie import nationale
-from pre_pilotage.requetes import vider_caches
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SOURCE = "Classeurs « Enquête nationale PRE » transmis par les PRE ; ANCT, liste des PRE (2024)"
-CHANGEMENTS = {
-    "programme": ("Programme", "texte"),
-    "indicateur": ("Indicateur", "texte"),
-    "modalite": ("Ligne", "texte"),
-    "mesure": ("Mesure", "texte"),
-    "avant": ("Avant", "texte"),
-    "apres": ("Après", "texte"),
-}
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
@@ -49,81 +39,7 @@ annee = int(
     )
 )
 st.query_params["annee"] = str(annee)  # the view's year lives in the URL, like its territory
-with st.form("depot_enquete"):
-    fichiers = st.file_uploader(
-        "Classeurs de l'enquête (XLSX, plusieurs à la fois)",
-        type=["xlsx"],
-        accept_multiple_files=True,
-    )
-    controler = st.form_submit_button("Contrôler les classeurs", type="primary")
-if controler:
-    lus = [(f.name, f.getvalue()) for f in fichiers or []]
-    st.session_state["controle_enquete"] = lecture.controler(lus, annee)
-    st.session_state.pop("remplacements_enquete", None)
-controle = st.session_state.get("controle_enquete")
-if controle is not None:
-    ui.intertitre("Rapport de contrôle")
-    if not (controle.reponses or controle.refus or controle.doublons):
-        st.info("Aucun classeur déposé : choisissez un ou plusieurs fichiers XLSX.")
-    for r in controle.reponses:
-        masquees = sum(v.jeton is not None for v in r.valeurs)
-        st.success(
-            f"{r.fichier} : {r.nom} ({r.pre_id}), année {r.annee} – {len(r.valeurs)} valeurs "
-            f"lues, dont {masquees} masquées ou vides."
-        )
-    for fichier, messages in controle.refus.items():
-        st.error(
-            f"{fichier} refusé, rien n'en sera enregistré :\n\n"
-            + "\n".join(f"- {m}" for m in messages)
-        )
-    gardes = list(controle.reponses)
-    for cle, doublons in controle.doublons.items():
-        st.warning(lecture.message_doublon(cle, doublons))
-        choix = st.radio(
-            "Classeur à garder",
-            range(len(doublons)),
-            format_func=lambda i, d=doublons: d[i].fichier,
-            key=f"doublon_{cle[0]}_{cle[1]}",
-            index=None,
-        )
-        if choix is not None:
-            gardes.append(doublons[choix])
-    attente = st.session_state.get("remplacements_enquete")
-    if attente:
-        st.warning(
-            "Ces classeurs remplaceraient des réponses déjà enregistrées. Voici ce qui changerait "
-            "(avant → après) ; rien n'a encore été écrit."
-        )
-        for changements in attente.values():
-            ui.afficher_tableau(changements, CHANGEMENTS, programme=False, source=SOURCE)
-    libelle = "Confirmer et remplacer" if attente else "Enregistrer les réponses contrôlées"
-    if gardes and st.button(
-        libelle,
-        type="primary",
-        disabled=len(controle.doublons)
-        > sum(st.session_state.get(f"doublon_{p}_{a}") is not None for p, a in controle.doublons),
-    ):
-        vider_caches()
-        resultat = consolidee.enregistrer(
-            Path(ui.chemin_base()),
-            gardes,
-            acces.utilisateur_courant().identifiant,
-            remplacer=bool(attente),
-        )
-        vider_caches()
-        if resultat.confirmation_requise:
-            st.session_state["remplacements_enquete"] = resultat.a_confirmer
-        else:
-            st.session_state.pop("controle_enquete")
-            st.session_state.pop("remplacements_enquete", None)
-            st.session_state["enregistrement_enquete"] = resultat
-        st.rerun()
-fait = st.session_state.pop("enregistrement_enquete", None)
-if fait is not None:
-    st.success(
-        f"Réponses enregistrées : {len(fait.ecrites)} ; déjà enregistrées à l'identique : "
-        f"{len(fait.inchangees)}."
-    )
+ui_enquete.depot(annee, Path(ui.chemin_base()), SOURCE)
 
 ui.intertitre(f"Résultats consolidés de l'enquête {annee}")
 chemin = nationale.chemin_reference()
