@@ -56,8 +56,8 @@ ensemble = taux.row(-1, named=True)
 for colonne, (titre, valeur) in zip(
     st.columns(3),
     [
-        ("PRE ayant répondu", f"{ensemble['repondants'] + ensemble['hors_liste']}"),
-        ("PRE de la liste ANCT", f"{ensemble['pre_liste']}"),
+        ("PRE ayant répondu", formats.nombre(ensemble["repondants"] + ensemble["hors_liste"])),
+        ("PRE de la liste ANCT", formats.nombre(ensemble["pre_liste"])),
         ("Taux de réponse", formats.pourcentage(ensemble["taux"])),
     ],
     strict=True,
@@ -67,12 +67,13 @@ st.caption(
     "Taux de réponse : PRE de la liste ANCT ayant répondu ÷ PRE de la liste ANCT du territoire "
     "(une structure porteuse dans une commune) ; l'enquête 2022 avait obtenu 70 %."
 )
-ui.intertitre(f"Taux de réponse à l'enquête {annee} – {choix[code]}")
-st.plotly_chart(
-    graphiques.taux_de_reponse(taux),
-    config={"displayModeBar": False},
-    alt=f"Taux de réponse par territoire, {choix[code]}, {annee}, comparé aux 70 % de 2022.",
-)
+if ensemble["repondants"] + ensemble["hors_liste"]:  # a chart of zeros says nothing
+    ui.intertitre(f"Taux de réponse à l'enquête {annee} – {choix[code]}")
+    st.plotly_chart(
+        graphiques.taux_de_reponse(taux),
+        config={"displayModeBar": False},
+        alt=f"Taux de réponse par territoire, {choix[code]}, {annee}, comparé aux 70 % de 2022.",
+    )
 ui.afficher_tableau(
     taux,
     {
