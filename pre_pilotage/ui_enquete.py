@@ -11,7 +11,7 @@ from pre_pilotage import acces, formats, ui
 from pre_pilotage import enquete_consolidee as consolidee
 from pre_pilotage import enquete_lecture as lecture
 from pre_pilotage.administration import journaliser
-from pre_pilotage.importation import BaseOccupee
+from pre_pilotage.importation import REFUS_DEMONSTRATION, BaseOccupee
 from pre_pilotage.requetes import vider_caches
 
 CHANGEMENTS = {
@@ -82,6 +82,11 @@ def depot(annee: int, base: Path, source: str) -> None:
             if st.button("Annuler"):
                 st.session_state.pop("remplacements_enquete")
                 st.rerun()
+        if gardes and ui.est_demo():
+            # Like the import page: no real answer is written in the open demonstration base.
+            texte = REFUS_DEMONSTRATION.split(". ", 1)[1]
+            st.error(f"Enregistrement impossible : {texte}.")
+            return
         libelle = "Confirmer et remplacer" if attente else "Enregistrer les réponses contrôlées"
         if gardes and st.button(
             libelle,
