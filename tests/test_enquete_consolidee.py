@@ -461,3 +461,30 @@ def test_classeur_de_la_page_publics_lu_par_la_consolidation(chemin_fixture, mon
         (ALPHA, BETA),
     )
     assert len(reponse.valeurs) == 160
+
+
+def test_classeur_limite_a_une_commune_refuse(con_fixture):
+    alpha = enquete.Programme("pre-test", "PRE de test", (ALPHA, BETA), f"Alpha ({ALPHA})")
+    assert refus("alpha.xlsx", classeur(con_fixture, alpha, ALPHA)) == [
+        "alpha.xlsx, feuille « Sources et définitions » : chiffres limités à « Alpha (96901) » ; "
+        "l'enquête porte sur le programme entier"
+    ]
+
+
+def test_part_consolidee_quand_tous_les_effectifs_sont_connus():
+    def lignes(pre_id, filles, garcons):
+        return [
+            (pre_id, "Bénéficiaires", "part_sexe", "Filles", "effectif", "nombre", filles, None),
+            (pre_id, "Bénéficiaires", "part_sexe", "Garçons", "effectif", "nombre", garcons, None),
+        ]
+
+    valeurs = pl.DataFrame(
+        lignes("a", 30.0, 20.0) + lignes("b", 12.0, 18.0),
+        schema=["pre_id", "feuille", "code", "modalite", "colonne", "unite", "valeur", "jeton"],
+        orient="row",
+    )
+    sexe = consolidee.repartition(consolidee.consolider(valeurs), "part_sexe")
+    assert sexe.select("modalite", "total", "part").rows() == [
+        ("Filles", 42.0, 52.5),  # 42 / 80
+        ("Garçons", 38.0, 47.5),
+    ]
