@@ -481,7 +481,30 @@ def consolider(valeurs: pl.DataFrame) -> pl.DataFrame:
         "q3": pl.Float64,
         "nombres": pl.Int64,
     }
+    _proteger_repartitions(lignes)
     return pl.DataFrame(lignes, schema=schema)
+
+
+def _proteger_repartitions(lignes: list[dict]) -> None:
+    """A distribution whose rows add up to a published total (one value per child or parcours)
+    must not let its one hidden small count be recomputed by difference: the smallest other
+    exact count is then hidden too (« s »)."""
+    par_code: dict[str, list[dict]] = {}
+    for ligne in lignes:
+        if ligne["colonne"] in ("effectif", "parcours_actifs"):
+            par_code.setdefault(ligne["code"], []).append(ligne)
+    secret = "total" + SUFFIXE_SECRET
+    for groupe in par_code.values():
+        if any(ligne["colonne"] == "parcours_actifs" for ligne in groupe):
+            continue  # several values per parcours: the rows do not add up to a total
+        petites = [g for g in groupe if g[secret] == JETON_PETIT and not g["masquees"]]
+        autres = [g for g in groupe if g["total"] is not None and g["total"] > 0]
+        if len(petites) == 1 and len(autres) == len(groupe) - 1 - sum(
+            g["total"] == 0 for g in groupe
+        ):
+            cachee = min(autres, key=lambda g: g["total"], default=None)
+            if cachee is not None:
+                cachee["total"], cachee[secret] = None, "s"
 
 
 def chiffres_cles(consolide: pl.DataFrame) -> pl.DataFrame:

@@ -488,3 +488,25 @@ def test_part_consolidee_quand_tous_les_effectifs_sont_connus():
         ("Filles", 42.0, 52.5),  # 42 / 80
         ("Garçons", 38.0, 47.5),
     ]
+
+
+def test_un_seul_petit_effectif_consolide_ne_se_retrouve_pas_par_difference():
+    """Girls 4 + 3 = 7 (hidden « < 11 »), boys 30 + 20 = 50: with the children's total published,
+    7 would be 57 − 50; the boys' count is hidden too (« s »)."""
+
+    def lignes(pre_id, filles, garcons):
+        return [
+            (pre_id, "Bénéficiaires", "part_sexe", "Filles", "effectif", "nombre", filles, None),
+            (pre_id, "Bénéficiaires", "part_sexe", "Garçons", "effectif", "nombre", garcons, None),
+        ]
+
+    valeurs = pl.DataFrame(
+        lignes("a", 4.0, 30.0) + lignes("b", 3.0, 20.0),
+        schema=["pre_id", "feuille", "code", "modalite", "colonne", "unite", "valeur", "jeton"],
+        orient="row",
+    )
+    sexe = consolidee.repartition(consolidee.consolider(valeurs), "part_sexe")
+    assert sexe.select("modalite", "total", "total__secret", "part").rows() == [
+        ("Filles", None, "< 11", None),
+        ("Garçons", None, "s", None),
+    ]
