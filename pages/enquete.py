@@ -105,6 +105,20 @@ ui.afficher_tableau(
     programme=False,
     source=SOURCE,
 )
+ui.intertitre("Par région" if code == "FR" else "Par département")
+ui.afficher_tableau(
+    consolidee.par_territoire(valeurs, consolidee.placer(reponses, tables), tables, code),
+    {
+        "territoire": ("Territoire", "texte"),
+        "programmes": ("PRE ayant répondu", "nombre"),
+        "actifs": ("Enfants accompagnés", "nombre"),
+        "entrees": ("Entrées", "nombre"),
+        "budget_programme": ("Budget programmé", "euros"),
+    },
+    titre=f"Enquête nationale {annee} par territoire – {choix[code]}",
+    programme=False,
+    source=SOURCE,
+)
 ui.intertitre("Répartitions consolidées")
 repartitions = consolide.filter(consolide["colonne"] == "effectif")["code"].unique(
     maintain_order=True

@@ -581,3 +581,38 @@ def tableau_export(consolide: pl.DataFrame) -> pl.DataFrame:
         pl.struct(consolide.columns).map_elements(_resume, return_dtype=pl.String).alias("resume"),
         pl.col("modalite").replace("", formats.VIDE),
     )
+
+
+PAR_TERRITOIRE = ("actifs", "entrees", "budget_programme")
+
+
+def par_territoire(
+    valeurs: pl.DataFrame, places: pl.DataFrame, tables: dict[str, pl.DataFrame], code: str
+) -> pl.DataFrame:
+    """By région (France) or département: answers, and the consolidated children accompanied,
+    entries and programmed budget of the PRE that answered there (bounds when masked)."""
+    niveau = "region" if code == "FR" else "departement"
+    noms_table = tables["region"] if niveau == "region" else tables["departement"]
+    noms = dict(zip(noms_table["code"], noms_table["nom"], strict=True))
+    lignes = []
+    for (cle,), groupe in dans_territoire(places, code).group_by(niveau):
+        consolide = consolider(valeurs.filter(pl.col("pre_id").is_in(groupe["pre_id"])))
+        ligne = {
+            "territoire": noms.get(cle, "Commune hors des départements connus"),
+            "programmes": groupe["pre_id"].n_unique(),
+        }
+        for indicateur_ in PAR_TERRITOIRE:
+            trouve = consolide.filter(
+                (pl.col("code") == indicateur_) & (pl.col("colonne") == "valeur")
+            )
+            ligne[indicateur_] = trouve["total"][0] if trouve.height else None
+            ligne[indicateur_ + SUFFIXE_SECRET] = (
+                trouve["total" + SUFFIXE_SECRET][0] if trouve.height else None
+            )
+        lignes.append(ligne)
+    schema = {"territoire": pl.String, "programmes": pl.Int64} | {
+        nom: type_
+        for indicateur_ in PAR_TERRITOIRE
+        for nom, type_ in ((indicateur_, pl.Float64), (indicateur_ + SUFFIXE_SECRET, pl.String))
+    }
+    return pl.DataFrame(lignes, schema=schema).sort("territoire")

@@ -510,3 +510,16 @@ def test_un_seul_petit_effectif_consolide_ne_se_retrouve_pas_par_difference():
         ("Filles", None, "< 11", None),
         ("Garçons", None, "s", None),
     ]
+
+
+def test_par_region(consolide, base, reference):
+    with duckdb.connect(str(base), read_only=True) as con:
+        reponses, lues = consolidee.charger(con, 2024)
+    places = consolidee.placer(reponses, reference)
+    regions = consolidee.par_territoire(lues, places, reference, "FR")
+    assert regions.select(
+        "territoire", "programmes", "actifs", "actifs__secret", "budget_programme"
+    ).rows() == [
+        ("Hauts-de-France", 2, None, "de 55 à 64", 25000.0),  # Lille 54 + Roubaix « < 11 »
+        ("Île-de-France", 1, 50.0, None, 5000.0),  # Bobigny (commune Alpha)
+    ]
