@@ -7,6 +7,7 @@ import streamlit as st
 
 from pre_pilotage import acces, comptes, formats, telechargements, ui
 from pre_pilotage.administration import ROLES, lire_journal
+from pre_pilotage.requetes import run
 
 LIMITE_JOURNAL = 1_000
 PARAMETRES = {
@@ -39,15 +40,22 @@ def _filtres_lisibles(brut: str | None) -> str:
 
 ui.debut_page("Comptes et journal d'audit", role="administration")
 
+programmes = run("programmes")
+noms_programmes = dict(zip(programmes["pre_id"], programmes["nom"], strict=True))
 st.subheader("Comptes")
+liste_comptes = [
+    c | {"programme": noms_programmes.get(c["pre_id"], c["pre_id"]) if c["pre_id"] else None}
+    for c in comptes.lister_comptes()
+]
 ui.afficher_tableau(
-    ui.cadre(comptes.lister_comptes()),
+    ui.cadre(liste_comptes),
     {
         "identifiant": ("Identifiant", "texte"),
         "nom_affiche": ("Nom", "texte"),
         "role": ("Rôle", "texte"),
         "source": ("Connexion", "texte"),
         "departement": ("Limité au département", "texte"),
+        "programme": ("Limité au programme", "texte"),
         "cree_le": ("Créé le", "texte"),
     },
 )
@@ -66,6 +74,12 @@ with st.form("compte"):
         "Limité au département (code, ex. 59 ou 974 ; rôle lecture seulement ; vide : "
         "tout le territoire national)"
     )
+    programme = st.selectbox(
+        "Limité au programme (rôle lecture seulement : ses pages, et lui seul sur la page "
+        "Territoires)",
+        [ui.TOUT, *noms_programmes],
+        format_func=lambda p: "Tous les programmes" if p == ui.TOUT else noms_programmes[p],
+    )
     mot_de_passe = st.text_input(
         "Mot de passe (12 caractères au moins ; laisser vide pour ProConnect ou pour le garder)",
         type="password",
@@ -80,6 +94,7 @@ with st.form("compte"):
                 source=source,
                 auteur=acces.utilisateur_courant(),
                 departement=departement or None,
+                pre_id=None if programme == ui.TOUT else programme,
             )
             st.success(f"Compte « {formats.texte_md(identifiant.strip())} » enregistré.")
         except ValueError as exc:

@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit_folium import st_folium
 
-from pre_pilotage import acces, carte_territoires, formats, territoires, ui
+from pre_pilotage import acces, agregats, carte_territoires, formats, requetes, territoires, ui
 from pre_pilotage.geographie import nationale
 from pre_pilotage.requetes import run
 
@@ -116,9 +116,118 @@ with droite:
         programme=False,
     )
 
+# Figures of the programmes whose data are in the database (an account limited to one
+# programme sees only its own).
+programmes_communes = run("programmes_communes")
+if acces.programme_autorise() is not None:
+    programmes_communes = programmes_communes.filter(
+        programmes_communes["pre_id"] == acces.programme_autorise()
+    )
+ui.intertitre(f"Programmes dont les données sont dans l'outil – {vue.libelle}")
+pre_ids = set(
+    agregats.programmes_du_territoire(
+        programmes_communes, None if vue.niveau == "france" else vue.departements["code"].to_list()
+    )
+)
+message = requetes.etat_protection_agregats()
+annees = {} if message else requetes.annees_des_programmes()
+annees = {a: [p for p in programmes if p in pre_ids] for a, programmes in annees.items()}
+annees = {a: p for a, p in annees.items() if p}
+if message is not None:
+    st.info(f"{message} Les chiffres des programmes ne sont pas affichés.")
+elif not annees:
+    st.info(
+        f"Aucun programme de ce territoire ({vue.libelle}) n'a de données dans l'outil : "
+        "seuls les lieux de la liste ANCT sont montrés."
+    )
+else:
+    annee = ui.choix_dans_url(
+        "annee_programmes",
+        "Année des données des programmes",
+        list(annees),
+        {a: str(a) for a in annees},
+    )
+    cellules = requetes.cellules_des_programmes(annee)
+    resultat = agregats.agreger(
+        cellules.filter(cellules["pre_id"].is_in(annees[annee])),
+        run("budget_par_programme_et_financeur", annee=annee),
+        run("references_nationales"),
+        annee,
+    )
+    chiffres_programmes = dict(
+        zip(resultat.indicateurs["code"], resultat.indicateurs["territoire"], strict=True)
+    )
+    for colonne, (libelle, valeur) in zip(
+        st.columns(4),
+        [
+            ("Programmes avec des données", formats.nombre(resultat.programmes)),
+            ("Enfants accompagnés", formats.nombre(chiffres_programmes["actifs"])),
+            ("Budget programmé", formats.euros(chiffres_programmes["budget_programme"])),
+            (
+                "Coût par enfant accompagné",
+                formats.euros(chiffres_programmes["cout_par_beneficiaire"]),
+            ),
+        ],
+        strict=True,
+    ):
+        colonne.metric(f"{libelle} en {annee}", valeur, border=True)
+    if (phrase := agregats.phrase_ecartes(resultat)) is not None:
+        st.caption(formats.texte_md(phrase))
+    # Two tables each (territory, then distribution), so that no column is cut at 1280 px.
+    repartition = {
+        "mediane": "Médiane",
+        "q1": "1er quartile",
+        "q3": "3e quartile",
+        "minimum": "Minimum",
+        "maximum": "Maximum",
+    }
+    for cadre, cle, totaux, unite, titre, note in (
+        (
+            resultat.indicateurs,
+            ("indicateur", "Indicateur"),
+            {"territoire": ("Territoire", "@unite"), "programmes": ("Programmes", "texte")},
+            "@unite_repartition",
+            "Chiffres des programmes",
+            agregats.note_methode(resultat, requetes.seuil_agregats()),
+        ),
+        (
+            resultat.financeurs,
+            ("financeur", "Financeur"),
+            {
+                "montant": ("Montant", "euros"),
+                "part": ("Part", "pourcentage"),
+                "programmes": ("Programmes", "texte"),
+            },
+            "euros",
+            "Budget programmé par financeur",
+            "Programmes : ceux qui ont ce financeur. Répartition : sur les programmes ayant un "
+            "budget cette année-là, un programme sans ce financeur comptant pour 0 €.",
+        ),
+    ):
+        ui.intertitre(f"{titre} – {vue.libelle}, {annee}", niveau=3)
+        ui.afficher_tableau(
+            cadre,
+            {cle[0]: (cle[1], "texte")} | totaux,
+            titre=f"{titre} – {vue.libelle}, {annee}",
+            source=agregats.SOURCE,
+            programme=False,
+        )
+        ui.afficher_tableau(
+            cadre,
+            {cle[0]: (cle[1], "texte")} | {c: (e, unite) for c, e in repartition.items()},
+            titre=f"{titre}, répartition entre programmes – {vue.libelle}, {annee}",
+            source=agregats.SOURCE,
+            programme=False,
+        )
+        st.caption(formats.texte_md(note))
+
+    # National references as sentences: too long for a table column.
+    ui.intertitre("Références nationales", niveau=3)
+    ui.puces(agregats.references(resultat))
+
 st.markdown(f"#### Communes avec un PRE – {formats.texte_md(vue.libelle)}")
 ui.afficher_tableau(
-    territoires.avec_programmes(vue, run("programmes_communes")),
+    territoires.avec_programmes(vue, programmes_communes),
     {
         "nom": ("Commune", "texte"),
         "code_insee": ("Code INSEE", "texte"),

@@ -265,6 +265,12 @@ def _declarer_import(commandes) -> None:
         help="limite un compte lecture à un département (ex. 59) ; sans : national",
     )
     compte.add_argument(
+        "--programme",
+        default=None,
+        metavar="PRE_ID",
+        help="limite un compte lecture à un programme (son identifiant) ; sans : tous",
+    )
+    compte.add_argument(
         "--mot-de-passe-stdin",
         action="store_true",
         help="lire le mot de passe sur l'entrée standard (sinon il est demandé)",
@@ -299,6 +305,7 @@ def _executer_import(arguments) -> int:
                 arguments.role,
                 mot_de_passe,
                 departement=arguments.departement,
+                pre_id=arguments.programme,
             )
         except ValueError as exc:
             print(str(exc), file=sys.stderr)

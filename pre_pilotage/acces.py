@@ -48,6 +48,12 @@ def departement_autorise(utilisateur: Utilisateur | None = None) -> str | None:
     return utilisateur.departement if utilisateur is not None else None
 
 
+def programme_autorise(utilisateur: Utilisateur | None = None) -> str | None:
+    """The programme (pre_id) the account is limited to, or None for every programme."""
+    utilisateur = utilisateur or utilisateur_courant()
+    return utilisateur.pre_id if utilisateur is not None else None
+
+
 def visibilite(role_minimum: str) -> str:
     """Navigation visibility of a page: pages a role may not use are not shown."""
     return "visible" if autorise(role_minimum) else "hidden"

@@ -34,7 +34,9 @@ create table if not exists compte (
     bloque_jusqu_a text,
     cree_le text not null,
     -- Département the account is limited to (« 59 »), null for a national account.
-    departement text
+    departement text,
+    -- Programme (pre_id) a lecture account is limited to, null for every programme.
+    pre_id text
 );
 create table if not exists journal_audit (
     numero integer primary key autoincrement,
@@ -102,6 +104,8 @@ def _mettre_a_niveau(con: sqlite3.Connection) -> None:
     colonnes = {ligne[1] for ligne in con.execute("pragma table_info(compte)")}
     if "departement" not in colonnes:
         con.execute("alter table compte add column departement text")
+    if "pre_id" not in colonnes:
+        con.execute("alter table compte add column pre_id text")
     colonnes = {ligne[1] for ligne in con.execute("pragma table_info(session_connexion)")}
     if "vu_le" not in colonnes:
         con.execute("alter table session_connexion add column vu_le integer")
@@ -113,6 +117,7 @@ class Utilisateur:
     nom_affiche: str
     role: str
     departement: str | None = None  # a lecture account limited to one département
+    pre_id: str | None = None  # a lecture account limited to one programme
 
 
 def maintenant() -> str:

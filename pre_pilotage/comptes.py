@@ -69,9 +69,11 @@ def enregistrer_compte(
     chemin: Path | None = None,
     auteur: Utilisateur | None = None,
     departement: str | None = None,
+    pre_id: str | None = None,
 ) -> None:
     """Create or update an account; a local account needs a password of 12 characters or more.
-    `departement` (« 59 », « 974 ») limits a lecture account to that département.
+    `departement` (« 59 », « 974 ») limits a lecture account to that département, `pre_id` to
+    that programme (its pages, and its figures only on the Territoires page).
 
     `auteur`: who made the change (the signed-in administrator; None on the server's command
     line, recorded as such), written in the audit log with the account's new role.
@@ -90,17 +92,20 @@ def enregistrer_compte(
             )
         if role != "lecture":
             raise ValueError("Seul un compte « lecture » peut être limité à un département.")
+    pre_id = (pre_id or "").strip() or None
+    if pre_id is not None and role != "lecture":
+        raise ValueError("Seul un compte « lecture » peut être limité à un programme.")
     valeur = empreinte(mot_de_passe) if mot_de_passe else None
     with closing(connexion(chemin)) as con:
         con.execute(
             "insert into compte (identifiant, nom_affiche, role, empreinte_mot_de_passe, source,"
-            " cree_le, departement) values (?, ?, ?, ?, ?, ?, ?) on conflict (identifiant) do"
-            " update set nom_affiche = excluded.nom_affiche, role = excluded.role,"
-            " departement = excluded.departement,"
+            " cree_le, departement, pre_id) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict"
+            " (identifiant) do update set nom_affiche = excluded.nom_affiche, role = excluded.role,"
+            " departement = excluded.departement, pre_id = excluded.pre_id,"
             " empreinte_mot_de_passe = coalesce(excluded.empreinte_mot_de_passe,"
             " compte.empreinte_mot_de_passe), source = excluded.source, actif = 1,"
             " echecs_consecutifs = 0, bloque_jusqu_a = null",
-            (identifiant, nom_affiche, role, valeur, source, maintenant(), departement),
+            (identifiant, nom_affiche, role, valeur, source, maintenant(), departement, pre_id),
         )
     if valeur:
         # A new password ends the sessions opened with the old one (a stolen cookie included).
@@ -112,7 +117,8 @@ def enregistrer_compte(
         auteur or AUTEUR_LIGNE_DE_COMMANDE,
         objet=identifiant,
         details={"role": role, "source": source}
-        | ({"departement": departement} if departement else {}),
+        | ({"departement": departement} if departement else {})
+        | ({"programme": pre_id} if pre_id else {}),
         chemin=chemin,
     )
 
@@ -125,13 +131,22 @@ def nombre_comptes(chemin: Path | None = None) -> int:
 def lister_comptes(chemin: Path | None = None) -> list[dict]:
     with closing(connexion(chemin)) as con:
         lignes = con.execute(
-            "select identifiant, nom_affiche, role, source, actif, cree_le, departement"
+            "select identifiant, nom_affiche, role, source, actif, cree_le, departement, pre_id"
             " from compte order by identifiant"
         ).fetchall()
     return [
         dict(
             zip(
-                ("identifiant", "nom_affiche", "role", "source", "actif", "cree_le", "departement"),
+                (
+                    "identifiant",
+                    "nom_affiche",
+                    "role",
+                    "source",
+                    "actif",
+                    "cree_le",
+                    "departement",
+                    "pre_id",
+                ),
                 ligne,
                 strict=True,
             )
@@ -147,7 +162,7 @@ def compte_oidc(identifiant: str, chemin: Path | None = None) -> Utilisateur | N
     chooses, account by account, which way of signing in it has."""
     with closing(connexion(chemin)) as con:
         ligne = con.execute(
-            "select identifiant, nom_affiche, role, departement from compte"
+            "select identifiant, nom_affiche, role, departement, pre_id from compte"
             " where lower(identifiant) = ? and source = 'oidc' and actif = 1",
             (identifiant.strip().lower(),),
         ).fetchone()
@@ -205,8 +220,8 @@ def authentifier(
     source = (source or "inconnue")[:LONGUEUR_MAX_IDENTIFIANT]
     with closing(connexion(chemin)) as con:
         ligne = con.execute(
-            "select identifiant, nom_affiche, role, empreinte_mot_de_passe, departement from compte"
-            " where identifiant = ? and actif = 1 and source = 'local'",
+            "select identifiant, nom_affiche, role, empreinte_mot_de_passe, departement, pre_id"
+            " from compte where identifiant = ? and actif = 1 and source = 'local'",
             (identifiant,),
         ).fetchone()
     juste = _verifier_borne(mot_de_passe, ligne[3] if ligne else None)
@@ -224,7 +239,7 @@ def authentifier(
                 "delete from tentative_connexion where identifiant = ? and source = ?",
                 (identifiant, source),
             )
-            utilisateur = Utilisateur(ligne[0], ligne[1], ligne[2], ligne[4])
+            utilisateur = Utilisateur(ligne[0], ligne[1], ligne[2], ligne[4], ligne[5])
             journaliser("connexion", utilisateur, details={"source": source}, chemin=chemin)
             return utilisateur, None
         # Counted in one statement (parallel attempts all count); a count older than the window

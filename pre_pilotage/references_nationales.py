@@ -40,6 +40,18 @@ def texte(cadre: pl.DataFrame, code: str) -> str | None:
     if code == "cout_par_beneficiaire" and ("cout_par_enfant", "ensemble") in valeurs:
         cle = ("cout_par_enfant", "ensemble")
         return f"environ {formats.euros(valeurs[cle][0])} par enfant ({source(cle)})"
+    if code == "actifs" and ("beneficiaires", "ensemble") in valeurs:
+        cle = ("beneficiaires", "ensemble")
+        programmes = valeurs.get(("programmes", "ensemble"), (None,))[0]
+        par_programme = (
+            f", soit environ {formats.nombre(valeurs[cle][0] / programmes)} par programme"
+            if programmes
+            else ""
+        )
+        return f"{formats.nombre(valeurs[cle][0])} enfants en France{par_programme} ({source(cle)})"
+    if code == "budget_programme" and ("credits_politique_ville", "ensemble") in valeurs:
+        cle = ("credits_politique_ville", "ensemble")
+        return f"{formats.euros(valeurs[cle][0])} de crédits de la politique de la ville ({source(cle)})"
     if code == "part_cofinancee" and ("financement", "etat") in valeurs:
         cle = ("financement", "etat")
         return f"{formats.pourcentage(100 - valeurs[cle][0])} hors État ({source(cle)})"

@@ -292,9 +292,64 @@ def plusieurs(demandes: dict[str, tuple[str, dict]]) -> dict[str, pl.DataFrame]:
 run.plusieurs = plusieurs  # type: ignore[attr-defined]
 
 
+def seuil_agregats() -> int:
+    """Figures across programmes (Territoires) use the lecture threshold whatever the role's:
+    they are read by préfectures, départements and the ANCT, like documents for élus."""
+    return max(config.seuil_secret(), acces.SEUIL_LECTURE)
+
+
+def etat_protection_agregats() -> str | None:
+    """Why the figures across programmes must not be shown (French), or None."""
+    return _etat_protection(str(config.chemin_base()), seuil_agregats())
+
+
+def _empreinte_protection(chemin: str, seuil: int) -> str:
+    """The stored protection's data fingerprint and date: the cache key of the aggregates (one
+    row read at every run; a new import or protection changes it)."""
+    curseur = _connexion(chemin).cursor()
+    try:
+        ligne = curseur.execute(
+            "select empreinte_donnees, calculee_le from secret_protection where seuil = ?",
+            [seuil],
+        ).fetchone()
+    finally:
+        curseur.close()
+    return f"{ligne[0]}|{ligne[1]}" if ligne else ""
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _annees_agregats(chemin: str, seuil: int, empreinte: str) -> dict[int, list[str]]:
+    from pre_pilotage import agregats
+
+    return agregats.annees(_connexion(chemin), seuil)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _cellules_agregats(chemin: str, seuil: int, empreinte: str, annee: int) -> pl.DataFrame:
+    from pre_pilotage import agregats
+
+    pre_ids = _annees_agregats(chemin, seuil, empreinte).get(annee, [])
+    return agregats.cellules(_connexion(chemin), seuil, annee, pre_ids)
+
+
+def annees_des_programmes() -> dict[int, list[str]]:
+    """Years with data in the database -> its programmes with data that year."""
+    chemin, seuil = str(config.chemin_base()), seuil_agregats()
+    return _annees_agregats(chemin, seuil, _empreinte_protection(chemin, seuil))
+
+
+def cellules_des_programmes(annee: int) -> pl.DataFrame:
+    """Every programme's protected programme-level cells of `annee` (`agregats.cellules`), read
+    at once and cached by the protection's data fingerprint."""
+    chemin, seuil = str(config.chemin_base()), seuil_agregats()
+    return _cellules_agregats(chemin, seuil, _empreinte_protection(chemin, seuil), annee)
+
+
 def vider_caches() -> None:
     """Before and after a write to the database: close the read-only connection, forget results."""
     _executer_en_cache.clear()
+    _annees_agregats.clear()
+    _cellules_agregats.clear()
     _etat_protection.clear()
     _informations.clear()
     _connexion.clear()

@@ -227,7 +227,8 @@ def echanger_jeton(
 
 
 _UTILISATEUR_ACTIF = (
-    "select s.numero, c.identifiant, c.nom_affiche, c.role, c.departement from session_connexion s"
+    "select s.numero, c.identifiant, c.nom_affiche, c.role, c.departement, c.pre_id"
+    " from session_connexion s"
     " join compte c on c.identifiant = s.identifiant"
     " where {condition} and s.fermee_le is null and s.expire_le > :maintenant"
     " and coalesce(s.vu_le, s.cree_le) > :maintenant - :inactivite and c.actif = 1"

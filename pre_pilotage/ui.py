@@ -98,8 +98,23 @@ def _selecteur(cle: str, libelle: str, options: list, etiquettes: dict, aide: st
 
 
 def _programmes_autorises(programmes: pl.DataFrame) -> pl.DataFrame:
-    """The programmes an account limited to a département may see: those with a commune in it.
-    A link to another programme is refused (not silently replaced by an allowed one)."""
+    """The programmes an account may see: its programme when it is limited to one; those with a
+    commune in its département when it is limited to one. A link to another programme is
+    refused (not silently replaced by an allowed one)."""
+    seul = acces.programme_autorise()
+    if seul is not None:
+        demande = st.query_params.get("pre")
+        if demande is not None and demande != seul:
+            st.error(
+                "Accès refusé : votre compte est limité à un seul programme ; ce programme "
+                "n'est pas le sien."
+            )
+            st.stop()
+        programmes = programmes.filter(pl.col("pre_id") == seul)
+        if programmes.is_empty():
+            st.sidebar.info(
+                "Le programme auquel votre compte est limité n'a pas de données dans l'outil."
+            )
     limite = acces.departement_autorise()
     if limite is None:
         return programmes

@@ -249,7 +249,7 @@ def test_ancien_fichier_des_comptes_mis_a_niveau(tmp_path):
         con.commit()
     with closing(connexion(chemin)) as con:
         colonnes = [r[1] for r in con.execute("pragma table_info(compte)")]
-    assert colonnes[-1] == "departement"
+    assert colonnes[-2:] == ["departement", "pre_id"]
     utilisateur, _ = comptes.authentifier("ancien", "mot de passe long", chemin=chemin)
     assert utilisateur == Utilisateur("ancien", "Ancien", "lecture", None)
 

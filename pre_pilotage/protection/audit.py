@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -170,41 +171,90 @@ def auditer(
     hasard = np.random.default_rng(graine + 1)
     for modele in modeles_.values():
         a_voir = [u for u in modele.cellules if u in choisies]
-        if not a_voir:
-            continue
-        solveur = moteur.Solveur(modele, cellules, etats, seuil)
-        bas_vus = np.full(len(a_voir), np.inf)
-        hauts_vus = np.full(len(a_voir), -np.inf)
-        for essai in range(6):
-            signes = (
-                np.full(len(a_voir), 1.0 if essai == 0 else -1.0)
-                if essai < 2
-                else hasard.choice([-1.0, 1.0], len(a_voir))
-            )
-            solveur.echantillon(dict(zip(a_voir, signes.tolist(), strict=True)))
-            valeurs = solveur.valeurs_cellules(a_voir)
-            bas_vus, hauts_vus = np.minimum(bas_vus, valeurs), np.maximum(hauts_vus, valeurs)
-        for j, u in enumerate(a_voir):
-            bas, haut = math.ceil(bas_vus[j] - 1e-6), math.floor(hauts_vus[j] + 1e-6)
-            entier = False
-            if moteur.possibles(bas, haut) >= 2 * valeurs_min:
-                audit.prouvees_par_echantillon += 1
-            else:
-                bas, haut, _, _ = solveur.intervalle(u)
-                if entiers and moteur.possibles(bas, haut) < 2 * valeurs_min:
-                    entier = True
-                    if not solveur.entiere:  # optima at integral points: already integer
-                        try:
-                            bas, haut = moteur.intervalle_entier(solveur, u, limite=10)
-                        except TimeoutError:
-                            entier = False
-                            audit.non_conclues += 1
-                    audit.verifiees_entieres += entier
-            audit.constats.append(
-                Constat(u, cellules.valeur[u], bas, haut, _exemple(vues_, cellules, u), entier)
-            )
+        if a_voir:
+            _auditer_modele(modele, a_voir, cellules, vues_, etats, seuil, valeurs_min, hasard,
+                            entiers, audit)
     audit.secondes = time.perf_counter() - debut
     return audit
+
+
+def _auditer_modele(
+    modele, a_voir, cellules, vues_, etats, seuil, valeurs_min, hasard, entiers, audit: Audit
+) -> None:
+    """Range of every cell of `a_voir` in one programme's model of all years.
+
+    A few optimisations of weighted sums of the cells give feasible points; every optimum met
+    later is one too, and they are shared: a cell whose values over the points met already
+    span twice the rule is proven without solving for it. The others are minimised and
+    maximised, in threads (one solver each: HiGHS releases the GIL), and narrow ranges are
+    checked with integer variables.
+    """
+    solveur = moteur.Solveur(modele, cellules, etats, seuil)
+    vus = moteur._Points(modele, a_voir)
+    for essai in range(6):
+        signes = (
+            np.full(len(a_voir), 1.0 if essai == 0 else -1.0)
+            if essai < 2
+            else hasard.choice([-1.0, 1.0], len(a_voir))
+        )
+        solveur.echantillon(dict(zip(a_voir, signes.tolist(), strict=True)))
+        vus.noter(solveur)
+    marge = 2 * valeurs_min
+    constats: list[Constat | None] = [None] * len(a_voir)
+    restants = [j for j in range(len(a_voir)) if vus.possibles(j) < marge]
+    for j in range(len(a_voir)):
+        if vus.possibles(j) >= marge:
+            u = a_voir[j]
+            bas, haut = vus.intervalle(j)
+            constats[j] = Constat(
+                u, cellules.valeur[u], bas, haut, _exemple(vues_, cellules, u), False
+            )
+
+    # Per cell, filled by the threads (one slot each, no shared counter).
+    non_conclue = [False] * len(a_voir)
+
+    def tache(morceau: list[int], solveur_: moteur.Solveur) -> None:
+        for j in morceau:
+            u = a_voir[j]
+            if vus.possibles(j) >= marge:  # proven by an optimum met in another cell's solve
+                bas, haut = vus.intervalle(j)
+                constats[j] = Constat(
+                    u, cellules.valeur[u], bas, haut, _exemple(vues_, cellules, u), False
+                )
+                continue
+            bas, haut, _, _ = solveur_.intervalle(u)
+            if math.isfinite(haut):  # an unbounded maximum leaves no point to keep
+                vus.noter(solveur_)
+            entier = False
+            if entiers and moteur.possibles(bas, haut) < marge:
+                entier = True
+                if not solveur_.entiere:  # optima at integral points: already integer
+                    try:
+                        bas, haut = moteur.intervalle_entier(solveur_, u, limite=10)
+                    except TimeoutError:
+                        entier = False
+                        non_conclue[j] = True
+            constats[j] = Constat(
+                u, cellules.valeur[u], bas, haut, _exemple(vues_, cellules, u), entier
+            )
+            resolues[j] = True
+
+    resolues = [False] * len(a_voir)
+    fils = min(moteur.fils_de_protection(), max(1, len(restants) // 20))
+    if fils > 1:
+        solveurs = [solveur] + [
+            moteur.Solveur(modele, cellules, etats, seuil) for _ in range(fils - 1)
+        ]
+        with ThreadPoolExecutor(max_workers=fils) as executeur:
+            list(executeur.map(tache, [restants[k::fils] for k in range(fils)], solveurs))
+    else:
+        tache(restants, solveur)
+    audit.prouvees_par_echantillon += len(a_voir) - len(restants) + sum(
+        1 for j in restants if not resolues[j]
+    )
+    audit.verifiees_entieres += sum(1 for c in constats if c is not None and c.entier)
+    audit.non_conclues += sum(non_conclue)
+    audit.constats.extend(c for c in constats if c is not None)
 
 
 def _nombre(x: float) -> str:

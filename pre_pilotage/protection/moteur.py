@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import math
+import os
 import time
 import warnings
 from collections import defaultdict
@@ -42,6 +43,7 @@ from pre_pilotage.confidentialite import (
     _etat_protege,
     proteger,
 )
+from pre_pilotage.protection import groupees
 from pre_pilotage.protection.catalogue import cle_parametres, vues
 from pre_pilotage.requetes import charger
 
@@ -116,9 +118,14 @@ def _litteral(valeur: object) -> str:
 
 
 def _bruts(
-    con: duckdb.DuckDBPyConnection, demandes: list[tuple[str, dict]], parallele: bool
+    con: duckdb.DuckDBPyConnection,
+    demandes: list[tuple[str, dict]],
+    parallele: bool,
+    groupe: bool = True,
 ) -> list[pl.DataFrame]:
-    """`_brut` of every request, each query prepared once (planning costs more than running).
+    """`_brut` of every request: each query run once for all its parameter sets
+    (`groupees`), or, when it cannot be batched (or `groupe` is False), prepared once and run
+    set by set (planning costs more than running).
 
     The requests of one query run in one task, on one connection: the connection itself, or with
     `parallele` a cursor per task, three tasks at once.
@@ -129,6 +136,15 @@ def _bruts(
     resultats: list[pl.DataFrame | None] = [None] * len(demandes)
 
     def executer(connexion: duckdb.DuckDBPyConnection, nom: str, indices: list[int]) -> None:
+        requete = charger(nom)
+        if groupe:
+            lot = groupees.executer(
+                connexion, requete.sql, requete.parametres, [demandes[k][1] for k in indices]
+            )
+            if lot is not None:
+                for k, cadre in zip(indices, lot, strict=True):
+                    resultats[k] = cadre
+                return
         prepare = f"_protection_{nom}"
         connexion.execute(f"prepare {prepare} as {charger(nom).sql}")
         try:
@@ -642,67 +658,128 @@ def passe_jointe(
     first optimisations, as their range bounds them elsewhere.
     """
     exactes = exactes or set()
+    avant = etats.copy()
+    connus = dict(intervalles)
+
+    def tache(k: int, modele: Programme) -> tuple[int, np.ndarray, set[int], dict]:
+        # Jacobi: every block reads the states and ranges as they were when the pass began, so
+        # that the result does not depend on the order (nor on the thread) blocks run in.
+        locaux = avant.copy()
+        prouves: set[int] = set()
+        bornes: dict[int, tuple[float, float]] = {}
+        hasard = np.random.default_rng([graine, k])
+        n = _passe_bloc(
+            modele, cellules, locaux, seuil, valeurs_min, surs, prouves, connus, bornes,
+            hasard, exactes,
+        )
+        return n, locaux, prouves, bornes
+
+    blocs = list(enumerate(modeles_.values()))
+    # Largest models first, so that the threads end together (HiGHS releases the GIL).
+    blocs.sort(key=lambda kb: -len(kb[1].cellules))
+    fils = min(fils_de_protection(), len(blocs))
+    if fils > 1:
+        with ThreadPoolExecutor(max_workers=fils) as executeur:
+            resultats = list(executeur.map(lambda kb: (kb[1], tache(*kb)), blocs))
+    else:
+        resultats = [(modele, tache(k, modele)) for k, modele in blocs]
     ajoutees = 0
-    hasard = np.random.default_rng(graine)
-    for modele in modeles_.values():
-        a_voir = [
-            u for u in modele.cellules if sensible(cellules, etats, u, seuil) and u not in surs
-        ]
-        if not a_voir:
+    for modele, (n, locaux, prouves, bornes) in resultats:
+        ajoutees += n
+        for u in modele.cellules:
+            etats[u] = locaux[u]
+        surs |= prouves
+        intervalles.update(bornes)
+    return ajoutees
+
+
+def fils_de_protection() -> int:
+    """Threads solving the joint pass's models (`PRE_PROTECTION_FILS`, the cores by default)."""
+    valeur = os.environ.get("PRE_PROTECTION_FILS", "").strip()
+    if valeur:
+        try:
+            return max(1, int(valeur))
+        except ValueError as erreur:
+            raise ValueError(
+                f"PRE_PROTECTION_FILS : « {valeur} » n'est pas un nombre entier de fils"
+            ) from erreur
+    return os.cpu_count() or 1
+
+
+def _passe_bloc(
+    modele: Programme,
+    cellules: Cellules,
+    etats: np.ndarray,
+    seuil: int,
+    valeurs_min: int,
+    surs: set[int],
+    prouves: set[int],
+    intervalles: dict[int, tuple[float, float]],
+    bornes: dict[int, tuple[float, float]],
+    hasard: np.random.Generator,
+    exactes: set[int],
+) -> int:
+    """`passe_jointe` on one model: cells it proves go to `prouves`, their ranges to `bornes`;
+    `etats` (the block's own copy) gets its new secondary cells. Returns how many."""
+    ajoutees = 0
+    a_voir = [
+        u for u in modele.cellules if sensible(cellules, etats, u, seuil) and u not in surs
+    ]
+    if not a_voir:
+        return 0
+    solveur = Solveur(modele, cellules, etats, seuil, intervalles)
+    vus = _Points(modele, a_voir)
+    for essai in range(6):
+        if essai < 2:
+            poids = {u: (1.0 if essai == 0 else -1.0) for u in a_voir}
+        else:
+            poids = {
+                u: float(w)
+                for u, w in zip(a_voir, hasard.choice([-1.0, 1.0], len(a_voir)), strict=True)
+            }
+        solveur.echantillon(poids)
+        vus.noter(solveur)
+    for j, u in enumerate(a_voir):
+        if vus.possibles(j) >= valeurs_min:
+            prouves.add(u)
+            bornes[u] = vus.intervalle(j)
+    for j, u in enumerate(a_voir):
+        if u in prouves:
             continue
-        solveur = Solveur(modele, cellules, etats, seuil, intervalles)
-        vus = _Points(modele, a_voir)
-        for essai in range(6):
-            if essai < 2:
-                poids = {u: (1.0 if essai == 0 else -1.0) for u in a_voir}
-            else:
-                poids = {
-                    u: float(w)
-                    for u, w in zip(a_voir, hasard.choice([-1.0, 1.0], len(a_voir)), strict=True)
-                }
-            solveur.echantillon(poids)
+        essais = 0
+        while True:
+            # Every optimum met in this model stays feasible as suppression grows: the
+            # values they give the cell may already prove it, without solving for it.
+            raccourci = u not in exactes
+            if raccourci and vus.possibles(j) >= valeurs_min:
+                prouves.add(u)
+                bornes[u] = vus.intervalle(j)
+                break
+            bas, duaux_bas = solveur._optimiser(u, -1)
             vus.noter(solveur)
-        for j, u in enumerate(a_voir):
-            if vus.possibles(j) >= valeurs_min:
-                surs.add(u)
-                intervalles[u] = vus.intervalle(j)
-        for j, u in enumerate(a_voir):
-            if u in surs:
-                continue
-            essais = 0
-            while True:
-                # Every optimum met in this model stays feasible as suppression grows: the
-                # values they give the cell may already prove it, without solving for it.
-                raccourci = u not in exactes
-                if raccourci and vus.possibles(j) >= valeurs_min:
-                    surs.add(u)
-                    intervalles[u] = vus.intervalle(j)
-                    break
-                bas, duaux_bas = solveur._optimiser(u, -1)
+            if raccourci and vus.possibles(j) >= valeurs_min:
+                prouves.add(u)
+                bornes[u] = vus.intervalle(j)
+                break
+            haut, duaux_haut = solveur._optimiser(u, +1)
+            if math.isfinite(haut):
                 vus.noter(solveur)
-                if raccourci and vus.possibles(j) >= valeurs_min:
-                    surs.add(u)
-                    intervalles[u] = vus.intervalle(j)
-                    break
-                haut, duaux_haut = solveur._optimiser(u, +1)
-                if math.isfinite(haut):
-                    vus.noter(solveur)
-                bas, haut = math.ceil(bas - 1e-6), _plancher(haut)
-                intervalles[u] = (bas, haut)
-                if possibles(bas, haut) >= valeurs_min:
-                    # Range of the linear relaxation; both optima integral makes it the integer
-                    # range too. The audit checks the narrow ones with integer variables.
-                    surs.add(u)
-                    break
-                candidat = _candidat(modele, cellules, etats, duaux_bas, duaux_haut)
-                if candidat is None:
-                    candidat = _voisine(modele, cellules, etats, u)
-                essais += 1
-                if candidat is None or essais > 500:
-                    break
-                etats[candidat] = SECONDAIRE
-                solveur.changer_etat(candidat, SECONDAIRE)
-                ajoutees += 1
+            bas, haut = math.ceil(bas - 1e-6), _plancher(haut)
+            bornes[u] = (bas, haut)
+            if possibles(bas, haut) >= valeurs_min:
+                # Range of the linear relaxation; both optima integral makes it the integer
+                # range too. The audit checks the narrow ones with integer variables.
+                prouves.add(u)
+                break
+            candidat = _candidat(modele, cellules, etats, duaux_bas, duaux_haut)
+            if candidat is None:
+                candidat = _voisine(modele, cellules, etats, u)
+            essais += 1
+            if candidat is None or essais > 500:
+                break
+            etats[candidat] = SECONDAIRE
+            solveur.changer_etat(candidat, SECONDAIRE)
+            ajoutees += 1
     return ajoutees
 
 
