@@ -21,6 +21,12 @@ def reference(chemin: str, date_fichier: float) -> dict:
 
 
 ui.debut_page("Enquête nationale consolidée", role="administration", etape="territoires")
+if acces.programme_autorise() is not None:
+    st.error(
+        "Accès refusé : la consolidation de l'enquête nationale porte sur tous les PRE ; votre "
+        "compte est limité à un seul programme."
+    )
+    st.stop()
 st.markdown(
     "Déposez les classeurs « Enquête nationale PRE » produits par chaque PRE (page « Publics "
     "et parcours »). Chaque classeur est contrôlé (feuilles, tableaux, en-têtes, valeurs, "

@@ -523,3 +523,20 @@ def test_par_region(consolide, base, reference):
         ("Hauts-de-France", 2, None, "de 55 à 64", 25000.0),  # Lille 54 + Roubaix « < 11 »
         ("Île-de-France", 1, 50.0, None, 5000.0),  # Bobigny (commune Alpha)
     ]
+
+
+def test_page_refusee_au_compte_limite_a_un_programme(monkeypatch, base, chemin_reference):
+    monkeypatch.setenv("PRE_BASE", str(base))
+    monkeypatch.setenv("PRE_TERRITOIRES", str(chemin_reference))
+    vider_caches()
+    at = AppTest.from_file(str(config.RACINE / "app.py"), default_timeout=60)
+    at.session_state["utilisateur"] = Utilisateur(
+        "test-pre", "Compte de test", "administration", pre_id="pre-test"
+    )
+    at.run()
+    at = at.switch_page("pages/enquete.py").run()
+    assert at.error[0].value == (
+        "Accès refusé : la consolidation de l'enquête nationale porte sur tous les PRE ; votre "
+        "compte est limité à un seul programme."
+    )
+    assert not at.get("file_uploader")
