@@ -442,6 +442,17 @@ def _identification(feuille: _Feuille) -> dict[str, str]:
     return lu
 
 
+def _par_feuille(fichier: str, valeurs: dict, message, fautive) -> list[str]:
+    """One message for the whole workbook when every sheet says the same wrong thing (a year,
+    a threshold), else one per sheet that does."""
+    fautives = {nom: v for nom, v in valeurs.items() if fautive(v)}
+    if not fautives:
+        return []
+    if len(fautives) == len(valeurs) and len(set(fautives.values())) == 1:
+        return [f"{fichier} : {message(next(iter(fautives.values())))}"]
+    return [f"{fichier}, feuille « {nom} » : {message(v)}" for nom, v in fautives.items()]
+
+
 def lire_classeur(fichier: str, contenu: bytes, annee: int) -> Reponse:
     """The answer in one workbook, for the survey of `annee`; ClasseurRefuse otherwise."""
     try:
@@ -487,20 +498,30 @@ def lire_classeur(fichier: str, contenu: bytes, annee: int) -> Reponse:
         annees[enquete.FEUILLE_SOURCES + " (identification)"] = (
             int(identite[enquete.ANNEE]) if identite[enquete.ANNEE].isdigit() else None
         )
-    for nom, a in annees.items():
-        if a is None:
-            erreurs.append(f"{fichier}, feuille « {nom} » : année du classeur introuvable")
-        elif a != annee:
-            erreurs.append(
-                f"{fichier}, feuille « {nom} » : classeur de l'année {a}, alors que "
-                f"l'enquête consolidée porte sur l'année {annee}"
-            )
-    for nom, s in seuils.items():
-        if s is not None and s != SEUIL_ENQUETE:
-            erreurs.append(
-                f"{fichier}, feuille « {nom} » : classeur établi au seuil de {s} enfants ; "
-                f"l'enquête nationale demande le seuil de {SEUIL_ENQUETE}"
-            )
+    erreurs.extend(
+        _par_feuille(
+            fichier,
+            annees,
+            lambda a: (
+                "année du classeur introuvable"
+                if a is None
+                else f"classeur de l'année {a}, alors que l'enquête consolidée porte sur l'année "
+                f"{annee}"
+            ),
+            lambda a: a != annee,
+        )
+    )
+    erreurs.extend(
+        _par_feuille(
+            fichier,
+            seuils,
+            lambda s: (
+                f"classeur établi au seuil de {s} enfants ; l'enquête nationale demande "
+                f"le seuil de {SEUIL_ENQUETE}"
+            ),
+            lambda s: s is not None and s != SEUIL_ENQUETE,
+        )
+    )
     perimetre = identite.get(enquete.PERIMETRE)
     if perimetre and normaliser(perimetre) != normaliser(enquete.PROGRAMME_ENTIER):
         erreurs.append(

@@ -200,12 +200,20 @@ def test_classeur_etranger_ou_illisible(classeurs):
 
 
 def test_autre_annee_classeur_interne_et_sans_identification(con_fixture, classeurs):
-    messages = refus("lille_2023.xlsx", classeur(con_fixture, LILLE, annee=2023))
-    assert messages[0] == (
-        "lille_2023.xlsx, feuille « Bénéficiaires » : classeur de l'année 2023, alors que "
-        "l'enquête consolidée porte sur l'année 2024"
-    )
-    assert len(messages) == 7  # five sheets, the sources sheet and its identification block
+    # Five sheets, the sources sheet and its identification block say 2023: one message.
+    assert refus("lille_2023.xlsx", classeur(con_fixture, LILLE, annee=2023)) == [
+        "lille_2023.xlsx : classeur de l'année 2023, alors que l'enquête consolidée porte sur "
+        "l'année 2024"
+    ]
+
+    def une_feuille_2023(livre):
+        feuille = livre["Budget"]
+        feuille["A2"] = feuille["A2"].value.replace("année 2024", "année 2023")
+
+    assert refus("melange.xlsx", modifier(classeurs["enquete_lille.xlsx"], une_feuille_2023)) == [
+        "melange.xlsx, feuille « Budget » : classeur de l'année 2023, alors que l'enquête "
+        "consolidée porte sur l'année 2024"
+    ]
     interne = refus("interne.xlsx", classeur(con_fixture, LILLE, seuil=5, interne=True))
     assert (
         "interne.xlsx, feuille « Bénéficiaires », ligne 4, colonne A : classeur interne à "
@@ -213,8 +221,8 @@ def test_autre_annee_classeur_interne_et_sans_identification(con_fixture, classe
         "à l'enquête nationale"
     ) in interne
     assert (
-        "interne.xlsx, feuille « Bénéficiaires » : classeur établi au seuil de 5 enfants ; "
-        "l'enquête nationale demande le seuil de 11"
+        "interne.xlsx : classeur établi au seuil de 5 enfants ; l'enquête nationale demande le "
+        "seuil de 11"
     ) in interne
     sans = enquete.classeur(
         enquete.lire(lambda nom, **p: executer(con_fixture, nom, 11, **p), PRE, None, None, 2024),
