@@ -27,6 +27,12 @@ if acces.programme_autorise() is not None:
         "compte est limité à un seul programme."
     )
     st.stop()
+if Path(ui.chemin_base()).is_dir():
+    st.warning(
+        "La base est un dossier de fichiers Parquet, en lecture seule : les réponses à l'enquête "
+        "nationale s'enregistrent dans la base DuckDB (PRE_BASE=…/pre.duckdb)."
+    )
+    st.stop()
 st.markdown(
     "Déposez les classeurs « Enquête nationale PRE » produits par chaque PRE (page « Publics "
     "et parcours »). Chaque classeur est contrôlé (feuilles, tableaux, en-têtes, valeurs, "
