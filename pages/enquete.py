@@ -88,13 +88,7 @@ if ensemble["repondants"] + ensemble["hors_liste"]:  # a chart of zeros says not
     )
 ui.afficher_tableau(
     taux,
-    {
-        "territoire": ("Territoire", "texte"),
-        "pre_liste": ("PRE de la liste ANCT", "nombre"),
-        "repondants": ("Dont ayant répondu", "nombre"),
-        "hors_liste": ("Réponses de PRE hors liste", "nombre"),
-        "taux": ("Taux de réponse", "pourcentage"),
-    },
+    consolidee.COLONNES_TAUX,
     titre=f"Taux de réponse à l'enquête nationale {annee}",
     programme=False,
     source=SOURCE,
@@ -120,13 +114,7 @@ ui.afficher_tableau(
 ui.intertitre("Par région" if code == "FR" else "Par département")
 ui.afficher_tableau(
     consolidee.par_territoire(valeurs, consolidee.placer(reponses, tables), tables, code),
-    {
-        "territoire": ("Territoire", "texte"),
-        "programmes": ("PRE ayant répondu", "nombre"),
-        "actifs": ("Enfants accompagnés", "nombre"),
-        "entrees": ("Entrées", "nombre"),
-        "budget_programme": ("Budget programmé", "euros"),
-    },
+    consolidee.COLONNES_PAR_TERRITOIRE,
     titre=f"Enquête nationale {annee} par territoire – {choix[code]}",
     programme=False,
     source=SOURCE,
@@ -139,13 +127,7 @@ libelles = dict(zip(consolide["code"], consolide["indicateur"], strict=False))
 code_rep = st.selectbox("Répartition", list(repartitions), format_func=libelles.get)
 ui.afficher_tableau(
     consolidee.repartition(consolide, code_rep),
-    {
-        "modalite": ("Modalité", "texte"),
-        "total": ("Effectif consolidé", "nombre"),
-        "masquees": ("Cases masquées", "nombre"),
-        "programmes": ("PRE", "nombre"),
-        "part": ("Part", "pourcentage"),
-    },
+    consolidee.COLONNES_REPARTITION,
     titre=f"{libelles[code_rep]} – {choix[code]}, {annee}",
     programme=False,
     source=SOURCE,

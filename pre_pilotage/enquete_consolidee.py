@@ -560,6 +560,27 @@ COLONNES_CHIFFRES = {
     "programmes": ("PRE", "nombre"),
     "masquees": ("Cases masquées", "nombre"),
 }
+COLONNES_TAUX = {
+    "territoire": ("Territoire", "texte"),
+    "pre_liste": ("PRE de la liste ANCT", "nombre"),
+    "repondants": ("Dont ayant répondu", "nombre"),
+    "hors_liste": ("Réponses de PRE hors liste", "nombre"),
+    "taux": ("Taux de réponse", "pourcentage"),
+}
+COLONNES_PAR_TERRITOIRE = {
+    "territoire": ("Territoire", "texte"),
+    "programmes": ("PRE ayant répondu", "nombre"),
+    "actifs": ("Enfants accompagnés", "nombre"),
+    "entrees": ("Entrées", "nombre"),
+    "budget_programme": ("Budget programmé", "euros"),
+}
+COLONNES_REPARTITION = {
+    "modalite": ("Modalité", "texte"),
+    "total": ("Effectif consolidé", "nombre"),
+    "masquees": ("Cases masquées", "nombre"),
+    "programmes": ("PRE", "nombre"),
+    "part": ("Part", "pourcentage"),
+}
 COLONNES_EXPORT = {
     "feuille": ("Feuille", "texte"),
     "indicateur": ("Indicateur", "texte"),
