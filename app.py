@@ -70,6 +70,13 @@ page = st.navigation(
             visibility=acces.visibilite("administration"),
         ),
         st.Page(
+            "pages/enquete.py",
+            title="Enquête nationale",
+            icon=":material/fact_check:",
+            url_path="enquete",
+            visibility=acces.visibilite("administration"),
+        ),
+        st.Page(
             "pages/administration.py",
             title="Comptes et journal",
             icon=":material/admin_panel_settings:",

@@ -128,6 +128,14 @@ if filtres:
         date_donnees = ui.informations_base().get("date_donnees")
         seuil, interne = ui.seuil_document("enquete_interne")
         parametres = filtres.parametres()
+        programme = enquete.Programme(
+            filtres.pre_id,
+            filtres.nom_programme,
+            tuple(run("communes_du_programme", pre_id=filtres.pre_id)["code_insee"]),
+            enquete.PROGRAMME_ENTIER
+            if not (filtres.commune or filtres.qpv)
+            else filtres.territoire,
+        )
         telechargements.bouton(
             "Télécharger les chiffres de l'enquête nationale (XLSX)",
             lambda: enquete.classeur(
@@ -137,6 +145,7 @@ if filtres:
                 date_donnees=date_donnees,
                 seuil=seuil,
                 interne=interne,
+                programme=programme,
             ),
             nom=fichier,
             mime=XLSX,

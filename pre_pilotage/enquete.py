@@ -29,6 +29,18 @@ from pre_pilotage.exports import neutraliser
 from pre_pilotage.indicateurs import indicateur
 
 FEUILLE_SOURCES = "Sources et définitions"
+# The block that says who answers, on the « Sources et définitions » sheet: the ANCT's
+# consolidation (pre_pilotage.enquete_lecture) finds the programme by these labels.
+TITRE_IDENTIFICATION = "Identification du programme"
+IDENTIFIANT, NOM, COMMUNES, PERIMETRE, ANNEE, SEUIL = (
+    "Identifiant du programme",
+    "Programme",
+    "Communes du programme (codes INSEE)",
+    "Périmètre des chiffres",
+    "Année",
+    "Seuil de secret statistique",
+)
+PROGRAMME_ENTIER = "programme entier"
 # Cell formats by indicator unit; a spreadsheet set to French shows them as `1 234,5`.
 FORMATS = {
     "nombre": "#,##0",
@@ -70,6 +82,16 @@ def lire(
             "part_type_action": ("publics_types_action", territoire),
         },
     )
+
+
+@dataclass(frozen=True)
+class Programme:
+    """Who answers the survey: its identifiers, written in the workbook."""
+
+    pre_id: str
+    nom: str
+    communes: tuple[str, ...]  # INSEE codes
+    perimetre: str = PROGRAMME_ENTIER  # or the commune or QPV the figures are limited to
 
 
 # ------------------------------------------------------------------------------ what goes where
@@ -339,10 +361,12 @@ def classeur(
     date_donnees: str | None,
     seuil: int,
     interne: bool = False,
+    programme: Programme | None = None,
 ) -> bytes:
     """The survey workbook for `annee` and `territoire`, from the frames of `lire` (XLSX bytes).
 
     `interne`: made below the élus' floor, for the PRE's team only; every sheet says so.
+    `programme`: its identifiers, written on the sources sheet for the national consolidation.
     """
     from pre_pilotage.rapport import mention_interne
 
@@ -366,15 +390,41 @@ def classeur(
         feuille.column_dimensions["A"].width = 58
         for lettre in "BCD":
             feuille.column_dimensions[lettre].width = 20
-    _sources(livre.create_sheet(FEUILLE_SOURCES), utilises, contexte, seuil)
+    _sources(livre.create_sheet(FEUILLE_SOURCES), utilises, contexte, seuil, programme, annee)
     tampon = io.BytesIO()
     livre.save(tampon)
     return tampon.getvalue()
 
 
-def _sources(feuille: Worksheet, utilises, contexte: list[str], seuil: int) -> None:
+def _identification(redacteur: _Redacteur, programme: Programme, annee: int, seuil: int) -> None:
+    redacteur.texte(1, TITRE_IDENTIFICATION, _SOUS_TITRE)
+    redacteur.saut()
+    for libelle, valeur in (
+        (IDENTIFIANT, programme.pre_id),
+        (NOM, programme.nom),
+        (COMMUNES, " ; ".join(programme.communes)),
+        (PERIMETRE, programme.perimetre),
+        (ANNEE, str(annee)),
+        (SEUIL, str(seuil)),
+    ):
+        redacteur.texte(1, libelle, _GRAS)
+        redacteur.texte(2, valeur)
+        redacteur.saut()
+    redacteur.saut()
+
+
+def _sources(
+    feuille: Worksheet,
+    utilises,
+    contexte: list[str],
+    seuil: int,
+    programme: Programme | None,
+    annee: int,
+) -> None:
     redacteur = _Redacteur(feuille)
     _en_tete(redacteur, "Enquête nationale PRE – sources et définitions", contexte)
+    if programme is not None:
+        _identification(redacteur, programme, annee, seuil)
     for ligne in (
         "Source : données du programme, pseudonymisées (tableau de bord de pilotage du PRE) ; "
         "références nationales : ANCT, enquête nationale PRE 2022 (données 2021), et CGET, "

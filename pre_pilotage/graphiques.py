@@ -757,3 +757,47 @@ def groupes_par_figure(tableau: pl.DataFrame, groupes: tuple[tuple[str, str], ..
         annotations=titres,
         **axes,
     )
+
+
+# ------------------------------------------------------------------------------ national survey
+
+TAUX_REPONSE_2022 = 70.0  # ANCT, enquête nationale PRE 2022 (données 2021)
+
+
+def taux_de_reponse(cadre: pl.DataFrame) -> go.Figure:
+    """Response rate to the national survey by territory (without the total row), with the
+    2022 survey's rate as a reference line."""
+    lignes = cadre.filter(pl.col("territoire") != "Ensemble").sort("territoire", descending=True)
+    textes = [
+        f"{formats.pourcentage(t)} ({r} sur {n})" if t is not None else formats.VIDE
+        for t, r, n in zip(lignes["taux"], lignes["repondants"], lignes["pre_liste"], strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            y=list(lignes["territoire"]),
+            x=lignes["taux"].fill_null(0),
+            orientation="h",
+            marker_color=BLEU_FRANCE,
+            text=textes,
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y} : %{text}<extra></extra>",
+        )
+    )
+    _mise_en_page(
+        fig,
+        hauteur=max(260, 30 * lignes.height + 110),
+        xaxis={"title": {"text": "Taux de réponse (%)"}, "range": [0, 130], "ticksuffix": " %"},
+        yaxis={"tickfont": {"color": GRIS_FONCE}},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+    )
+    # Added once the layout is set: _mise_en_page replaces the whole layout, shapes included.
+    fig.add_vline(
+        x=TAUX_REPONSE_2022,
+        line_dash="dash",
+        line_color=ROUGE_MARIANNE,
+        annotation_text="Enquête 2022 : 70 %",
+        annotation_position="top",
+        annotation_font_color=ROUGE_MARIANNE,
+    )
+    return fig

@@ -197,6 +197,7 @@ def test_les_pages_sont_declarees():
         "sources",
         "programme",
         "import",
+        "enquete",
         "administration",
     ]
 
