@@ -12,11 +12,16 @@ written as its token (« < 11 », « s ») and a sentence never states a masked 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
+import re
 import shutil
+import struct
 import subprocess
 import tempfile
+import zlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -756,13 +761,95 @@ def _langue_francaise(document) -> None:
         langue.set(qn("w:val"), "fr-FR")
 
 
-# A table up to this many rows is kept on one page (a longer one splits, its header repeated).
+# A table up to this many rows is kept on one page (a longer one splits, its header repeated, and
+# never leaves fewer than LIGNES_ORPHELINES rows alone at the bottom or top of a page).
 LIGNES_INSECABLES = 15
+LIGNES_ORPHELINES = 3
+LARGEUR_TEXTE_CM = 16.0  # A4 less 2 × 2.5 cm margins (the report and the view's PDF)
+# Left and right cell margins of Word's « Table Grid » (0.19 cm each), and a little room for
+# LibreOffice's rounding.
+MARGES_CELLULE_CM = 2 * 0.19 + 0.12
+TAILLES_TABLEAU = (9.5, 8.5, 7.5, 7.0)  # points: smaller only when the words would not fit
+# Arial, the documents' font, or the fonts metric-compatible with it that LibreOffice uses
+# (Debian's fonts-liberation2, installed with it).
+DOSSIERS_POLICES = (
+    "/usr/share/fonts/truetype/liberation2",
+    "/usr/share/fonts/truetype/liberation",
+    "/usr/share/fonts/truetype/msttcorefonts",
+)
+POLICE = "Arial"
+POLICES = {
+    False: ("LiberationSans-Regular.ttf", "Arial.ttf", "arial.ttf"),
+    True: ("LiberationSans-Bold.ttf", "Arial_Bold.ttf", "arialbd.ttf"),
+}
+# Where a line may break in a cell: ordinary spaces only (never a no-break space: « 692 734 € »).
+_COUPURES = re.compile(r"[ \t\n]+")
+
+
+@functools.cache
+def _police(gras: bool):
+    """The font file's metrics (PIL, at 1000 units), None when no Arial-compatible font."""
+    from PIL import ImageFont
+
+    for dossier in DOSSIERS_POLICES:
+        for nom in POLICES[gras]:
+            chemin = Path(dossier) / nom
+            if chemin.exists():
+                return ImageFont.truetype(str(chemin), 1000)
+    return None
+
+
+def largeur_texte(texte: str, gras: bool, taille: float) -> float:
+    """Width in cm of `texte` on one line in Arial at `taille` points (its metrics; without the
+    font, a generous 0.62 em, or 0.68 bold, a character)."""
+    police = _police(gras)
+    em = police.getlength(texte) / 1000 if police else len(texte) * (0.68 if gras else 0.62)
+    return em * taille / 72 * 2.54
+
+
+def mots(texte: str) -> list[str]:
+    """The pieces a line may never be broken in."""
+    return [mot for mot in _COUPURES.split(texte) if mot]
+
+
+def largeurs_colonnes(
+    entetes: list[str], lignes: list[list[str]], largeur: float = LARGEUR_TEXTE_CM
+) -> tuple[list[float], float]:
+    """Column widths (cm) and font size (pt) of a table: every column at least as wide as its
+    longest word (bold in the header), so that no word is ever broken; the room left goes to the
+    columns whose text would wrap; a smaller size when the words do not fit at 9.5 pt."""
+    colonnes = [
+        [(str(entete), True), *((str(ligne[i]), False) for ligne in lignes)]
+        for i, entete in enumerate(entetes)
+    ]
+    for taille in TAILLES_TABLEAU:
+        minimum = [
+            MARGES_CELLULE_CM
+            + max(
+                (largeur_texte(mot, gras, taille) for t, gras in c for mot in mots(t)),
+                default=0,
+            )
+            for c in colonnes
+        ]
+        if sum(minimum) <= largeur:
+            break
+    souhait = [
+        max(m, MARGES_CELLULE_CM + min(max(largeur_texte(t, g, taille) for t, g in c), 7))
+        for c, m in zip(colonnes, minimum, strict=True)
+    ]
+    if sum(souhait) <= largeur:
+        return [largeur * s / sum(souhait) for s in souhait], taille
+    reste = max(largeur - sum(minimum), 0)
+    ecarts = [s - m for s, m in zip(souhait, minimum, strict=True)]
+    return [
+        m + reste * e / (sum(ecarts) or 1) for m, e in zip(minimum, ecarts, strict=True)
+    ], taille
 
 
 def _tableau(document, entetes: list[str], lignes: list[list[str]], legende: bool = False) -> None:
     """A real Word table: header row repeated on every page, rows never split, a short table
-    kept on one page; `legende`: a caption follows (no blank line then)."""
+    kept on one page (with its caption: `legende`, a caption follows, no blank line then), a
+    long one never leaving a few rows alone; no word broken (`largeurs_colonnes`)."""
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -781,41 +868,28 @@ def _tableau(document, entetes: list[str], lignes: list[list[str]], legende: boo
         rangee = tableau.add_row()
         for cellule, texte in zip(rangee.cells, ligne, strict=True):
             cellule.text = texte
-    # Columns as wide as their text needs over the 16 cm of the page, never narrower than
-    # their longest word (about 0.19 cm a character at 9.5 pt, plus the cell's margins).
-    colonnes = [
-        [str(t) for t in (entete, *(ligne[i] for ligne in lignes))]
-        for i, entete in enumerate(entetes)
-    ]
-    minimum = [0.4 + 0.19 * max(len(mot) for t in c for mot in t.split(" ")) for c in colonnes]
-    souhait = [
-        max(m, 0.4 + 0.19 * min(max(len(t) for t in c), 60))
-        for c, m in zip(colonnes, minimum, strict=True)
-    ]
-    if sum(souhait) <= 16:
-        largeurs = [16 * s / sum(souhait) for s in souhait]
-    else:
-        reste = max(16 - sum(minimum), 0)
-        ecarts = [s - m for s, m in zip(souhait, minimum, strict=True)]
-        largeurs = [
-            m + reste * e / (sum(ecarts) or 1) for m, e in zip(minimum, ecarts, strict=True)
-        ]
+    largeurs, taille = largeurs_colonnes(entetes, lignes)
     tableau.autofit = False
     for colonne, centimetres in zip(tableau.columns, largeurs, strict=True):
         largeur = Cm(centimetres)
         colonne.width = largeur
         for cellule in colonne.cells:
             cellule.width = largeur
+    rangees = len(tableau.rows)
     insecable = len(lignes) <= LIGNES_INSECABLES
     for numero, rangee in enumerate(tableau.rows):
         rangee._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-        # The header stays with the first row; a short table stays whole.
-        garder = numero == 0 or (insecable and numero < len(tableau.rows) - 1)
+        # The header stays with the first rows, the last rows together (and with the caption);
+        # a short table stays whole.
+        garder = (
+            insecable or numero < LIGNES_ORPHELINES or numero >= rangees - LIGNES_ORPHELINES
+        ) and (numero < rangees - 1 or legende)
         for cellule in rangee.cells:
             for paragraphe in cellule.paragraphs:
                 paragraphe.paragraph_format.keep_with_next = garder
                 for run in paragraphe.runs:
-                    run.font.size = Pt(9.5)
+                    # The font the widths were measured in, whatever the document's style.
+                    run.font.name, run.font.size = POLICE, Pt(taille)
     if not legende:
         document.add_paragraph()
 
@@ -971,8 +1045,16 @@ def _ecrire_section(
         document.add_heading(graphique.titre, level=sous)
         image_paragraphe = document.add_paragraph()
         _garder_avec_suivant(image_paragraphe)
+        # Its size is set from the figure, not read from the image: the draft of `documents`
+        # (blank images, same layout) tells the pages before the charts are drawn.
         image = image_paragraphe.add_run().add_picture(
-            io.BytesIO(rendre(graphique.figure)), width=Cm(14.5)
+            io.BytesIO(rendre(graphique.figure)),
+            width=Cm(LARGEUR_IMAGE_CM),
+            height=Cm(
+                LARGEUR_IMAGE_CM
+                * exports.hauteur_sans_legende(graphique.figure)
+                / exports.LARGEUR_PX
+            ),
         )
         image._inline.docPr.set("descr", graphique.texte_alternatif)
         document.add_paragraph(graphique.legende, style="Caption")
@@ -987,6 +1069,9 @@ def _ecrire_section(
             document.add_paragraph(element, style="List Bullet")
     for numero, partie in enumerate(section.sous_sections):
         _ecrire_section(document, partie, sous, contexte, rendre, nouvelle_page=numero > 0)
+
+
+LARGEUR_IMAGE_CM = 14.5
 
 
 def _phrase(texte: str) -> str:
@@ -1088,26 +1173,100 @@ def pages_des_titres(document_pdf: bytes) -> list[int]:
     ]
 
 
+def _png_blanc() -> bytes:
+    """A 1 × 1 white PNG: the draft's stand-in for every chart (its size is set by `docx`)."""
+
+    def morceau(nature: bytes, donnees: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(donnees))
+            + nature
+            + donnees
+            + struct.pack(">I", zlib.crc32(nature + donnees))
+        )
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + morceau(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + morceau(b"IDAT", zlib.compress(b"\x00\xff\xff\xff"))
+        + morceau(b"IEND", b"")
+    )
+
+
+def _figures(sections: list[Section]) -> list[go.Figure]:
+    """Every chart of the sections and their sub-sections, in the document's order."""
+    return [
+        figure
+        for section in sections
+        for figure in (
+            *(g.figure for g in section.graphiques),
+            *_figures(section.sous_sections),
+        )
+    ]
+
+
+def jpeg(png: bytes) -> bytes:
+    """A chart's PNG as a JPEG of quality 90 at the same resolution: what LibreOffice's PDF
+    export makes of it anyway (its default), given to it ready (a faster conversion)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png))
+    tampon = io.BytesIO()
+    image.convert("RGB").save(tampon, "JPEG", quality=90, dpi=image.info.get("dpi", (300, 300)))
+    return tampon.getvalue()
+
+
+def _pages_et_dessins(
+    sections: list[Section],
+    contexte: Contexte,
+    rendre: Callable[[go.Figure], bytes],
+    en_jpeg: bool,
+) -> tuple[list[int], dict[int, tuple[bytes, bytes | None]]]:
+    """The page of each level-1 heading, and each chart drawn (PNG, and JPEG if `en_jpeg`).
+
+    A draft (blank images of the charts' size: the same layout, page numbers of the same width)
+    is converted to PDF, whose bookmarks tell on which page each heading falls, while the charts
+    are drawn in another thread: the browser and LibreOffice work at the same time."""
+    blanc = _png_blanc()
+    figures = _figures(sections)
+
+    def dessiner() -> dict[int, tuple[bytes, bytes | None]]:
+        dessins = {}
+        for figure in figures:
+            png = rendre(figure)
+            dessins[id(figure)] = (png, jpeg(png) if en_jpeg else None)
+        return dessins
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pre-rapport") as dessin:
+        dessins = dessin.submit(dessiner)
+        brouillon = pdf(docx(sections, contexte, lambda _figure: blanc))
+        pages = pages_des_titres(brouillon)
+        resultat = dessins.result()
+    if len(pages) != len(sections) + 1 + len(ANNEXES):
+        raise RapportImpossible("LibreOffice n'a pas produit les signets des titres du rapport.")
+    return pages, resultat
+
+
+def docx_numerote(
+    sections: list[Section],
+    contexte: Contexte,
+    rendre: Callable[[go.Figure], bytes] = exports.image_sans_legende,
+) -> bytes:
+    """The DOCX whose table of contents gives the PDF's page numbers (charts in PNG)."""
+    pages, dessins = _pages_et_dessins(sections, contexte, rendre, en_jpeg=False)
+    return docx(sections, contexte, lambda figure: dessins[id(figure)][0], pages)
+
+
 def documents(
     sections: list[Section],
     contexte: Contexte,
     rendre: Callable[[go.Figure], bytes] = exports.image_sans_legende,
 ) -> tuple[bytes, bytes]:
-    """The DOCX and its PDF, their table of contents giving the PDF's page numbers: a first
-    PDF (same layout, numbers of the same width) tells on which page each heading falls."""
-    images: dict[int, bytes] = {}
-
-    def rendre_une_fois(figure: go.Figure) -> bytes:
-        if id(figure) not in images:
-            images[id(figure)] = rendre(figure)
-        return images[id(figure)]
-
-    brouillon = pdf(docx(sections, contexte, rendre_une_fois))
-    pages = pages_des_titres(brouillon)
-    if len(pages) != len(sections) + 1 + len(ANNEXES):
-        raise RapportImpossible("LibreOffice n'a pas produit les signets des titres du rapport.")
-    document = docx(sections, contexte, rendre_une_fois, pages)
-    return document, pdf(document)
+    """The DOCX (see `docx_numerote`) and its PDF, converted from the same document with its
+    charts in JPEG (`jpeg`)."""
+    pages, dessins = _pages_et_dessins(sections, contexte, rendre, en_jpeg=True)
+    document = docx(sections, contexte, lambda figure: dessins[id(figure)][0], pages)
+    pour_pdf = docx(sections, contexte, lambda figure: dessins[id(figure)][1], pages)
+    return document, pdf(pour_pdf)
 
 
 def mention_interne(seuil: int) -> str:
