@@ -748,6 +748,17 @@ def texte_confidentialite(seuil: int) -> str:
 # ------------------------------------------------------------------------------------- DOCX
 
 
+def police_sans_theme(style, police: str = "Arial") -> None:
+    """`police` for the style, without the theme's fonts that Word and LibreOffice would put
+    first (the template's headings ask for the theme's « major » font, absent on the server)."""
+    from docx.oxml.ns import qn
+
+    style.font.name = police
+    polices = style.element.get_or_add_rPr().find(qn("w:rFonts"))
+    for attribut in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        polices.attrib.pop(qn(attribut), None)
+
+
 def _langue_francaise(document) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -1103,7 +1114,7 @@ def docx(
     normal.font.name, normal.font.size = "Arial", Pt(10.5)
     for nom in ("Title", "Heading 1", "Heading 2", "Heading 3", "TOC Heading"):
         style = document.styles[nom]
-        style.font.name = "Arial"
+        police_sans_theme(style)
         style.font.color.rgb = RGBColor(0x00, 0x00, 0x91)
         style.paragraph_format.keep_with_next = True
     document.styles["Heading 3"].font.size = Pt(11)
