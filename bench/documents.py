@@ -39,12 +39,12 @@ from pre_pilotage.requetes import executer  # noqa: E402
 
 DEBUT, FIN = "<!-- documents:debut -->", "<!-- documents:fin -->"
 ANNEE = 2025
-OBJECTIFS = {"docx": 5.0, "pdf": 10.0, "vue": 10.0}  # seconds (issue 15)
+OBJECTIFS = {"docx": 5.0, "pdf": 10.0, "pdf_apres_docx": 10.0, "vue": 10.0}  # seconds (issue 15)
 
 
 def fabrique_rapport(chemin: Path):
-    """Two callables making the demo report from scratch (queries included), as the page does:
-    its DOCX, its PDF."""
+    """Callables making the demo report from scratch (queries included), as the page does: its
+    DOCX, its PDF, and the PDF's time when its DOCX was just made."""
     con = ouvrir_lecture(chemin)
     programme = executer(con, "programmes", 11)
     pre_id, nom = programme["pre_id"][0], programme["nom"][0]
@@ -56,10 +56,23 @@ def fabrique_rapport(chemin: Path):
 
         return rapport.contenu(rapport.lire(run, pre_id, None, None, ANNEE), contexte)
 
-    return (
-        lambda: rapport.docx_numerote(sections(), contexte),
-        lambda: rapport.documents(sections(), contexte)[1],
-    )
+    def docx_seul():
+        rapport.vider_cache()  # from scratch: nothing prepared before
+        return rapport.docx_numerote(sections(), contexte)
+
+    def pdf_seul():
+        rapport.vider_cache()
+        return rapport.pdf_numerote(sections(), contexte)
+
+    def pdf_apres_docx():
+        # As a coordinatrice downloading both: the PDF reuses the DOCX's pages and charts.
+        rapport.vider_cache()
+        rapport.docx_numerote(sections(), contexte)
+        debut = time.perf_counter()
+        rapport.pdf_numerote(sections(), contexte)
+        return time.perf_counter() - debut
+
+    return docx_seul, pdf_seul, pdf_apres_docx
 
 
 def vue_carte(chemin: Path):
@@ -111,6 +124,7 @@ def section(premier: float, resultats: dict, pages: dict, series: int) -> str:
     for cle, libelle in (
         ("docx", "Report, Word (DOCX, table of contents with the PDF's page numbers)"),
         ("pdf", "Report, PDF (the DOCX converted by LibreOffice)"),
+        ("pdf_apres_docx", "Report, PDF just after its DOCX (pages and charts reused)"),
         ("vue", "PDF de la vue, Carte page"),
     ):
         mediane, durees, _ = resultats[cle]
@@ -124,7 +138,9 @@ def section(premier: float, resultats: dict, pages: dict, series: int) -> str:
         f"The first document of a process also starts Chromium: the first report DOCX took "
         f"{premier:.1f} s. How the time is kept down: the report's draft (blank images of the "
         "charts' size, same layout) is converted by LibreOffice while Chromium draws the charts "
-        "in another thread; the DOCX needs that one conversion only (the PDF a second one); the "
+        "in another thread; the DOCX needs that one conversion only (the PDF a second one), and "
+        "the last four reports prepared keep their page numbers and charts (`rapport._preparer`, "
+        "by a digest of their content), so the PDF asked after the DOCX is one conversion; the "
         "charts go into the PDF's document as JPEG (quality 90, what LibreOffice's PDF export "
         "would make of the PNG anyway, without its re-encoding); one Chromium for the process. "
         "Where the rest goes (cProfile, demo report): about 0.2 s a chart in Chromium, 1 s to "
@@ -143,7 +159,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as dossier:
         chemin = arguments.base or generer_base(Path(dossier) / "demo.duckdb")
         la_vue = vue_carte(chemin)
-        docx_rapport, pdf_rapport = fabrique_rapport(chemin)
+        docx_rapport, pdf_rapport, pdf_apres_docx = fabrique_rapport(chemin)
         rendu.arreter()
         debut = time.perf_counter()
         docx_rapport()
@@ -152,6 +168,8 @@ def main() -> int:
             "docx": chronometrer(docx_rapport, arguments.series),
             "pdf": chronometrer(pdf_rapport, arguments.series),
         }
+        apres = [pdf_apres_docx() for _ in range(arguments.series)]
+        resultats["pdf_apres_docx"] = (statistics.median(apres), apres, 0)
         resultats["vue"] = chronometrer(lambda: vue.pdf(la_vue), arguments.series)
         pages = {
             "rapport": len(PdfReader(io.BytesIO(pdf_rapport())).pages),

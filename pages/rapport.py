@@ -73,7 +73,7 @@ if filtres:
         return rapport.docx_numerote(contenu, contexte)
 
     def document_pdf() -> bytes:
-        return rapport.documents(contenu, contexte)[1]
+        return rapport.pdf_numerote(contenu, contexte)
 
     journal = {
         "filtres": filtres.parametres(),

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import io
 import re
 import shutil
 import struct
 import subprocess
 import tempfile
+import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -1226,35 +1229,90 @@ def jpeg(png: bytes) -> bytes:
     return tampon.getvalue()
 
 
-def _pages_et_dessins(
-    sections: list[Section],
-    contexte: Contexte,
-    rendre: Callable[[go.Figure], bytes],
-    en_jpeg: bool,
-) -> tuple[list[int], dict[int, tuple[bytes, bytes | None]]]:
-    """The page of each level-1 heading, and each chart drawn (PNG, and JPEG if `en_jpeg`).
+@dataclass
+class _Prepare:
+    """What makes the numbered DOCX and its PDF: the page of each level-1 heading, and each
+    chart drawn (in the order of `_figures`), as PNG, and as JPEG once the PDF asked for it."""
+
+    pages: list[int]
+    png: list[bytes]
+    jpeg: list[bytes] | None = None
+
+
+# The last reports prepared, by their content: the PDF asked after the DOCX of the same report
+# (or the other way round) reuses its page numbers and charts.
+_PREPARES: OrderedDict[str, _Prepare] = OrderedDict()
+_VERROU_PREPARES = threading.Lock()
+PREPARES_GARDES = 4
+
+
+def vider_cache() -> None:
+    with _VERROU_PREPARES:
+        _PREPARES.clear()
+
+
+def _empreinte(sections: list[Section], contexte: Contexte, rendre) -> str:
+    """A digest of everything the document shows (texts, tables, figures, context, the day of
+    production and the renderer)."""
+
+    def contenu_de(section: Section) -> list:
+        return [
+            section.titre,
+            section.titre_chiffres,
+            section.chiffres,
+            section.references,
+            section.phrases,
+            [
+                (g.titre, g.legende, g.texte_alternatif, g.figure.to_json())
+                for g in section.graphiques
+            ],
+            [(t.titre, t.entetes, t.lignes, t.secret) for t in section.tableaux],
+            section.listes,
+            section.codes,
+            [contenu_de(partie) for partie in section.sous_sections],
+        ]
+
+    empreinte = hashlib.sha256(
+        repr((contexte, dt.date.today(), id(rendre), [contenu_de(s) for s in sections])).encode()
+    )
+    return empreinte.hexdigest()
+
+
+def _preparer(
+    sections: list[Section], contexte: Contexte, rendre: Callable[[go.Figure], bytes]
+) -> _Prepare:
+    """The page numbers and the charts (see `_Prepare`), from the cache when the same report was
+    prepared a moment ago.
 
     A draft (blank images of the charts' size: the same layout, page numbers of the same width)
     is converted to PDF, whose bookmarks tell on which page each heading falls, while the charts
     are drawn in another thread: the browser and LibreOffice work at the same time."""
+    cle = _empreinte(sections, contexte, rendre)
+    with _VERROU_PREPARES:
+        if cle in _PREPARES:
+            _PREPARES.move_to_end(cle)
+            return _PREPARES[cle]
     blanc = _png_blanc()
     figures = _figures(sections)
-
-    def dessiner() -> dict[int, tuple[bytes, bytes | None]]:
-        dessins = {}
-        for figure in figures:
-            png = rendre(figure)
-            dessins[id(figure)] = (png, jpeg(png) if en_jpeg else None)
-        return dessins
-
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pre-rapport") as dessin:
-        dessins = dessin.submit(dessiner)
+        dessins = dessin.submit(lambda: [rendre(figure) for figure in figures])
         brouillon = pdf(docx(sections, contexte, lambda _figure: blanc))
         pages = pages_des_titres(brouillon)
-        resultat = dessins.result()
+        png = dessins.result()
     if len(pages) != len(sections) + 1 + len(ANNEXES):
         raise RapportImpossible("LibreOffice n'a pas produit les signets des titres du rapport.")
-    return pages, resultat
+    prepare = _Prepare(pages, png)
+    with _VERROU_PREPARES:
+        _PREPARES[cle] = prepare
+        while len(_PREPARES) > PREPARES_GARDES:
+            _PREPARES.popitem(last=False)
+    return prepare
+
+
+def _images(sections: list[Section], images: list[bytes]) -> Callable[[go.Figure], bytes]:
+    """The renderer giving each chart of `sections` its image drawn beforehand."""
+    rang = {id(figure): numero for numero, figure in enumerate(_figures(sections))}
+    return lambda figure: images[rang[id(figure)]]
 
 
 def docx_numerote(
@@ -1263,8 +1321,20 @@ def docx_numerote(
     rendre: Callable[[go.Figure], bytes] = exports.image_sans_legende,
 ) -> bytes:
     """The DOCX whose table of contents gives the PDF's page numbers (charts in PNG)."""
-    pages, dessins = _pages_et_dessins(sections, contexte, rendre, en_jpeg=False)
-    return docx(sections, contexte, lambda figure: dessins[id(figure)][0], pages)
+    prepare = _preparer(sections, contexte, rendre)
+    return docx(sections, contexte, _images(sections, prepare.png), prepare.pages)
+
+
+def pdf_numerote(
+    sections: list[Section],
+    contexte: Contexte,
+    rendre: Callable[[go.Figure], bytes] = exports.image_sans_legende,
+) -> bytes:
+    """The PDF of `docx_numerote`'s document, converted with its charts in JPEG (`jpeg`)."""
+    prepare = _preparer(sections, contexte, rendre)
+    if prepare.jpeg is None:
+        prepare.jpeg = [jpeg(png) for png in prepare.png]
+    return pdf(docx(sections, contexte, _images(sections, prepare.jpeg), prepare.pages))
 
 
 def documents(
@@ -1272,12 +1342,8 @@ def documents(
     contexte: Contexte,
     rendre: Callable[[go.Figure], bytes] = exports.image_sans_legende,
 ) -> tuple[bytes, bytes]:
-    """The DOCX (see `docx_numerote`) and its PDF, converted from the same document with its
-    charts in JPEG (`jpeg`)."""
-    pages, dessins = _pages_et_dessins(sections, contexte, rendre, en_jpeg=True)
-    document = docx(sections, contexte, lambda figure: dessins[id(figure)][0], pages)
-    pour_pdf = docx(sections, contexte, lambda figure: dessins[id(figure)][1], pages)
-    return document, pdf(pour_pdf)
+    """The DOCX (see `docx_numerote`) and its PDF (`pdf_numerote`): one draft, charts drawn once."""
+    return docx_numerote(sections, contexte, rendre), pdf_numerote(sections, contexte, rendre)
 
 
 def mention_interne(seuil: int) -> str:

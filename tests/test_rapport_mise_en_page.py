@@ -147,3 +147,46 @@ def test_brouillon_mis_en_page_comme_le_document():
     dessin = taille(exports.image_sans_legende)
     assert taille(lambda _figure: rapport._png_blanc()) == dessin
     assert round(dessin[1] / dessin[0], 4) == round(450 / exports.LARGEUR_PX, 4)
+
+
+def test_pdf_apres_le_docx_reprend_pages_et_graphiques(monkeypatch):
+    """The PDF asked after the DOCX of the same report (sections built again, as on a rerun)
+    converts once, without a new draft nor new charts; another content is prepared anew."""
+    _outils()
+    from pre_pilotage import exports
+
+    conversions, dessins = [], []
+    convertir = rapport.pdf
+
+    def pdf_compte(document: bytes) -> bytes:
+        conversions.append(len(document))
+        return convertir(document)
+
+    def rendre(figure) -> bytes:
+        dessins.append(figure)
+        return exports.image_sans_legende(figure)
+
+    monkeypatch.setattr(rapport, "pdf", pdf_compte)
+    rapport.vider_cache()
+    contexte = rapport.Contexte("Territoire", 2025, 11)
+
+    def sections(valeur: int) -> list:
+        figure = go.Figure(go.Bar(x=["a", "b"], y=[valeur, 4]))
+        section = rapport.Section("Synthèse", phrases=[f"Valeur : {valeur}."])
+        section.graphiques.append(rapport.Graphique("Titre", figure, "Source.", "Texte."))
+        return [section]
+
+    document = rapport.docx_numerote(sections(3), contexte, rendre)
+    assert (len(conversions), len(dessins)) == (1, 1)
+    donnees = rapport.pdf_numerote(sections(3), contexte, rendre)
+    assert (len(conversions), len(dessins)) == (2, 1)
+    # The same pages as a report made from scratch, in the DOCX and the PDF.
+    pages = rapport.pages_des_titres(donnees)
+    assert pages == [2, 2, 3, 3]
+    entrees = [p.text for p in docx.Document(io.BytesIO(document)).paragraphs]
+    titres = ["Synthèse", rapport.PERSPECTIVES, *rapport.ANNEXES]
+    assert [e for e in entrees if "\t" in e] == [
+        f"{t}\t{n}" for t, n in zip(titres, pages, strict=True)
+    ]
+    rapport.pdf_numerote(sections(5), contexte, rendre)
+    assert (len(conversions), len(dessins)) == (4, 2)
