@@ -40,15 +40,19 @@ if filtres:
     perimetre = cadres["budget_perimetre"]
     if perimetre["nom_commune"][0]:
         retenues, autres = perimetre["fiches_retenues"][0], perimetre["fiches_hors_perimetre"][0]
-        texte = (
-            f"Périmètre : fiches-action communales de la commune {perimetre['nom_commune'][0]} "
-            f"({retenues} sur {retenues + autres}). Les autres fiches de l'année, "
-            "intercommunales ou d'autres communes "
-            f"({formats.euros(perimetre['montant_hors_perimetre'][0])}), ne sont pas réparties "
-            "entre communes et ne sont pas comptées ici. Le coût par enfant n'est calculé que "
-            "pour le programme entier."
-        )
-        ui.information(texte, formats.texte_md(texte))
+
+        def texte(commune: str) -> str:
+            return (
+                f"Périmètre : fiches-action communales de la commune {commune} "
+                f"({retenues} sur {retenues + autres}). Les autres fiches de l'année, "
+                "intercommunales ou d'autres communes "
+                f"({formats.euros(perimetre['montant_hors_perimetre'][0])}), ne sont pas "
+                "réparties entre communes et ne sont pas comptées ici. Le coût par enfant n'est "
+                "calculé que pour le programme entier."
+            )
+
+        nom = perimetre["nom_commune"][0]
+        ui.information(texte(nom), texte(formats.texte_md(nom)))
     else:
         ui.note("Périmètre : toutes les fiches-action du programme, intercommunales et communales.")
 

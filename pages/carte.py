@@ -177,12 +177,13 @@ if filtres:
     else:
         ligne = fiche.ligne.row(0, named=True)
         ui.intertitre(f"{ligne['nom']} ({ligne['code_qp']})")
-        texte = (
-            f"Commune : {ligne['communes'] or formats.VIDE} · géographie "
-            f"{ligne['annee_geographie']}"
-            + (" · contour non disponible" if ligne["geom"] is None else "")
+        suite = f" · géographie {ligne['annee_geographie']}" + (
+            " · contour non disponible" if ligne["geom"] is None else ""
         )
-        ui.note(texte, formats.texte_md(texte))
+        ui.note(
+            f"Commune : {ligne['communes'] or formats.VIDE}{suite}",
+            f"Commune : {formats.texte_md(ligne['communes'])}{suite}",
+        )
         for colonne, choix in zip(st.columns(3), cartes.MESURES.values(), strict=True):
             with colonne:
                 ui.chiffre_cle(choix.code, fiche.ligne, filtres.annee, choix.colonne)
