@@ -254,6 +254,21 @@ def _chiffres(document, chiffres: list[ChiffreCle]) -> None:
         document.add_paragraph(note, style="Caption")
 
 
+def _sans_titres_vides(elements: tuple[Element, ...]) -> list[Element]:
+    """The elements without a heading that nothing follows on paper (the Publics page's
+    « Enquête nationale PRE » heads only a download button): never a heading alone."""
+    gardes: list[Element] = []
+    for element in reversed(elements):
+        if isinstance(element, Intertitre):
+            suivant = gardes[-1] if gardes else None
+            if suivant is None or (
+                isinstance(suivant, Intertitre) and suivant.niveau <= element.niveau
+            ):
+                continue
+        gardes.append(element)
+    return gardes[::-1]
+
+
 def _note(document, note: Note) -> None:
     """A caption in the caption style; an information box as a framed, shaded paragraph."""
     from docx.oxml import OxmlElement
@@ -351,7 +366,7 @@ def docx(vue: Vue, rendre: Callable[[go.Figure], bytes] = exports.image_sans_leg
             chiffres.clear()
 
     dernier_titre = ""
-    for element in vue.elements:
+    for element in _sans_titres_vides(vue.elements):
         if not isinstance(element, ChiffreCle):
             vider_chiffres()
         if isinstance(element, ChiffreCle):

@@ -111,3 +111,26 @@ def test_titres_du_rapport_en_arial():
         polices = document.styles[nom].element.rPr.find(qn("w:rFonts"))
         assert polices.get(qn("w:ascii")) == "Arial"
         assert polices.get(qn("w:asciiTheme")) is None, nom
+
+
+def test_titre_sans_contenu_omis():
+    elements = (
+        vue.Intertitre("Parcours"),
+        vue.Texte("Aucune ligne à afficher."),
+        vue.Intertitre("Section sans rien"),
+        vue.Intertitre("Transitions"),
+        vue.Intertitre("Bloc", 3),
+        vue.Texte("Une phrase."),
+        vue.Intertitre("Enquête nationale PRE"),
+    )
+    assert vue._sans_titres_vides(elements) == [
+        elements[0],
+        elements[1],
+        elements[3],
+        elements[4],
+        elements[5],
+    ]
+    la_vue = vue.Vue("Publics et parcours", "Territoire", (), elements, "/publics", 11)
+    document = docx.Document(io.BytesIO(vue.docx(la_vue, lambda _figure: rapport._png_blanc())))
+    titres = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert titres == ["Parcours", "Transitions", "Bloc"]
