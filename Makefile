@@ -78,10 +78,12 @@ geodata: install
 # Benchmarks (not part of `make test`): map HTML size and build time, written to docs/performance.md.
 # bench/national.py: national-size database (530 programmes), every page, query, import, map
 # size, browser sessions; about 30 minutes on 2 cores (BENCH_OPTIONS=--reutiliser keeps the
-# national database of a previous run).
-bench: install-test assets chromium
+# national database of a previous run). bench/documents.py: the demo report (DOCX, PDF) and the
+# « PDF de la vue » of the Carte page against issue 15's targets (5 s and 10 s).
+bench: install-test assets chromium libreoffice
 	$(BIN)/python bench/carte.py
 	$(BIN)/python bench/exports.py
+	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/secret.py
 	$(BIN)/python bench/territoires.py
 	$(BIN)/python bench/national.py $(BENCH_OPTIONS)

@@ -40,18 +40,21 @@ if filtres:
     perimetre = cadres["budget_perimetre"]
     if perimetre["nom_commune"][0]:
         retenues, autres = perimetre["fiches_retenues"][0], perimetre["fiches_hors_perimetre"][0]
-        st.info(
-            f"Périmètre : fiches-action communales de la commune {formats.texte_md(perimetre['nom_commune'][0])} "
-            f"({retenues} sur {retenues + autres}). Les autres fiches de l'année, "
-            "intercommunales ou d'autres communes "
-            f"({formats.euros(perimetre['montant_hors_perimetre'][0])}), ne sont pas réparties "
-            "entre communes et ne sont pas comptées ici. Le coût par enfant n'est calculé que "
-            "pour le programme entier."
-        )
+
+        def texte(commune: str) -> str:
+            return (
+                f"Périmètre : fiches-action communales de la commune {commune} "
+                f"({retenues} sur {retenues + autres}). Les autres fiches de l'année, "
+                "intercommunales ou d'autres communes "
+                f"({formats.euros(perimetre['montant_hors_perimetre'][0])}), ne sont pas "
+                "réparties entre communes et ne sont pas comptées ici. Le coût par enfant n'est "
+                "calculé que pour le programme entier."
+            )
+
+        nom = perimetre["nom_commune"][0]
+        ui.information(texte(nom), texte(formats.texte_md(nom)))
     else:
-        st.caption(
-            "Périmètre : toutes les fiches-action du programme, intercommunales et communales."
-        )
+        ui.note("Périmètre : toutes les fiches-action du programme, intercommunales et communales.")
 
     chiffres = cadres["budget_chiffres_cles"]
     if filtres.commune is not None or filtres.qpv is not None:
@@ -160,7 +163,7 @@ if filtres:
     )
 
     ui.intertitre("Exécution des fiches-action")
-    st.caption(
+    ui.note(
         "Exécution : part de l'accordé qui a été versée. « Financeur unique » : un financeur "
         "apporte au moins 80 % du montant prévu de la fiche. Enfants prévus : objectif de la "
         "fiche ; réalisés : enfants qui en ont bénéficié."

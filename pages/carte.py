@@ -44,11 +44,8 @@ def classement_des_quartiers(qpv, mesure: str, code: str, territoire: str, geogr
     row opens the quartier."""
     choisie = cartes.MESURES[mesure]
     if qpv.is_empty():
-        st.info(
-            formats.texte_md(
-                f"Aucun quartier prioritaire (géographie {geographie}) pour {territoire}."
-            )
-        )
+        texte = f"Aucun quartier prioritaire (géographie {geographie}) pour {territoire}."
+        ui.information(texte, formats.texte_md(texte))
         return
     classes = cartes.classement(qpv, mesure)
     cle = f"classement-{mesure}-{code}"
@@ -70,7 +67,7 @@ def classement_des_quartiers(qpv, mesure: str, code: str, territoire: str, geogr
         au_choix=lambda: _choisir_dans_le_classement(cle, classes["code_qp"].to_list()),
         choisie=next((k for k, c in enumerate(classes["code_qp"]) if c == code), None),
     )
-    st.caption(
+    ui.note(
         "Les quartiers dont le chiffre est masqué (« < 11 », « s ») ou inconnu viennent "
         "après les autres, par ordre alphabétique, sans rang. Choisir une ligne ouvre la "
         "fiche du quartier et l'entoure sur la carte."
@@ -180,10 +177,12 @@ if filtres:
     else:
         ligne = fiche.ligne.row(0, named=True)
         ui.intertitre(f"{ligne['nom']} ({ligne['code_qp']})")
-        st.caption(
-            f"Commune : {formats.texte_md(ligne['communes'])} · géographie "
-            f"{ligne['annee_geographie']}"
-            + (" · contour non disponible" if ligne["geom"] is None else "")
+        suite = f" · géographie {ligne['annee_geographie']}" + (
+            " · contour non disponible" if ligne["geom"] is None else ""
+        )
+        ui.note(
+            f"Commune : {ligne['communes'] or formats.VIDE}{suite}",
+            f"Commune : {formats.texte_md(ligne['communes'])}{suite}",
         )
         for colonne, choix in zip(st.columns(3), cartes.MESURES.values(), strict=True):
             with colonne:

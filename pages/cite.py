@@ -45,7 +45,7 @@ if filtres:
     origines = cite.origines_perimetre(run("cite_origine_perimetre", pre_id=filtres.pre_id))
     liste = cite.cites(cadres)
     if not liste:
-        st.info(
+        ui.information(
             "Aucune Cité éducative ne couvre une commune du programme : les indicateurs "
             "d'articulation ne s'appliquent pas à ce territoire."
         )

@@ -96,13 +96,13 @@ if filtres:
         with colonne:
             ui.chiffre_cle(code, cadres["eps"], annee)
     if filtres.commune or filtres.qpv:
-        st.caption(
+        ui.note(
             "Enfants par référent : calculé sur l'ensemble du programme. Réunions d'EPS : "
             "celles des EPS rattachées à la commune ou au quartier retenu."
         )
 
     ui.intertitre("Transitions scolaires et protection de l'enfance")
-    st.caption(
+    ui.note(
         "L'enquête nationale désigne les passages CP/CE1 et CM2/6e et les situations suivies "
         "par l'Aide sociale à l'enfance (ASE) comme axes de travail prioritaires."
     )

@@ -70,10 +70,10 @@ if filtres:
         # With LibreOffice, the Word document's table of contents gets the PDF's page numbers.
         if rapport.chemin_libreoffice() is None:
             return rapport.docx(contenu, contexte)
-        return rapport.documents(contenu, contexte)[0]
+        return rapport.docx_numerote(contenu, contexte)
 
     def document_pdf() -> bytes:
-        return rapport.documents(contenu, contexte)[1]
+        return rapport.pdf_numerote(contenu, contexte)
 
     journal = {
         "filtres": filtres.parametres(),

@@ -42,7 +42,7 @@ if filtres:
             reference=ui.reference_nationale("part_cofinancee"),
         )
     if filtres.commune or filtres.qpv:
-        st.caption(
+        ui.note(
             "Enfants par référent : calculé sur l'ensemble du programme. Budget : fiches-action "
             "communales de la commune retenue (les fiches intercommunales ne sont pas réparties)."
         )

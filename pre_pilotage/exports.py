@@ -323,10 +323,15 @@ def pdf_titre(donnees: bytes, titre: str) -> bytes:
     return sortie.getvalue()
 
 
+def hauteur_sans_legende(fig: go.Figure) -> int:
+    """Height in CSS pixels of `image_sans_legende`'s drawing (known before drawing it)."""
+    return fig.layout.height or 360
+
+
 def image_sans_legende(fig: go.Figure, largeur: int = LARGEUR_PX) -> bytes:
     """PNG of a chart for a document that writes its own title and caption (the report)."""
     copie = _copie_pour_export(fig)
-    hauteur = copie.layout.height or 360
+    hauteur = hauteur_sans_legende(fig)
     copie.update_layout(width=largeur, height=hauteur)
     return png_300_dpi(rendu.image(copie, "png", largeur, hauteur, ECHELLE))
 

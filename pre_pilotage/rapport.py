@@ -12,11 +12,19 @@ written as its token (« < 11 », « s ») and a sentence never states a masked 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import io
+import re
 import shutil
+import struct
 import subprocess
 import tempfile
+import threading
+import zlib
+from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -743,6 +751,17 @@ def texte_confidentialite(seuil: int) -> str:
 # ------------------------------------------------------------------------------------- DOCX
 
 
+def police_sans_theme(style, police: str = "Arial") -> None:
+    """`police` for the style, without the theme's fonts that Word and LibreOffice would put
+    first (the template's headings ask for the theme's « major » font, absent on the server)."""
+    from docx.oxml.ns import qn
+
+    style.font.name = police
+    polices = style.element.get_or_add_rPr().find(qn("w:rFonts"))
+    for attribut in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        polices.attrib.pop(qn(attribut), None)
+
+
 def _langue_francaise(document) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -756,13 +775,95 @@ def _langue_francaise(document) -> None:
         langue.set(qn("w:val"), "fr-FR")
 
 
-# A table up to this many rows is kept on one page (a longer one splits, its header repeated).
+# A table up to this many rows is kept on one page (a longer one splits, its header repeated, and
+# never leaves fewer than LIGNES_ORPHELINES rows alone at the bottom or top of a page).
 LIGNES_INSECABLES = 15
+LIGNES_ORPHELINES = 3
+LARGEUR_TEXTE_CM = 16.0  # A4 less 2 × 2.5 cm margins (the report and the view's PDF)
+# Left and right cell margins of Word's « Table Grid » (0.19 cm each), and a little room for
+# LibreOffice's rounding.
+MARGES_CELLULE_CM = 2 * 0.19 + 0.12
+TAILLES_TABLEAU = (9.5, 8.5, 7.5, 7.0)  # points: smaller only when the words would not fit
+# Arial, the documents' font, or the fonts metric-compatible with it that LibreOffice uses
+# (Debian's fonts-liberation2, installed with it).
+DOSSIERS_POLICES = (
+    "/usr/share/fonts/truetype/liberation2",
+    "/usr/share/fonts/truetype/liberation",
+    "/usr/share/fonts/truetype/msttcorefonts",
+)
+POLICE = "Arial"
+POLICES = {
+    False: ("LiberationSans-Regular.ttf", "Arial.ttf", "arial.ttf"),
+    True: ("LiberationSans-Bold.ttf", "Arial_Bold.ttf", "arialbd.ttf"),
+}
+# Where a line may break in a cell: ordinary spaces only (never a no-break space: « 692 734 € »).
+_COUPURES = re.compile(r"[ \t\n]+")
+
+
+@functools.cache
+def _police(gras: bool):
+    """The font file's metrics (PIL, at 1000 units), None when no Arial-compatible font."""
+    from PIL import ImageFont
+
+    for dossier in DOSSIERS_POLICES:
+        for nom in POLICES[gras]:
+            chemin = Path(dossier) / nom
+            if chemin.exists():
+                return ImageFont.truetype(str(chemin), 1000)
+    return None
+
+
+def largeur_texte(texte: str, gras: bool, taille: float) -> float:
+    """Width in cm of `texte` on one line in Arial at `taille` points (its metrics; without the
+    font, a generous 0.62 em, or 0.68 bold, a character)."""
+    police = _police(gras)
+    em = police.getlength(texte) / 1000 if police else len(texte) * (0.68 if gras else 0.62)
+    return em * taille / 72 * 2.54
+
+
+def mots(texte: str) -> list[str]:
+    """The pieces a line may never be broken in."""
+    return [mot for mot in _COUPURES.split(texte) if mot]
+
+
+def largeurs_colonnes(
+    entetes: list[str], lignes: list[list[str]], largeur: float = LARGEUR_TEXTE_CM
+) -> tuple[list[float], float]:
+    """Column widths (cm) and font size (pt) of a table: every column at least as wide as its
+    longest word (bold in the header), so that no word is ever broken; the room left goes to the
+    columns whose text would wrap; a smaller size when the words do not fit at 9.5 pt."""
+    colonnes = [
+        [(str(entete), True), *((str(ligne[i]), False) for ligne in lignes)]
+        for i, entete in enumerate(entetes)
+    ]
+    for taille in TAILLES_TABLEAU:
+        minimum = [
+            MARGES_CELLULE_CM
+            + max(
+                (largeur_texte(mot, gras, taille) for t, gras in c for mot in mots(t)),
+                default=0,
+            )
+            for c in colonnes
+        ]
+        if sum(minimum) <= largeur:
+            break
+    souhait = [
+        max(m, MARGES_CELLULE_CM + min(max(largeur_texte(t, g, taille) for t, g in c), 7))
+        for c, m in zip(colonnes, minimum, strict=True)
+    ]
+    if sum(souhait) <= largeur:
+        return [largeur * s / sum(souhait) for s in souhait], taille
+    reste = max(largeur - sum(minimum), 0)
+    ecarts = [s - m for s, m in zip(souhait, minimum, strict=True)]
+    return [
+        m + reste * e / (sum(ecarts) or 1) for m, e in zip(minimum, ecarts, strict=True)
+    ], taille
 
 
 def _tableau(document, entetes: list[str], lignes: list[list[str]], legende: bool = False) -> None:
     """A real Word table: header row repeated on every page, rows never split, a short table
-    kept on one page; `legende`: a caption follows (no blank line then)."""
+    kept on one page (with its caption: `legende`, a caption follows, no blank line then), a
+    long one never leaving a few rows alone; no word broken (`largeurs_colonnes`)."""
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -781,41 +882,28 @@ def _tableau(document, entetes: list[str], lignes: list[list[str]], legende: boo
         rangee = tableau.add_row()
         for cellule, texte in zip(rangee.cells, ligne, strict=True):
             cellule.text = texte
-    # Columns as wide as their text needs over the 16 cm of the page, never narrower than
-    # their longest word (about 0.19 cm a character at 9.5 pt, plus the cell's margins).
-    colonnes = [
-        [str(t) for t in (entete, *(ligne[i] for ligne in lignes))]
-        for i, entete in enumerate(entetes)
-    ]
-    minimum = [0.4 + 0.19 * max(len(mot) for t in c for mot in t.split(" ")) for c in colonnes]
-    souhait = [
-        max(m, 0.4 + 0.19 * min(max(len(t) for t in c), 60))
-        for c, m in zip(colonnes, minimum, strict=True)
-    ]
-    if sum(souhait) <= 16:
-        largeurs = [16 * s / sum(souhait) for s in souhait]
-    else:
-        reste = max(16 - sum(minimum), 0)
-        ecarts = [s - m for s, m in zip(souhait, minimum, strict=True)]
-        largeurs = [
-            m + reste * e / (sum(ecarts) or 1) for m, e in zip(minimum, ecarts, strict=True)
-        ]
+    largeurs, taille = largeurs_colonnes(entetes, lignes)
     tableau.autofit = False
     for colonne, centimetres in zip(tableau.columns, largeurs, strict=True):
         largeur = Cm(centimetres)
         colonne.width = largeur
         for cellule in colonne.cells:
             cellule.width = largeur
+    rangees = len(tableau.rows)
     insecable = len(lignes) <= LIGNES_INSECABLES
     for numero, rangee in enumerate(tableau.rows):
         rangee._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-        # The header stays with the first row; a short table stays whole.
-        garder = numero == 0 or (insecable and numero < len(tableau.rows) - 1)
+        # The header stays with the first rows, the last rows together (and with the caption);
+        # a short table stays whole.
+        garder = (
+            insecable or numero < LIGNES_ORPHELINES or numero >= rangees - LIGNES_ORPHELINES
+        ) and (numero < rangees - 1 or legende)
         for cellule in rangee.cells:
             for paragraphe in cellule.paragraphs:
                 paragraphe.paragraph_format.keep_with_next = garder
                 for run in paragraphe.runs:
-                    run.font.size = Pt(9.5)
+                    # The font the widths were measured in, whatever the document's style.
+                    run.font.name, run.font.size = POLICE, Pt(taille)
     if not legende:
         document.add_paragraph()
 
@@ -971,8 +1059,16 @@ def _ecrire_section(
         document.add_heading(graphique.titre, level=sous)
         image_paragraphe = document.add_paragraph()
         _garder_avec_suivant(image_paragraphe)
+        # Its size is set from the figure, not read from the image: the draft of `documents`
+        # (blank images, same layout) tells the pages before the charts are drawn.
         image = image_paragraphe.add_run().add_picture(
-            io.BytesIO(rendre(graphique.figure)), width=Cm(14.5)
+            io.BytesIO(rendre(graphique.figure)),
+            width=Cm(LARGEUR_IMAGE_CM),
+            height=Cm(
+                LARGEUR_IMAGE_CM
+                * exports.hauteur_sans_legende(graphique.figure)
+                / exports.LARGEUR_PX
+            ),
         )
         image._inline.docPr.set("descr", graphique.texte_alternatif)
         document.add_paragraph(graphique.legende, style="Caption")
@@ -987,6 +1083,9 @@ def _ecrire_section(
             document.add_paragraph(element, style="List Bullet")
     for numero, partie in enumerate(section.sous_sections):
         _ecrire_section(document, partie, sous, contexte, rendre, nouvelle_page=numero > 0)
+
+
+LARGEUR_IMAGE_CM = 14.5
 
 
 def _phrase(texte: str) -> str:
@@ -1018,7 +1117,7 @@ def docx(
     normal.font.name, normal.font.size = "Arial", Pt(10.5)
     for nom in ("Title", "Heading 1", "Heading 2", "Heading 3", "TOC Heading"):
         style = document.styles[nom]
-        style.font.name = "Arial"
+        police_sans_theme(style)
         style.font.color.rgb = RGBColor(0x00, 0x00, 0x91)
         style.paragraph_format.keep_with_next = True
     document.styles["Heading 3"].font.size = Pt(11)
@@ -1088,26 +1187,163 @@ def pages_des_titres(document_pdf: bytes) -> list[int]:
     ]
 
 
+def _png_blanc() -> bytes:
+    """A 1 × 1 white PNG: the draft's stand-in for every chart (its size is set by `docx`)."""
+
+    def morceau(nature: bytes, donnees: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(donnees))
+            + nature
+            + donnees
+            + struct.pack(">I", zlib.crc32(nature + donnees))
+        )
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + morceau(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + morceau(b"IDAT", zlib.compress(b"\x00\xff\xff\xff"))
+        + morceau(b"IEND", b"")
+    )
+
+
+def _figures(sections: list[Section]) -> list[go.Figure]:
+    """Every chart of the sections and their sub-sections, in the document's order."""
+    return [
+        figure
+        for section in sections
+        for figure in (
+            *(g.figure for g in section.graphiques),
+            *_figures(section.sous_sections),
+        )
+    ]
+
+
+def jpeg(png: bytes) -> bytes:
+    """A chart's PNG as a JPEG of quality 90 at the same resolution: what LibreOffice's PDF
+    export makes of it anyway (its default), given to it ready (a faster conversion)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png))
+    tampon = io.BytesIO()
+    image.convert("RGB").save(tampon, "JPEG", quality=90, dpi=image.info.get("dpi", (300, 300)))
+    return tampon.getvalue()
+
+
+@dataclass
+class _Prepare:
+    """What makes the numbered DOCX and its PDF: the page of each level-1 heading, and each
+    chart drawn (in the order of `_figures`), as PNG, and as JPEG once the PDF asked for it."""
+
+    pages: list[int]
+    png: list[bytes]
+    jpeg: list[bytes] | None = None
+
+
+# The last reports prepared, by their content: the PDF asked after the DOCX of the same report
+# (or the other way round) reuses its page numbers and charts.
+_PREPARES: OrderedDict[str, _Prepare] = OrderedDict()
+_VERROU_PREPARES = threading.Lock()
+PREPARES_GARDES = 4
+
+
+def vider_cache() -> None:
+    with _VERROU_PREPARES:
+        _PREPARES.clear()
+
+
+def _empreinte(sections: list[Section], contexte: Contexte, rendre) -> str:
+    """A digest of everything the document shows (texts, tables, figures, context, the day of
+    production and the renderer)."""
+
+    def contenu_de(section: Section) -> list:
+        return [
+            section.titre,
+            section.titre_chiffres,
+            section.chiffres,
+            section.references,
+            section.phrases,
+            [
+                (g.titre, g.legende, g.texte_alternatif, g.figure.to_json())
+                for g in section.graphiques
+            ],
+            [(t.titre, t.entetes, t.lignes, t.secret) for t in section.tableaux],
+            section.listes,
+            section.codes,
+            [contenu_de(partie) for partie in section.sous_sections],
+        ]
+
+    empreinte = hashlib.sha256(
+        repr((contexte, dt.date.today(), id(rendre), [contenu_de(s) for s in sections])).encode()
+    )
+    return empreinte.hexdigest()
+
+
+def _preparer(
+    sections: list[Section], contexte: Contexte, rendre: Callable[[go.Figure], bytes]
+) -> _Prepare:
+    """The page numbers and the charts (see `_Prepare`), from the cache when the same report was
+    prepared a moment ago.
+
+    A draft (blank images of the charts' size: the same layout, page numbers of the same width)
+    is converted to PDF, whose bookmarks tell on which page each heading falls, while the charts
+    are drawn in another thread: the browser and LibreOffice work at the same time."""
+    cle = _empreinte(sections, contexte, rendre)
+    with _VERROU_PREPARES:
+        if cle in _PREPARES:
+            _PREPARES.move_to_end(cle)
+            return _PREPARES[cle]
+    blanc = _png_blanc()
+    figures = _figures(sections)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pre-rapport") as dessin:
+        dessins = dessin.submit(lambda: [rendre(figure) for figure in figures])
+        brouillon = pdf(docx(sections, contexte, lambda _figure: blanc))
+        pages = pages_des_titres(brouillon)
+        png = dessins.result()
+    if len(pages) != len(sections) + 1 + len(ANNEXES):
+        raise RapportImpossible("LibreOffice n'a pas produit les signets des titres du rapport.")
+    prepare = _Prepare(pages, png)
+    with _VERROU_PREPARES:
+        _PREPARES[cle] = prepare
+        while len(_PREPARES) > PREPARES_GARDES:
+            _PREPARES.popitem(last=False)
+    return prepare
+
+
+def _images(sections: list[Section], images: list[bytes]) -> Callable[[go.Figure], bytes]:
+    """The renderer giving each chart of `sections` its image drawn beforehand."""
+    rang = {id(figure): numero for numero, figure in enumerate(_figures(sections))}
+    return lambda figure: images[rang[id(figure)]]
+
+
+def docx_numerote(
+    sections: list[Section],
+    contexte: Contexte,
+    rendre: Callable[[go.Figure], bytes] = exports.image_sans_legende,
+) -> bytes:
+    """The DOCX whose table of contents gives the PDF's page numbers (charts in PNG)."""
+    prepare = _preparer(sections, contexte, rendre)
+    return docx(sections, contexte, _images(sections, prepare.png), prepare.pages)
+
+
+def pdf_numerote(
+    sections: list[Section],
+    contexte: Contexte,
+    rendre: Callable[[go.Figure], bytes] = exports.image_sans_legende,
+) -> bytes:
+    """The PDF of `docx_numerote`'s document, converted with its charts in JPEG (`jpeg`)."""
+    prepare = _preparer(sections, contexte, rendre)
+    if prepare.jpeg is None:
+        prepare.jpeg = [jpeg(png) for png in prepare.png]
+    return pdf(docx(sections, contexte, _images(sections, prepare.jpeg), prepare.pages))
+
+
 def documents(
     sections: list[Section],
     contexte: Contexte,
     rendre: Callable[[go.Figure], bytes] = exports.image_sans_legende,
 ) -> tuple[bytes, bytes]:
-    """The DOCX and its PDF, their table of contents giving the PDF's page numbers: a first
-    PDF (same layout, numbers of the same width) tells on which page each heading falls."""
-    images: dict[int, bytes] = {}
-
-    def rendre_une_fois(figure: go.Figure) -> bytes:
-        if id(figure) not in images:
-            images[id(figure)] = rendre(figure)
-        return images[id(figure)]
-
-    brouillon = pdf(docx(sections, contexte, rendre_une_fois))
-    pages = pages_des_titres(brouillon)
-    if len(pages) != len(sections) + 1 + len(ANNEXES):
-        raise RapportImpossible("LibreOffice n'a pas produit les signets des titres du rapport.")
-    document = docx(sections, contexte, rendre_une_fois, pages)
-    return document, pdf(document)
+    """The DOCX (see `docx_numerote`) and its PDF (`pdf_numerote`): one draft, charts drawn once."""
+    return docx_numerote(sections, contexte, rendre), pdf_numerote(sections, contexte, rendre)
 
 
 def mention_interne(seuil: int) -> str:

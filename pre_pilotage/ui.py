@@ -377,6 +377,19 @@ def intertitre(texte: str, niveau: int = 2) -> None:
     diffusion.noter(vue.Intertitre(texte, niveau))
 
 
+def note(texte: str, markdown: str | None = None) -> None:
+    """A caption of the page (st.caption: a scope, how to read a table), noted in the view's PDF;
+    `markdown`: what the screen shows when `texte` has data in it (names through texte_md)."""
+    st.caption(markdown or texte)
+    diffusion.noter(vue.Note(texte))
+
+
+def information(texte: str, markdown: str | None = None) -> None:
+    """An information box of the page (st.info), noted in the view's PDF as a framed note."""
+    st.info(markdown or texte)
+    diffusion.noter(vue.Note(texte, encadree=True))
+
+
 def puces(lignes: list[str]) -> None:
     """A bullet list of generated sentences, noted in the view's PDF."""
     st.markdown("\n".join(f"- {formats.texte_md(p)}" for p in lignes))

@@ -78,6 +78,14 @@ class Texte:
 
 
 @dataclass(frozen=True)
+class Note:
+    """A caption or an information box of the page (a scope, how to read a table)."""
+
+    texte: str
+    encadree: bool = False  # an information box (st.info), framed in the document
+
+
+@dataclass(frozen=True)
 class Reglage:
     """A page setting shown in the document's filters (« Indicateur de la carte : … »)."""
 
@@ -85,7 +93,18 @@ class Reglage:
     valeur: str
 
 
-Element = Intertitre | ChiffreCle | Graphique | Tableau | Carte | Puces | Texte
+Element = Intertitre | ChiffreCle | Graphique | Tableau | Carte | Puces | Texte | Note
+
+
+def _meme_titre(un: str, autre: str) -> bool:
+    """Whether two headings say the same (« Quartiers classés : enfants accompagnés » and
+    « Quartiers classés – Enfants accompagnés »): the second is not written again."""
+
+    def lettres(texte: str) -> str:
+        return "".join(c for c in texte.casefold() if c.isalnum())
+
+    return lettres(un) == lettres(autre)
+
 
 NON_REPRODUIT = (
     "{objet} non reproduit dans ce document : ouvrez le lien de la vue pour le consulter."
@@ -235,6 +254,51 @@ def _chiffres(document, chiffres: list[ChiffreCle]) -> None:
         document.add_paragraph(note, style="Caption")
 
 
+def _sans_titres_vides(elements: tuple[Element, ...]) -> list[Element]:
+    """The elements without a heading that nothing follows on paper (the Publics page's
+    « Enquête nationale PRE » heads only a download button): never a heading alone."""
+    gardes: list[Element] = []
+    for element in reversed(elements):
+        if isinstance(element, Intertitre):
+            suivant = gardes[-1] if gardes else None
+            if suivant is None or (
+                isinstance(suivant, Intertitre) and suivant.niveau <= element.niveau
+            ):
+                continue
+        gardes.append(element)
+    return gardes[::-1]
+
+
+def _note(document, note: Note) -> None:
+    """A caption in the caption style; an information box as a framed, shaded paragraph."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    if not note.encadree:
+        document.add_paragraph(note.texte, style="Caption")
+        return
+    paragraphe = document.add_paragraph(note.texte)
+    # (The border and shading first: Word wants them before the spacing in the properties.)
+    proprietes = paragraphe._p.get_or_add_pPr()
+    cadre = OxmlElement("w:pBdr")
+    for cote in ("top", "left", "bottom", "right"):
+        trait = OxmlElement(f"w:{cote}")
+        trait.set(qn("w:val"), "single")
+        trait.set(qn("w:sz"), "4")
+        trait.set(qn("w:space"), "4")
+        trait.set(qn("w:color"), "000091")
+        cadre.append(trait)
+    proprietes.append(cadre)
+    fond = OxmlElement("w:shd")
+    fond.set(qn("w:val"), "clear")
+    fond.set(qn("w:color"), "auto")
+    fond.set(qn("w:fill"), "E8EDFF")
+    proprietes.append(fond)
+    paragraphe.paragraph_format.space_before = Pt(4)
+    paragraphe.paragraph_format.space_after = Pt(8)
+
+
 def docx(vue: Vue, rendre: Callable[[go.Figure], bytes] = exports.image_sans_legende) -> bytes:
     """The view as a Word document: A4, 2 cm margins, running header and « Page N sur M »."""
     import docx as python_docx
@@ -251,7 +315,7 @@ def docx(vue: Vue, rendre: Callable[[go.Figure], bytes] = exports.image_sans_leg
     normal.font.name, normal.font.size = "Arial", Pt(10)
     for nom in ("Title", "Heading 1", "Heading 2", "Heading 3"):
         style = document.styles[nom]
-        style.font.name = "Arial"
+        rapport.police_sans_theme(style)
         style.font.color.rgb = RGBColor(0x00, 0x00, 0x91)
         style.paragraph_format.keep_with_next = True
     document.styles["Title"].font.size = Pt(22)
@@ -301,7 +365,8 @@ def docx(vue: Vue, rendre: Callable[[go.Figure], bytes] = exports.image_sans_leg
             _chiffres(document, chiffres)
             chiffres.clear()
 
-    for element in vue.elements:
+    dernier_titre = ""
+    for element in _sans_titres_vides(vue.elements):
         if not isinstance(element, ChiffreCle):
             vider_chiffres()
         if isinstance(element, ChiffreCle):
@@ -310,6 +375,8 @@ def docx(vue: Vue, rendre: Callable[[go.Figure], bytes] = exports.image_sans_leg
             document.add_heading(element.texte, level=element.niveau)
         elif isinstance(element, Texte):
             document.add_paragraph(element.texte)
+        elif isinstance(element, Note):
+            _note(document, element)
         elif isinstance(element, Puces):
             for ligne in element.lignes:
                 document.add_paragraph(ligne, style="List Bullet")
@@ -328,7 +395,7 @@ def docx(vue: Vue, rendre: Callable[[go.Figure], bytes] = exports.image_sans_leg
                 ).runs[0].italic = True
             document.add_paragraph(element.legende, style="Caption")
         elif isinstance(element, Tableau):
-            if element.titre:
+            if element.titre and not _meme_titre(element.titre, dernier_titre):
                 document.add_heading(element.titre, level=3)
             if element.recherche:
                 document.add_paragraph(
@@ -342,6 +409,7 @@ def docx(vue: Vue, rendre: Callable[[go.Figure], bytes] = exports.image_sans_leg
             )
             if element.note:
                 document.add_paragraph(element.note, style="Caption")
+        dernier_titre = element.texte if isinstance(element, Intertitre) else ""
     vider_chiffres()
     if not vue.elements:
         document.add_paragraph("Cette page n'affichait aucun chiffre, graphique ni tableau.")

@@ -98,6 +98,7 @@ def test_pdf_de_la_vue_synthese_et_budget(application, tmp_path):
     assert [type(e).__name__ for e in la_vue.elements] == [
         "Intertitre",
         *["ChiffreCle"] * 8,
+        "Note",  # the caption under the key figures (a quartier is chosen)
         *["Graphique"] * 3,
     ]
     # Every key figure of the document is the one shown on screen (masked ones as their token).
@@ -153,6 +154,8 @@ def test_pdf_de_la_vue_synthese_et_budget(application, tmp_path):
         "Enfants accompagnés par année – QPV Beta Sud (QN09691N), 2023–",
         "Répartition par tranche d'âge – QPV Beta Sud (QN09691N), 2024",
         "Source : Données du programme (tableau de bord PRE). Données au 31/12/2025.",
+        "Enfants par référent : calculé sur l'ensemble du programme. Budget : fiches-action "
+        "communales de la commune retenue (les fiches intercommunales ne sont pas réparties).",
         "Page 1 sur 2",
         "Page 2 sur 2",
     ):
