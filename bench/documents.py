@@ -35,7 +35,7 @@ from bench import rapport as performance  # noqa: E402
 from pre_pilotage import exports, rapport, rendu, vue  # noqa: E402
 from pre_pilotage.db import ouvrir_lecture  # noqa: E402
 from pre_pilotage.demo import generer_base  # noqa: E402
-from pre_pilotage.requetes import executer  # noqa: E402
+from pre_pilotage.requetes import executer, lire_protege  # noqa: E402
 
 DEBUT, FIN = "<!-- documents:debut -->", "<!-- documents:fin -->"
 ANNEE = 2025
@@ -58,7 +58,8 @@ def fabrique_rapport(chemin: Path):
 
     def sections():
         def run(requete, **parametres):
-            return executer(con, requete, 11, **parametres)
+            # As the page reads them: the stored protection's cells (requetes.run).
+            return lire_protege(con, requete, 11, **parametres)
 
         return rapport.contenu(rapport.lire(run, pre_id, None, None, ANNEE), contexte)
 

@@ -116,8 +116,7 @@ def test_phrases_generees_du_programme(sections_2025):
         ("Part cofinancée", "51,7\u00a0%", "+3,7\u00a0pts par rapport à 2024"),
     ]
     assert synthese.references == [
-        "85 000 enfants accompagnés par 530 programmes (ANCT, enquête nationale PRE 2022, "
-        "données 2021)",
+        "85\u202f000 enfants en France, soit environ 160 par programme (ANCT, données 2021)",
         None,
         "durée moyenne de 12 à 19 mois (ANCT, données 2021)",
         "68 enfants par référent (ANCT, données 2021)",
@@ -319,8 +318,7 @@ def test_docx_sections_chiffres_et_masquage(sections_beta_2024):
         "Enfants accompagnés",
         "< 11",
         "–",
-        "85 000 enfants accompagnés par 530 programmes (ANCT, enquête nationale PRE 2022, "
-        "données 2021)",
+        "85\u202f000 enfants en France, soit environ 160 par programme (ANCT, données 2021)",
     ]
     assert "< 11" in cellules and "s" in cellules and "4" not in cellules
     images = document.inline_shapes
@@ -555,3 +553,44 @@ def test_pluriels_calcules():
     assert francais.effectif(1200, "enfant") == "1\u202f200 enfants"
     assert rapport.effectif(1, None, "entrées", 11) == "1 entrée"
     assert rapport.effectif(12, None, "sorties", 11) == "12 sorties"
+
+
+def test_rapport_de_la_demo_lu_comme_la_page_montre_les_cellules_protegees(con_demo):
+    """Read the way the page reads it (the stored protection, `requetes.run`), the report's
+    quartier table shows each quartier's protected cell of the Carte page: the same number,
+    or the same « < 11 » / « s » (never a count the map hides)."""
+    from pre_pilotage.requetes import lire_protege
+
+    programme = lire_protege(con_demo, "programmes", 11)
+    pre_id, nom = programme["pre_id"][0], programme["nom"][0]
+    cadres = rapport.lire(
+        lambda requete, **p: lire_protege(con_demo, requete, 11, **p), pre_id, None, None, 2025
+    )
+    carte = next(
+        s
+        for s in rapport.contenu(cadres, rapport.Contexte(nom, 2025, 11, "2025-12-31"))
+        if s.titre == rapport.SECTIONS["carte"]
+    )
+    tableau = next(
+        t
+        for t in carte.tableaux
+        if t.titre == "Enfants accompagnés par quartier prioritaire en 2025"
+    )
+    qpv = lire_protege(
+        con_demo,
+        "carte_qpv",
+        11,
+        pre_id=pre_id,
+        commune=None,
+        annee=2025,
+        geographie=2024,
+        niveau="territoire",
+    )
+    attendu = {
+        f"{r['nom']} ({r['code_qp']})": r["beneficiaires__secret"]
+        or formats.nombre(r["beneficiaires"])
+        for r in qpv.to_dicts()
+    }
+    montre = {ligne[0]: ligne[2] for ligne in tableau.lignes}
+    assert montre == attendu
+    assert {"s", "< 11"} <= set(montre.values())  # the demo's map hides some quartiers

@@ -192,7 +192,8 @@ def test_pdf_de_la_vue_synthese_et_budget(application, tmp_path):
         "Page 3 sur 3",
     ):
         assert attendu in lisible, attendu
-    assert "Budget programmé 0€ – –" in lignes
+    # The national reference beside it (references_nationales, code budget_programme).
+    assert "Budget programmé 0€ – 66 000 000 € de crédits de la politique de la ville" in lignes
     assert "Fiches-action programmées 0 – –" in lignes
     assert _pages_png(pdf, "budget", tmp_path) == pages
     # A few seconds on an idle machine (Chromium started, LibreOffice run once); the bound is
