@@ -22,7 +22,7 @@ import polars as pl
 import shapely
 
 from pre_pilotage import config
-from pre_pilotage.geographie import emprises, lecture
+from pre_pilotage.geographie import cog, emprises, lecture
 from pre_pilotage.geographie.construction import empreinte
 from pre_pilotage.geographie.lecture import ErreurGeographie, erreur
 
@@ -108,8 +108,9 @@ class Reference:
     remarques: list[str] = field(default_factory=list)
 
 
-def _lire_liste_pre(chemin: Path) -> list[tuple[int, str, str, str]]:
-    """(line, code_insee, commune label, porteur) of the ANCT list; columns read by meaning."""
+def _lire_liste_pre(chemin: Path) -> list[tuple[int, str, str, str, str]]:
+    """(line, code_insee, commune label, porteur, département named) of the ANCT list; columns
+    read by meaning (the département column is optional)."""
     brut = chemin.read_bytes()
     try:
         texte = brut.decode("utf-8-sig")
@@ -126,6 +127,9 @@ def _lire_liste_pre(chemin: Path) -> list[tuple[int, str, str, str]]:
     i_code = colonne("code_insee", "insee_com", "code_commune", "insee", "codgeo")
     i_porteur = colonne("portage", "structure_porteuse", "porteur")
     i_nom = colonne("program", "commune", "nom_commune", "lib_com")
+    i_dep = colonne(
+        "direction_du_gestionnaire_du_dossier", "departement", "nom_departement", "lib_dep"
+    )
     if i_code is None or i_porteur is None:
         raise erreur(
             chemin,
@@ -144,10 +148,121 @@ def _lire_liste_pre(chemin: Path) -> list[tuple[int, str, str, str]]:
         if code is None:
             raise erreur(chemin, f"ligne {numero}, colonne code_insee : code commune absent")
         nom = " ".join(ligne[i_nom].split()) if i_nom is not None else ""
-        lignes.append((numero, code, nom, " ".join(ligne[i_porteur].split())))
+        dep = " ".join(ligne[i_dep].split()) if i_dep is not None else ""
+        lignes.append((numero, code, nom, " ".join(ligne[i_porteur].split()), dep))
     if not lignes:
         raise erreur(chemin, "aucune ligne de PRE dans le fichier")
     return lignes
+
+
+_CEDEX = re.compile(r"\s+cedex(\s+\d+)?$")
+_ARTICLE = re.compile(r"^(le|la|les|l)\s+")
+
+
+def cle_commune(libelle: str) -> str:
+    """Comparison key of a commune label of the ANCT list: no accents, case, hyphens,
+    « ST » = « SAINT », no « CEDEX n » suffix (« AJACCIO CEDEX 1 » = « Ajaccio »)."""
+    return _CEDEX.sub("", cog.cle(libelle))
+
+
+def cle_departement(nom: str) -> str:
+    """« La Réunion » and « Réunion », « Côtes-d'Armor » and « COTES D ARMOR » alike."""
+    return _ARTICLE.sub("", cog.cle(nom))
+
+
+@dataclass
+class Correction:
+    """One row of the ANCT list whose code is not in the département it names."""
+
+    ligne: int
+    departement: str  # code of the département named by the row
+    libelle: str  # the row's commune label
+    code_liste: str
+    code_retenu: str | None  # None: left as it is, to check
+    motif: str
+
+
+def corriger_codes(
+    lignes: list[tuple[int, str, str, str, str]],
+    referentiel: cog.Cog,
+    departements: dict[str, dict],
+) -> tuple[dict[int, str], list[Correction]]:
+    """Codes of the ANCT list checked against the département each row names (first column):
+    a code of another département (« VITROLLES » in Bouches-du-Rhône with 05184, Vitrolles of the
+    Hautes-Alpes) is replaced by the one commune of that département with the same name; with
+    none or several, the row is kept and flagged. Returns {line: code to use} and every
+    correction or doubt, never applied silently."""
+    noms_deps = {cle_departement(d["nom"]): code for code, d in departements.items()}
+    # Commune names (current, arrondissement, déléguée or associée) -> current codes, by département.
+    par_dep: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for k, codes in referentiel._index.items():
+        for code in codes:
+            courant = referentiel.actuel(code)
+            if courant:
+                courant = referentiel.commune(courant)
+                par_dep[(referentiel.departements.get(courant) or "", k)].add(courant)
+    codes: dict[int, str] = {}
+    corrections: list[Correction] = []
+    for numero, code, libelle, _porteur, nom_dep in lignes:
+        dep = noms_deps.get(cle_departement(nom_dep)) if nom_dep else None
+        if dep is None:
+            continue  # no département named (or unknown name): nothing to check against
+        courant = referentiel.actuel(code)
+        if courant is not None and referentiel.departements.get(courant) == dep:
+            continue
+        k = cle_commune(libelle)
+        trouves = par_dep.get((dep, k), set())
+        nom_d = departements[dep]["nom"]
+        motif = "seule commune de ce nom"
+        if not trouves:
+            # Renamed or merged since (« EVRY » -> Évry-Courcouronnes): the one name of the
+            # département that extends it.
+            trouves = {
+                c for (d, nom), cs in par_dep.items() if d == dep and nom.startswith(k + " ")
+                for c in cs
+            }
+            motif = f"seule commune dont le nom commence par « {libelle} » (renommée ?)"
+            if len(trouves) != 1:
+                trouves = set()
+        if len(trouves) == 1:
+            retenu = next(iter(trouves))
+            if motif == "seule commune de ce nom" and cog.cle(referentiel.noms[retenu]) != k:
+                motif = "seule commune de ce nom (ancien nom ou commune déléguée)"
+            codes[numero] = retenu
+            corrections.append(
+                Correction(
+                    numero,
+                    dep,
+                    libelle,
+                    code,
+                    retenu,
+                    f"{referentiel.noms.get(retenu, retenu)} ({retenu}), {motif} en {nom_d}",
+                )
+            )
+        else:
+            ailleurs = (
+                f"le code {code} est celui de "
+                f"{referentiel.noms.get(referentiel.commune(courant), courant)} "
+                f"(département {referentiel.departements.get(courant)})"
+                if courant
+                else f"le code {code} est inconnu du COG"
+            )
+            corrections.append(
+                Correction(
+                    numero,
+                    dep,
+                    libelle,
+                    code,
+                    None,
+                    f"{ailleurs} ; "
+                    + (
+                        f"{len(trouves)} communes nommées « {libelle} » en {nom_d}"
+                        if trouves
+                        else f"aucune commune nommée « {libelle} » en {nom_d}"
+                    ),
+                )
+            )
+    return codes, corrections
 
 
 def _lire_noms(chemin: Path, sorte: str) -> dict[str, dict]:
@@ -207,7 +322,9 @@ def construire(fichiers: dict[str, Path]) -> Reference:
     porteurs: dict[str, list[str]] = defaultdict(list)
     ecartees = []
     lignes_pre = _lire_liste_pre(fichiers["pre_communes"])
-    for numero, code, _nom, porteur in lignes_pre:
+    codes_corriges, corrections = corriger_codes(lignes_pre, cog, departements)
+    for numero, code_liste, _nom, porteur, _dep in lignes_pre:
+        code = codes_corriges.get(numero, code_liste)
         courant = actuelle(code)
         if courant is None:
             ecartees.append(f"ligne {numero} ({code})")
@@ -220,6 +337,12 @@ def construire(fichiers: dict[str, Path]) -> Reference:
             + ", ".join(ecartees)
         )
     communes_pre = set(porteurs)
+    if corrections:
+        n = sum(c.code_retenu is not None for c in corrections)
+        remarques.append(
+            f"{fichiers['pre_communes'].name} : {n} codes INSEE corrigés d'après le département "
+            f"de la ligne, {len(corrections) - n} lignes à vérifier (voir la page « Territoires »)"
+        )
 
     # A PRE carried by an EPCI (« COMMUNAUTE D'AGGLOMERATION -VALENCIENNES ») is intercommunal:
     # the ANCT list names the porteur's commune only, the programme covers the EPCI's communes.
@@ -430,6 +553,32 @@ def construire(fichiers: dict[str, Path]) -> Reference:
             schema_overrides=schemas["ecole"] if lignes_ecoles else None,
             infer_schema_length=None,
         ),
+        "correction_code": pl.DataFrame(
+            [
+                {
+                    "ligne": c.ligne,
+                    "departement": c.departement,
+                    "region": reg_de(c.departement),
+                    "libelle": c.libelle,
+                    "code_liste": c.code_liste,
+                    "commune_code_liste": (
+                        communes[actuelle(c.code_liste)].nom
+                        if actuelle(c.code_liste) in communes
+                        else ""
+                    ),
+                    "departement_code_liste": dep_de(actuelle(c.code_liste) or c.code_liste),
+                    "region_code_liste": reg_de(dep_de(actuelle(c.code_liste) or c.code_liste)),
+                    "code_retenu": c.code_retenu,
+                    "commune_retenue": communes[c.code_retenu].nom
+                    if c.code_retenu in communes
+                    else "",
+                    "motif": c.motif,
+                }
+                for c in corrections
+            ]
+            or None,
+            schema=_SCHEMA_CORRECTION,
+        ),
         "commune_couverte": pl.DataFrame(
             [
                 {
@@ -480,6 +629,19 @@ _SCHEMA_ECOLE = {
     "pre": pl.Boolean,
     "longitude": pl.Float64,
     "latitude": pl.Float64,
+}
+_SCHEMA_CORRECTION = {
+    "ligne": pl.Int64,
+    "departement": pl.String,
+    "region": pl.String,
+    "libelle": pl.String,
+    "code_liste": pl.String,
+    "commune_code_liste": pl.String,
+    "departement_code_liste": pl.String,
+    "region_code_liste": pl.String,
+    "code_retenu": pl.String,
+    "commune_retenue": pl.String,
+    "motif": pl.String,
 }
 _SCHEMA_CITE = {
     "cite_id": pl.String,
