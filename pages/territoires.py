@@ -115,6 +115,39 @@ with droite:
         source=SOURCE,
         programme=False,
     )
+    # The ANCT list's codes that were not in the département the row names: never silently.
+    corriges = territoires.codes_corriges(vue)
+    if corriges.height:
+        st.markdown("**Codes INSEE corrigés d'après le département de la liste ANCT**")
+        ui.afficher_tableau(
+            corriges,
+            {
+                "commune": ("Commune (libellé de la liste)", "texte"),
+                "code_liste": ("Code de la liste", "texte"),
+                "code_retenu": ("Code retenu", "texte"),
+            },
+            titre=f"Codes INSEE corrigés – {vue.libelle}",
+            source=SOURCE,
+            programme=False,
+        )
+        st.caption(
+            "Le code de la liste désigne une commune d'un autre département que celui de la "
+            "ligne ; le code retenu est celui de la seule commune de ce nom dans ce département."
+        )
+    a_verifier = territoires.lignes_a_verifier(vue)
+    if a_verifier.height:
+        st.markdown("**Lignes de la liste ANCT à vérifier**")
+        ui.afficher_tableau(
+            a_verifier,
+            {
+                "libelle": ("Commune (libellé de la liste)", "texte"),
+                "code_liste": ("Code de la liste, conservé", "texte"),
+                "motif": ("Motif", "texte"),
+            },
+            titre=f"Lignes à vérifier – {vue.libelle}",
+            source=SOURCE,
+            programme=False,
+        )
 
 # Figures of the programmes whose data are in the database (an account limited to one
 # programme sees only its own).
@@ -258,12 +291,12 @@ if vue.couvertes.height:
 for cadre, intro, colonnes, titre in (
     (
         territoires.communes_sans_position(vue),
-        "**Communes de la liste ANCT absentes de la carte** (ni QPV ni école REP ou REP+ "
-        "à leur code INSEE : code à vérifier dans la liste)",
+        "**Communes de la liste ANCT absentes de la carte** (aucun des fichiers fournis ne "
+        "permet de les situer ; elles restent comptées)",
         {
             "nom": ("Commune", "texte"),
             "code_insee": ("Code INSEE", "texte"),
-            "porteurs": ("Structure porteuse (liste ANCT)", "texte"),
+            "raison": ("Raison", "texte"),
         },
         f"Communes sans position – {vue.libelle}",
     ),

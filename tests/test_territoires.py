@@ -37,11 +37,22 @@ FICHIERS = {
     "centres_communes": "qpv2024_communes/centroide-4326_qpv.geojson",
     "contours_departements": "communes_contours_2018/departements-version-simplifiee.geojson",
 }
+CONTOURS_COMMUNES = [
+    "communes_contours_2018/communes-hauts-de-france.geojson",
+    "communes_contours_2018/communes-normandie.geojson",
+]
+
+
+def fichiers_reels() -> dict:
+    """Every file type of the national reference, from ../shared/data (fails when one is missing)."""
+    return {t: reel(c) for t, c in FICHIERS.items()} | {
+        "contours_communes": [reel(c) for c in CONTOURS_COMMUNES]
+    }
 
 
 @pytest.fixture(scope="module")
 def chemin_reference(tmp_path_factory) -> Path:
-    fichiers = {t: reel(c) for t, c in FICHIERS.items()}
+    fichiers = fichiers_reels()
     chemin = tmp_path_factory.mktemp("territoires") / "territoires.duckdb"
     nationale.ecrire(nationale.construire(fichiers), chemin)
     return chemin
@@ -149,18 +160,124 @@ def test_drom_la_reunion_et_france(tables):
     reunion = territoires.selectionner(tables, "D974")
     assert reunion.libelle == "La Réunion (974)"
     assert reunion.qpv.height == sum(1 for p in _qpv_bruts() if p["insee_dep"] == "974") == 57
-    assert reunion.pre.height == len(
-        {r["code_insee"] for r in _lignes_pre() if r["code_insee"].startswith("974")}
+    # The rows naming La Réunion: 8 codes of 974, and Saint-Louis (57618) and Sainte-Suzanne
+    # (09342) corrected to 97414 and 97420; Sainte-Marie (97418) names Martinique: 97228.
+    brutes = {
+        r["code_insee"]
+        for r in _lignes_pre()
+        if r["Direction du gestionnaire du dossier"] == "Réunion"
+    }
+    assert {c for c in brutes if c.startswith("974")} | {"97414", "97420"} == set(
+        reunion.pre["code_insee"]
     )
-    assert reunion.pre.height == 9
+    assert reunion.pre.height == 10
     france = territoires.selectionner(tables, "FR")
     assert france.qpv.height == 1609
     # 515 codes in the ANCT list: Paris 10e (75110) and Lyon 1er (69381) are arrondissements of
-    # communes already listed (75056, 69123), the 5 other old codes lead to current communes.
+    # communes already listed (75056, 69123), the 5 other old codes lead to current communes;
+    # two corrected codes are communes already listed (Saint-Denis 93066, Évry-Courcouronnes).
     assert len({r["code_insee"] for r in _lignes_pre()}) == 515
-    assert france.pre.height == 513
+    assert france.pre.height == 511
     assert "D974" in territoires.options(tables) and "R32" in territoires.options(tables)
     assert territoires.options(tables, "59") == {"D59": "Nord (59)"}
+
+
+COMMUNES_2026 = "decoupage_administratif_2026/communes_2026.csv"
+
+
+def _code_2026(nom: str, departement: str) -> list[str]:
+    """Codes of the current communes of that name in that département, from the raw CSV."""
+    with reel(COMMUNES_2026).open(encoding="utf-8") as f:
+        return [
+            r["insee_com"]
+            for r in csv.DictReader(f)
+            if r["nom"] == nom and r["departement"] == departement
+        ]
+
+
+def test_codes_anct_corriges_d_apres_le_departement_de_la_ligne(tables):
+    lignes = {i: r for i, r in enumerate(_lignes_pre(), start=2)}
+    corrections = tables["correction_code"]
+    corriges = corrections.filter(pl.col("code_retenu").is_not_null())
+    # 30 rows whose code is not in the département they name: 27 found by name, 3 to check.
+    assert corrections.height == 30
+    assert corriges.height == 27
+    exemples = {
+        (r["ligne"], r["departement"], r["code_liste"], r["code_retenu"])
+        for r in corriges.iter_rows(named=True)
+    }
+    for ligne, dep, liste, nom in (
+        (35, "13", "05184", "Vitrolles"),
+        (370, "81", "02142", "Castres"),
+        (429, "92", "02043", "Bagneux"),
+        (510, "974", "57618", "Saint-Louis"),
+    ):
+        assert lignes[ligne]["code_insee"] == liste
+        (code,) = _code_2026(nom, dep)
+        assert (ligne, dep, liste, code) in exemples
+    assert _code_2026("Vitrolles", "13") == ["13117"]
+    assert _code_2026("Castres", "81") == ["81065"]
+    # « EVRY »: the commune is now Évry-Courcouronnes (the one name of the Essonne extending it).
+    evry = corriges.filter(pl.col("ligne") == 410).row(0, named=True)
+    assert (evry["code_liste"], evry["code_retenu"]) == ("89162", "91228")
+    assert _code_2026("Évry-Courcouronnes", "91") == ["91228"]
+    # Kept as they are and flagged: no commune of that name in the département named.
+    assert corrections.filter(pl.col("code_retenu").is_null()).select(
+        "ligne", "libelle", "code_liste"
+    ).rows() == [
+        (132, "PARIS 10E ARRONDISSEMENT", "75110"),
+        (423, "SAINT-MARTIN", "97801"),
+        (513, "VIENNE CONDRIEU", "69064"),
+    ]
+    # The corrected communes are in their département (no more « absentes de la carte »).
+    bdr = territoires.selectionner(tables, "D13")
+    assert "13117" in bdr.pre["code_insee"].to_list()
+    assert "05184" not in territoires.selectionner(tables, "D05").pre["code_insee"].to_list()
+    assert territoires.codes_corriges(bdr).rows() == [
+        ("Vitrolles (VITROLLES)", "05184 (Vitrolles)", "13117", 35)
+    ]
+    # An Isère row to check shows in the Isère and where its code points (Rhône), not elsewhere.
+    assert territoires.lignes_a_verifier(territoires.selectionner(tables, "D69"))[
+        "ligne"
+    ].to_list() == [513]
+    assert territoires.lignes_a_verifier(territoires.selectionner(tables, "D38"))[
+        "ligne"
+    ].to_list() == [132, 513]
+    assert territoires.codes_corriges(territoires.selectionner(tables, "D59")).is_empty()
+
+
+def test_cle_commune_cedex_saint_et_departements():
+    assert nationale.cle_commune("AJACCIO CEDEX 1") == nationale.cle_commune("Ajaccio")
+    assert nationale.cle_commune("ST DENIS") == nationale.cle_commune("Saint-Denis")
+    assert nationale.cle_commune("STE MARIE") == "sainte marie"
+    assert nationale.cle_departement("Réunion") == nationale.cle_departement("La Réunion")
+
+
+def test_communes_sans_qpv_ni_ecole_placees_par_leur_contour(tables):
+    import shapely
+
+    france = territoires.selectionner(tables, "FR")
+    # Colombelles (Calvados) has no QPV 2024 and no REP/REP+ school: placed inside its contour.
+    colombelles = france.pre.filter(pl.col("code_insee") == "14167").row(0, named=True)
+    contour = next(
+        f["geometry"]
+        for f in json.loads(reel(CONTOURS_COMMUNES[1]).read_text())["features"]
+        if f["properties"]["code"] == "14167"
+    )
+    point = shapely.Point(colombelles["longitude"], colombelles["latitude"])
+    assert shapely.geometry.shape(contour).contains(point)
+    # Only communes no file places remain listed, with the reason: the contours given cover the
+    # Hauts-de-France and Normandie only (Aix-les-Bains: no QPV 2024, no REP/REP+ school).
+    sans = territoires.communes_sans_position(france)
+    assert sorted(sans["code_insee"]) == [
+        "22215", "28278", "29151", "35236", "35281", "69064", "69143", "69243", "73008",
+        "78208", "95428",
+    ]  # fmt: skip
+    assert set(sans["raison"]) == {
+        "ni QPV 2024 ni école REP ou REP+ dans la commune, et les contours des communes "
+        "fournis ne couvrent pas son département"
+    }
+    assert territoires.communes_sans_position(territoires.selectionner(tables, "R28")).is_empty()
 
 
 def test_carte_nationale_legere_et_carte_du_nord_en_contours(tables):
@@ -178,7 +295,7 @@ def test_carte_nationale_legere_et_carte_du_nord_en_contours(tables):
         "QN09113I",
         "QN09503I",
     ]
-    assert points["Communes avec un PRE"] == 513 - france.pre["longitude"].null_count()
+    assert points["Communes avec un PRE"] == 511 - 11
     nord = carte_territoires.donnees_carte(territoires.selectionner(tables, "D59"))
     qpv = next(s for s in nord["surfaces"] if s["nom"] == "Quartiers prioritaires 2024")
     assert len(qpv["geojson"]["features"]) == 94

@@ -11,7 +11,6 @@ from urllib.parse import urlparse
 import pytest
 
 from pre_pilotage import comptes
-from tests.test_geographie import reel
 from tests.test_navigateur import (
     attendre_rendu,
     capturer,
@@ -19,7 +18,7 @@ from tests.test_navigateur import (
     se_connecter,
     serveur_streamlit,
 )
-from tests.test_territoires import FICHIERS
+from tests.test_territoires import fichiers_reels
 
 pytestmark = pytest.mark.navigateur
 
@@ -35,7 +34,7 @@ def serveur(chemin_fixture, tmp_path_factory):
 
     dossier = tmp_path_factory.mktemp("serveur_territoires")
     reference = dossier / "territoires.duckdb"
-    nationale.ecrire(nationale.construire({t: reel(c) for t, c in FICHIERS.items()}), reference)
+    nationale.ecrire(nationale.construire(fichiers_reels()), reference)
     administration = dossier / "administration.sqlite"
     comptes.enregistrer_compte(
         COMPTE, "Chargée de mission ANCT", "lecture", MOT_DE_PASSE, chemin=administration

@@ -42,7 +42,10 @@ TYPES = {
     "cites": ("citeduc_geom.geojson", "cites_educatives*.csv"),
     "centres_communes": ("centroide-4326_qpv.geojson",),
     "contours_departements": ("departements-version-simplifiee.geojson", "departements*.geojson"),
+    "contours_communes": ("communes-*.geojson",),
 }
+# Types given as several files (one per région for the france-geojson commune contours).
+MULTIPLES = ("contours_communes",)
 OBLIGATOIRES = ("communes", "departements", "regions", "pre_communes", "qpv_contours")
 LIBELLES = {
     "communes": "communes du COG (communes.json, paquet @etalab/decoupage-administratif)",
@@ -55,6 +58,8 @@ LIBELLES = {
     "cites": "liste ANCT des Cités éducatives (citeduc_geom.geojson)",
     "centres_communes": "centres des communes à QPV de l'ANCT (centroide-4326_qpv.geojson)",
     "contours_departements": "contours simplifiés des départements (fond de carte)",
+    "contours_communes": "contours des communes (communes-….geojson, un ou plusieurs fichiers) : "
+    "position des communes sans QPV ni école REP ou REP+",
 }
 # Degrees; about 30 m: the département view's QPV contours (the national view draws points).
 TOLERANCE_DEPARTEMENT = 0.0003
@@ -83,7 +88,7 @@ def message_absente(chemin: Path) -> str:
     )
 
 
-def trouver(dossier: Path, donnes: dict[str, Path] | None = None) -> dict[str, Path]:
+def trouver(dossier: Path, donnes: dict | None = None) -> dict:
     """Each file type's file: given (`TYPE=CHEMIN`) or found by its published name in `dossier`."""
     trouves = dict(donnes or {})
     for type_, motifs in TYPES.items():
@@ -92,7 +97,7 @@ def trouver(dossier: Path, donnes: dict[str, Path] | None = None) -> dict[str, P
         for motif in motifs:
             candidats = sorted(p for p in dossier.rglob(motif) if p.is_file())
             if candidats:
-                trouves[type_] = candidats[0]
+                trouves[type_] = candidats if type_ in MULTIPLES else candidats[0]
                 break
     return trouves
 
@@ -218,7 +223,9 @@ def corriger_codes(
             # Renamed or merged since (« EVRY » -> Évry-Courcouronnes): the one name of the
             # département that extends it.
             trouves = {
-                c for (d, nom), cs in par_dep.items() if d == dep and nom.startswith(k + " ")
+                c
+                for (d, nom), cs in par_dep.items()
+                if d == dep and nom.startswith(k + " ")
                 for c in cs
             }
             motif = f"seule commune dont le nom commence par « {libelle} » (renommée ?)"
@@ -463,6 +470,34 @@ def construire(fichiers: dict[str, Path]) -> Reference:
                     round(sum(p[1] for p in points) / len(points), DECIMALES),
                 )
 
+    # Communes with no QPV nor REP/REP+ school: a point inside their contour (2018 boundaries:
+    # a commune merged since is the union of its former communes, through the COG's old codes).
+    deps_contours: set[str] = set()
+    if "contours_communes" in fichiers:
+        sans = (communes_pre | set(couvertes)) - set(positions)
+        contours: dict[str, list] = defaultdict(list)
+        for chemin in fichiers["contours_communes"]:
+            for objet in lecture.lire_objets(chemin)[0]:
+                code = lecture.code_commune(lecture.valeur(objet.proprietes, "commune_code"))
+                courant = actuelle(code) if code else None
+                if courant and dep_de(courant):
+                    deps_contours.add(dep_de(courant))
+                if courant in sans and objet.geom is not None and not objet.geom.is_empty:
+                    contours[courant].append(objet.geom)
+        for code, geoms in contours.items():
+            positions[code] = _point(shapely.union_all(geoms))
+
+    def sans_position(code: str) -> str:
+        """Why no file places a commune, in French (empty when one does)."""
+        if code in positions:
+            return ""
+        debut = "ni QPV 2024 ni école REP ou REP+ dans la commune, et "
+        if "contours_communes" not in fichiers:
+            return debut + "pas de fichier de contours des communes"
+        if dep_de(code) in deps_contours:
+            return debut + "aucun contour à son code dans les contours des communes"
+        return debut + "les contours des communes fournis ne couvrent pas son département"
+
     lignes_communes = []
     for code in sorted(communes_pre):
         dep = dep_de(code)
@@ -478,6 +513,7 @@ def construire(fichiers: dict[str, Path]) -> Reference:
                 "cites": ", ".join(cites_par_commune.get(code, [])),
                 "longitude": lon,
                 "latitude": lat,
+                "sans_position": sans_position(code),
             }
         )
 
@@ -611,7 +647,8 @@ def construire(fichiers: dict[str, Path]) -> Reference:
             "empreinte_sha256": empreinte(p),
             "construit_le": dt.datetime.now().replace(microsecond=0),
         }
-        for t, p in sorted(fichiers.items())
+        for t, chemins in sorted(fichiers.items())
+        for p in (chemins if isinstance(chemins, list) else [chemins])
     ]
     return Reference(tables, sources, remarques)
 
@@ -693,7 +730,10 @@ def fichiers_donnes(valeurs: list[str]) -> dict[str, Path]:
         chemin = Path(m.group(2))
         if not chemin.exists():
             raise ErreurGeographie(f"{chemin} : fichier introuvable ({LIBELLES[m.group(1)]}).")
-        donnes[m.group(1)] = chemin
+        if m.group(1) in MULTIPLES:
+            donnes.setdefault(m.group(1), []).append(chemin)
+        else:
+            donnes[m.group(1)] = chemin
     return donnes
 
 
@@ -750,7 +790,8 @@ def executer(arguments) -> int:
     try:
         fichiers = trouver(arguments.dossier, fichiers_donnes(arguments.fichier))
         for type_, chemin in sorted(fichiers.items()):
-            print(f"{LIBELLES[type_]} : {chemin}")
+            noms = chemin if isinstance(chemin, list) else [chemin]
+            print(f"{LIBELLES[type_]} : {', '.join(str(n) for n in noms)}")
         reference = construire(fichiers)
     except ErreurGeographie as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
