@@ -244,6 +244,12 @@ def test_codes_anct_corriges_d_apres_le_departement_de_la_ligne(tables):
         "ligne"
     ].to_list() == [132, 513]
     assert territoires.codes_corriges(territoires.selectionner(tables, "D59")).is_empty()
+    # The Hauts-de-France now hold exactly the 83 rows (83 codes) the list puts in that région:
+    # before, Moulins, Bagneux and Castres (codes of the Aisne) were counted there, Grenay and
+    # Rouvroy (codes of the Isère and the Aisne) were not.
+    hdf = {r["code_insee"] for r in _lignes_pre() if r["région"] == "HAUTS-DE-FRANCE"}
+    assert len(hdf) == 83
+    assert territoires.selectionner(tables, "R32").pre.height == 83
 
 
 def test_cle_commune_cedex_saint_et_departements():

@@ -64,10 +64,10 @@ def ouvrir_territoire(navigateur, url: str):
 @pytest.mark.parametrize(
     ("code", "nom", "attendus"),
     [
-        ("FR", "france", {"Communes avec un PRE": "513", "QPV 2024": "1 609"}),
-        ("R32", "hauts-de-france", {"Communes avec un PRE": "86"}),
+        ("FR", "france", {"Communes avec un PRE": "511", "QPV 2024": "1 609"}),
+        ("R32", "hauts-de-france", {"Communes avec un PRE": "83"}),
         ("D59", "nord", {"Communes avec un PRE": "34", "QPV sans PRE": "21"}),
-        ("D974", "la-reunion", {"Communes avec un PRE": "9", "QPV 2024": "57"}),
+        ("D974", "la-reunion", {"Communes avec un PRE": "10", "QPV 2024": "57"}),
     ],
 )
 def test_territoire_carte_et_lacunes(serveur, navigateur, code, nom, attendus):
