@@ -36,6 +36,7 @@ FICHIERS = {
     "cites": "cites_educatives/citeduc_geom.geojson",
     "centres_communes": "qpv2024_communes/centroide-4326_qpv.geojson",
     "contours_departements": "communes_contours_2018/departements-version-simplifiee.geojson",
+    "encarts_drom": "anct_fonds_admin_2022/fr-drom-4326-pur-style1-dep.geojson",
 }
 CONTOURS_COMMUNES = [
     "communes_contours_2018/communes-hauts-de-france.geojson",

@@ -43,6 +43,7 @@ TYPES = {
     "centres_communes": ("centroide-4326_qpv.geojson",),
     "contours_departements": ("departements-version-simplifiee.geojson", "departements*.geojson"),
     "contours_communes": ("communes-*.geojson",),
+    "encarts_drom": ("fr-drom-4326-pur-style1-dep.geojson",),
 }
 # Types given as several files (one per région for the france-geojson commune contours).
 MULTIPLES = ("contours_communes",)
@@ -60,6 +61,18 @@ LIBELLES = {
     "contours_departements": "contours simplifiés des départements (fond de carte)",
     "contours_communes": "contours des communes (communes-….geojson, un ou plusieurs fichiers) : "
     "position des communes sans QPV ni école REP ou REP+",
+    "encarts_drom": "départements de l'ANCT avec les outre-mer en encarts "
+    "(fr-drom-4326-pur-style1-dep.geojson) : les outre-mer sur la carte de la France",
+}
+# Real extent (lon min, lat min, lon max, lat max, WGS84) of each overseas département, to place
+# its points in the ANCT inset of the national map (the file moves the DROM near Brittany with
+# no transformation given): an affine map of this box onto the inset's box.
+EMPRISES_DROM = {
+    "971": (-61.81, 15.83, -61.00, 16.52),
+    "972": (-61.23, 14.39, -60.81, 14.88),
+    "973": (-54.60, 2.11, -51.61, 5.75),
+    "974": (55.216, -21.389, 55.837, -20.872),
+    "976": (44.98, -13.00, 45.30, -12.64),
 }
 # Degrees; about 30 m: the département view's QPV contours (the national view draws points).
 TOLERANCE_DEPARTEMENT = 0.0003
@@ -556,6 +569,43 @@ def construire(fichiers: dict[str, Path]) -> Reference:
             if objet.geom is not None:
                 simple = shapely.simplify(objet.geom, TOLERANCE_FOND, preserve_topology=True)
                 fonds[code] = shapely.to_wkb(shapely.set_precision(simple, 10**-3))
+    encarts: dict[str, tuple[bytes, list[float]]] = {}
+    if "encarts_drom" in fichiers:
+        chemin = fichiers["encarts_drom"]
+        for objet in lecture.lire_objets(chemin)[0]:
+            code = lecture.texte(objet.proprietes.get("insee_dep"))
+            if code in EMPRISES_DROM and objet.geom is not None:
+                x0, y0, x1, y1 = EMPRISES_DROM[code]
+                e0, f0, e1, f1 = objet.geom.bounds
+                ax, ay = (e1 - e0) / (x1 - x0), (f1 - f0) / (y1 - y0)
+                encarts[code] = (
+                    shapely.to_wkb(shapely.set_precision(objet.geom, 10**-3)),
+                    [ax, e0 - ax * x0, ay, f0 - ay * y0],
+                )
+                if code not in fonds:
+                    # Outline of the DROM's own view: the inset brought back to its real place
+                    # (schematic: the file's generalised shape), kept only where it matches
+                    # the real positions of the schools (the inset spreads some islands apart).
+                    reel = shapely.transform(
+                        objet.geom,
+                        lambda c, ax=ax, ay=ay, e0=e0, f0=f0, x0=x0, y0=y0: (
+                            (c - [e0, f0]) / [ax, ay] + [x0, y0]
+                        ),
+                    )
+                    ecoles_dom = [
+                        shapely.Point(e["longitude"], e["latitude"])
+                        for e in lignes_ecoles
+                        if e["departement"] == code and e["longitude"] is not None
+                    ]
+                    zone = reel.buffer(0.01)
+                    dedans = sum(zone.contains(pt) for pt in ecoles_dom)
+                    if ecoles_dom and dedans >= 0.9 * len(ecoles_dom):
+                        fonds[code] = shapely.to_wkb(shapely.set_precision(reel, 10**-4))
+                    else:
+                        remarques.append(
+                            f"{chemin.name} : contour de {departements[code]['nom']} non "
+                            f"dessiné dans sa vue ({dedans} écoles sur {len(ecoles_dom)} dedans)"
+                        )
     lignes_departements = [
         {
             "code": code,
@@ -563,6 +613,8 @@ def construire(fichiers: dict[str, Path]) -> Reference:
             "region": str(d.get("region") or code),
             "drom": code in DROM,
             "geom": fonds.get(code),
+            "encart": encarts[code][0] if code in encarts else None,
+            "encart_transformation": encarts[code][1] if code in encarts else None,
         }
         for code, d in sorted(departements.items())
     ]
@@ -576,7 +628,13 @@ def construire(fichiers: dict[str, Path]) -> Reference:
     }
     tables = {
         "departement": pl.DataFrame(
-            lignes_departements, schema_overrides={"geom": pl.Binary}, infer_schema_length=None
+            lignes_departements,
+            schema_overrides={
+                "geom": pl.Binary,
+                "encart": pl.Binary,
+                "encart_transformation": pl.List(pl.Float64),
+            },
+            infer_schema_length=None,
         ),
         "region": pl.DataFrame(lignes_regions),
         "pre_commune": pl.DataFrame(
