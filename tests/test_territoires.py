@@ -310,6 +310,42 @@ def test_carte_nationale_legere_et_carte_du_nord_en_contours(tables):
     assert len(ecoles["points"]) == 550  # 310 REP + 240 REP+ of the Nord
 
 
+def test_outre_mer_en_encarts_sur_la_carte_nationale(tables):
+    import shapely
+
+    france = carte_territoires.donnees_carte(territoires.selectionner(tables, "FR"))
+    pre = next(c for c in france["points"] if c["nom"] == "Communes avec un PRE")
+    # Saint-Pierre (97416, La Réunion) is drawn in the inset of La Réunion (ANCT file), west of
+    # Brittany, not 9,000 km away; its tooltip keeps its name.
+    encart = next(
+        shapely.geometry.shape(f["geometry"])
+        for f in json.loads(reel(FICHIERS["encarts_drom"]).read_text())["features"]
+        if f["properties"]["insee_dep"] == "974"
+    )
+    (point,) = [p for p in pre["points"] if "PRE de Saint-Pierre</strong>" in p[3] and p[1] < 0]
+    assert encart.buffer(0.02).contains(shapely.Point(point[1], point[0]))
+    # Every point of the national map is within its frame (metropole and insets), but those of
+    # Saint-Martin and French Polynesia (no inset in the ANCT file: their own view).
+    (lat0, lon0), (lat1, lon1) = carte_territoires.EMPRISE_FRANCE
+    for couche in france["points"]:
+        for lat, lon, _s, _t in couche["points"]:
+            dedans = lat0 <= lat <= lat1 and lon0 <= lon <= lon1
+            saint_martin = 18 < lat < 18.2 and -63.2 < lon < -62.9
+            polynesie = lon < -140
+            assert dedans or saint_martin or polynesie, (lat, lon)
+    # The outlines of the five DROM insets are drawn as background.
+    fond = france["surfaces"][0]["geojson"]["features"]
+    assert len(fond) == 96 + 5
+    # In its own view, La Réunion keeps its real coordinates and has its outline.
+    reunion = territoires.selectionner(tables, "D974")
+    assert reunion.departements["geom"][0] is not None
+    vue = carte_territoires.donnees_carte(reunion)
+    pre_reunion = next(c for c in vue["points"] if c["nom"] == "Communes avec un PRE")
+    assert all(55 < p[1] < 56 and -22 < p[0] < -20 for p in pre_reunion["points"])
+    # Guadeloupe's inset spreads its islands apart: no outline rather than a wrong one.
+    assert territoires.selectionner(tables, "D971").departements["geom"][0] is None
+
+
 def test_fichier_manquant_ou_illisible_refuse_en_francais(tmp_path):
     sortie = tmp_path / "territoires.duckdb"
     sortie.write_bytes(b"ancien")
