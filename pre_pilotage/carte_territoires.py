@@ -43,6 +43,8 @@ class _Couches(MacroElement):
           font-weight:600;cursor:pointer}
         .terr-legende .couche input{margin:0}
         .terr-legende summary{cursor:pointer}
+        .terr-etiquette{font-size:11px;font-weight:600;color:#3A3A3A;white-space:nowrap;
+          transform:translate(-50%,-50%);text-shadow:0 0 2px #FFF,0 0 2px #FFF}
         .leaflet-tooltip{font-size:13px;line-height:1.4}
         .leaflet-control-attribution{font-size:10px}
         </style>
@@ -69,6 +71,10 @@ class _Couches(MacroElement):
                 });
                 g.addTo(carte);
                 groupes[c.nom] = g;
+            });
+            donnees.etiquettes.forEach(function(t){
+                L.marker([t[0], t[1]], {interactive: false, keyboard: false, icon: L.divIcon({
+                    className: "terr-etiquette", html: t[2], iconSize: null})}).addTo(carte);
             });
             // One panel: each layer's box shows or hides it, its symbols below it.
             var legende = L.control({position: "topright"});
@@ -108,7 +114,7 @@ class _Couches(MacroElement):
                 var largeur = panneau ? panneau.offsetWidth : 0;
                 var libre = carte.getSize().x - largeur;
                 carte.fitBounds(donnees.emprise, {
-                    paddingTopLeft: [15, 15],
+                    paddingTopLeft: [50, 15],  // the zoom buttons
                     paddingBottomRight: [libre > 300 ? largeur + 20 : 15, 15]
                 });
             }
@@ -216,10 +222,16 @@ def donnees_carte(vue: territoires.Vue) -> dict:
         vue = _en_encarts(vue)
     surfaces, points, legende = [], [], []
     fonds = [
-        _feature(r["geom"], 0, "")
+        _feature(r["geom"], 0, e(r["nom"]) if r["drom"] and vue.niveau == "france" else "")
         for r in vue.departements.iter_rows(named=True)
         if r["geom"] is not None
     ]
+    # The overseas insets of the national map are named above their outline.
+    etiquettes = []
+    if vue.niveau == "france" and "encart" in vue.departements.columns:
+        for r in vue.departements.filter(pl.col("encart").is_not_null()).iter_rows(named=True):
+            x0, _y0, x1, y1 = shapely.from_wkb(r["encart"]).bounds
+            etiquettes.append([round(y1 + 0.12, 3), round((x0 + x1) / 2, 3), e(r["nom"])])
     if fonds:
         surfaces.append(
             {
@@ -373,6 +385,7 @@ def donnees_carte(vue: territoires.Vue) -> dict:
         "emprise": _emprise(vue),
         "surfaces": surfaces,
         "points": points,
+        "etiquettes": etiquettes,
         # Each layer with its box (shows or hides it) and its symbols; folded on a narrow map.
         "legende": [
             {"nom": nom, "lignes": [list(ligne) for ligne in lignes]} for nom, lignes in legende
@@ -393,6 +406,12 @@ def _emprise(vue: territoires.Vue) -> list[list[float]]:
     lons = [
         v for cadre in (vue.qpv, vue.pre) for v in cadre["longitude"].to_list() if v is not None
     ]
+    # The outlines drawn too (the Nord's coast above Dunkerque's points).
+    for geom in vue.departements["geom"].to_list():
+        if geom is not None:
+            x0, y0, x1, y1 = shapely.from_wkb(geom).bounds
+            lats += [y0, y1]
+            lons += [x0, x1]
     if not lats:
         return EMPRISE_FRANCE
     return [[min(lats), min(lons)], [max(lats), max(lons)]]
