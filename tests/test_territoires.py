@@ -480,3 +480,43 @@ def test_page_sans_reference_dit_quoi_faire(chemin_fixture, monkeypatch, tmp_pat
     assert str(absent) in texte
     assert "make territoires DOSSIER=" in texte
     assert "liste ANCT des PRE par commune" in texte
+
+
+def test_page_codes_corriges_et_communes_sans_position(
+    chemin_fixture, monkeypatch, chemin_reference
+):
+    at = _page(
+        chemin_fixture,
+        monkeypatch,
+        chemin_reference,
+        Utilisateur("t", "T", "lecture"),
+        territoire="D13",
+    )
+    textes = [m.value for m in at.markdown]
+    assert "**Codes INSEE corrigés d'après le département de la liste ANCT**" in textes
+    tableaux = [t.value for t in at.dataframe]
+    corriges = next(t for t in tableaux if "Code retenu" in t.columns)
+    assert corriges.to_dict("records") == [
+        {
+            "Commune (libellé de la liste)": "Vitrolles (VITROLLES)",
+            "Code de la liste": "05184 (Vitrolles)",
+            "Code retenu": "13117",
+        }
+    ]
+    at = _page(
+        chemin_fixture,
+        monkeypatch,
+        chemin_reference,
+        Utilisateur("t", "T", "lecture"),
+        territoire="D73",
+    )
+    sans = next(t.value for t in at.dataframe if "Raison" in t.value.columns)
+    assert sans.to_dict("records") == [
+        {
+            "Commune": "Aix-les-Bains",
+            "Code INSEE": "73008",
+            "Raison": "ni QPV 2024 ni école REP ou REP+ dans la commune, et les contours des "
+            "communes fournis ne couvrent pas son département",
+        }
+    ]
+    assert not any("code à vérifier" in m.value for m in at.markdown)
