@@ -120,6 +120,8 @@ class _Couches(MacroElement):
             }
             cadrer();
             setTimeout(cadrer, 300);
+            // A window made narrower or wider: frame the territory again.
+            carte.on("resize", function(){ setTimeout(cadrer, 50); });
             document.querySelectorAll(".terr-legende details").forEach(function(d){
                 d.addEventListener("toggle", cadrer);
             });
