@@ -106,7 +106,11 @@ with droite:
     st.markdown("**Réseaux REP+ dont aucune école n'est dans une commune couverte par un PRE**")
     ui.afficher_tableau(
         territoires.reseaux_rep_plus_hors_pre(vue),
-        {"tete": ("Collège tête de réseau", "texte"), "ecoles": ("Établissements", "nombre")},
+        {
+            "tete": ("Collège tête de réseau", "texte"),
+            "commune": ("Commune", "texte"),
+            "ecoles": ("Établissements", "nombre"),
+        },
         titre=f"Réseaux REP+ hors PRE – {vue.libelle}",
         source=SOURCE,
         programme=False,

@@ -173,7 +173,7 @@ def reseaux_rep_plus_hors_pre(vue: Vue) -> pl.DataFrame:
     return reseaux.filter(
         (pl.col("education_prioritaire") == "REP+") & (pl.col("ecoles_pre") == 0)
     ).select(
-        pl.format("{} ({})", pl.col("tete"), pl.col("commune")).alias("tete"),
+        "tete",
         "uai_tete_reseau",
         "commune",
         "ecoles",
