@@ -520,3 +520,46 @@ def test_page_codes_corriges_et_communes_sans_position(
         }
     ]
     assert not any("code à vérifier" in m.value for m in at.markdown)
+
+
+def test_commune_fusionnee_depuis_2018_et_libelle_cedex(tmp_path):
+    """A small ANCT list on the real reference files: Aurseulles (14581, commune nouvelle of 2023)
+    has no 2018 contour under its code but under its former communes'; Sannerville (14666) has
+    none; « AJACCIO CEDEX 1 » with Marseille's code in Corse-du-Sud becomes Ajaccio (2A004)."""
+    import shapely
+
+    liste = tmp_path / "pre_communes_2024.csv"
+    liste.write_text(
+        "Direction du gestionnaire du dossier,région,program,code_insee,portage\r\n"
+        "Calvados,NORMANDIE,AURSEULLES,14581,CCAS-AURSEULLES\r\n"
+        "Calvados,NORMANDIE,SANNERVILLE,14666,CCAS-SANNERVILLE\r\n"
+        "Corse-du-Sud,CORSE,AJACCIO CEDEX 1,13055,CCAS-AJACCIO\r\n",
+        encoding="utf-8",
+    )
+    reference = nationale.construire(fichiers_reels() | {"pre_communes": liste})
+    communes = {r["code_insee"]: r for r in reference.tables["pre_commune"].iter_rows(named=True)}
+    assert set(communes) == {"14581", "14666", "2A004"}
+    anciens = next(
+        c["anciensCodes"]
+        for c in json.loads(reel(FICHIERS["communes"]).read_text())
+        if c["code"] == "14581" and c["type"] == "commune-actuelle"
+    )
+    contours = [
+        shapely.geometry.shape(f["geometry"])
+        for f in json.loads(reel(CONTOURS_COMMUNES[1]).read_text())["features"]
+        if f["properties"]["code"] in anciens
+    ]
+    assert contours  # 14011 (Anctoville) is in the 2018 file
+    aurseulles = communes["14581"]
+    assert (
+        shapely.union_all(contours)
+        .buffer(0.02)
+        .contains(shapely.Point(aurseulles["longitude"], aurseulles["latitude"]))
+    )
+    assert communes["14666"]["longitude"] is None
+    assert communes["14666"]["sans_position"] == (
+        "ni QPV 2024 ni école REP ou REP+ dans la commune, et aucun contour à son code dans "
+        "les contours des communes"
+    )
+    (correction,) = reference.tables["correction_code"].rows(named=True)
+    assert (correction["code_liste"], correction["code_retenu"]) == ("13055", "2A004")
