@@ -146,17 +146,13 @@ if corriges.height:
     )
 a_verifier = territoires.lignes_a_verifier(vue)
 if a_verifier.height:
-    st.markdown("**Lignes de la liste ANCT à vérifier**")
-    ui.afficher_tableau(
-        a_verifier,
-        {
-            "libelle": ("Commune (libellé de la liste)", "texte"),
-            "code_liste": ("Code de la liste, conservé", "texte"),
-            "motif": ("Motif", "texte"),
-        },
-        titre=f"Lignes à vérifier – {vue.libelle}",
-        source=SOURCE,
-        programme=False,
+    # Sentences, not a table: the reason is too long for a column.
+    st.markdown("**Lignes de la liste ANCT à vérifier** (code de la liste conservé)")
+    ui.puces(
+        [
+            f"« {r['libelle']} », ligne {r['ligne']}, code {r['code_liste']} : {r['motif']}."
+            for r in a_verifier.iter_rows(named=True)
+        ]
     )
 
 # Figures of the programmes whose data are in the database (an account limited to one
@@ -298,18 +294,22 @@ if vue.couvertes.height:
             programme=False,
         )
 # What the files could not place on the map: listed, never dropped silently.
-for cadre, intro, colonnes, titre in (
-    (
-        territoires.communes_sans_position(vue),
+sans_position = territoires.communes_sans_position(vue)
+if sans_position.height:
+    st.markdown(
         "**Communes de la liste ANCT absentes de la carte** (aucun des fichiers fournis ne "
-        "permet de les situer ; elles restent comptées)",
-        {
-            "nom": ("Commune", "texte"),
-            "code_insee": ("Code INSEE", "texte"),
-            "raison": ("Raison", "texte"),
-        },
-        f"Communes sans position – {vue.libelle}",
-    ),
+        "permet de les situer ; elles restent comptées)"
+    )
+    # One sentence per reason, naming its communes.
+    ui.puces(
+        [
+            f"{raison[0].upper()}{raison[1:]} : "
+            + ", ".join(f"{r['nom']} ({r['code_insee']})" for r in groupe.iter_rows(named=True))
+            + "."
+            for (raison,), groupe in sans_position.group_by("raison", maintain_order=True)
+        ]
+    )
+for cadre, intro, colonnes, titre in (
     (
         territoires.qpv_sans_position(vue),
         "**Quartiers prioritaires absents de la carte** (contour inutilisable dans le fichier "
