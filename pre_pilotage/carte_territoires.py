@@ -229,17 +229,34 @@ def donnees_carte(vue: territoires.Vue) -> dict:
         if r["geom"] is not None
     ]
     # The overseas insets of the national map are named above their outline.
-    etiquettes = []
+    etiquettes, cadres = [], []
     if vue.niveau == "france" and "encart" in vue.departements.columns:
         for r in vue.departements.filter(pl.col("encart").is_not_null()).iter_rows(named=True):
-            x0, _y0, x1, y1 = shapely.from_wkb(r["encart"]).bounds
+            x0, y0, x1, y1 = shapely.from_wkb(r["encart"]).bounds
             etiquettes.append([round(y1 + 0.12, 3), round((x0 + x1) / 2, 3), e(r["nom"])])
+            cadres.append(
+                {
+                    "type": "Feature",
+                    "properties": {"s": 0, "t": e(r["nom"])},
+                    "geometry": shapely.geometry.mapping(
+                        shapely.box(x0 - 0.06, y0 - 0.06, x1 + 0.06, y1 + 0.06)
+                    ),
+                }
+            )
     if fonds:
         surfaces.append(
             {
                 "nom": "",
                 "geojson": {"type": "FeatureCollection", "features": fonds},
                 "styles": [{"color": GRIS, "weight": 1, "fill": False}],
+            }
+        )
+    if cadres:  # a dashed frame around each inset: not part of the mainland
+        surfaces.append(
+            {
+                "nom": "",
+                "geojson": {"type": "FeatureCollection", "features": cadres},
+                "styles": [{"color": GRIS, "weight": 1, "dashArray": "4 3", "fill": False}],
             }
         )
     texte_qpv = lambda r: (  # noqa: E731

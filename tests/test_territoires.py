@@ -336,6 +336,11 @@ def test_outre_mer_en_encarts_sur_la_carte_nationale(tables):
     # The outlines of the five DROM insets are drawn as background.
     fond = france["surfaces"][0]["geojson"]["features"]
     assert len(fond) == 96 + 5
+    # Each inset framed (dashed) and named.
+    assert len(france["surfaces"][1]["geojson"]["features"]) == 5
+    assert [t[2] for t in france["etiquettes"]] == [
+        "Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte"
+    ]  # fmt: skip
     # In its own view, La Réunion keeps its real coordinates and has its outline.
     reunion = territoires.selectionner(tables, "D974")
     assert reunion.departements["geom"][0] is not None
