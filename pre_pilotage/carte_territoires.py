@@ -43,7 +43,7 @@ class _Couches(MacroElement):
           font-weight:600;cursor:pointer}
         .terr-legende .couche input{margin:0}
         .terr-legende summary{cursor:pointer}
-        .terr-etiquette{font-size:11px;font-weight:600;color:#3A3A3A;white-space:nowrap;
+        .terr-etiquette{font-size:10px;font-weight:600;color:#3A3A3A;white-space:nowrap;
           transform:translate(-50%,-50%);text-shadow:0 0 2px #FFF,0 0 2px #FFF}
         .leaflet-tooltip{font-size:13px;line-height:1.4}
         .leaflet-control-attribution{font-size:10px}
@@ -233,7 +233,7 @@ def donnees_carte(vue: territoires.Vue) -> dict:
     if vue.niveau == "france" and "encart" in vue.departements.columns:
         for r in vue.departements.filter(pl.col("encart").is_not_null()).iter_rows(named=True):
             x0, y0, x1, y1 = shapely.from_wkb(r["encart"]).bounds
-            etiquettes.append([round(y1 + 0.12, 3), round((x0 + x1) / 2, 3), e(r["nom"])])
+            etiquettes.append([round(y1 + 0.24, 3), round((x0 + x1) / 2, 3), e(r["nom"])])
             cadres.append(
                 {
                     "type": "Feature",
