@@ -59,30 +59,31 @@ for colonne, (libelle, cle) in zip(
 ):
     colonne.metric(libelle, formats.nombre(chiffres[cle]), border=True)
 
+# The map takes the whole width (its legend beside the points, never over them); the gaps
+# follow right under it, two tables abreast.
+st.markdown(
+    f"#### {formats.texte_md('PRE, quartiers prioritaires et éducation prioritaire – ' + vue.libelle)}"
+)
+st_folium(
+    carte(str(chemin), date, code),
+    key=f"carte-territoires-{code}",
+    height=600,
+    use_container_width=True,
+    returned_objects=[],
+)
+st.caption(
+    f"Source : {SOURCE}. Une commune a un PRE quand elle figure dans la liste ANCT ; un PRE "
+    "porté par un EPCI (communauté d'agglomération, métropole…) couvre toutes les communes "
+    "de l'EPCI. Un QPV est couvert quand l'une de ses communes l'est. "
+    + (
+        "À cette échelle, chaque réseau est représenté par son collège tête de réseau."
+        if vue.niveau != "departement"
+        else ""
+    )
+)
+st.markdown("#### Lacunes de couverture")
 gauche, droite = st.columns(2)
 with gauche:
-    st.markdown(
-        f"#### {formats.texte_md('PRE, quartiers prioritaires et éducation prioritaire – ' + vue.libelle)}"
-    )
-    st_folium(
-        carte(str(chemin), date, code),
-        key=f"carte-territoires-{code}",
-        height=620,
-        use_container_width=True,
-        returned_objects=[],
-    )
-    st.caption(
-        f"Source : {SOURCE}. Une commune a un PRE quand elle figure dans la liste ANCT ; un PRE "
-        "porté par un EPCI (communauté d'agglomération, métropole…) couvre toutes les communes "
-        "de l'EPCI. Un QPV est couvert quand l'une de ses communes l'est. "
-        + (
-            "À cette échelle, chaque réseau est représenté par son collège tête de réseau."
-            if vue.niveau != "departement"
-            else ""
-        )
-    )
-with droite:
-    st.markdown("#### Lacunes de couverture")
     st.markdown("**Quartiers prioritaires sans PRE**")
     ui.afficher_tableau(
         territoires.qpv_sans_pre(vue),
@@ -90,6 +91,7 @@ with droite:
         titre=f"QPV sans PRE – {vue.libelle}",
         source=SOURCE,
         programme=False,
+        place=390,
     )
     st.markdown("**Quartiers prioritaires d'une commune à Cité éducative, sans PRE**")
     ui.afficher_tableau(
@@ -98,14 +100,21 @@ with droite:
         titre=f"QPV à Cité éducative sans PRE – {vue.libelle}",
         source=SOURCE,
         programme=False,
+        place=390,
     )
+with droite:
     st.markdown("**Réseaux REP+ dont aucune école n'est dans une commune couverte par un PRE**")
     ui.afficher_tableau(
         territoires.reseaux_rep_plus_hors_pre(vue),
-        {"tete": ("Collège tête de réseau", "texte"), "ecoles": ("Établissements", "nombre")},
+        {
+            "tete": ("Collège tête de réseau", "texte"),
+            "commune": ("Commune", "texte"),
+            "ecoles": ("Établissements", "nombre"),
+        },
         titre=f"Réseaux REP+ hors PRE – {vue.libelle}",
         source=SOURCE,
         programme=False,
+        place=390,
     )
     st.markdown("**Écoles et collèges REP+ d'une commune sans PRE**")
     ui.afficher_tableau(
@@ -114,6 +123,36 @@ with droite:
         titre=f"Écoles REP+ hors PRE – {vue.libelle}",
         source=SOURCE,
         programme=False,
+        place=390,
+    )
+# The ANCT list's codes that were not in the département the row names: never silently.
+corriges = territoires.codes_corriges(vue)
+if corriges.height:
+    st.markdown("**Codes INSEE corrigés d'après le département de la liste ANCT**")
+    ui.afficher_tableau(
+        corriges,
+        {
+            "commune": ("Commune (libellé de la liste)", "texte"),
+            "code_liste": ("Code de la liste", "texte"),
+            "code_retenu": ("Code retenu", "texte"),
+        },
+        titre=f"Codes INSEE corrigés – {vue.libelle}",
+        source=SOURCE,
+        programme=False,
+    )
+    st.caption(
+        "Le code de la liste désigne une commune d'un autre département que celui de la "
+        "ligne ; le code retenu est celui de la seule commune de ce nom dans ce département."
+    )
+a_verifier = territoires.lignes_a_verifier(vue)
+if a_verifier.height:
+    # Sentences, not a table: the reason is too long for a column.
+    st.markdown("**Lignes de la liste ANCT à vérifier** (code de la liste conservé)")
+    ui.puces(
+        [
+            f"« {r['libelle']} », ligne {r['ligne']}, code {r['code_liste']} : {r['motif']}."
+            for r in a_verifier.iter_rows(named=True)
+        ]
     )
 
 # Figures of the programmes whose data are in the database (an account limited to one
@@ -255,18 +294,22 @@ if vue.couvertes.height:
             programme=False,
         )
 # What the files could not place on the map: listed, never dropped silently.
+sans_position = territoires.communes_sans_position(vue)
+if sans_position.height:
+    st.markdown(
+        "**Communes de la liste ANCT absentes de la carte** (aucun des fichiers fournis ne "
+        "permet de les situer ; elles restent comptées)"
+    )
+    # One sentence per reason, naming its communes.
+    ui.puces(
+        [
+            f"{raison[0].upper()}{raison[1:]} : "
+            + ", ".join(f"{r['nom']} ({r['code_insee']})" for r in groupe.iter_rows(named=True))
+            + "."
+            for (raison,), groupe in sans_position.group_by("raison", maintain_order=True)
+        ]
+    )
 for cadre, intro, colonnes, titre in (
-    (
-        territoires.communes_sans_position(vue),
-        "**Communes de la liste ANCT absentes de la carte** (ni QPV ni école REP ou REP+ "
-        "à leur code INSEE : code à vérifier dans la liste)",
-        {
-            "nom": ("Commune", "texte"),
-            "code_insee": ("Code INSEE", "texte"),
-            "porteurs": ("Structure porteuse (liste ANCT)", "texte"),
-        },
-        f"Communes sans position – {vue.libelle}",
-    ),
     (
         territoires.qpv_sans_position(vue),
         "**Quartiers prioritaires absents de la carte** (contour inutilisable dans le fichier "

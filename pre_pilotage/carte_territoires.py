@@ -8,6 +8,7 @@ school for a département. Leaflet is served by the app (static/leaflet), nothin
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import folium
@@ -35,12 +36,16 @@ class _Couches(MacroElement):
         <style>
         .leaflet-container{background:#FFFFFF;font-family:Marianne,Arial,sans-serif}
         .terr-legende{background:rgba(255,255,255,.95);padding:6px 9px;border:1px solid #CECECE;
-          border-radius:4px;font-size:12px;line-height:1.4;color:#161616;max-width:250px}
-        .terr-legende .ligne{display:flex;align-items:center;gap:6px}
+          border-radius:4px;font-size:12px;line-height:1.35;color:#161616;max-width:215px;
+          max-height:calc(100vh - 40px);overflow-y:auto}
+        .terr-legende .ligne{display:flex;align-items:center;gap:6px;padding-left:20px}
+        .terr-legende .couche{display:flex;align-items:center;gap:4px;margin:5px 0 1px;
+          font-weight:600;cursor:pointer}
+        .terr-legende .couche input{margin:0}
         .terr-legende summary{cursor:pointer}
+        .terr-etiquette{font-size:10px;font-weight:600;color:#3A3A3A;white-space:nowrap;
+          transform:translate(-50%,-50%);text-shadow:0 0 2px #FFF,0 0 2px #FFF}
         .leaflet-tooltip{font-size:13px;line-height:1.4}
-        .leaflet-control-layers{font-size:12px;line-height:1.3}
-        .leaflet-control-layers-overlays label{margin:0}
         .leaflet-control-attribution{font-size:10px}
         </style>
         {% endmacro %}
@@ -49,13 +54,13 @@ class _Couches(MacroElement):
             var carte = {{ this._parent.get_name() }};
             var rendu = L.canvas({padding: 0.3});
             var donnees = {{ this.donnees|tojson }};
-            var controle = L.control.layers(null, null, {collapsed: false, position: "topright"});
+            var groupes = {};
             donnees.surfaces.forEach(function(c){
                 var g = L.geoJSON(c.geojson, {renderer: rendu, style: function(f){
                     return c.styles[f.properties.s];
                 }, onEachFeature: function(f, l){ if (f.properties.t) l.bindTooltip(f.properties.t); }});
                 g.addTo(carte);
-                if (c.nom) controle.addOverlay(g, c.nom);
+                if (c.nom) groupes[c.nom] = g;
             });
             donnees.points.forEach(function(c){
                 var g = L.layerGroup();
@@ -65,24 +70,61 @@ class _Couches(MacroElement):
                         fillColor: s[2], fillOpacity: s[4], weight: s[3]}).bindTooltip(p[3]).addTo(g);
                 });
                 g.addTo(carte);
-                controle.addOverlay(g, c.nom);
+                groupes[c.nom] = g;
             });
-            controle.addTo(carte);
-            var legende = L.control({position: "bottomright"});
+            donnees.etiquettes.forEach(function(t){
+                L.marker([t[0], t[1]], {interactive: false, keyboard: false, icon: L.divIcon({
+                    className: "terr-etiquette", html: t[2], iconSize: null})}).addTo(carte);
+            });
+            // One panel: each layer's box shows or hides it, its symbols below it.
+            var legende = L.control({position: "topright"});
             legende.onAdd = function(){
                 var div = L.DomUtil.create("div", "terr-legende");
                 div.setAttribute("role", "region");
-                div.setAttribute("aria-label", "Légende de la carte");
-                div.innerHTML = donnees.legende;
+                div.setAttribute("aria-label", "Légende et couches de la carte");
+                var html = "<details" + (carte.getSize().x >= 560 ? " open" : "") +
+                    "><summary><strong>Légende</strong></summary>";
+                donnees.legende.forEach(function(c, i){
+                    html += '<label class="couche"><input type="checkbox" checked data-couche="' + i +
+                        '"> ' + c.nom + "</label>";
+                    c.lignes.forEach(function(l){
+                        html += '<div class="ligne">' + l[0] + "<span>" + l[1] + "</span></div>";
+                    });
+                });
+                div.innerHTML = html + "</details>";
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                div.querySelectorAll("input").forEach(function(boite){
+                    boite.addEventListener("change", function(){
+                        var g = groupes[donnees.legende[+boite.dataset.couche].nom];
+                        if (!g) return;
+                        if (boite.checked) carte.addLayer(g); else carte.removeLayer(g);
+                    });
+                });
                 return div;
             };
             legende.addTo(carte);
             carte.attributionControl.setPrefix(false);
             carte.attributionControl.addAttribution(donnees.attribution);
-            // The frame may be sized after the map is made: fit again once it has its size.
-            function cadrer(){ carte.invalidateSize(); carte.fitBounds(donnees.emprise, {padding: [15, 15]}); }
+            // The frame may be sized after the map is made: fit again once it has its size,
+            // leaving the legend's width free on the right so that it covers nothing.
+            function cadrer(){
+                carte.invalidateSize();
+                var panneau = document.querySelector(".terr-legende");
+                var largeur = panneau ? panneau.offsetWidth : 0;
+                var libre = carte.getSize().x - largeur;
+                carte.fitBounds(donnees.emprise, {
+                    paddingTopLeft: [50, 15],  // the zoom buttons
+                    paddingBottomRight: [libre > 300 ? largeur + 20 : 15, 15]
+                });
+            }
             cadrer();
             setTimeout(cadrer, 300);
+            // A window made narrower or wider: frame the territory again.
+            carte.on("resize", function(){ setTimeout(cadrer, 50); });
+            document.querySelectorAll(".terr-legende details").forEach(function(d){
+                d.addEventListener("toggle", cadrer);
+            });
         })();
         {% endmacro %}
         """
@@ -130,21 +172,91 @@ def _feature(geom: bytes, style: int, texte: str) -> dict:
     }
 
 
+def _en_encarts(vue: territoires.Vue) -> territoires.Vue:
+    """The national view with the overseas points moved into the ANCT insets (west of
+    Brittany), by each DROM's affine map; tooltips keep the real names."""
+    if "encart_transformation" not in vue.departements.columns:
+        return vue
+    transfos = {
+        r["code"]: r["encart_transformation"]
+        for r in vue.departements.iter_rows(named=True)
+        if r["encart_transformation"] is not None
+    }
+    if not transfos:
+        return vue
+
+    def deplacer(cadre: pl.DataFrame) -> pl.DataFrame:
+        if cadre.is_empty() or "departement" not in cadre.columns:
+            return cadre
+        t = pl.col("departement").replace_strict(
+            {k: v for k, v in transfos.items()}, default=None, return_dtype=pl.List(pl.Float64)
+        )
+        return cadre.with_columns(
+            pl.when(t.is_not_null())
+            .then(t.list.get(0) * pl.col("longitude") + t.list.get(1))
+            .otherwise(pl.col("longitude"))
+            .alias("longitude"),
+            pl.when(t.is_not_null())
+            .then(t.list.get(2) * pl.col("latitude") + t.list.get(3))
+            .otherwise(pl.col("latitude"))
+            .alias("latitude"),
+        )
+
+    return dataclasses.replace(
+        vue,
+        pre=deplacer(vue.pre),
+        qpv=deplacer(vue.qpv),
+        ecoles=deplacer(vue.ecoles),
+        cites=deplacer(vue.cites),
+        departements=vue.departements.with_columns(
+            pl.when(pl.col("encart").is_not_null())
+            .then(pl.col("encart"))
+            .otherwise(pl.col("geom"))
+            .alias("geom")
+        ),
+    )
+
+
 def donnees_carte(vue: territoires.Vue) -> dict:
     """What the map draws, as plain JSON: its size is the page's size."""
     detail = vue.niveau == "departement"
+    if vue.niveau == "france":
+        vue = _en_encarts(vue)
     surfaces, points, legende = [], [], []
     fonds = [
-        _feature(r["geom"], 0, "")
+        _feature(r["geom"], 0, e(r["nom"]) if r["drom"] and vue.niveau == "france" else "")
         for r in vue.departements.iter_rows(named=True)
         if r["geom"] is not None
     ]
+    # The overseas insets of the national map are named above their outline.
+    etiquettes, cadres = [], []
+    if vue.niveau == "france" and "encart" in vue.departements.columns:
+        for r in vue.departements.filter(pl.col("encart").is_not_null()).iter_rows(named=True):
+            x0, y0, x1, y1 = shapely.from_wkb(r["encart"]).bounds
+            etiquettes.append([round(y1 + 0.24, 3), round((x0 + x1) / 2, 3), e(r["nom"])])
+            cadres.append(
+                {
+                    "type": "Feature",
+                    "properties": {"s": 0, "t": e(r["nom"])},
+                    "geometry": shapely.geometry.mapping(
+                        shapely.box(x0 - 0.06, y0 - 0.06, x1 + 0.06, y1 + 0.06)
+                    ),
+                }
+            )
     if fonds:
         surfaces.append(
             {
                 "nom": "",
                 "geojson": {"type": "FeatureCollection", "features": fonds},
                 "styles": [{"color": GRIS, "weight": 1, "fill": False}],
+            }
+        )
+    if cadres:  # a dashed frame around each inset: not part of the mainland
+        surfaces.append(
+            {
+                "nom": "",
+                "geojson": {"type": "FeatureCollection", "features": cadres},
+                "styles": [{"color": GRIS, "weight": 1, "dashArray": "4 3", "fill": False}],
             }
         )
     texte_qpv = lambda r: (  # noqa: E731
@@ -183,16 +295,20 @@ def donnees_carte(vue: territoires.Vue) -> dict:
                 "points": _points(vue.qpv, lambda r: 0 if r["pre"] else 1, texte_qpv),
             }
         )
-    legende += [
+    legende.append(
         (
-            _carre(BLEU_CLAIR, BLEU_CLAIR) if detail else _pastille(BLEU_CLAIR, BLEU_CLAIR, 3),
-            "QPV couvert par un PRE (commune ou EPCI porteur)",
-        ),
-        (
-            _carre(ROUGE, ROUGE) if detail else _pastille(ROUGE, ROUGE, 3),
-            "QPV sans PRE",
-        ),
-    ]
+            "Quartiers prioritaires 2024",
+            [
+                (
+                    _carre(BLEU_CLAIR, BLEU_CLAIR)
+                    if detail
+                    else _pastille(BLEU_CLAIR, BLEU_CLAIR, 3),
+                    "QPV couvert par un PRE (commune ou EPCI porteur)",
+                ),
+                (_carre(ROUGE, ROUGE) if detail else _pastille(ROUGE, ROUGE, 3), "QPV sans PRE"),
+            ],
+        )
+    )
     if detail:
         ecoles = vue.ecoles
         nom_ecoles = "Écoles et collèges REP et REP+"
@@ -211,10 +327,15 @@ def donnees_carte(vue: territoires.Vue) -> dict:
                 ),
             }
         )
-        legende += [
-            (_pastille(ORANGE, ORANGE, 3), "École ou collège REP+"),
-            (_pastille(VERT, "#FFFFFF", 3), "École ou collège REP"),
-        ]
+        legende.append(
+            (
+                nom_ecoles,
+                [
+                    (_pastille(ORANGE, ORANGE, 3), "École ou collège REP+"),
+                    (_pastille(VERT, "#FFFFFF", 3), "École ou collège REP"),
+                ],
+            )
+        )
     else:
         reseaux = territoires.reseaux_du_territoire(vue)
         positions = vue.ecoles.select(
@@ -235,10 +356,15 @@ def donnees_carte(vue: territoires.Vue) -> dict:
                 ),
             }
         )
-        legende += [
-            (_pastille(ORANGE, ORANGE, 3), "Réseau REP+ (collège tête de réseau)"),
-            (_pastille(VERT, "#FFFFFF", 3), "Réseau REP"),
-        ]
+        legende.append(
+            (
+                "Réseaux REP et REP+ (collège tête de réseau)",
+                [
+                    (_pastille(ORANGE, ORANGE, 3), "Réseau REP+"),
+                    (_pastille(VERT, "#FFFFFF", 3), "Réseau REP"),
+                ],
+            )
+        )
     points.append(
         {
             "nom": "Cités éducatives",
@@ -250,7 +376,9 @@ def donnees_carte(vue: territoires.Vue) -> dict:
             ),
         }
     )
-    legende.append((_pastille(VIOLET, "#FFFFFF", 6), "Cité éducative (commune)"))
+    legende.append(
+        ("Cités éducatives", [(_pastille(VIOLET, "#FFFFFF", 6), "Cité éducative (commune)")])
+    )
     points.append(
         {
             "nom": "Communes avec un PRE",
@@ -265,22 +393,29 @@ def donnees_carte(vue: territoires.Vue) -> dict:
             ),
         }
     )
-    legende.insert(0, (_pastille("#FFFFFF", BLEU, 5), "Commune avec un PRE (liste ANCT)"))
+    legende.insert(
+        0,
+        (
+            "Communes avec un PRE",
+            [(_pastille("#FFFFFF", BLEU, 5), "Commune avec un PRE (liste ANCT)")],
+        ),
+    )
     return {
         "emprise": _emprise(vue),
         "surfaces": surfaces,
         "points": points,
-        # Open; a click on « Légende » folds it away from the map.
-        "legende": "<details open><summary><strong>Légende</strong></summary>"
-        + "".join(f'<div class="ligne">{s}<span>{t}</span></div>' for s, t in legende)
-        + "</details>",
+        "etiquettes": etiquettes,
+        # Each layer with its box (shows or hides it) and its symbols; folded on a narrow map.
+        "legende": [
+            {"nom": nom, "lignes": [list(ligne) for ligne in lignes]} for nom, lignes in legende
+        ],
         "attribution": "PRE : ANCT 2024 · QPV : ANCT · écoles : Éducation nationale · "
         "Cités éducatives : ANCT",
     }
 
 
 # Metropolitan France: the national view opens on it (overseas: their own département view).
-EMPRISE_FRANCE = [[41.3, -5.2], [51.1, 9.6]]
+EMPRISE_FRANCE = [[41.3, -5.2], [51.1, 9.6]]  # also holds the overseas insets (lon -4.7 to -1.7)
 
 
 def _emprise(vue: territoires.Vue) -> list[list[float]]:
@@ -290,6 +425,12 @@ def _emprise(vue: territoires.Vue) -> list[list[float]]:
     lons = [
         v for cadre in (vue.qpv, vue.pre) for v in cadre["longitude"].to_list() if v is not None
     ]
+    # The outlines drawn too (the Nord's coast above Dunkerque's points).
+    for geom in vue.departements["geom"].to_list():
+        if geom is not None:
+            x0, y0, x1, y1 = shapely.from_wkb(geom).bounds
+            lats += [y0, y1]
+            lons += [x0, x1]
     if not lats:
         return EMPRISE_FRANCE
     return [[min(lats), min(lons)], [max(lats), max(lons)]]

@@ -52,21 +52,25 @@ class Vue:
     cites: pl.DataFrame
     departements: pl.DataFrame
     couvertes: pl.DataFrame  # communes covered by an intercommunal PRE only
+    corrections: pl.DataFrame  # rows of the ANCT list whose code was corrected or is doubtful
 
 
 def selectionner(tables: dict[str, pl.DataFrame], code: str) -> Vue:
     deps = tables["departement"]
     if code == FRANCE:
         niveau, filtre, libelle = "france", pl.lit(True), "France entière"
+        filtre_liste = pl.lit(True)
         departements = deps
     elif code.startswith("R"):
         region = code[1:]
         niveau, filtre = "region", pl.col("region") == region
+        filtre_liste = pl.col("region_code_liste") == region
         libelle = tables["region"].filter(pl.col("code") == region)["nom"][0]
         departements = deps.filter(pl.col("region") == region)
     else:
         dep = code[1:]
         niveau, filtre = "departement", pl.col("departement") == dep
+        filtre_liste = pl.col("departement_code_liste") == dep
         departements = deps.filter(pl.col("code") == dep)
         libelle = f"{departements['nom'][0]} ({dep})"
     return Vue(
@@ -79,6 +83,10 @@ def selectionner(tables: dict[str, pl.DataFrame], code: str) -> Vue:
         tables["cite"].filter(filtre).sort("nom"),
         departements,
         tables["commune_couverte"].filter(filtre).sort("nom"),
+        # A row shows where it names its département, and where its code of the list points.
+        tables["correction_code"].filter(filtre | filtre_liste).sort("ligne")
+        if "correction_code" in tables
+        else pl.DataFrame(schema=_SCHEMA_CORRECTION),
     )
 
 
@@ -165,7 +173,7 @@ def reseaux_rep_plus_hors_pre(vue: Vue) -> pl.DataFrame:
     return reseaux.filter(
         (pl.col("education_prioritaire") == "REP+") & (pl.col("ecoles_pre") == 0)
     ).select(
-        pl.format("{} ({})", pl.col("tete"), pl.col("commune")).alias("tete"),
+        "tete",
         "uai_tete_reseau",
         "commune",
         "ecoles",
@@ -187,8 +195,48 @@ def qpv_sans_position(vue: Vue) -> pl.DataFrame:
 
 
 def communes_sans_position(vue: Vue) -> pl.DataFrame:
-    """PRE communes that no file places (no QPV, no REP/REP+ school): their code may be wrong."""
-    return vue.pre.filter(pl.col("longitude").is_null()).select("nom", "code_insee", "porteurs")
+    """PRE communes that no file places (no QPV, no REP/REP+ school, no commune contour), and why."""
+    sans = vue.pre.filter(pl.col("longitude").is_null())
+    raison = (
+        pl.col("sans_position")
+        if "sans_position" in sans.columns
+        else pl.lit("ni QPV 2024 ni école REP ou REP+ dans la commune")
+    )
+    return sans.select("nom", "code_insee", "porteurs", raison.alias("raison"))
+
+
+def codes_corriges(vue: Vue) -> pl.DataFrame:
+    """Rows of the ANCT list whose code, not in the département the row names, was replaced by
+    the one commune of that name in that département."""
+    return vue.corrections.filter(pl.col("code_retenu").is_not_null()).select(
+        pl.format("{} ({})", "commune_retenue", "libelle").alias("commune"),
+        pl.format("{} ({})", "code_liste", "commune_code_liste").alias("code_liste"),
+        "code_retenu",
+        "ligne",
+    )
+
+
+def lignes_a_verifier(vue: Vue) -> pl.DataFrame:
+    """Rows of the ANCT list whose code is not in the département they name and whose commune
+    could not be found there by name: kept as they are (their code), to check."""
+    return vue.corrections.filter(pl.col("code_retenu").is_null()).select(
+        "libelle", "code_liste", "motif", "ligne"
+    )
+
+
+_SCHEMA_CORRECTION = {
+    "ligne": pl.Int64,
+    "departement": pl.String,
+    "region": pl.String,
+    "libelle": pl.String,
+    "code_liste": pl.String,
+    "commune_code_liste": pl.String,
+    "departement_code_liste": pl.String,
+    "region_code_liste": pl.String,
+    "code_retenu": pl.String,
+    "commune_retenue": pl.String,
+    "motif": pl.String,
+}
 
 
 def avec_programmes(vue: Vue, programmes_communes: pl.DataFrame) -> pl.DataFrame:

@@ -9,9 +9,8 @@ import pytest
 
 from pre_pilotage import comptes
 from tests import fixture_programmes
-from tests.test_geographie import reel
 from tests.test_navigateur import CAPTURES, capturer, chiffres_cles, serveur_streamlit
-from tests.test_territoires import FICHIERS
+from tests.test_territoires import fichiers_reels
 from tests.test_territoires_navigateur import ANGLAIS, COMPTE, MOT_DE_PASSE, ouvrir_territoire
 
 pytestmark = pytest.mark.navigateur
@@ -24,7 +23,7 @@ def serveur(tmp_path_factory):
     dossier = tmp_path_factory.mktemp("serveur_agregats")
     base = fixture_programmes.construire(dossier / "programmes.duckdb")
     reference = dossier / "territoires.duckdb"
-    nationale.ecrire(nationale.construire({t: reel(c) for t, c in FICHIERS.items()}), reference)
+    nationale.ecrire(nationale.construire(fichiers_reels()), reference)
     administration = dossier / "administration.sqlite"
     comptes.enregistrer_compte(
         COMPTE, "Chargée de mission ANCT", "lecture", MOT_DE_PASSE, chemin=administration

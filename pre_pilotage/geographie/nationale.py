@@ -22,7 +22,7 @@ import polars as pl
 import shapely
 
 from pre_pilotage import config
-from pre_pilotage.geographie import emprises, lecture
+from pre_pilotage.geographie import cog, emprises, lecture
 from pre_pilotage.geographie.construction import empreinte
 from pre_pilotage.geographie.lecture import ErreurGeographie, erreur
 
@@ -42,7 +42,11 @@ TYPES = {
     "cites": ("citeduc_geom.geojson", "cites_educatives*.csv"),
     "centres_communes": ("centroide-4326_qpv.geojson",),
     "contours_departements": ("departements-version-simplifiee.geojson", "departements*.geojson"),
+    "contours_communes": ("communes-*.geojson",),
+    "encarts_drom": ("fr-drom-4326-pur-style1-dep.geojson",),
 }
+# Types given as several files (one per région for the france-geojson commune contours).
+MULTIPLES = ("contours_communes",)
 OBLIGATOIRES = ("communes", "departements", "regions", "pre_communes", "qpv_contours")
 LIBELLES = {
     "communes": "communes du COG (communes.json, paquet @etalab/decoupage-administratif)",
@@ -55,6 +59,20 @@ LIBELLES = {
     "cites": "liste ANCT des Cités éducatives (citeduc_geom.geojson)",
     "centres_communes": "centres des communes à QPV de l'ANCT (centroide-4326_qpv.geojson)",
     "contours_departements": "contours simplifiés des départements (fond de carte)",
+    "contours_communes": "contours des communes (communes-….geojson, un ou plusieurs fichiers) : "
+    "position des communes sans QPV ni école REP ou REP+",
+    "encarts_drom": "départements de l'ANCT avec les outre-mer en encarts "
+    "(fr-drom-4326-pur-style1-dep.geojson) : les outre-mer sur la carte de la France",
+}
+# Real extent (lon min, lat min, lon max, lat max, WGS84) of each overseas département, to place
+# its points in the ANCT inset of the national map (the file moves the DROM near Brittany with
+# no transformation given): an affine map of this box onto the inset's box.
+EMPRISES_DROM = {
+    "971": (-61.81, 15.83, -61.00, 16.52),
+    "972": (-61.23, 14.39, -60.81, 14.88),
+    "973": (-54.60, 2.11, -51.61, 5.75),
+    "974": (55.216, -21.389, 55.837, -20.872),
+    "976": (44.98, -13.00, 45.30, -12.64),
 }
 # Degrees; about 30 m: the département view's QPV contours (the national view draws points).
 TOLERANCE_DEPARTEMENT = 0.0003
@@ -83,7 +101,7 @@ def message_absente(chemin: Path) -> str:
     )
 
 
-def trouver(dossier: Path, donnes: dict[str, Path] | None = None) -> dict[str, Path]:
+def trouver(dossier: Path, donnes: dict | None = None) -> dict:
     """Each file type's file: given (`TYPE=CHEMIN`) or found by its published name in `dossier`."""
     trouves = dict(donnes or {})
     for type_, motifs in TYPES.items():
@@ -92,7 +110,7 @@ def trouver(dossier: Path, donnes: dict[str, Path] | None = None) -> dict[str, P
         for motif in motifs:
             candidats = sorted(p for p in dossier.rglob(motif) if p.is_file())
             if candidats:
-                trouves[type_] = candidats[0]
+                trouves[type_] = candidats if type_ in MULTIPLES else candidats[0]
                 break
     return trouves
 
@@ -108,8 +126,9 @@ class Reference:
     remarques: list[str] = field(default_factory=list)
 
 
-def _lire_liste_pre(chemin: Path) -> list[tuple[int, str, str, str]]:
-    """(line, code_insee, commune label, porteur) of the ANCT list; columns read by meaning."""
+def _lire_liste_pre(chemin: Path) -> list[tuple[int, str, str, str, str]]:
+    """(line, code_insee, commune label, porteur, département named) of the ANCT list; columns
+    read by meaning (the département column is optional)."""
     brut = chemin.read_bytes()
     try:
         texte = brut.decode("utf-8-sig")
@@ -126,6 +145,9 @@ def _lire_liste_pre(chemin: Path) -> list[tuple[int, str, str, str]]:
     i_code = colonne("code_insee", "insee_com", "code_commune", "insee", "codgeo")
     i_porteur = colonne("portage", "structure_porteuse", "porteur")
     i_nom = colonne("program", "commune", "nom_commune", "lib_com")
+    i_dep = colonne(
+        "direction_du_gestionnaire_du_dossier", "departement", "nom_departement", "lib_dep"
+    )
     if i_code is None or i_porteur is None:
         raise erreur(
             chemin,
@@ -144,10 +166,123 @@ def _lire_liste_pre(chemin: Path) -> list[tuple[int, str, str, str]]:
         if code is None:
             raise erreur(chemin, f"ligne {numero}, colonne code_insee : code commune absent")
         nom = " ".join(ligne[i_nom].split()) if i_nom is not None else ""
-        lignes.append((numero, code, nom, " ".join(ligne[i_porteur].split())))
+        dep = " ".join(ligne[i_dep].split()) if i_dep is not None else ""
+        lignes.append((numero, code, nom, " ".join(ligne[i_porteur].split()), dep))
     if not lignes:
         raise erreur(chemin, "aucune ligne de PRE dans le fichier")
     return lignes
+
+
+_CEDEX = re.compile(r"\s+cedex(\s+\d+)?$")
+_ARTICLE = re.compile(r"^(le|la|les|l)\s+")
+
+
+def cle_commune(libelle: str) -> str:
+    """Comparison key of a commune label of the ANCT list: no accents, case, hyphens,
+    « ST » = « SAINT », no « CEDEX n » suffix (« AJACCIO CEDEX 1 » = « Ajaccio »)."""
+    return _CEDEX.sub("", cog.cle(libelle))
+
+
+def cle_departement(nom: str) -> str:
+    """« La Réunion » and « Réunion », « Côtes-d'Armor » and « COTES D ARMOR » alike."""
+    return _ARTICLE.sub("", cog.cle(nom))
+
+
+@dataclass
+class Correction:
+    """One row of the ANCT list whose code is not in the département it names."""
+
+    ligne: int
+    departement: str  # code of the département named by the row
+    libelle: str  # the row's commune label
+    code_liste: str
+    code_retenu: str | None  # None: left as it is, to check
+    motif: str
+
+
+def corriger_codes(
+    lignes: list[tuple[int, str, str, str, str]],
+    referentiel: cog.Cog,
+    departements: dict[str, dict],
+) -> tuple[dict[int, str], list[Correction]]:
+    """Codes of the ANCT list checked against the département each row names (first column):
+    a code of another département (« VITROLLES » in Bouches-du-Rhône with 05184, Vitrolles of the
+    Hautes-Alpes) is replaced by the one commune of that département with the same name; with
+    none or several, the row is kept and flagged. Returns {line: code to use} and every
+    correction or doubt, never applied silently."""
+    noms_deps = {cle_departement(d["nom"]): code for code, d in departements.items()}
+    # Commune names (current, arrondissement, déléguée or associée) -> current codes, by département.
+    par_dep: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for k, codes in referentiel._index.items():
+        for code in codes:
+            courant = referentiel.actuel(code)
+            if courant:
+                courant = referentiel.commune(courant)
+                par_dep[(referentiel.departements.get(courant) or "", k)].add(courant)
+    codes: dict[int, str] = {}
+    corrections: list[Correction] = []
+    for numero, code, libelle, _porteur, nom_dep in lignes:
+        dep = noms_deps.get(cle_departement(nom_dep)) if nom_dep else None
+        if dep is None:
+            continue  # no département named (or unknown name): nothing to check against
+        courant = referentiel.actuel(code)
+        if courant is not None and referentiel.departements.get(courant) == dep:
+            continue
+        k = cle_commune(libelle)
+        trouves = par_dep.get((dep, k), set())
+        nom_d = departements[dep]["nom"]
+        motif = "seule commune de ce nom"
+        if not trouves:
+            # Renamed or merged since (« EVRY » -> Évry-Courcouronnes): the one name of the
+            # département that extends it.
+            trouves = {
+                c
+                for (d, nom), cs in par_dep.items()
+                if d == dep and nom.startswith(k + " ")
+                for c in cs
+            }
+            motif = f"seule commune dont le nom commence par « {libelle} » (renommée ?)"
+            if len(trouves) != 1:
+                trouves = set()
+        if len(trouves) == 1:
+            retenu = next(iter(trouves))
+            if motif == "seule commune de ce nom" and cog.cle(referentiel.noms[retenu]) != k:
+                motif = "seule commune de ce nom (ancien nom ou commune déléguée)"
+            codes[numero] = retenu
+            corrections.append(
+                Correction(
+                    numero,
+                    dep,
+                    libelle,
+                    code,
+                    retenu,
+                    f"{referentiel.noms.get(retenu, retenu)} ({retenu}), {motif} en {nom_d}",
+                )
+            )
+        else:
+            ailleurs = (
+                f"le code {code} est celui de "
+                f"{referentiel.noms.get(referentiel.commune(courant), courant)} "
+                f"(département {referentiel.departements.get(courant)})"
+                if courant
+                else f"le code {code} est inconnu du COG"
+            )
+            corrections.append(
+                Correction(
+                    numero,
+                    dep,
+                    libelle,
+                    code,
+                    None,
+                    f"{ailleurs} ; "
+                    + (
+                        f"{len(trouves)} communes nommées « {libelle} » en {nom_d}"
+                        if trouves
+                        else f"aucune commune nommée « {libelle} » en {nom_d}"
+                    ),
+                )
+            )
+    return codes, corrections
 
 
 def _lire_noms(chemin: Path, sorte: str) -> dict[str, dict]:
@@ -207,7 +342,9 @@ def construire(fichiers: dict[str, Path]) -> Reference:
     porteurs: dict[str, list[str]] = defaultdict(list)
     ecartees = []
     lignes_pre = _lire_liste_pre(fichiers["pre_communes"])
-    for numero, code, _nom, porteur in lignes_pre:
+    codes_corriges, corrections = corriger_codes(lignes_pre, cog, departements)
+    for numero, code_liste, _nom, porteur, _dep in lignes_pre:
+        code = codes_corriges.get(numero, code_liste)
         courant = actuelle(code)
         if courant is None:
             ecartees.append(f"ligne {numero} ({code})")
@@ -220,6 +357,12 @@ def construire(fichiers: dict[str, Path]) -> Reference:
             + ", ".join(ecartees)
         )
     communes_pre = set(porteurs)
+    if corrections:
+        n = sum(c.code_retenu is not None for c in corrections)
+        remarques.append(
+            f"{fichiers['pre_communes'].name} : {n} codes INSEE corrigés d'après le département "
+            f"de la ligne, {len(corrections) - n} lignes à vérifier (voir la page « Territoires »)"
+        )
 
     # A PRE carried by an EPCI (« COMMUNAUTE D'AGGLOMERATION -VALENCIENNES ») is intercommunal:
     # the ANCT list names the porteur's commune only, the programme covers the EPCI's communes.
@@ -340,6 +483,34 @@ def construire(fichiers: dict[str, Path]) -> Reference:
                     round(sum(p[1] for p in points) / len(points), DECIMALES),
                 )
 
+    # Communes with no QPV nor REP/REP+ school: a point inside their contour (2018 boundaries:
+    # a commune merged since is the union of its former communes, through the COG's old codes).
+    deps_contours: set[str] = set()
+    if "contours_communes" in fichiers:
+        sans = (communes_pre | set(couvertes)) - set(positions)
+        contours: dict[str, list] = defaultdict(list)
+        for chemin in fichiers["contours_communes"]:
+            for objet in lecture.lire_objets(chemin)[0]:
+                code = lecture.code_commune(lecture.valeur(objet.proprietes, "commune_code"))
+                courant = actuelle(code) if code else None
+                if courant and dep_de(courant):
+                    deps_contours.add(dep_de(courant))
+                if courant in sans and objet.geom is not None and not objet.geom.is_empty:
+                    contours[courant].append(objet.geom)
+        for code, geoms in contours.items():
+            positions[code] = _point(shapely.union_all(geoms))
+
+    def sans_position(code: str) -> str:
+        """Why no file places a commune, in French (empty when one does)."""
+        if code in positions:
+            return ""
+        debut = "ni QPV 2024 ni école REP ou REP+ dans la commune, et "
+        if "contours_communes" not in fichiers:
+            return debut + "pas de fichier de contours des communes"
+        if dep_de(code) in deps_contours:
+            return debut + "aucun contour à son code dans les contours des communes"
+        return debut + "les contours des communes fournis ne couvrent pas son département"
+
     lignes_communes = []
     for code in sorted(communes_pre):
         dep = dep_de(code)
@@ -355,6 +526,7 @@ def construire(fichiers: dict[str, Path]) -> Reference:
                 "cites": ", ".join(cites_par_commune.get(code, [])),
                 "longitude": lon,
                 "latitude": lat,
+                "sans_position": sans_position(code),
             }
         )
 
@@ -397,6 +569,43 @@ def construire(fichiers: dict[str, Path]) -> Reference:
             if objet.geom is not None:
                 simple = shapely.simplify(objet.geom, TOLERANCE_FOND, preserve_topology=True)
                 fonds[code] = shapely.to_wkb(shapely.set_precision(simple, 10**-3))
+    encarts: dict[str, tuple[bytes, list[float]]] = {}
+    if "encarts_drom" in fichiers:
+        chemin = fichiers["encarts_drom"]
+        for objet in lecture.lire_objets(chemin)[0]:
+            code = lecture.texte(objet.proprietes.get("insee_dep"))
+            if code in EMPRISES_DROM and objet.geom is not None:
+                x0, y0, x1, y1 = EMPRISES_DROM[code]
+                e0, f0, e1, f1 = objet.geom.bounds
+                ax, ay = (e1 - e0) / (x1 - x0), (f1 - f0) / (y1 - y0)
+                encarts[code] = (
+                    shapely.to_wkb(shapely.set_precision(objet.geom, 10**-3)),
+                    [ax, e0 - ax * x0, ay, f0 - ay * y0],
+                )
+                if code not in fonds:
+                    # Outline of the DROM's own view: the inset brought back to its real place
+                    # (schematic: the file's generalised shape), kept only where it matches
+                    # the real positions of the schools (the inset spreads some islands apart).
+                    reel = shapely.transform(
+                        objet.geom,
+                        lambda c, ax=ax, ay=ay, e0=e0, f0=f0, x0=x0, y0=y0: (
+                            (c - [e0, f0]) / [ax, ay] + [x0, y0]
+                        ),
+                    )
+                    ecoles_dom = [
+                        shapely.Point(e["longitude"], e["latitude"])
+                        for e in lignes_ecoles
+                        if e["departement"] == code and e["longitude"] is not None
+                    ]
+                    zone = reel.buffer(0.01)
+                    dedans = sum(zone.contains(pt) for pt in ecoles_dom)
+                    if ecoles_dom and dedans >= 0.9 * len(ecoles_dom):
+                        fonds[code] = shapely.to_wkb(shapely.set_precision(reel, 10**-4))
+                    else:
+                        remarques.append(
+                            f"{chemin.name} : contour de {departements[code]['nom']} non "
+                            f"dessiné dans sa vue ({dedans} écoles sur {len(ecoles_dom)} dedans)"
+                        )
     lignes_departements = [
         {
             "code": code,
@@ -404,6 +613,8 @@ def construire(fichiers: dict[str, Path]) -> Reference:
             "region": str(d.get("region") or code),
             "drom": code in DROM,
             "geom": fonds.get(code),
+            "encart": encarts[code][0] if code in encarts else None,
+            "encart_transformation": encarts[code][1] if code in encarts else None,
         }
         for code, d in sorted(departements.items())
     ]
@@ -417,7 +628,13 @@ def construire(fichiers: dict[str, Path]) -> Reference:
     }
     tables = {
         "departement": pl.DataFrame(
-            lignes_departements, schema_overrides={"geom": pl.Binary}, infer_schema_length=None
+            lignes_departements,
+            schema_overrides={
+                "geom": pl.Binary,
+                "encart": pl.Binary,
+                "encart_transformation": pl.List(pl.Float64),
+            },
+            infer_schema_length=None,
         ),
         "region": pl.DataFrame(lignes_regions),
         "pre_commune": pl.DataFrame(
@@ -429,6 +646,32 @@ def construire(fichiers: dict[str, Path]) -> Reference:
             schema=_SCHEMA_ECOLE if not lignes_ecoles else None,
             schema_overrides=schemas["ecole"] if lignes_ecoles else None,
             infer_schema_length=None,
+        ),
+        "correction_code": pl.DataFrame(
+            [
+                {
+                    "ligne": c.ligne,
+                    "departement": c.departement,
+                    "region": reg_de(c.departement),
+                    "libelle": c.libelle,
+                    "code_liste": c.code_liste,
+                    "commune_code_liste": (
+                        communes[actuelle(c.code_liste)].nom
+                        if actuelle(c.code_liste) in communes
+                        else ""
+                    ),
+                    "departement_code_liste": dep_de(actuelle(c.code_liste) or c.code_liste),
+                    "region_code_liste": reg_de(dep_de(actuelle(c.code_liste) or c.code_liste)),
+                    "code_retenu": c.code_retenu,
+                    "commune_retenue": communes[c.code_retenu].nom
+                    if c.code_retenu in communes
+                    else "",
+                    "motif": c.motif,
+                }
+                for c in corrections
+            ]
+            or None,
+            schema=_SCHEMA_CORRECTION,
         ),
         "commune_couverte": pl.DataFrame(
             [
@@ -462,7 +705,8 @@ def construire(fichiers: dict[str, Path]) -> Reference:
             "empreinte_sha256": empreinte(p),
             "construit_le": dt.datetime.now().replace(microsecond=0),
         }
-        for t, p in sorted(fichiers.items())
+        for t, chemins in sorted(fichiers.items())
+        for p in (chemins if isinstance(chemins, list) else [chemins])
     ]
     return Reference(tables, sources, remarques)
 
@@ -480,6 +724,19 @@ _SCHEMA_ECOLE = {
     "pre": pl.Boolean,
     "longitude": pl.Float64,
     "latitude": pl.Float64,
+}
+_SCHEMA_CORRECTION = {
+    "ligne": pl.Int64,
+    "departement": pl.String,
+    "region": pl.String,
+    "libelle": pl.String,
+    "code_liste": pl.String,
+    "commune_code_liste": pl.String,
+    "departement_code_liste": pl.String,
+    "region_code_liste": pl.String,
+    "code_retenu": pl.String,
+    "commune_retenue": pl.String,
+    "motif": pl.String,
 }
 _SCHEMA_CITE = {
     "cite_id": pl.String,
@@ -531,7 +788,10 @@ def fichiers_donnes(valeurs: list[str]) -> dict[str, Path]:
         chemin = Path(m.group(2))
         if not chemin.exists():
             raise ErreurGeographie(f"{chemin} : fichier introuvable ({LIBELLES[m.group(1)]}).")
-        donnes[m.group(1)] = chemin
+        if m.group(1) in MULTIPLES:
+            donnes.setdefault(m.group(1), []).append(chemin)
+        else:
+            donnes[m.group(1)] = chemin
     return donnes
 
 
@@ -588,7 +848,8 @@ def executer(arguments) -> int:
     try:
         fichiers = trouver(arguments.dossier, fichiers_donnes(arguments.fichier))
         for type_, chemin in sorted(fichiers.items()):
-            print(f"{LIBELLES[type_]} : {chemin}")
+            noms = chemin if isinstance(chemin, list) else [chemin]
+            print(f"{LIBELLES[type_]} : {', '.join(str(n) for n in noms)}")
         reference = construire(fichiers)
     except ErreurGeographie as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
