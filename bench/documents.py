@@ -18,6 +18,7 @@ between its markers (other sections are left as they are).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import os
 import statistics
@@ -61,7 +62,9 @@ def fabrique_rapport(chemin: Path):
             # As the page reads them: the stored protection's cells (requetes.run).
             return lire_protege(con, requete, 11, **parametres)
 
-        return rapport.contenu(rapport.lire(run, pre_id, None, None, ANNEE), contexte)
+        cadres = rapport.lire(run, pre_id, None, None, ANNEE)
+        avec = dataclasses.replace(contexte, verification=rapport.verification(cadres, 11))
+        return rapport.contenu(cadres, avec)
 
     def docx_seul():
         rapport.vider_cache()  # from scratch: nothing prepared before

@@ -10,7 +10,7 @@ FINANCEMENT = {
     "montant_prevu": ("Prévu", EUROS),
     "part": ("Part du total", "pourcentage"),
     "montant_prevu_precedent": ("Prévu l'année précédente", EUROS),
-    "evolution": ("Évolution sur un an", "pourcentage"),
+    "evolution": ("Évolution sur un an", "evolution"),
 }
 
 filtres = ui.debut_page("Programmation et budgets")

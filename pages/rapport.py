@@ -4,6 +4,8 @@ The territory and the year are those of the sidebar; the document is made only w
 button asks for it (and audited then), from the masked frames read here (the pages' own queries).
 """
 
+import dataclasses
+
 import streamlit as st
 
 from pre_pilotage import (
@@ -48,10 +50,9 @@ if filtres:
         st.info("Choisissez au moins une section.")
     if interne:
         st.warning(rapport.mention_interne(seuil))
-    contenu = rapport.contenu(
-        rapport.lire(run_au_seuil(seuil), **filtres.parametres(), sections=contexte.sections),
-        contexte,
-    )
+    cadres = rapport.lire(run_au_seuil(seuil), **filtres.parametres(), sections=contexte.sections)
+    contexte = dataclasses.replace(contexte, verification=rapport.verification(cadres, seuil))
+    contenu = rapport.contenu(cadres, contexte)
     st.subheader("Aperçu du texte")
     for section in contenu:
         st.markdown(f"**{section.titre}**")

@@ -52,6 +52,7 @@ FORMATS_XLSX = {
     "decimal": "#,##0.0",
     "euros": '#,##0" €"',
     "pourcentage": '0.0" %"',
+    "evolution": '+0.0" %";"−"0.0" %";0.0" %"',
     "mois": '0.0" mois"',
     "date": "dd/mm/yyyy",
     "date_heure": "dd/mm/yyyy hh:mm",
@@ -61,12 +62,13 @@ UNITES = {
     "decimal": "nombre décimal",
     "euros": "euros",
     "pourcentage": "pourcentage (0 à 100)",
+    "evolution": "évolution en pourcentage",
     "mois": "mois",
     "date": "date",
     "date_heure": "date et heure",
     "texte": "texte",
 }
-_SUFFIXES_CSV = {"euros": " (€)", "pourcentage": " (%)", "mois": " (mois)"}
+_SUFFIXES_CSV = {"euros": " (€)", "pourcentage": " (%)", "evolution": " (%)", "mois": " (mois)"}
 
 
 _FORMULE = ("=", "+", "-", "@")

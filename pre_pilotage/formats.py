@@ -68,6 +68,14 @@ def variation(actuelle, precedente, decimales: int = 1) -> str | None:
     return f"{signe}{pourcentage(abs(taux), decimales)}"
 
 
+def evolution(valeur, decimales: int = 1) -> str:
+    """A change already in percent, signed as in the report: `+4,2 %`, `−11,9 %`, `0,0 %`."""
+    if _est_vide(valeur):
+        return VIDE
+    signe = "+" if valeur > 0 else ("−" if valeur < 0 else "")
+    return f"{signe}{pourcentage(abs(valeur), decimales)}"
+
+
 def ecart_points(actuelle, precedente, decimales: int = 1) -> str | None:
     """Difference between two percentages, in points: `+1,3 pt`."""
     if _est_vide(actuelle) or _est_vide(precedente):
@@ -101,6 +109,7 @@ def selon_unite(valeur, unite: str) -> str:
         "decimal": lambda v: nombre(v, 1),
         "euros": euros,
         "pourcentage": pourcentage,
+        "evolution": evolution,
         "mois": lambda v: f"{nombre(v, 1)}{ESPACE_UNITE}mois" if not _est_vide(v) else VIDE,
         "date": date,
         "date_heure": date_heure,

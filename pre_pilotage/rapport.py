@@ -72,6 +72,8 @@ class Contexte:
     # An internal document of the PRE's team, made below the élus' floor (acces.SEUIL_LECTURE):
     # says so on its title page and on every page's header.
     interne: bool = False
+    # The stored protection's own check, for the annex (`verification`); None: not said.
+    verification: str | None = None
 
 
 # ------------------------------------------------------------------------------------ reading
@@ -88,7 +90,10 @@ def lire(
     """The masked frames the chosen sections need, by name (the pages' own queries)."""
     territoire = {"pre_id": pre_id, "commune": commune, "qpv": qpv, "annee": annee}
     sans_annee = {"pre_id": pre_id, "commune": commune, "qpv": qpv}
-    demandes: lots.Demandes = {"references": ("references_nationales", {})}
+    demandes: lots.Demandes = {
+        "references": ("references_nationales", {}),
+        "secret": ("secret_resume", {"pre_id": pre_id}),
+    }
     if "synthese" in sections:
         demandes["synthese_budget"] = ("synthese_budget", territoire)
         demandes["publics"] = ("synthese_publics", territoire)
@@ -735,6 +740,37 @@ def contenu(cadres: dict[str, pl.DataFrame], contexte: Contexte) -> list[Section
     return [_CONSTRUIRE[nom](cadres, contexte) for nom in SECTIONS if nom in contexte.sections]
 
 
+def verification(cadres: dict[str, pl.DataFrame], seuil: int) -> str | None:
+    """The annex's sentence on the stored protection of the programme at `seuil`: when it was
+    computed, how many figures it covers and masks, and the fewest values a masked small count
+    keeps (proven by its linear programs). None when the database holds none for it."""
+    cadre = cadres.get("secret")
+    if cadre is None:
+        return None
+    lignes = cadre.filter(pl.col("seuil") == seuil)
+    if not lignes.height or not lignes["cellules"][0]:
+        return None
+    r = lignes.row(0, named=True)
+    masques = r["primaires"] + r["secondaires"]
+    phrase = (
+        f"La protection statistique de ce programme a été calculée le "
+        f"{formats.date(r['calculee_le'].date())} sur toutes les vues de l'outil (pages, "
+        f"filtres, années, carte) : {francais.effectif(r['cellules'], 'chiffre')} "
+        f"d'enfants distincts, dont {formats.nombre(r['primaires'])} remplacés par « < {seuil} » "
+        f"et {formats.nombre(r['secondaires'])} masqués « s », soit "
+        f"{formats.pourcentage(100 * masques / r['cellules'])} des chiffres."
+    )
+    if r["valeurs_possibles_min"] is not None:
+        phrase += (
+            " Elle est vérifiée par programmation linéaire : compte tenu de tous les chiffres "
+            "publiés, chaque petit effectif masqué garde au moins "
+            f"{francais.effectif(r['valeurs_min'], 'valeur possible', 'valeurs possibles')}, "
+            "et le plus contraint en garde "
+            f"{formats.nombre(r['valeurs_possibles_min'])}."
+        )
+    return phrase
+
+
 def texte_confidentialite(seuil: int) -> str:
     return (
         "Ce document ne contient aucune donnée individuelle : les enfants ne figurent dans le "
@@ -1170,6 +1206,8 @@ def docx(
     document.add_heading(ANNEXES[1], level=1)
     note = document.add_paragraph(texte_confidentialite(contexte.seuil))
     note.paragraph_format.keep_together = True  # never split over two pages
+    if contexte.verification:
+        document.add_paragraph(contexte.verification).paragraph_format.keep_together = True
     tampon = io.BytesIO()
     document.save(tampon)
     return tampon.getvalue()

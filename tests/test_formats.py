@@ -39,6 +39,12 @@ def test_variations():
     assert formats.variation(5, 0) is None
     assert formats.ecart_points(51.7, 48.0) == f"+3,7{INSECABLE}pts"
     assert formats.ecart_points(36.6, 37.0) == f"−0,4{INSECABLE}pt"
+    # A change already in percent (the Budget page's « Évolution sur un an »), signed like the
+    # report's: a true minus, a plus, nothing for no change.
+    assert formats.selon_unite(-11.94, "evolution") == f"−11,9{INSECABLE}%"
+    assert formats.selon_unite(1.9, "evolution") == f"+1,9{INSECABLE}%"
+    assert formats.selon_unite(0.0, "evolution") == f"0,0{INSECABLE}%"
+    assert formats.selon_unite(None, "evolution") == formats.VIDE
 
 
 def test_unite_inconnue():

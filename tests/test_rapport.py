@@ -594,3 +594,42 @@ def test_rapport_de_la_demo_lu_comme_la_page_montre_les_cellules_protegees(con_d
     montre = {ligne[0]: ligne[2] for ligne in tableau.lignes}
     assert montre == attendu
     assert {"s", "< 11"} <= set(montre.values())  # the demo's map hides some quartiers
+
+
+def test_annexe_dit_la_protection_et_sa_verification(con_fixture):
+    """The annex states the stored protection of the programme: its date, the figures it covers
+    and masks, and the fewest values a masked small count keeps (from `secret_cellule`)."""
+    import dataclasses
+
+    from pre_pilotage.requetes import lire_protege
+
+    cadres = rapport.lire(
+        lambda requete, **p: lire_protege(con_fixture, requete, 11, **p), PRE, None, None, 2025
+    )
+    cellules, primaires, secondaires, etroite, jour = con_fixture.execute(
+        "select count(*), count(*) filter (where statut = 'primaire'), "
+        "count(*) filter (where statut = 'secondaire'), "
+        "min(haut - bas + 1) filter (where statut <> 'visible' and valeur between 1 and 10), "
+        "(select strftime(calculee_le, '%d/%m/%Y') from secret_protection where seuil = 11) "
+        "from secret_cellule where seuil = 11 and pre_id = ?",
+        [PRE],
+    ).fetchone()
+    assert cellules > 50 and primaires > 0 and secondaires > 0 and etroite >= 5
+    phrase = rapport.verification(cadres, 11)
+    assert phrase == (
+        f"La protection statistique de ce programme a été calculée le {jour} sur toutes les "
+        f"vues de l'outil (pages, filtres, années, carte) : {cellules} chiffres d'enfants "
+        f"distincts, dont {primaires} remplacés par « < 11 » et {secondaires} masqués « s », soit "
+        f"{formats.pourcentage(100 * (primaires + secondaires) / cellules)} des chiffres. Elle "
+        "est vérifiée par programmation linéaire : compte tenu de tous les chiffres publiés, "
+        "chaque petit effectif masqué garde au moins 5 valeurs possibles, et le plus contraint "
+        f"en garde {etroite}."
+    )
+    assert rapport.verification(cadres, 7) is None  # no protection stored at that threshold
+    contexte_ = dataclasses.replace(contexte(2025), verification=phrase)
+    document = docx.Document(
+        io.BytesIO(rapport.docx(rapport.contenu(cadres, contexte_), contexte_))
+    )
+    textes = [p.text for p in document.paragraphs]
+    confidentialite = textes.index(rapport.ANNEXES[1])
+    assert textes[confidentialite + 2] == phrase
