@@ -67,10 +67,14 @@ def classement_des_quartiers(qpv, mesure: str, code: str, territoire: str, geogr
         au_choix=lambda: _choisir_dans_le_classement(cle, classes["code_qp"].to_list()),
         choisie=next((k for k, c in enumerate(classes["code_qp"]) if c == code), None),
     )
-    ui.note(
+    classement = (
         "Les quartiers dont le chiffre est masqué (« < 11 », « s ») ou inconnu viennent "
-        "après les autres, par ordre alphabétique, sans rang. Choisir une ligne ouvre la "
-        "fiche du quartier et l'entoure sur la carte."
+        "après les autres, par ordre alphabétique, sans rang."
+    )
+    # The screen adds how to use the table; on paper (the view's PDF) only the reading rule.
+    ui.note(
+        classement,
+        classement + " Choisir une ligne ouvre la fiche du quartier et l'entoure sur la carte.",
     )
 
 
