@@ -346,15 +346,12 @@ def reference(tmp_path_factory) -> dict[str, pl.DataFrame]:
     return nationale.lire(chemin)
 
 
-def _structures_par_departement() -> dict[str, int]:
-    """ANCT list rows (one per structure porteuse and commune) by département, from the CSV."""
-    comptes: dict[str, int] = {}
+def _structures_anct() -> list[dict[str, str]]:
+    """ANCT list rows (one per structure porteuse and commune), from the CSV. Each row is
+    counted in the département its first column names (some rows' INSEE codes point elsewhere:
+    the reference corrects them, `geographie.nationale`)."""
     with reel(FICHIERS["pre_communes"]).open(encoding="utf-8") as f:
-        for ligne in csv.DictReader(f):
-            code = ligne["code_insee"]
-            dep = code[:3] if code.startswith("97") else code[:2]
-            comptes[dep] = comptes.get(dep, 0) + 1
-    return comptes
+        return list(csv.DictReader(f))
 
 
 def test_taux_de_reponse_sur_la_liste_anct(reference):
@@ -366,17 +363,18 @@ def test_taux_de_reponse_sur_la_liste_anct(reference):
     )
     assert "59043" not in set(reference["pre_commune"]["code_insee"])  # Bailleul: not listed
     places = consolidee.placer(reponses, reference)
-    par_dep = _structures_par_departement()
-    hauts_de_france = sum(par_dep[d] for d in ("02", "59", "60", "62", "80"))
-    assert hauts_de_france == 86
+    lignes_anct = _structures_anct()
+    hauts_de_france = sum(1 for r in lignes_anct if r["région"] == "HAUTS-DE-FRANCE")
+    assert hauts_de_france == 83
+    du_nord = sum(1 for r in lignes_anct if r["Direction du gestionnaire du dossier"] == "Nord")
     france = consolidee.taux_de_reponse(places, reference, "FR")
     lignes = {r["territoire"]: r for r in france.iter_rows(named=True)}
-    assert lignes["Hauts-de-France"]["pre_liste"] == 86
+    assert lignes["Hauts-de-France"]["pre_liste"] == 83
     assert lignes["Hauts-de-France"]["repondants"] == 2
     assert lignes["Hauts-de-France"]["hors_liste"] == 1
-    assert lignes["Hauts-de-France"]["taux"] == pytest.approx(2 / 86 * 100)
+    assert lignes["Hauts-de-France"]["taux"] == pytest.approx(2 / 83 * 100)
     assert lignes["Île-de-France"]["repondants"] == 1
-    assert lignes["Ensemble"]["pre_liste"] == sum(par_dep.values()) == 522
+    assert lignes["Ensemble"]["pre_liste"] == len(lignes_anct) == 522
     assert lignes["Ensemble"]["taux"] == pytest.approx(3 / 522 * 100)
     assert lignes["Ensemble"]["hors_liste"] == 2
     # The fixture's made-up commune 96901 is in no known département: said, not dropped.
@@ -385,8 +383,8 @@ def test_taux_de_reponse_sur_la_liste_anct(reference):
     assert inconnu["taux"] is None
     nord = consolidee.taux_de_reponse(places, reference, "D59")
     assert nord.rows() == [
-        ("Nord", par_dep["59"], 2, 1, pytest.approx(2 / par_dep["59"] * 100)),
-        ("Ensemble", par_dep["59"], 2, 1, pytest.approx(2 / par_dep["59"] * 100)),
+        ("Nord", du_nord, 2, 1, pytest.approx(2 / du_nord * 100)),
+        ("Ensemble", du_nord, 2, 1, pytest.approx(2 / du_nord * 100)),
     ]
 
 
@@ -421,8 +419,8 @@ def test_page_region_et_export_journalise(
     assert not at.exception
     assert {m.label: m.value for m in at.metric} == {
         "PRE ayant répondu": "2",  # Lille and Roubaix; Bobigny is in Île-de-France
-        "PRE de la liste ANCT": "86",
-        "Taux de réponse": "2,3\u00a0%",
+        "PRE de la liste ANCT": "83",
+        "Taux de réponse": "2,4\u00a0%",
     }
     libelle = "Télécharger la consolidation (XLSX)"
     contenu = at.session_state[telechargements.CLE_PRODUCTIONS][libelle]()

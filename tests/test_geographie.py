@@ -107,7 +107,7 @@ def contenu(chemin: Path) -> str:
     """Fingerprint of every table's rows (to prove a failed build left the database as it was)."""
     h = hashlib.sha256()
     with duckdb.connect(str(chemin), read_only=True) as con:
-        requete = "select table_name from duckdb_tables() order by 1"
+        requete = "select schema_name || '.' || table_name from duckdb_tables() order by 1"
         tables = [t for (t,) in con.execute(requete).fetchall()]
         for table in tables:
             for ligne in sorted(map(repr, con.table(table).fetchall())):

@@ -245,8 +245,10 @@ def _octets(dossier: Path) -> dict[str, bytes]:
 def _textes_en_base(chemin: Path) -> str:
     with duckdb.connect(str(chemin), read_only=True) as con:
         morceaux = []
-        for (table,) in con.execute("select table_name from information_schema.tables").fetchall():
-            for ligne in con.table(table).fetchall():
+        for schema, table in con.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall():
+            for ligne in con.table(f"{schema}.{table}").fetchall():
                 morceaux.append(" ".join(str(v) for v in ligne))
     return "\n".join(morceaux)
 
@@ -338,7 +340,12 @@ def test_import_masque_et_aucun_octet_ne_garde_un_identifiant(base_vide, exemple
 
 
 def _lignes_par_table(con) -> dict[str, int]:
-    tables = [t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()]
+    tables = [
+        t
+        for (t,) in con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables()"
+        ).fetchall()
+    ]
     return {t: con.table(t).aggregate("count(*)").fetchall()[0][0] for t in tables}
 
 
@@ -369,7 +376,9 @@ def test_la_migration_efface_les_noms_de_fichiers_deja_enregistres(chemin_demo, 
             ("l2", "Enfants et parcours (fichier XLSX)", None),
         ]
         # The rewritten file holds the same rows, macros and schema version.
-        assert _lignes_par_table(con) == lignes | {"schema_version": lignes["schema_version"] + 1}
+        assert _lignes_par_table(con) == lignes | {
+            "main.schema_version": lignes["main.schema_version"] + 1
+        }
         assert (
             con.execute("select count(*) from duckdb_functions() where not internal").fetchone()[0]
             == macros

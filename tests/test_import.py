@@ -48,10 +48,11 @@ def empreinte_base(chemin: Path, sauf: tuple[str, ...] = ()) -> str:
     """Hash of every row of every table: unchanged hash, unchanged database."""
     h = hashlib.sha256()
     with duckdb.connect(str(chemin), read_only=True) as con:
+        # Every schema (the survey's answers live in `enquete_nationale`), names qualified.
         tables = [
-            t
-            for (t,) in con.execute(
-                "select table_name from information_schema.tables order by 1"
+            f"{s}.{t}"
+            for (s, t) in con.execute(
+                "select table_schema, table_name from information_schema.tables order by 1, 2"
             ).fetchall()
             if t not in sauf
         ]
@@ -212,8 +213,10 @@ def test_aucun_identifiant_direct_n_est_enregistre(base_vide, exemples):
     assert any("date de naissance exacte" in r and "année" in r for r in rapport.remarques)
     with duckdb.connect(str(base_vide), read_only=True) as con:
         assert con.execute("select count(*) from beneficiaire").fetchone()[0] == 5
-        for (table,) in con.execute("select table_name from information_schema.tables").fetchall():
-            for ligne in con.table(table).fetchall():
+        for schema, table in con.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall():
+            for ligne in con.table(f"{schema}.{table}").fetchall():
                 texte = " ".join(str(v) for v in ligne)
                 for valeur in IDENTIFIANTS:
                     assert valeur not in texte, (table, valeur)
