@@ -128,8 +128,9 @@ def test_aucun_mot_anglais_pour_chaque_role(site, navigateur, role):
         for chemin in [*PAGES, "page-qui-n-existe-pas"]:
             page.goto(f"{site}/{chemin}")
             if chemin == "page-qui-n-existe-pas":
-                # Streamlit's own dialog, in French, then the first page.
-                page.get_by_text("Page introuvable").wait_for(timeout=30_000)
+                # Streamlit's own dialog, put into French once the first page's script has
+                # run (it installs the translation): as long as a page load under load.
+                page.get_by_text("Page introuvable").wait_for(timeout=90_000)
                 assert page.get_by_text("La page demandée n'existe pas").count() == 1
             attendre(page)
             # Tooltips of the help icons are drawn on hover: show the first one.
