@@ -131,14 +131,14 @@ def base_agregats(dossier: Path) -> tuple[Path, float]:
                 ):
                     tampon = io.BytesIO()
                     requetes.executer(con, nom, seuil, **params).write_ipc_stream(tampon)
-                    lignes.append((seuil, nom, cle_parametres(params), tampon.getvalue()))
+                    lignes.append((seuil, nom, cle_parametres(params), tampon.getvalue(), pre_id))
         programmes = con.execute("select count(*) from programme").fetchone()[0]
         con.execute("delete from secret_vue")
         con.execute("delete from secret_protection")
-        con.executemany("insert into secret_vue values (?, ?, ?, ?)", lignes)
+        con.executemany("insert into secret_vue values (?, ?, ?, ?, ?)", lignes)
         con.execute(
             "insert into secret_vue select ?, 'vue_de_remplissage', '[[\"n\", ' || i || ']]',"
-            " '\\x00'::blob from range(?) as t(i)",
+            " '\\x00'::blob, null from range(?) as t(i)",
             [seuil, programmes * VUES_PAR_PROGRAMME - len(lignes)],
         )
         con.execute(

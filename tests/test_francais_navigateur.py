@@ -15,7 +15,7 @@ import re
 import pytest
 
 from pre_pilotage import comptes
-from tests.test_navigateur import PAGES, ouvrir, se_connecter, serveur_streamlit
+from tests.test_navigateur import CAPTURES, PAGES, ouvrir, se_connecter, serveur_streamlit
 
 pytestmark = pytest.mark.navigateur
 
@@ -130,7 +130,15 @@ def test_aucun_mot_anglais_pour_chaque_role(site, navigateur, role):
             if chemin == "page-qui-n-existe-pas":
                 # Streamlit's own dialog, put into French once the first page's script has
                 # run (it installs the translation): as long as a page load under load.
-                page.get_by_text("Page introuvable").wait_for(timeout=90_000)
+                try:
+                    page.get_by_text("Page introuvable").wait_for(timeout=90_000)
+                except Exception as erreur:  # noqa: BLE001 - say what was on screen instead
+                    CAPTURES.mkdir(exist_ok=True)
+                    page.screenshot(path=str(CAPTURES / f"introuvable_{role}.png"))
+                    raise AssertionError(
+                        f"pas de dialogue « Page introuvable » ({erreur}); à l'écran : "
+                        f"{page.locator('body').inner_text()[:1500]!r}"
+                    ) from None
                 assert page.get_by_text("La page demandée n'existe pas").count() == 1
             attendre(page)
             # Tooltips of the help icons are drawn on hover: show the first one.

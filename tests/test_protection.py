@@ -306,6 +306,8 @@ def test_protection_par_groupes_de_programmes_identique(tmp_path, monkeypatch):
         (programmes,) = con.execute("select count(*) from programme").fetchone()
     assert programmes == 7
     monkeypatch.setattr(protection, "PROGRAMMES_PAR_LOT", 2)
+    with duckdb.connect(str(chemin)) as con:
+        con.execute("delete from secret_empreinte")  # recompute every programme
     collectes = []
     original = moteur.collecter
     monkeypatch.setattr(
@@ -351,3 +353,83 @@ def test_fils_de_protection_sans_effet_sur_le_resultat(con_fixture, monkeypatch)
     monkeypatch.setenv("PRE_PROTECTION_FILS", "deux")
     with pytest.raises(ValueError, match="« deux » n'est pas un nombre entier de fils"):
         moteur.fils_de_protection()
+
+
+def _protection_stockee(chemin) -> tuple[dict, list]:
+    with duckdb.connect(str(chemin), read_only=True) as con:
+        vues = {
+            (requete, cle, pre_id): pl.read_ipc_stream(io.BytesIO(cadre))
+            for requete, cle, cadre, pre_id in con.execute(
+                "select requete, parametres, cadre, pre_id from secret_vue where seuil = 11"
+            ).fetchall()
+        }
+        cellules = con.execute(
+            "select pre_id, annee, valeur, statut, exemple, bas, haut from secret_cellule "
+            "where seuil = 11 order by all"
+        ).fetchall()
+    return vues, cellules
+
+
+def test_seuls_les_programmes_modifies_sont_recalcules(tmp_path, monkeypatch):
+    """An import changes one programme: only the programmes whose rows changed (their own
+    tables, or tables attached to them such as a fiche-action's financements) are recomputed,
+    and the stored protection is exactly the one a full recomputation gives. A change of the
+    shared tables (communes, geography) recomputes every programme."""
+    from tests import fixture_programmes
+
+    chemin = fixture_programmes.construire(tmp_path / "programmes.duckdb")
+    with duckdb.connect(str(chemin)) as con:
+        # Roubaix: three boys among its twelve children (small cells, complementary masking).
+        con.execute(
+            "update beneficiaire set sexe = 'M' where beneficiaire_id in "
+            "('B-pre-roubaix-00', 'B-pre-roubaix-01', 'B-pre-roubaix-02')"
+        )
+        # Lille: a co-financing amount, in a table without pre_id (attached to its fiche).
+        con.execute(
+            "update financement set montant_prevu = 6000 "
+            "where fiche_id = 'pre-lille-FA1' and financeur = 'caf'"
+        )
+        assert protection.etat(con, 11) is not None
+    complete = tmp_path / "complete.duckdb"
+    shutil.copy(chemin, complete)
+    collectes = []
+    original = moteur.collecter
+    monkeypatch.setattr(
+        moteur,
+        "collecter",
+        lambda con, *a, **k: collectes.append(k.get("pre_ids")) or original(con, *a, **k),
+    )
+    bilans = protection.proteger_fichier(chemin, [11])
+    assert collectes == [["pre-lille", "pre-roubaix"]]
+    assert bilans[11]["programmes_recalcules"] == 2
+    # The same database recomputed in full (its per-programme fingerprints forgotten).
+    with duckdb.connect(str(complete)) as con:
+        con.execute("delete from secret_empreinte")
+    collectes.clear()
+    protection.proteger_fichier(complete, [11])
+    assert len(collectes[0]) == 7
+    vues_partielles, cellules_partielles = _protection_stockee(chemin)
+    vues_completes, cellules_completes = _protection_stockee(complete)
+    assert vues_partielles.keys() == vues_completes.keys()
+    for cle, cadre in vues_completes.items():
+        assert cadre.equals(vues_partielles[cle]), cle
+    assert cellules_partielles == cellules_completes
+    assert ("pre-roubaix", 2025, 3, "primaire") in {c[:4] for c in cellules_partielles}
+    with duckdb.connect(str(chemin), read_only=True) as con:
+        assert protection.etat(con, 11) is None
+        assert con.execute("select count(*) from secret_vue where pre_id is null").fetchone() == (
+            0,
+        )
+        numeros = [n for (n,) in con.execute("select cellule from secret_cellule").fetchall()]
+        assert len(set(numeros)) == len(numeros) == bilans[11]["cellules"]
+        assert con.execute(
+            "select vues, cellules, primaires from secret_protection where seuil = 11"
+        ).fetchone() == (len(vues_completes), len(cellules_completes), bilans[11]["primaires"])
+    # Nothing changed: nothing recomputed. A shared table changed: every programme.
+    collectes.clear()
+    protection.proteger_fichier(chemin, [11])
+    assert collectes == []
+    with duckdb.connect(str(chemin)) as con:
+        con.execute("update commune set population = 50001 where code_insee = '62498'")
+    protection.proteger_fichier(chemin, [11])
+    assert [len(lot) for lot in collectes] == [7]

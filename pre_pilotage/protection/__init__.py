@@ -4,7 +4,8 @@
 can select (`catalogue.vues`) and writes it to the `secret_*` tables, inside the caller's
 transaction: called by the demo generator, the importer, the geography builder and the programme
 editor before they commit, so that a failure leaves the data and the previous protection as they
-were. The app reads views with `lire_vue`; `etat(con, seuil)` says (in French) why a database
+were. Only the programmes whose data changed are recomputed (`empreintes_programmes`); a change
+of the shared tables (geography, nomenclatures) or of the rules recomputes every programme. The app reads views with `lire_vue`; `etat(con, seuil)` says (in French) why a database
 must not be shown: protection missing, stale (data changed after it) or made with other rules.
 """
 
@@ -28,7 +29,24 @@ from pre_pilotage.protection.catalogue import cle_parametres, requetes_protegees
 
 VERSION = "1"
 SEUIL_LECTURE = 11
-_TABLES_IGNOREES = {"secret_protection", "secret_vue", "secret_cellule", "schema_version"}
+_TABLES_IGNOREES = {
+    "secret_protection",
+    "secret_vue",
+    "secret_cellule",
+    "secret_empreinte",
+    "schema_version",
+}
+# Tables without a pre_id column whose rows belong to one programme through a parent's key
+# (joins from the table, aliased t). Any other table without pre_id is shared by every programme.
+_RATTACHEES = {
+    "action_parcours": "join parcours as p using (parcours_id)",
+    "parcours_motif": "join parcours as p using (parcours_id)",
+    "financement": "join fiche_action as p using (fiche_id)",
+    "eps_reunion": "join eps as p using (eps_id)",
+    "eps_reunion_partenaire": "join eps_reunion as r using (reunion_id) left join eps as p "
+    "using (eps_id)",
+}
+PARTAGEES = ""  # secret_empreinte.pre_id of the shared tables' fingerprint
 # Programmes protected together (`proteger`): a few hundred MiB of views and cells at most.
 PROGRAMMES_PAR_LOT = 25
 _STATUTS = {moteur.VISIBLE: "visible", moteur.PRIMAIRE: "primaire", moteur.SECONDAIRE: "secondaire"}
@@ -98,6 +116,74 @@ def empreinte_donnees(con: duckdb.DuckDBPyConnection) -> str:
     return h.hexdigest()[:32]
 
 
+def _tables_principales(con: duckdb.DuckDBPyConnection) -> list[tuple[str, list[str]]]:
+    """Tables of schema main (except the protection's own) with their columns."""
+    return [
+        (t, colonnes)
+        for t, colonnes in con.execute(
+            "select table_name, list(column_name order by ordinal_position) "
+            "from information_schema.columns join information_schema.tables "
+            "using (table_schema, table_name) "
+            "where table_schema = 'main' and table_type = 'BASE TABLE' "
+            "group by table_name order by table_name"
+        ).fetchall()
+        if t not in _TABLES_IGNOREES
+    ]
+
+
+def empreintes_programmes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Hash of each programme's rows, and of the shared tables' rows (key `PARTAGEES`).
+
+    A programme's rows: those of tables with a pre_id column, and of the tables attached to them
+    (`_RATTACHEES`). Rows attached to no programme (an orphan) count as shared: safe, a change
+    there recomputes every programme.
+    """
+    parties: dict[str, list[str]] = {}
+    for table, colonnes in _tables_principales(con):
+        # Table names come from the catalogue, not from a user.
+        if "pre_id" in colonnes:
+            sql = f'select pre_id, count(*), sum(hash(t)) from "{table}" as t group by 1'  # noqa: S608
+        elif table in _RATTACHEES:
+            sql = (
+                f"select p.pre_id, count(*), sum(hash(t)) from {table} as t "  # noqa: S608
+                f"left {_RATTACHEES[table]} group by 1"
+            )
+        else:
+            sql = f'select null, count(*), sum(hash(t)) from "{table}" as t'  # noqa: S608
+        for pre_id, nombre, somme in _lignes(con, sql):
+            if nombre:
+                parties.setdefault(pre_id or PARTAGEES, []).append(f"{table}:{nombre}:{somme}")
+    parties.setdefault(PARTAGEES, [])
+    return {
+        pre_id: hashlib.sha256("|".join(morceaux).encode()).hexdigest()[:32]
+        for pre_id, morceaux in parties.items()
+    }
+
+
+def _a_recalculer_par_programme(
+    con: duckdb.DuckDBPyConnection, seuils: list[int], empreintes: dict[str, str]
+) -> tuple[list[str], list[str]] | None:
+    """(programmes to recompute, programmes gone) when the stored protection of every threshold
+    can be kept for the other programmes; None when everything must be recomputed."""
+    tous = [p for p in empreintes if p != PARTAGEES]
+    a_faire: set[str] = set()
+    partis: set[str] = set()
+    for seuil in seuils:
+        ligne = _lignes(
+            con, "select empreinte_regles from secret_protection where seuil = ?", [seuil]
+        )
+        if not ligne or ligne[0][0] != empreinte_regles(seuil):
+            return None
+        stockees = dict(
+            _lignes(con, "select pre_id, empreinte from secret_empreinte where seuil = ?", [seuil])
+        )
+        if stockees.get(PARTAGEES) != empreintes[PARTAGEES]:
+            return None
+        a_faire |= {p for p in tous if stockees.get(p) != empreintes[p]}
+        partis |= set(stockees) - set(empreintes)
+    return sorted(a_faire), sorted(partis)
+
+
 def _en_ipc(cadre: pl.DataFrame) -> bytes:
     tampon = io.BytesIO()
     cadre.write_ipc_stream(tampon)
@@ -112,42 +198,85 @@ def proteger(
     """Compute and store the protection for each threshold; no commit (caller's transaction).
 
     Programmes are independent populations (a child belongs to one programme, every view to
-    one programme): they are protected by groups of `PROGRAMMES_PAR_LOT`, so that memory stays
-    bounded at national scale, each group's per-year models solved in threads. `collecte`
-    (tests, `proteger_fichier`): the views already collected, all programmes at once.
+    one programme): only those whose data changed since the stored protection are recomputed
+    (all of them when the shared tables or the rules changed), by groups of
+    `PROGRAMMES_PAR_LOT`, so that memory stays bounded at national scale, each group's per-year
+    models solved in threads. `collecte` (tests, `proteger_fichier`): the views already
+    collected, all programmes at once (everything is recomputed).
 
-    Returns, per threshold, a summary (views, cells, primary, secondary, seconds).
+    Returns, per threshold, a summary of the whole stored protection (views, cells, primary,
+    secondary), the seconds this computation took and the programmes it recomputed.
     """
     seuils = seuils or seuils_en_usage()
     minimum = valeurs_min()
     empreinte = empreinte_donnees(con)
+    empreintes = empreintes_programmes(con)
+    tous = catalogue.programmes(con)
+    partiel = None if collecte is not None else _a_recalculer_par_programme(con, seuils, empreintes)
+    if partiel is None:
+        a_faire = tous
+        for seuil in seuils:
+            for table in ("secret_vue", "secret_cellule", "secret_empreinte"):
+                con.execute(f"delete from {table} where seuil = ?", [seuil])  # noqa: S608
+    else:
+        a_faire, partis = partiel
+        retires = [*a_faire, *partis]
+        for seuil in seuils:
+            for table in ("secret_vue", "secret_cellule", "secret_empreinte"):
+                con.execute(
+                    f"delete from {table} where seuil = ? and pre_id in (select unnest(?))",  # noqa: S608
+                    [seuil, retires],
+                )
+    for seuil in seuils:
+        con.execute("delete from secret_protection where seuil = ?", [seuil])
     if collecte is not None:
         lots = [collecte]
     else:
-        tous = catalogue.programmes(con)
         lots = (
-            moteur.collecter(con, pre_ids=tous[k : k + PROGRAMMES_PAR_LOT])
-            for k in range(0, len(tous), PROGRAMMES_PAR_LOT)
+            moteur.collecter(con, pre_ids=a_faire[k : k + PROGRAMMES_PAR_LOT])
+            for k in range(0, len(a_faire), PROGRAMMES_PAR_LOT)
         )
-    for seuil in seuils:
-        for table in ("secret_vue", "secret_cellule", "secret_protection"):
-            con.execute(f"delete from {table} where seuil = ?", [seuil])  # noqa: S608
-    bilans = {
-        seuil: {"vues": 0, "cellules": 0, "primaires": 0, "secondaires": 0, "secondes": 0.0}
-        for seuil in seuils
-    }
+    secondes = dict.fromkeys(seuils, 0.0)
     for lot in lots:
         for seuil in seuils:
             resultat = moteur.calculer(con, seuil, minimum, lot)
-            bilan = bilans[seuil]
-            _ecrire(con, resultat, decalage=bilan["cellules"])
-            etats = resultat.etats
-            bilan["vues"] += len(resultat.vues)
-            bilan["cellules"] += len(etats)
-            bilan["primaires"] += int((etats == moteur.PRIMAIRE).sum())
-            bilan["secondaires"] += int((etats == moteur.SECONDAIRE).sum())
-            bilan["secondes"] += resultat.duree
-    for seuil, bilan in bilans.items():
+            (suivante,) = _lignes(
+                con,
+                "select coalesce(max(cellule) + 1, 0) from secret_cellule where seuil = ?",
+                [seuil],
+            )[0]
+            _ecrire(con, resultat, decalage=suivante)
+            secondes[seuil] += resultat.duree
+    bilans = {}
+    for seuil in seuils:
+        lignes = pl.DataFrame(
+            {
+                "seuil": seuil,
+                "pre_id": [PARTAGEES, *a_faire],
+                "empreinte": [empreintes[PARTAGEES], *(empreintes.get(p, "") for p in a_faire)],
+            }
+        )
+        con.register("_empreintes", lignes.to_arrow())
+        con.execute(
+            "insert or replace into secret_empreinte (seuil, pre_id, empreinte) "
+            "select seuil, pre_id, empreinte from _empreintes"
+        )
+        con.unregister("_empreintes")
+        ((vues,),) = _lignes(con, "select count(*) from secret_vue where seuil = ?", [seuil])
+        cellules, primaires, secondaires = _lignes(
+            con,
+            "select count(*), count(*) filter (statut = 'primaire'), "
+            "count(*) filter (statut = 'secondaire') from secret_cellule where seuil = ?",
+            [seuil],
+        )[0]
+        bilans[seuil] = {
+            "vues": vues,
+            "cellules": cellules,
+            "primaires": primaires,
+            "secondaires": secondaires,
+            "secondes": secondes[seuil],
+            "programmes_recalcules": len(a_faire),
+        }
         con.execute(
             "insert into secret_protection values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -156,12 +285,12 @@ def proteger(
                 empreinte_regles(seuil),
                 empreinte,
                 datetime.now().replace(microsecond=0),
-                round(bilan["secondes"], 3),
+                round(secondes[seuil], 3),
                 minimum,
-                bilan["vues"],
-                bilan["cellules"],
-                bilan["primaires"],
-                bilan["secondaires"],
+                vues,
+                cellules,
+                primaires,
+                secondaires,
             ],
         )
     return bilans
@@ -189,16 +318,21 @@ def _ecrire(con, resultat: moteur.Resultat, decalage: int) -> None:
             "requete": [nom for nom, _ in resultat.cadres],
             "parametres": [cle for _, cle in resultat.cadres],
             "cadre": [_en_ipc(c) for c in resultat.cadres.values()],
+            "pre_id": [dict(json.loads(cle))["pre_id"] for _, cle in resultat.cadres],
         },
         schema={
             "seuil": pl.Int32,
             "requete": pl.String,
             "parametres": pl.String,
             "cadre": pl.Binary,
+            "pre_id": pl.String,
         },
     )
     con.register("_vues_protegees", vues.to_arrow())
-    con.execute("insert into secret_vue select * from _vues_protegees")
+    con.execute(
+        "insert into secret_vue (seuil, requete, parametres, cadre, pre_id) "
+        "select seuil, requete, parametres, cadre, pre_id from _vues_protegees"
+    )
     con.unregister("_vues_protegees")
     cellules = resultat.cellules
     exemples = []

@@ -26,6 +26,7 @@ import math
 import os
 import time
 import warnings
+import zlib
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -662,13 +663,15 @@ def passe_jointe(
     avant = etats.copy()
     connus = dict(intervalles)
 
-    def tache(k: int, modele: Programme) -> tuple[int, np.ndarray, set[int], dict]:
+    def tache(cle: tuple, modele: Programme) -> tuple[int, np.ndarray, set[int], dict]:
         # Jacobi: every block reads the states and ranges as they were when the pass began, so
         # that the result does not depend on the order (nor on the thread) blocks run in.
         locaux = avant.copy()
         prouves: set[int] = set()
         bornes: dict[int, tuple[float, float]] = {}
-        hasard = np.random.default_rng([graine, k])
+        # Seeded by the model's key (programme, year): a programme gets the same protection
+        # whatever the other programmes protected with it (per-programme recomputation).
+        hasard = np.random.default_rng([graine, zlib.crc32(repr(cle).encode())])
         n = _passe_bloc(
             modele,
             cellules,
@@ -684,7 +687,7 @@ def passe_jointe(
         )
         return n, locaux, prouves, bornes
 
-    blocs = list(enumerate(modeles_.values()))
+    blocs = list(modeles_.items())
     # Largest models first, so that the threads end together (HiGHS releases the GIL).
     blocs.sort(key=lambda kb: -len(kb[1].cellules))
     fils = min(fils_de_protection(), len(blocs))
