@@ -15,7 +15,14 @@ import re
 import pytest
 
 from pre_pilotage import comptes
-from tests.test_navigateur import CAPTURES, PAGES, ouvrir, se_connecter, serveur_streamlit
+from tests.test_navigateur import (
+    CAPTURES,
+    PAGES,
+    attendre_cookie_de_session,
+    ouvrir,
+    se_connecter,
+    serveur_streamlit,
+)
 
 pytestmark = pytest.mark.navigateur
 
@@ -124,6 +131,7 @@ def test_aucun_mot_anglais_pour_chaque_role(site, navigateur, role):
     contexte, page, erreurs = ouvrir(navigateur, f"{site}/synthese")
     try:
         se_connecter(page, f"francais.{role}", MOT_DE_PASSE)
+        attendre_cookie_de_session(page)
         trouves: dict[str, list[str]] = {}
         for chemin in [*PAGES, "page-qui-n-existe-pas"]:
             page.goto(f"{site}/{chemin}")
@@ -141,6 +149,8 @@ def test_aucun_mot_anglais_pour_chaque_role(site, navigateur, role):
                     ) from None
                 assert page.get_by_text("La page demandée n'existe pas").count() == 1
             attendre(page)
+            # Still signed in (the session cookie carried over): not the sign-in form.
+            assert page.get_by_label("Mot de passe", exact=True).count() == 0, chemin
             # Tooltips of the help icons are drawn on hover: show the first one.
             aides = page.locator('[data-testid="stTooltipHoverTarget"]')
             if aides.count() and chemin != "page-qui-n-existe-pas":

@@ -164,6 +164,16 @@ def se_connecter(page, compte: str, mot_de_passe: str) -> None:
     attendre_rendu(page)
 
 
+def attendre_cookie_de_session(page, delai_s: float = 60) -> None:
+    """After se_connecter on a server with the session routes (lanceur.py): the page trades its
+    one-time token for the session cookie by an asynchronous request; a new page load made before
+    it lands shows the sign-in form again (under load, the next goto can win the race)."""
+    fin = time.monotonic() + delai_s
+    while not any(c["name"] == "pre_session" for c in page.context.cookies()):
+        assert time.monotonic() < fin, "le cookie de session n'a pas été posé"
+        page.wait_for_timeout(200)
+
+
 def capturer(page, nom: str) -> None:
     """Screenshot of the whole page: Streamlit scrolls inside its main block, so grow the window."""
     hauteur = page.evaluate(
