@@ -896,7 +896,86 @@ def largeurs_colonnes(
     ], taille
 
 
-def _tableau(document, entetes: list[str], lignes: list[list[str]], legende: bool = False) -> None:
+LARGEUR_PAYSAGE_CM = 29.7 - 2 * 2.5  # A4 landscape, same side margins
+TAILLE_PAYSAGE = 7.5  # a table whose words fit only at this size or smaller goes landscape
+
+
+def paysage_utile(entetes: list[str], lignes: list[list[str]]) -> bool:
+    """Whether a table, too wide for a portrait page at a readable size, reads larger on a
+    landscape page (a fiches-action table of 8 to 10 columns)."""
+    _, portrait = largeurs_colonnes(entetes, lignes)
+    if portrait > TAILLE_PAYSAGE:
+        return False
+    return largeurs_colonnes(entetes, lignes, LARGEUR_PAYSAGE_CM)[1] > portrait
+
+
+def orientation(document, paysage: bool) -> None:
+    """Start a new page in landscape (or back in portrait): a new Word section, with the same
+    margins, running header and footer as the previous one."""
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+    from docx.shared import Cm
+
+    section_page = document.add_section(WD_SECTION.NEW_PAGE)
+    section_page.orientation = WD_ORIENT.LANDSCAPE if paysage else WD_ORIENT.PORTRAIT
+    largeur, hauteur = (Cm(29.7), Cm(21)) if paysage else (Cm(21), Cm(29.7))
+    section_page.page_width, section_page.page_height = largeur, hauteur
+
+
+def debut_de_page(document) -> bool:
+    """Whether the document's last paragraph ends a Word section (the next one starts a page):
+    a heading there needs no page break of its own (it would leave a blank page)."""
+    from docx.oxml.ns import qn
+
+    corps = document.element.body
+    elements = [e for e in corps if e.tag != qn("w:sectPr")]
+    if not elements or elements[-1].tag != qn("w:p"):
+        return False
+    proprietes = elements[-1].find(qn("w:pPr"))
+    return proprietes is not None and proprietes.find(qn("w:sectPr")) is not None
+
+
+def tableau_oriente(
+    document,
+    titre: str | None,
+    entetes: list[str],
+    lignes: list[list[str]],
+    note: str,
+    niveau: int = 3,
+    avant: str | None = None,
+    deja_paysage: bool = False,
+    fermer: bool = True,
+) -> None:
+    """A table with its heading (`titre`, unless None), an optional sentence before it and its
+    caption (`note`): on a landscape page of its own when it reads larger there
+    (`deja_paysage`: the caller opened that page, to put the headings above it there too;
+    `fermer=False`: the caller goes back to portrait when something else follows)."""
+    paysage = deja_paysage or paysage_utile(entetes, lignes)
+    if paysage and not deja_paysage:
+        orientation(document, True)
+    if titre is not None:
+        document.add_heading(titre, level=niveau)
+    if avant:
+        document.add_paragraph(avant)
+    _tableau(
+        document,
+        entetes,
+        lignes,
+        legende=bool(note),
+        largeur=LARGEUR_PAYSAGE_CM if paysage else LARGEUR_TEXTE_CM,
+    )
+    if note:
+        document.add_paragraph(note, style="Caption")
+    if paysage and fermer:
+        orientation(document, False)
+
+
+def _tableau(
+    document,
+    entetes: list[str],
+    lignes: list[list[str]],
+    legende: bool = False,
+    largeur: float = LARGEUR_TEXTE_CM,
+) -> None:
     """A real Word table: header row repeated on every page, rows never split, a short table
     kept on one page (with its caption: `legende`, a caption follows, no blank line then), a
     long one never leaving a few rows alone; no word broken (`largeurs_colonnes`)."""
@@ -918,7 +997,7 @@ def _tableau(document, entetes: list[str], lignes: list[list[str]], legende: boo
         rangee = tableau.add_row()
         for cellule, texte in zip(rangee.cells, ligne, strict=True):
             cellule.text = texte
-    largeurs, taille = largeurs_colonnes(entetes, lignes)
+    largeurs, taille = largeurs_colonnes(entetes, lignes, largeur)
     tableau.autofit = False
     for colonne, centimetres in zip(tableau.columns, largeurs, strict=True):
         largeur = Cm(centimetres)
@@ -1079,8 +1158,10 @@ def _ecrire_section(
     with what follows it (never alone at the bottom of a page)."""
     from docx.shared import Cm
 
+    # Each part of the report starts on a new page, and so does each Cité but the first (a
+    # landscape table's section break has already started one).
+    nouvelle_page = nouvelle_page and not debut_de_page(document)
     titre = document.add_heading(section.titre, level=niveau)
-    # Each part of the report starts on a new page, and so does each Cité but the first.
     titre.paragraph_format.page_break_before = nouvelle_page
     sous = min(niveau + 1, 3)
     if section.chiffres:
@@ -1109,10 +1190,9 @@ def _ecrire_section(
         image._inline.docPr.set("descr", graphique.texte_alternatif)
         document.add_paragraph(graphique.legende, style="Caption")
     for tableau in section.tableaux:
-        document.add_heading(tableau.titre, level=sous)
-        _tableau(document, tableau.entetes, tableau.lignes, legende=bool(tableau.secret))
-        if tableau.secret:
-            document.add_paragraph(tableau.secret, style="Caption")
+        tableau_oriente(
+            document, tableau.titre, tableau.entetes, tableau.lignes, tableau.secret, sous
+        )
     for titre, liste in section.listes:
         document.add_heading(titre, level=sous)
         for element in liste:

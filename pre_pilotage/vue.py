@@ -365,10 +365,34 @@ def docx(vue: Vue, rendre: Callable[[go.Figure], bytes] = exports.image_sans_leg
             _chiffres(document, chiffres)
             chiffres.clear()
 
+    elements = _sans_titres_vides(vue.elements)
+    # A table that reads larger on a landscape page gets one, with the headings and sentence
+    # just above it (a heading is never left alone at the bottom of the portrait page before).
+    # Landscape pages are left when something else follows (two such tables in a row share
+    # them; the document never ends on an empty portrait page).
+    paysages: set[int] = set()
+    en_paysage: set[int] = set()
+    for k, element in enumerate(elements):
+        if isinstance(element, Tableau) and rapport.paysage_utile(
+            list(element.entetes), [list(ligne) for ligne in element.lignes]
+        ):
+            debut = k
+            while (
+                debut > 0
+                and k - debut < 3
+                and isinstance(elements[debut - 1], Intertitre | Texte | Note)
+            ):
+                debut -= 1
+            paysages.add(k)
+            en_paysage.update(range(debut, k + 1))
     dernier_titre = ""
-    for element in _sans_titres_vides(vue.elements):
+    paysage = False
+    for index, element in enumerate(elements):
         if not isinstance(element, ChiffreCle):
             vider_chiffres()
+        if (index in en_paysage) != paysage:
+            paysage = not paysage
+            rapport.orientation(document, paysage)
         if isinstance(element, ChiffreCle):
             chiffres.append(element)
         elif isinstance(element, Intertitre):
@@ -395,20 +419,23 @@ def docx(vue: Vue, rendre: Callable[[go.Figure], bytes] = exports.image_sans_leg
                 ).runs[0].italic = True
             document.add_paragraph(element.legende, style="Caption")
         elif isinstance(element, Tableau):
-            if element.titre and not _meme_titre(element.titre, dernier_titre):
-                document.add_heading(element.titre, level=3)
-            if element.recherche:
-                document.add_paragraph(
-                    f"Lignes contenant « {element.recherche} » ({len(element.lignes)})."
-                )
-            rapport._tableau(
+            titre = element.titre
+            if not titre or _meme_titre(titre, dernier_titre):
+                titre = None
+            rapport.tableau_oriente(
                 document,
+                titre,
                 list(element.entetes),
                 [list(ligne) for ligne in element.lignes],
-                legende=bool(element.note),
+                element.note,
+                avant=(
+                    f"Lignes contenant « {element.recherche} » ({len(element.lignes)})."
+                    if element.recherche
+                    else None
+                ),
+                deja_paysage=index in paysages,
+                fermer=False,
             )
-            if element.note:
-                document.add_paragraph(element.note, style="Caption")
         dernier_titre = element.texte if isinstance(element, Intertitre) else ""
     vider_chiffres()
     if not vue.elements:

@@ -134,3 +134,106 @@ def test_titre_sans_contenu_omis():
     document = docx.Document(io.BytesIO(vue.docx(la_vue, lambda _figure: rapport._png_blanc())))
     titres = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert titres == ["Parcours", "Transitions", "Bloc"]
+
+
+def _tableau_large(titre: str, lignes: int) -> vue.Tableau:
+    """The Budgets page's « Exécution des fiches-action »: ten columns."""
+    entetes = (
+        "Fiche-action",
+        "Prévu",
+        "Accordé",
+        "Versé",
+        "Exécution",
+        "Financeur unique",
+        "Enfants prévus",
+        "Enfants réalisés",
+        "Premier financeur",
+        "Sa part",
+    )
+    ligne = (
+        "Accompagnement à la scolarité – Les Hautes-Rives",
+        "7 900 €",
+        "7 900 €",
+        "5 273 €",
+        "66,7 %",
+        "Non",
+        "70",
+        "< 11",
+        "État – politique de la ville",
+        "58,4 %",
+    )
+    return vue.Tableau(titre, entetes, (ligne,) * lignes, "« < 11 » : moins de 11 enfants.")
+
+
+def _sections(document) -> list[str]:
+    """Each Word section's orientation, in order."""
+    sections = [
+        e.find(f"{qn('w:pPr')}/{qn('w:sectPr')}")
+        for e in document.element.body
+        if e.tag == qn("w:p") and e.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None
+    ]
+    sections.append(document.element.body.find(qn("w:sectPr")))
+    largeurs = [int(s.find(qn("w:pgSz")).get(qn("w:w"))) for s in sections]
+    return ["paysage" if w > 15_000 else "portrait" for w in largeurs]
+
+
+def test_tableau_large_sur_une_page_paysage_avec_son_titre():
+    """A ten-column table would come out at 7.5 pt on a portrait page: it gets a landscape page
+    at 9.5 pt, with the heading and sentence above it; two in a row share it; the document does
+    not end on an empty portrait page. A seven-column table stays portrait."""
+    large = _tableau_large("Exécution des fiches-action", 12)
+    entetes, lignes = list(large.entetes), [list(ligne) for ligne in large.lignes]
+    assert rapport.largeurs_colonnes(entetes, lignes)[1] <= rapport.TAILLE_PAYSAGE
+    assert rapport.largeurs_colonnes(entetes, lignes, rapport.LARGEUR_PAYSAGE_CM)[1] == 9.5
+    etroit = vue.Tableau(
+        "Par année",
+        ("Année", "Fiches", "Prévu", "Part", "Versé", "Taux", "Coût"),
+        (("2025", "30", "1 €", "1 %", "1 €", "1 %", "1 €"),),
+    )
+    assert not rapport.paysage_utile(list(etroit.entetes), [list(ligne) for ligne in etroit.lignes])
+    la_vue = vue.Vue(
+        "Programmation et budgets",
+        "Toutes les communes",
+        (),
+        (
+            vue.Intertitre("Sur plusieurs années"),
+            etroit,
+            vue.Intertitre("Exécution des fiches-action"),
+            vue.Note("Exécution : part de l'accordé qui a été versée."),
+            large,
+            vue.Intertitre("Les fiches-action 2025"),
+            _tableau_large("Les fiches-action 2025", 3),
+        ),
+        "/budget",
+        11,
+    )
+    document = docx.Document(io.BytesIO(vue.docx(la_vue, lambda _figure: rapport._png_blanc())))
+    assert _sections(document) == ["portrait", "paysage"]
+    corps = list(document.element.body)
+    rupture = next(
+        k for k, e in enumerate(corps) if e.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None
+    )
+    avant = "".join(t.text or "" for e in corps[: rupture + 1] for t in e.iter(qn("w:t")))
+    apres = "".join(t.text or "" for e in corps[rupture + 1 :] for t in e.iter(qn("w:t")))
+    assert "Sur plusieurs années" in avant and "Exécution des fiches-action" not in avant
+    assert apres.startswith("Exécution des fiches-action")
+    assert "Les fiches-action 2025" in apres
+    tableaux = document.tables  # the document's header (filters, link) is a table too
+    assert len(tableaux) == 4
+    tailles = {
+        run.font.size.pt
+        for tableau in tableaux[-2:]
+        for cellule in tableau.rows[1].cells
+        for paragraphe in cellule.paragraphs
+        for run in paragraphe.runs
+    }
+    assert tailles == {9.5}
+    # In the report, a wide table goes landscape and the report comes back to portrait.
+    section = rapport.Section(
+        "Programmation et budgets", tableaux=[rapport.Tableau("Exécution", entetes, lignes, "")]
+    )
+    annexe = rapport.Section("Annexes", phrases=["Une phrase."])
+    rapport_docx = docx.Document(
+        io.BytesIO(rapport.docx([section, annexe], rapport.Contexte("Territoire", 2025, 11)))
+    )
+    assert _sections(rapport_docx)[-3:] == ["portrait", "paysage", "portrait"]
