@@ -82,49 +82,53 @@ st.caption(
     )
 )
 st.markdown("#### Lacunes de couverture")
-gauche, droite = st.columns(2)
-with gauche:
-    st.markdown("**Quartiers prioritaires sans PRE**")
-    ui.afficher_tableau(
-        territoires.qpv_sans_pre(vue),
-        {"quartier_commune": ("Quartier, commune", "texte")},
-        titre=f"QPV sans PRE – {vue.libelle}",
-        source=SOURCE,
-        programme=False,
-        place=390,
-    )
-    st.markdown("**Quartiers prioritaires d'une commune à Cité éducative, sans PRE**")
-    ui.afficher_tableau(
-        territoires.qpv_cite_sans_pre(vue),
-        {"quartier": ("Quartier", "texte"), "noms_cites": ("Cité éducative", "texte")},
-        titre=f"QPV à Cité éducative sans PRE – {vue.libelle}",
-        source=SOURCE,
-        programme=False,
-        place=390,
-    )
-with droite:
-    st.markdown("**Réseaux REP+ dont aucune école n'est dans une commune couverte par un PRE**")
-    ui.afficher_tableau(
-        territoires.reseaux_rep_plus_hors_pre(vue),
-        {
-            "tete": ("Collège tête de réseau", "texte"),
-            "commune": ("Commune", "texte"),
-            "ecoles": ("Établissements", "nombre"),
-        },
-        titre=f"Réseaux REP+ hors PRE – {vue.libelle}",
-        source=SOURCE,
-        programme=False,
-        place=390,
-    )
-    st.markdown("**Écoles et collèges REP+ d'une commune sans PRE**")
-    ui.afficher_tableau(
-        territoires.ecoles_rep_plus_hors_pre(vue),
-        {"nom": ("Établissement", "texte"), "commune": ("Commune", "texte")},
-        titre=f"Écoles REP+ hors PRE – {vue.libelle}",
-        source=SOURCE,
-        programme=False,
-        place=390,
-    )
+# One table under the other, across the page: quartiers' and schools' official names are long
+# (« Quartier Prioritaire D'Auberchicourt Et Ecaillon »), never cut.
+LARGEUR, TEXTE_ENTIER = 800, 520
+st.markdown("**Quartiers prioritaires sans PRE**")
+ui.afficher_tableau(
+    territoires.qpv_sans_pre(vue),
+    {"quartier": ("Quartier", "texte"), "noms_communes": ("Communes", "texte")},
+    titre=f"QPV sans PRE – {vue.libelle}",
+    source=SOURCE,
+    programme=False,
+    place=LARGEUR,
+    limite_texte=TEXTE_ENTIER,
+)
+st.markdown("**Quartiers prioritaires d'une commune à Cité éducative, sans PRE**")
+ui.afficher_tableau(
+    territoires.qpv_cite_sans_pre(vue),
+    {"quartier": ("Quartier", "texte"), "noms_cites": ("Cité éducative", "texte")},
+    titre=f"QPV à Cité éducative sans PRE – {vue.libelle}",
+    source=SOURCE,
+    programme=False,
+    place=LARGEUR,
+    limite_texte=TEXTE_ENTIER,
+)
+st.markdown("**Réseaux REP+ dont aucune école n'est dans une commune couverte par un PRE**")
+ui.afficher_tableau(
+    territoires.reseaux_rep_plus_hors_pre(vue),
+    {
+        "tete": ("Collège tête de réseau", "texte"),
+        "commune": ("Commune", "texte"),
+        "ecoles": ("Établissements", "nombre"),
+    },
+    titre=f"Réseaux REP+ hors PRE – {vue.libelle}",
+    source=SOURCE,
+    programme=False,
+    place=LARGEUR,
+    limite_texte=TEXTE_ENTIER,
+)
+st.markdown("**Écoles et collèges REP+ d'une commune sans PRE**")
+ui.afficher_tableau(
+    territoires.ecoles_rep_plus_hors_pre(vue),
+    {"nom": ("Établissement", "texte"), "commune": ("Commune", "texte")},
+    titre=f"Écoles REP+ hors PRE – {vue.libelle}",
+    source=SOURCE,
+    programme=False,
+    place=LARGEUR,
+    limite_texte=TEXTE_ENTIER,
+)
 # The ANCT list's codes that were not in the département the row names: never silently.
 corriges = territoires.codes_corriges(vue)
 if corriges.height:

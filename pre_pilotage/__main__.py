@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pre_pilotage import config
 from pre_pilotage.db import migrer_fichier
+from pre_pilotage.francais import effectif
 from pre_pilotage.geographie import commande as commande_geographie
 from pre_pilotage.geographie import nationale
 from pre_pilotage.importation import commande as commande_programme
@@ -362,7 +363,7 @@ def _executer_import(arguments) -> int:
         print(f"Remarque : {remarque}")
     if rapport.erreurs:
         print(
-            f"Import refusé : {len(rapport.erreurs)} erreur(s), rien n'a été écrit.",
+            f"Import refusé : {effectif(len(rapport.erreurs), 'erreur')}, rien n'a été écrit.",
             file=sys.stderr,
         )
         for e in rapport.erreurs:

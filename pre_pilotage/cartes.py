@@ -23,6 +23,7 @@ import shapely
 from jinja2 import Template
 
 from pre_pilotage import formats
+from pre_pilotage.francais import effectif
 
 LEAFLET_JS = "/app/static/leaflet/leaflet.js"
 LEAFLET_CSS = "/app/static/leaflet/leaflet.css"
@@ -356,7 +357,10 @@ def _qpv_sans_contour(carte, qpv: pl.DataFrame, contours: pl.DataFrame, legende:
             f"{e(_cellule(q, 'beneficiaires', 'nombre'))} enfants accompagnés"
             for q in quartiers
         ] + _pourquoi_masques(quartiers, "beneficiaires")
-        titre = f"{e(quartiers[0]['communes'])} : {len(quartiers)} quartier(s) sans contour connu"
+        titre = (
+            f"{e(quartiers[0]['communes'])} : "
+            f"{effectif(len(quartiers), 'quartier')} sans contour connu"
+        )
         entites.append(
             {
                 "type": "Feature",
@@ -383,12 +387,24 @@ def _qpv_sans_contour(carte, qpv: pl.DataFrame, contours: pl.DataFrame, legende:
         ).add_to(carte)
     if place:
         legende.lignes.append(
-            (_SANS_CONTOUR_PETIT, "quartier(s) sans contour, placé(s) sur leur commune")
+            (
+                _SANS_CONTOUR_PETIT,
+                "quartier sans contour, placé sur sa commune"
+                if place == 1
+                else "quartiers sans contour, placés sur leur commune",
+            )
         )
     legende.notes.append(
-        f"{len(sans)} quartier(s) prioritaire(s) de cette géographie n'ont pas de contour dans "
-        "les fichiers chargés : ils sont listés à côté de la carte"
-        + (" et signalés sur leur commune." if place else ".")
+        f"{effectif(len(sans), 'quartier prioritaire')} de cette géographie "
+        + (
+            "n'a pas de contour dans les fichiers chargés : il est listé à côté de la carte"
+            if len(sans) == 1
+            else "n'ont pas de contour dans les fichiers chargés : ils sont listés à côté "
+            "de la carte"
+        )
+        + (" et signalé sur sa commune." if place and len(sans) == 1 else "")
+        + (" et signalés sur leur commune." if place and len(sans) > 1 else "")
+        + ("." if not place else "")
     )
 
 
@@ -535,7 +551,7 @@ def _couche_cites(carte, cites: pl.DataFrame, legende: Legende) -> None:
             continue
         lignes = [f"Communes : {e(r['communes'])}"]
         if r["codes_qp"]:
-            quartiers = f"{len(r['codes_qp'])} quartier(s) prioritaire(s)"
+            quartiers = effectif(len(r["codes_qp"]), "quartier prioritaire")
             if r["qpv_deduits"]:
                 quartiers += " (déduits de ses communes)"
             lignes.append(e(quartiers))

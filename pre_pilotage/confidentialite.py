@@ -358,6 +358,11 @@ class _Etat:
         total = sum(v for col in self.valeurs for v in col if v is not None)
         self.borne = max(total, seuil)
         self.etat = self._etat_initial(forcees)
+        # Weight of each cell in the choice of complementary suppression (default 1): the
+        # whole-database protection gives the number of views showing the cell, so that a
+        # figure shown on many pages (a quartier's children on the map, its Cité, its commune)
+        # is masked after one shown in a single breakdown.
+        self.poids: dict[Cell, float] = {}
         self.sensibles = sorted(c for c in self.etat if 1 <= self.valeur(c) <= seuil - 1)
         self.ensemble_sensibles = set(self.sensibles)
         self.verifiees: set[Cell] = set()
@@ -543,7 +548,10 @@ class _Etat:
         return True
 
     def _visibles(self, cells: Iterable[Cell]) -> list[Cell]:
-        return sorted({c for c in cells if not self.masquee(c)}, key=lambda c: (self.valeur(c), c))
+        return sorted(
+            {c for c in cells if not self.masquee(c)},
+            key=lambda c: (self.valeur(c) * self.poids.get(c, 1), c),
+        )
 
     def point_fixe_1d(self) -> None:
         bloquees: set[int] = set()

@@ -18,6 +18,7 @@ import polars as pl
 from pre_pilotage import db, enquete, formats
 from pre_pilotage.confidentialite import SUFFIXE_SECRET
 from pre_pilotage.enquete_lecture import EFFECTIFS, SEUIL_ENQUETE, Reponse
+from pre_pilotage.francais import effectif
 from pre_pilotage.importation import ouvrir, ouvrir_ecriture
 from pre_pilotage.indicateurs import indicateur
 
@@ -521,7 +522,7 @@ def _resume(ligne: dict) -> str:
     if ligne["sommable"]:
         texte = ligne["total" + SUFFIXE_SECRET] or formats.selon_unite(ligne["total"], unite)
         if ligne["masquees"]:
-            texte += f" ({ligne['masquees']} case(s) masquée(s) dans les réponses)"
+            texte += f" ({effectif(ligne['masquees'], 'case masquée')} dans les réponses)"
         return texte
     if not ligne["nombres"]:
         return "aucune valeur chiffrée (cases masquées ou vides)"
@@ -531,7 +532,7 @@ def _resume(ligne: dict) -> str:
         texte += f" (quartiles {f(ligne['q1'])} et {f(ligne['q3'])} ; de {f(ligne['minimum'])} à {f(ligne['maximum'])})"
     texte += f", sur {ligne['nombres']} PRE"
     if ligne["masquees"]:
-        texte += f" ; {ligne['masquees']} valeur(s) masquée(s) non comptée(s)"
+        texte += f" ; {effectif(ligne['masquees'], 'valeur masquée non comptée')}"
     return texte
 
 

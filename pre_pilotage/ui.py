@@ -28,6 +28,7 @@ from pre_pilotage import (
     telechargements,
     vue,
 )
+from pre_pilotage.francais import accord, effectif
 from pre_pilotage.geographie import emprises
 from pre_pilotage.indicateurs import indicateur
 from pre_pilotage.requetes import run
@@ -506,6 +507,7 @@ def afficher_tableau(
     au_choix=None,
     choisie: int | None = None,
     place: int = 800,
+    limite_texte: int = 230,
 ) -> None:
     """Every table goes through here: French formats, masked cells shown by their token.
 
@@ -517,7 +519,8 @@ def afficher_tableau(
     `titre` names the exported files (by default the page title and the table's rank), followed
     by the sidebar's programme and year unless `programme=False` (a table of no programme).
     `place`: the table's width in pixels on a 1280 px screen (about 800 across the page, 390
-    in one of two columns), which its columns share without cutting a figure.
+    in one of two columns), which its columns share without cutting a figure; a text column
+    is at most `limite_texte` pixels wide (longer texts end in « … »).
     `au_choix`, a callback with the widget key `cle`: one row can be picked (its index in
     `st.session_state[cle].selection.rows`); `choisie`, the row shown picked at first.
     """
@@ -548,13 +551,15 @@ def afficher_tableau(
         ]
         tableau = tableau.filter(pl.Series(trouvees, dtype=pl.Boolean))
         st.caption(
-            f"{tableau.height} ligne(s) sur {cadre.height} contiennent « {formats.texte_md(recherche)} »."
+            f"{effectif(tableau.height, 'ligne')} sur {formats.nombre(cadre.height)} "
+            f"{accord(tableau.height, 'contient', 'contiennent')} "
+            f"« {formats.texte_md(recherche)} »."
         )
         cadre = cadre.filter(pl.Series(trouvees, dtype=pl.Boolean))
     largeurs = {
         entete: st.column_config.TextColumn(entete, width=largeur)
         for entete, largeur in largeurs_colonnes(
-            tableau, colonnes, place - (40 if au_choix else 0)
+            tableau, colonnes, place - (40 if au_choix else 0), limite_texte
         ).items()
     }
     if au_choix is None:
@@ -1099,7 +1104,7 @@ def rapport_import(rapport, annee: int) -> None:
         )
     else:
         st.error(
-            f"Import refusé : {formats.nombre(len(rapport.erreurs))} erreur(s). Rien n'a été "
+            f"Import refusé : {effectif(len(rapport.erreurs), 'erreur')}. Rien n'a été "
             "enregistré ; corrigez les fichiers puis recommencez."
         )
         afficher_tableau(

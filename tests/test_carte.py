@@ -349,8 +349,8 @@ def test_qpv_sans_contour_signales_sur_leur_commune(con_carte):
     )
     carte = cartes.construire_carte(qpv, etabs, contours, cites)
     html = cartes.html_carte(carte)
-    assert "Beta : 1 quartier(s) sans contour connu" in html
-    assert "1 quartier(s) prioritaire(s) de cette géographie n" in legende(carte)
+    assert "Beta : 1 quartier sans contour connu" in html
+    assert "1 quartier prioritaire de cette géographie n" in legende(carte)
     assert cartes.qpv_sans_contour(qpv).rows() == [(QPV_BETA, "Beta Sud", "Beta")]
 
 

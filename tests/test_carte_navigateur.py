@@ -235,9 +235,9 @@ def test_carte_valenciennes_communes_reelles_et_qpv_sans_contour(navigateur, tmp
             assert cadre.locator("path.leaflet-interactive").count() >= 37
             legende = cadre.locator(".pre-legende").inner_text()
             assert (
-                "15 quartier(s) prioritaire(s) de cette géographie n'ont pas de contour" in legende
+                "15 quartiers prioritaires de cette géographie n'ont pas de contour" in legende
             )
-            assert "quartier(s) sans contour, placé(s) sur leur commune" in legende
+            assert "quartiers sans contour, placés sur leur commune" in legende
             # One "Q" marker on each commune holding QPV (by the QPV's first commune code).
             with duckdb.connect(str(base), read_only=True) as con:
                 (communes,) = con.execute(
@@ -279,9 +279,9 @@ def test_carte_val_de_marne_ecoles_rep_reelles(navigateur, tmp_path):
             assert "école REP+" in legende
             assert "école ou collège REP sans enfant accompagné en 2025" in legende
             # No commune contour for Val-de-Marne here: QPV can neither be drawn nor placed.
-            assert "placé(s) sur leur commune" not in legende
+            assert "sur leur commune" not in legende
             assert (
-                "6 quartier(s) prioritaire(s) de cette géographie n'ont pas de contour" in legende
+                "6 quartiers prioritaires de cette géographie n'ont pas de contour" in legende
             )
             texte = page.inner_text("body")
             assert "Écoles et collèges REP+ et REP sans enfant accompagné" in texte

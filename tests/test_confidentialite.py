@@ -621,3 +621,18 @@ def test_propriete_invariants(cas):
         assert proteger(df, regles, seuil).equals(out)
     assert df.equals(copie)
     verifier_invariants(df, out, regles, seuil)
+
+
+def test_complementaire_choisi_parmi_les_cellules_les_moins_affichees():
+    """The whole-database protection weights each cell by the views showing it: with 3 hidden
+    beside 25 and 30, the 25 is masked alone; when it is shown in four views (a quartier on the
+    map, its Cité, its commune, the Synthèse) and the 30 in one breakdown, the 30 is masked."""
+    from pre_pilotage.confidentialite import _cadre_protege, _etat_modele, _etat_protege
+
+    df = pl.DataFrame({"n": [25, 3, 30]})
+    regles = Regles(counts=("n",), partition=())
+    assert jetons(proteger(df, regles), "n") == ["s", "< 11", None]
+    modele = _etat_modele(df, regles, 11)
+    modele.poids = {(0, 0): 4.0, (2, 0): 1.0}
+    etat = _etat_protege(df, regles, 11, None, modele)
+    assert jetons(_cadre_protege(etat), "n") == [None, "< 11", "s"]

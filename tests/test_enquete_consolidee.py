@@ -303,17 +303,17 @@ def test_totaux_nationaux_exacts(consolide):
     resume = dict(zip(cles["code"], cles["resume"], strict=True))
     # Enfants accompagnés: Lille 54 + Bobigny (Alpha: 20 + 15 + 12 + 3) 50 + Roubaix (Beta:
     # 4 girls) « < 11 », i.e. 1 to 10: 105 to 114.
-    assert resume["actifs"] == "de 105 à 114 (1 case(s) masquée(s) dans les réponses)"
-    assert resume["entrees"] == "de 65 à 74 (1 case(s) masquée(s) dans les réponses)"
-    assert resume["sorties"] == "de 51 à 60 (1 case(s) masquée(s) dans les réponses)"
+    assert resume["actifs"] == "de 105 à 114 (1 case masquée dans les réponses)"
+    assert resume["entrees"] == "de 65 à 74 (1 case masquée dans les réponses)"
+    assert resume["sorties"] == "de 51 à 60 (1 case masquée dans les réponses)"
     assert resume["transition_cp_ce1"] == "40"
     assert resume["reunions_eps"] == "8"
     assert resume["budget_programme"] == "30\u202f000\xa0€"
     # Three « < 11 »: 3 to 30; a floor under 11 is not said.
-    assert resume["suivi_ase"] == "au plus 30 (3 case(s) masquée(s) dans les réponses)"
+    assert resume["suivi_ase"] == "au plus 30 (3 cases masquées dans les réponses)"
     assert resume["part_qpv"] == (
         "médiane 71,1 % (quartiles 70,5 % et 71,7 % ; de 70,0 % à 72,2 %), sur 2 PRE ; "
-        "1 valeur(s) masquée(s) non comptée(s)"
+        "1 valeur masquée non comptée"
     ).replace(" %", formats.ESPACE_UNITE + "%")
     sexe = consolidee.repartition(consolide, "part_sexe")
     assert sexe.select("modalite", "total", "total__secret", "masquees").rows() == [

@@ -156,8 +156,8 @@ def test_le_masquage_ne_touche_que_les_textes_libres():
     assert resultat.lignes[0]["intitule"] == masque("Inès Vandamme 12 mars 2015", CLE)
     assert resultat.lignes[0]["intitule"].startswith("masqué-")
     assert resultat.remarques == [
-        "Colonne « intitule » : 1 texte(s) contenant un nom de personne et une date "
-        "masqué(s) (ligne(s) 2) ; ils sont enregistrés sous une valeur neutre « masqué-… »."
+        "Colonne « intitule » : 1 texte contenant un nom de personne et une date "
+        "masqué (ligne 2) ; il est enregistré sous une valeur neutre « masqué-… »."
     ]
     refus = _valider(lignes[:1], "refuser")
     assert [(e.ligne, e.colonne, e.valeur, e.attendu) for e in refus.erreurs] == [

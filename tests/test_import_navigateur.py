@@ -152,7 +152,7 @@ def test_import_reussi_puis_refuse(serveur_import, navigateur, base_copie, tmp_p
         page.wait_for_timeout(1_500)
         _importer(page, [mauvais])
         texte = page.locator("body").inner_text()
-        assert "Import refusé : 2 erreur(s)" in texte
+        assert "Import refusé : 2 erreurs" in texte
         assert "Rien n'a été enregistré" in texte
         assert "Télécharger la liste des erreurs (CSV)" in texte
         capturer(page, "import-erreurs")

@@ -76,8 +76,8 @@ def test_programme_depuis_le_siren_de_l_epci(base):
             "CA Valenciennes Métropole (EPCI)"
         )
         assert module.resume(con, PRE).splitlines()[-1] == (
-            "Équipe 2025 : Coordination : 1 personne(s), 1 ETP ; "
-            "Référent de parcours : 1 personne(s), 0,8 ETP"
+            "Équipe 2025 : Coordination : 1 personne, 1 ETP ; "
+            "Référent de parcours : 1 personne, 0,8 ETP"
         )
 
 

@@ -455,11 +455,19 @@ def test_page_nord(chemin_fixture, monkeypatch, chemin_reference):
         "Cités éducatives": "15",
     }
     premier = at.dataframe[0].value
-    assert list(premier.columns) == ["Quartier, commune"]
-    assert premier["Quartier, commune"].to_list()[:2] == [
-        "Quartier Du Village (QN05911M), Ferrière-la-Grande",
-        "Bois Du Quesnoy (QN05912M), Hautmont",
+    assert list(premier.columns) == ["Quartier", "Communes"]
+    assert [tuple(r) for r in premier.head(2).itertuples(index=False)] == [
+        ("Quartier Du Village (QN05911M)", "Ferrière-la-Grande"),
+        ("Bois Du Quesnoy (QN05912M)", "Hautmont"),
     ]
+    # Across the page, long official names are never cut: the widest name gets its width.
+    largeurs = json.loads(at.dataframe[0].proto.columns)
+    plus_long = max(len(nom) for nom in premier["Quartier"])
+    assert largeurs["Quartier"]["width"] >= int(plus_long * 7.4) + 28
+    assert (
+        "Quartier Prioritaire D'Auberchicourt Et Ecaillon (QN05935M)"
+        in premier["Quartier"].to_list()
+    )
     assert at.query_params["territoire"] == "D59"
 
 

@@ -19,6 +19,7 @@ import duckdb
 import polars as pl
 import shapely
 
+from pre_pilotage.francais import accord, effectif
 from pre_pilotage.geographie import cog, emprises, faits, geometrie, lecture
 from pre_pilotage.geographie.lecture import ErreurGeographie, erreur
 
@@ -341,8 +342,9 @@ def construire(
         _ecarter_hors_territoire(source_reseaux, len(reseaux) - dans_territoire)
         if ajoutees and chemin_ecoles:
             geo.remarques.append(
-                f"{ajoutees} école(s) ou collège(s) de l'éducation prioritaire absents de "
-                "l'annuaire ajoutés depuis le fichier des réseaux"
+                f"{effectif(ajoutees, 'école ou collège', 'écoles ou collèges')} de "
+                f"l'éducation prioritaire {accord(ajoutees, 'absent', 'absents')} de l'annuaire "
+                f"{accord(ajoutees, 'ajouté', 'ajoutés')} depuis le fichier des réseaux"
             )
         elif ajoutees:
             geo.remarques.append(
@@ -806,7 +808,7 @@ def resume(geo: Geographie) -> list[str]:
             if cites:
                 noms = ", ".join(f"{c['nom']} ({c['cite_id']})" for c in cites)
                 lignes.append(
-                    f"  {len(cites)} Cité(s) avec {texte} : {noms} ; importez la liste de "
+                    f"  {effectif(len(cites), 'Cité', 'Cités')} avec {texte} : {noms} ; importez la liste de "
                     "leurs QPV (--fichier cites_qpv=…) pour fixer leur périmètre"
                 )
     return lignes + [f"Remarque : {r}" for r in geo.remarques]

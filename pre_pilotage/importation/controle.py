@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from pre_pilotage.francais import accord, effectif
 from pre_pilotage.importation import identifiants
 from pre_pilotage.importation.lecture import Tableau, normaliser_entete
 from pre_pilotage.importation.schemas import (
@@ -498,10 +499,12 @@ class Validateur:
             lignes = sorted({n for numeros in natures.values() for n in numeros})
             cites = ", ".join(map(str, lignes[:20])) + (" …" if len(lignes) > 20 else "")
             self.resultat.remarques.append(
-                f"Colonne « {colonne} » : {len(lignes)} texte(s) contenant "
+                f"Colonne « {colonne} » : {effectif(len(lignes), 'texte')} contenant "
                 + " ou ".join(sorted(natures))
-                + f" masqué(s) (ligne(s) {cites}) ; ils sont enregistrés sous une valeur neutre "
-                f"« {PREFIXE_MASQUE}… »."
+                + f" {accord(len(lignes), 'masqué', 'masqués')} "
+                + f"({accord(len(lignes), 'ligne')} {cites}) ; "
+                + accord(len(lignes), "il est enregistré", "ils sont enregistrés")
+                + f" sous une valeur neutre « {PREFIXE_MASQUE}… »."
             )
 
     def _annee_depuis_date(self, numero: int, cellules: list[str], ligne: dict) -> bool:

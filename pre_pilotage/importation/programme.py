@@ -20,6 +20,7 @@ import duckdb
 
 from pre_pilotage import francais
 from pre_pilotage.db import inserer_lignes, migrer_fichier
+from pre_pilotage.francais import effectif
 from pre_pilotage.importation import identifiants
 from pre_pilotage.importation.controle import _donnee_personnelle
 
@@ -373,7 +374,7 @@ def resume(con: duckdb.DuckDBPyConnection, pre_id: str) -> str:
     lignes = [
         f"{p.nom} [{p.pre_id}] — porté par : {porteur}",
         (f"EPCI : {epci[0]} (SIREN {p.siren_epci})" if epci else "EPCI : –"),
-        f"{len(p.communes)} commune(s) : "
+        f"{effectif(len(p.communes), 'commune')} : "
         + ", ".join(f"{noms.get(c, c)} ({c})" for c in p.communes[:12])
         + (" …" if len(p.communes) > 12 else ""),
         "Années : " + (", ".join(map(str, p.annees)) or "–"),
@@ -385,7 +386,7 @@ def resume(con: duckdb.DuckDBPyConnection, pre_id: str) -> str:
         lignes.append(
             f"Équipe {annee} : "
             + " ; ".join(
-                f"{FONCTIONS[f]} : {len(v)} personne(s), "
+                f"{FONCTIONS[f]} : {effectif(len(v), 'personne')}, "
                 f"{f'{sum(v):.2f}'.rstrip('0').rstrip('.').replace('.', ',')} ETP"
                 for f, v in par_fonction.items()
             )

@@ -276,7 +276,14 @@ def passe_par_vue(
             if decisions is not None and v in decisions and decisions[v][0] == forcees:
                 decision = decisions[v][1]
             else:
-                decision = _etat_protege(vue.cadre, vue.regles, seuil, forcees, vue.modele(seuil))
+                modele = vue.modele(seuil)
+                if not modele.poids:
+                    # A cell shown in many views is masked last (information loss).
+                    modele.poids = {
+                        (i, modele.index_count[colonne]): float(len(cellules.occurrences[u]))
+                        for (i, colonne), u in vue.cellules.items()
+                    }
+                decision = _etat_protege(vue.cadre, vue.regles, seuil, forcees, modele)
                 if decisions is not None:
                     decisions[v] = (forcees, decision)
             index = decision.index_count
@@ -862,10 +869,13 @@ def _voisine(modele: Programme, cellules: Cellules, etats: np.ndarray, u: int) -
 
 def _cout(cellules: Cellules, etats: np.ndarray, u: int) -> float:
     """Information lost by masking ``u`` more: widening a « < seuil » cell to « s » first, then
-    the smallest published cells, the programme's headline figures last."""
+    the published cells by value times the number of views showing them (a quartier's
+    children, on the map, its Cité and its commune, after a cell of one breakdown), the
+    programme's headline figures last."""
+    vues = len(cellules.occurrences[u])
     if etats[u] == PRIMAIRE:
-        return cellules.valeur[u]
-    return 1_000 + cellules.valeur[u] + (1_000_000 if cellules.total[u] else 0)
+        return min(cellules.valeur[u] * vues, 999)
+    return 1_000 + cellules.valeur[u] * vues + (1_000_000 if cellules.total[u] else 0)
 
 
 def _candidat(
