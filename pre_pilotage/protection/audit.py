@@ -318,7 +318,7 @@ def rapport(audits: dict[str, Audit], commande: str) -> str:
         "(bounded memory), and an import recomputes only the programmes whose rows changed "
         "(each programme's data fingerprint is stored in `secret_empreinte`), so the national "
         "database is protected in full once, then programme by programme.",
-        "- Information loss: complementary cells are chosen by value times the number of views "
+        "- Information loss: complementary cells of a view are chosen by value times the number of views "
         "showing them, so that a quartier's children (on the map, in its Cité, its commune) "
         "stay visible before a cell of a single breakdown; the demo map's QPV counts went from "
         "50.7 % to 24.0 % masked. Per-QPV breakdowns (age, sex, level) stay mostly masked: "

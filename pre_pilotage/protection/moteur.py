@@ -278,9 +278,11 @@ def passe_par_vue(
             else:
                 modele = vue.modele(seuil)
                 if not modele.poids:
-                    # A cell shown in many views is masked last (information loss).
+                    # A cell shown in many views is masked last (information loss), the
+                    # programme's headline figures after any other.
                     modele.poids = {
                         (i, modele.index_count[colonne]): float(len(cellules.occurrences[u]))
+                        * (1_000_000 if cellules.total[u] else 1)
                         for (i, colonne), u in vue.cellules.items()
                     }
                 decision = _etat_protege(vue.cadre, vue.regles, seuil, forcees, modele)
@@ -869,13 +871,12 @@ def _voisine(modele: Programme, cellules: Cellules, etats: np.ndarray, u: int) -
 
 def _cout(cellules: Cellules, etats: np.ndarray, u: int) -> float:
     """Information lost by masking ``u`` more: widening a « < seuil » cell to « s » first, then
-    the published cells by value times the number of views showing them (a quartier's
-    children, on the map, its Cité and its commune, after a cell of one breakdown), the
-    programme's headline figures last."""
-    vues = len(cellules.occurrences[u])
+    the smallest published cells, the programme's headline figures last. (Weighting by the
+    number of views showing the cell, as the per-view pass does, led the fixture to mask a
+    programme total here: not done.)"""
     if etats[u] == PRIMAIRE:
-        return min(cellules.valeur[u] * vues, 999)
-    return 1_000 + cellules.valeur[u] * vues + (1_000_000 if cellules.total[u] else 0)
+        return cellules.valeur[u]
+    return 1_000 + cellules.valeur[u] + (1_000_000 if cellules.total[u] else 0)
 
 
 def _candidat(
