@@ -84,51 +84,47 @@ st.caption(
 st.markdown("#### Lacunes de couverture")
 # One table under the other, across the page: quartiers' and schools' official names are long
 # (« Quartier Prioritaire D'Auberchicourt Et Ecaillon »), never cut.
-LARGEUR, TEXTE_ENTIER = 800, 520
-st.markdown("**Quartiers prioritaires sans PRE**")
-ui.afficher_tableau(
-    territoires.qpv_sans_pre(vue),
-    {"quartier": ("Quartier", "texte"), "noms_communes": ("Communes", "texte")},
-    titre=f"QPV sans PRE – {vue.libelle}",
-    source=SOURCE,
-    programme=False,
-    place=LARGEUR,
-    limite_texte=TEXTE_ENTIER,
-)
-st.markdown("**Quartiers prioritaires d'une commune à Cité éducative, sans PRE**")
-ui.afficher_tableau(
-    territoires.qpv_cite_sans_pre(vue),
-    {"quartier": ("Quartier", "texte"), "noms_cites": ("Cité éducative", "texte")},
-    titre=f"QPV à Cité éducative sans PRE – {vue.libelle}",
-    source=SOURCE,
-    programme=False,
-    place=LARGEUR,
-    limite_texte=TEXTE_ENTIER,
-)
-st.markdown("**Réseaux REP+ dont aucune école n'est dans une commune couverte par un PRE**")
-ui.afficher_tableau(
-    territoires.reseaux_rep_plus_hors_pre(vue),
-    {
-        "tete": ("Collège tête de réseau", "texte"),
-        "commune": ("Commune", "texte"),
-        "ecoles": ("Établissements", "nombre"),
-    },
-    titre=f"Réseaux REP+ hors PRE – {vue.libelle}",
-    source=SOURCE,
-    programme=False,
-    place=LARGEUR,
-    limite_texte=TEXTE_ENTIER,
-)
-st.markdown("**Écoles et collèges REP+ d'une commune sans PRE**")
-ui.afficher_tableau(
-    territoires.ecoles_rep_plus_hors_pre(vue),
-    {"nom": ("Établissement", "texte"), "commune": ("Commune", "texte")},
-    titre=f"Écoles REP+ hors PRE – {vue.libelle}",
-    source=SOURCE,
-    programme=False,
-    place=LARGEUR,
-    limite_texte=TEXTE_ENTIER,
-)
+LACUNES = [
+    (
+        "Quartiers prioritaires sans PRE",
+        territoires.qpv_sans_pre,
+        {"quartier": ("Quartier", "texte"), "noms_communes": ("Communes", "texte")},
+        "QPV sans PRE",
+    ),
+    (
+        "Quartiers prioritaires d'une commune à Cité éducative, sans PRE",
+        territoires.qpv_cite_sans_pre,
+        {"quartier": ("Quartier", "texte"), "noms_cites": ("Cité éducative", "texte")},
+        "QPV à Cité éducative sans PRE",
+    ),
+    (
+        "Réseaux REP+ dont aucune école n'est dans une commune couverte par un PRE",
+        territoires.reseaux_rep_plus_hors_pre,
+        {
+            "tete": ("Collège tête de réseau", "texte"),
+            "commune": ("Commune", "texte"),
+            "ecoles": ("Établissements", "nombre"),
+        },
+        "Réseaux REP+ hors PRE",
+    ),
+    (
+        "Écoles et collèges REP+ d'une commune sans PRE",
+        territoires.ecoles_rep_plus_hors_pre,
+        {"nom": ("Établissement", "texte"), "commune": ("Commune", "texte")},
+        "Écoles REP+ hors PRE",
+    ),
+]
+for intitule, lacune, colonnes_lacune, fichier in LACUNES:
+    st.markdown(f"**{intitule}**")
+    ui.afficher_tableau(
+        lacune(vue),
+        colonnes_lacune,
+        titre=f"{fichier} – {vue.libelle}",
+        source=SOURCE,
+        programme=False,
+        place=800,
+        limite_texte=520,
+    )
 # The ANCT list's codes that were not in the département the row names: never silently.
 corriges = territoires.codes_corriges(vue)
 if corriges.height:

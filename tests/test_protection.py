@@ -283,6 +283,18 @@ def test_commande_secret_audit_et_proteger(chemin_fixture, tmp_path, capsys):
         assert protection.etat(con, 11) is None
 
 
+def _noter_collectes(monkeypatch) -> list:
+    """The programmes of each group the protection collects, in order."""
+    collectes: list = []
+    original = moteur.collecter
+    monkeypatch.setattr(
+        moteur,
+        "collecter",
+        lambda con, *a, **k: collectes.append(k.get("pre_ids")) or original(con, *a, **k),
+    )
+    return collectes
+
+
 def test_protection_par_groupes_de_programmes_identique(tmp_path, monkeypatch):
     """Programmes protected by groups (national scale) give exactly the one-group protection:
     the same stored views and cells, cells numbered across groups, one summary row."""
@@ -308,13 +320,7 @@ def test_protection_par_groupes_de_programmes_identique(tmp_path, monkeypatch):
     monkeypatch.setattr(protection, "PROGRAMMES_PAR_LOT", 2)
     with duckdb.connect(str(chemin)) as con:
         con.execute("delete from secret_empreinte")  # recompute every programme
-    collectes = []
-    original = moteur.collecter
-    monkeypatch.setattr(
-        moteur,
-        "collecter",
-        lambda con, *a, **k: collectes.append(k.get("pre_ids")) or original(con, *a, **k),
-    )
+    collectes = _noter_collectes(monkeypatch)
     bilans = protection.proteger_fichier(chemin, [11])
     assert [len(lot) for lot in collectes] == [2, 2, 2, 1]
     with duckdb.connect(str(chemin), read_only=True) as con:
@@ -392,13 +398,7 @@ def test_seuls_les_programmes_modifies_sont_recalcules(tmp_path, monkeypatch):
         assert protection.etat(con, 11) is not None
     complete = tmp_path / "complete.duckdb"
     shutil.copy(chemin, complete)
-    collectes = []
-    original = moteur.collecter
-    monkeypatch.setattr(
-        moteur,
-        "collecter",
-        lambda con, *a, **k: collectes.append(k.get("pre_ids")) or original(con, *a, **k),
-    )
+    collectes = _noter_collectes(monkeypatch)
     bilans = protection.proteger_fichier(chemin, [11])
     assert collectes == [["pre-lille", "pre-roubaix"]]
     assert bilans[11]["programmes_recalcules"] == 2
