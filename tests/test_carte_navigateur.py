@@ -234,9 +234,7 @@ def test_carte_valenciennes_communes_reelles_et_qpv_sans_contour(navigateur, tmp
             # 35 real commune outlines and 2 Cité perimeters; the QPV list has no contours.
             assert cadre.locator("path.leaflet-interactive").count() >= 37
             legende = cadre.locator(".pre-legende").inner_text()
-            assert (
-                "15 quartiers prioritaires de cette géographie n'ont pas de contour" in legende
-            )
+            assert "15 quartiers prioritaires de cette géographie n'ont pas de contour" in legende
             assert "quartiers sans contour, placés sur leur commune" in legende
             # One "Q" marker on each commune holding QPV (by the QPV's first commune code).
             with duckdb.connect(str(base), read_only=True) as con:
@@ -280,9 +278,7 @@ def test_carte_val_de_marne_ecoles_rep_reelles(navigateur, tmp_path):
             assert "école ou collège REP sans enfant accompagné en 2025" in legende
             # No commune contour for Val-de-Marne here: QPV can neither be drawn nor placed.
             assert "sur leur commune" not in legende
-            assert (
-                "6 quartiers prioritaires de cette géographie n'ont pas de contour" in legende
-            )
+            assert "6 quartiers prioritaires de cette géographie n'ont pas de contour" in legende
             texte = page.inner_text("body")
             assert "Écoles et collèges REP+ et REP sans enfant accompagné" in texte
             verifier_sans_petit_effectif(page)
