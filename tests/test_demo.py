@@ -22,7 +22,8 @@ def empreinte(chemin) -> str:
             t
             for (t,) in con.execute(
                 "select table_name from information_schema.tables where table_name not in"
-                " ('schema_version', 'secret_protection', 'secret_vue', 'secret_cellule')"
+                " ('schema_version', 'secret_protection', 'secret_vue', 'secret_cellule',"
+                " 'secret_empreinte')"
                 " and table_schema = 'main' order by 1"
             ).fetchall()
         ]
