@@ -36,15 +36,21 @@ _TABLES_IGNOREES = {
     "secret_empreinte",
     "schema_version",
 }
-# Tables without a pre_id column whose rows belong to one programme through a parent's key
-# (joins from the table, aliased t). Any other table without pre_id is shared by every programme.
+# Tables without a pre_id column whose rows belong to one programme through a parent's key: the
+# statement giving each programme's row count and hash (a row attached to no programme counts
+# with the shared tables). Any other table without pre_id is shared by every programme.
 _RATTACHEES = {
-    "action_parcours": "join parcours as p using (parcours_id)",
-    "parcours_motif": "join parcours as p using (parcours_id)",
-    "financement": "join fiche_action as p using (fiche_id)",
-    "eps_reunion": "join eps as p using (eps_id)",
-    "eps_reunion_partenaire": "join eps_reunion as r using (reunion_id) left join eps as p "
-    "using (eps_id)",
+    "action_parcours": "select p.pre_id, count(*), sum(hash(t)) from action_parcours as t "
+    "left join parcours as p using (parcours_id) group by 1",
+    "parcours_motif": "select p.pre_id, count(*), sum(hash(t)) from parcours_motif as t "
+    "left join parcours as p using (parcours_id) group by 1",
+    "financement": "select p.pre_id, count(*), sum(hash(t)) from financement as t "
+    "left join fiche_action as p using (fiche_id) group by 1",
+    "eps_reunion": "select p.pre_id, count(*), sum(hash(t)) from eps_reunion as t "
+    "left join eps as p using (eps_id) group by 1",
+    "eps_reunion_partenaire": "select p.pre_id, count(*), sum(hash(t)) "
+    "from eps_reunion_partenaire as t left join eps_reunion as r using (reunion_id) "
+    "left join eps as p using (eps_id) group by 1",
 }
 PARTAGEES = ""  # secret_empreinte.pre_id of the shared tables' fingerprint
 # Programmes protected together (`proteger`): a few hundred MiB of views and cells at most.
@@ -144,10 +150,7 @@ def empreintes_programmes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         if "pre_id" in colonnes:
             sql = f'select pre_id, count(*), sum(hash(t)) from "{table}" as t group by 1'  # noqa: S608
         elif table in _RATTACHEES:
-            sql = (
-                f"select p.pre_id, count(*), sum(hash(t)) from {table} as t "  # noqa: S608
-                f"left {_RATTACHEES[table]} group by 1"
-            )
+            sql = _RATTACHEES[table]
         else:
             sql = f'select null, count(*), sum(hash(t)) from "{table}" as t'  # noqa: S608
         for pre_id, nombre, somme in _lignes(con, sql):
