@@ -35,6 +35,22 @@ if filtres:
         forme="plusieurs",
         defaut=list(rapport.SECTIONS),
     )
+    comparaison = ui.choix_dans_url(
+        "comparaison",
+        "Comparer l'année",
+        ["annee", "copil"],
+        {
+            "annee": "à l'année précédente",
+            "copil": "à l'année précédente et au dernier comité de pilotage",
+        },
+        forme="boutons",
+        aide=(
+            "Le dernier comité de pilotage de l'année (celui du PRE, ou un comité conjoint avec "
+            "la Cité éducative auquel le programme a participé) : enfants en cours "
+            "d'accompagnement à sa date et à la fin de l'année, entrées et sorties depuis."
+        ),
+        libelle_vue="Comparaison",
+    )
     seuil, interne = ui.seuil_document("rapport_interne")
     contexte = rapport.Contexte(
         territoire=filtres.territoire,
@@ -44,6 +60,7 @@ if filtres:
         date_donnees=ui.informations_base().get("date_donnees"),
         demo=ui.est_demo(),
         sections=tuple(sections),
+        copil=comparaison == "copil",
     )
     ui.sous_titre(filtres.territoire, f"année {filtres.annee}", ui.legende_donnees())
     if not sections:
@@ -78,7 +95,12 @@ if filtres:
 
     journal = {
         "filtres": filtres.parametres(),
-        "details": {"sections": list(sections), "seuil": seuil, "interne": interne},
+        "details": {
+            "sections": list(sections),
+            "seuil": seuil,
+            "interne": interne,
+            "comparaison": comparaison,
+        },
     }
     gauche, droite = st.columns(2)
     for colonne, format_, libelle, donnees in (

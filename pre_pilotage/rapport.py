@@ -74,6 +74,8 @@ class Contexte:
     interne: bool = False
     # The stored protection's own check, for the annex (`verification`); None: not said.
     verification: str | None = None
+    # Also compare the year's end with the programme's last comité de pilotage of the year.
+    copil: bool = False
 
 
 # ------------------------------------------------------------------------------------ reading
@@ -99,6 +101,8 @@ def lire(
         demandes["publics"] = ("synthese_publics", territoire)
         demandes["equipe"] = ("synthese_equipe", {"pre_id": pre_id, "annee": annee})
         demandes["par_annee"] = ("beneficiaires_par_annee", sans_annee)
+        # The whole programme's (the comparison has no commune or QPV filter).
+        demandes["copil"] = ("synthese_depuis_copil", {"pre_id": pre_id, "annee": annee})
     if "publics" in sections:
         demandes["publics"] = ("synthese_publics", territoire)
         demandes["indicateurs"] = ("publics_indicateurs", territoire)
@@ -296,6 +300,8 @@ def _synthese(cadres, contexte: Contexte) -> Section:
             f"{formats.pourcentage(part).capitalize()} des enfants accompagnés résident dans "
             "un quartier prioritaire de la politique de la ville."
         )
+    if contexte.copil:
+        _depuis_copil(section, cadres["copil"], contexte)
     par_annee = cadres["par_annee"]
     annees = par_annee["annee"].to_list()
     section.graphiques.append(
@@ -310,6 +316,53 @@ def _synthese(cadres, contexte: Contexte) -> Section:
     )
     section.codes.append("beneficiaires_par_annee")
     return section
+
+
+def _depuis_copil(section: Section, cadre: pl.DataFrame, contexte: Contexte) -> None:
+    """The year against the programme's last comité de pilotage of the year: a sentence and a
+    table of the year's entries and exits, up to the COPIL and since."""
+    annee, seuil = contexte.annee, contexte.seuil
+    section.codes.append("depuis_copil")
+    if cadre.is_empty():
+        section.phrases.append(
+            f"Aucun comité de pilotage du programme n'est enregistré en {annee} avant la fin "
+            "de la période : le rapport ne compare pas l'année à un comité."
+        )
+        return
+    ligne = cadre.row(0, named=True)
+    copil, fin = formats.date(ligne["date_copil"]), formats.date(ligne["date_fin"])
+
+    def case(colonne: str, signe: str = "") -> str:
+        valeur, jeton = _cellule(cadre, colonne)
+        return jeton or (signe if valeur else "") + formats.nombre(valeur)
+
+    entrees, jeton_e = _cellule(cadre, "entrees_depuis")
+    sorties, jeton_s = _cellule(cadre, "sorties_depuis")
+    section.phrases.append(
+        f"Depuis le comité de pilotage du {copil} et jusqu'au {fin}, le programme (tout son "
+        f"territoire) a enregistré {effectif(entrees, jeton_e, 'entrées', seuil)} et "
+        f"{effectif(sorties, jeton_s, 'sorties', seuil)}."
+    )
+    lignes = [
+        [libelle, case(f"{nom}_copil"), case(f"{nom}_fin"), case(f"{nom}_depuis", "+")]
+        for libelle, nom in (
+            ("Entrées dans le programme", "entrees"),
+            ("Sorties du programme", "sorties"),
+        )
+    ]
+    section.tableaux.append(
+        Tableau(
+            f"Tout le programme depuis le dernier comité de pilotage de {annee}",
+            [
+                "Depuis le 1er janvier",
+                f"Au comité du {copil}",
+                f"Au {fin}",
+                "Depuis le comité",
+            ],
+            lignes,
+            formats.note_secret(c for ligne_ in lignes for c in ligne_),
+        )
+    )
 
 
 def _premiere_modalite(cadre: pl.DataFrame, annee: int):

@@ -13,6 +13,7 @@ import math
 import shutil
 
 import duckdb
+import numpy as np
 import polars as pl
 import pytest
 
@@ -33,7 +34,9 @@ def test_la_protection_de_la_fixture_est_a_jour(con_fixture):
     ligne = con_fixture.execute(
         "select version, valeurs_min, vues, cellules from secret_protection where seuil = 11"
     ).fetchall()[0]
-    assert ligne == (protection.VERSION, 5, 407, 111)
+    # 410 views: 407 and the split at the last COPIL of 2023, 2024 and 2025 (its cells are
+    # those of the year's entries and exits, or zeros, or already met elsewhere).
+    assert ligne == (protection.VERSION, 5, 410, 111)
 
 
 def test_audit_complet_de_la_fixture_sans_cellule_recalculable(audit_fixture):
@@ -433,3 +436,31 @@ def test_seuls_les_programmes_modifies_sont_recalcules(tmp_path, monkeypatch):
         con.execute("update commune set population = 50001 where code_insee = '62498'")
     protection.proteger_fichier(chemin, [11])
     assert [len(lot) for lot in collectes] == [7]
+
+
+def test_republier_montre_ce_qu_une_somme_donne_deja():
+    """A complementary cell that a declared sum of its year gives exactly is shown again; never a
+    small count, and not through an identity between years (its offset is not public)."""
+    from pre_pilotage.protection.moteur import PRIMAIRE, SECONDAIRE, VISIBLE
+
+    cellules = moteur.Cellules(
+        valeur=[100, 60, 40, 5, 30, 35, 300],
+        pre_id=["p"] * 7,
+        annee=[2024, 2024, 2024, 2024, 2024, 2024, 2025],
+        records=[None] * 7,
+        occurrences=[[] for _ in range(7)],
+        total=[False] * 7,
+    )
+    etats = np.array(
+        [VISIBLE, VISIBLE, SECONDAIRE, PRIMAIRE, SECONDAIRE, VISIBLE, SECONDAIRE], dtype=np.int8
+    )
+    relations = [
+        ([(0, 1), (1, -1), (2, -1)], 0.0),  # 100 = 60 + 40: the 40 is given
+        ([(5, 1), (4, -1), (3, -1)], 0.0),  # 35 = 30 + 5: two masked terms, nothing given
+        ([(4, 1), (4, -1), (2, -1), (0, 1), (1, -1)], 0.0),  # a cell twice, cancelled
+    ]
+    blocs = {("p", 2024): moteur.Programme([0, 1, 2, 3, 4, 5], {}, [], relations, 0)}
+    # Between years: 300 = 100 + 200 (its offset on the data stays unknown to a reader).
+    liantes = [([(6, 1), (0, -1)], 200.0), ([(6, 1), (0, -1), (1, -1), (2, -1)], 0.0)]
+    assert moteur.republier(blocs, liantes, cellules, etats, 11) == 1
+    assert etats.tolist() == [VISIBLE, VISIBLE, VISIBLE, PRIMAIRE, SECONDAIRE, VISIBLE, SECONDAIRE]

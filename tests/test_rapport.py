@@ -633,3 +633,114 @@ def test_annexe_dit_la_protection_et_sa_verification(con_fixture):
     textes = [p.text for p in document.paragraphs]
     confidentialite = textes.index(rapport.ANNEXES[1])
     assert textes[confidentialite + 2] == phrase
+
+
+def test_comparaison_au_dernier_comite_de_pilotage(con_fixture, con_demo, application):
+    """« Comparer l'année à l'année précédente et au dernier comité de pilotage »: the year's
+    entries and exits of the whole programme, up to the COPIL and since, read from the stored
+    protection like every figure (a small count since the COPIL stays « < 11 », and the cells
+    that would give it back are « s »)."""
+    from pre_pilotage.requetes import lire_protege
+
+    def synthese(con, pre_id, nom, annee, commune=None):
+        cadres = rapport.lire(
+            lambda requete, **p: lire_protege(con, requete, 11, **p),
+            pre_id,
+            commune,
+            None,
+            annee,
+            sections=("synthese",),
+        )
+        (section,) = rapport.contenu(
+            cadres,
+            rapport.Contexte(nom, annee, 11, "2025-12-31", sections=("synthese",), copil=True),
+        )
+        tableaux = [(t.titre, t.entetes, t.lignes, t.secret) for t in section.tableaux]
+        return section.phrases[-1], tableaux
+
+    # Fixture, 2025: the PRE's COPIL of 20 May 2025 (GV4), nothing since.
+    phrase, tableaux = synthese(con_fixture, PRE, "PRE de test", 2025)
+    assert phrase == (
+        "Depuis le comité de pilotage du 20/05/2025 et jusqu'au 31/12/2025, le programme (tout "
+        "son territoire) a enregistré 0 entrée et 0 sortie."
+    )
+    assert tableaux == [
+        (
+            "Tout le programme depuis le dernier comité de pilotage de 2025",
+            [
+                "Depuis le 1er janvier",
+                "Au comité du 20/05/2025",
+                "Au 31/12/2025",
+                "Depuis le comité",
+            ],
+            [
+                ["Entrées dans le programme", "14", "14", "0"],
+                ["Sorties du programme", "12", "12", "0"],
+            ],
+            "",
+        )
+    ]
+    # 2024: the joint COPIL of 18 November (GV2); 7 exits since, masked with what gives them.
+    phrase, tableaux = synthese(con_fixture, PRE, "PRE de test", 2024)
+    assert phrase.endswith("a enregistré 0 entrée et moins de 11 sorties.")
+    assert tableaux[0][2] == [
+        ["Entrées dans le programme", "34", "34", "0"],
+        ["Sorties du programme", "s", "s", "< 11"],
+    ]
+    assert tableaux[0][3].startswith("Secret statistique – « < 11 »")
+    # 2023: no COPIL of the programme that year.
+    phrase, tableaux = synthese(con_fixture, PRE, "PRE de test", 2023)
+    assert phrase == (
+        "Aucun comité de pilotage du programme n'est enregistré en 2023 avant la fin de la "
+        "période : le rapport ne compare pas l'année à un comité."
+    )
+    assert tableaux == []
+    # Demo, 2025, a commune chosen: the comparison is the whole programme's.
+    programme = lire_protege(con_demo, "programmes", 11)
+    pre_id, nom = programme["pre_id"][0], programme["nom"][0]
+    phrase, tableaux = synthese(con_demo, pre_id, nom, 2025, commune="96001")
+    assert phrase == (
+        "Depuis le comité de pilotage du 05/11/2025 et jusqu'au 31/12/2025, le programme (tout "
+        "son territoire) a enregistré 29 entrées et 44 sorties."
+    )
+    assert tableaux[0][2] == [
+        ["Entrées dans le programme", "232", "261", "+29"],
+        ["Sorties du programme", "220", "264", "+44"],
+    ]
+    # The year's totals are the Synthèse page's own cells.
+    publics = lire_protege(
+        con_demo, "synthese_publics", 11, pre_id=pre_id, commune=None, qpv=None, annee=2025
+    ).filter(pl.col("annee") == 2025)
+    assert (publics["entrees"][0], publics["sorties"][0]) == (261, 264)
+    # The Rapport page offers the comparison; its choice lives in the URL.
+    at = application("coordination").run()
+    at.switch_page("pages/rapport.py").run()
+    assert "Depuis le comité de pilotage" not in " ".join(m.value for m in at.markdown)
+    at.query_params["comparaison"] = "copil"
+    at.session_state["comparaison"] = "copil"
+    at.run()
+    assert not at.exception
+    apercu = " ".join(m.value for m in at.markdown)
+    assert "Depuis le comité de pilotage du 20/05/2025 et jusqu'au 31/12/2025" in apercu
+    # In the Word document: the table, under the Synthèse heading.
+    contenu = rapport.docx(
+        rapport.contenu(
+            rapport.lire(
+                lambda requete, **p: lire_protege(con_fixture, requete, 11, **p),
+                PRE,
+                None,
+                None,
+                2025,
+            ),
+            contexte(2025, copil=True),
+        ),
+        contexte(2025, copil=True),
+    )
+    document = docx.Document(io.BytesIO(contenu))
+    entetes = [[c.text for c in t.rows[0].cells] for t in document.tables]
+    assert [
+        "Depuis le 1er janvier",
+        "Au comité du 20/05/2025",
+        "Au 31/12/2025",
+        "Depuis le comité",
+    ] in entetes

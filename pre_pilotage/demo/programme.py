@@ -557,14 +557,19 @@ def _generer_parcours(
 def _generer_gouvernance(territoire, rng, pre_id, lignes) -> None:
     numero = 0
 
-    def reunion(annee, instance, cite_id, presents):
+    def reunion(annee, instance, cite_id, presents, saison=None):
         nonlocal numero
         numero += 1
         reunion_id = f"{pre_id}-G{numero:03d}"
+        date = _date_dans(rng, annee)
+        if saison is not None:
+            # The programme's own COPIL meets in spring (March to May) and in autumn (September
+            # to November), as PRE usually do; the day comes from the same draw.
+            date = dt.date(annee, saison + date.month % 3, min(date.day, 28))
         lignes["gouvernance_reunion"].append(
             {
                 "reunion_id": reunion_id,
-                "date_reunion": _date_dans(rng, annee),
+                "date_reunion": date,
                 "instance": instance,
                 "cite_id": cite_id,
             }
@@ -574,8 +579,8 @@ def _generer_gouvernance(territoire, rng, pre_id, lignes) -> None:
 
     premiere, seconde = territoire.cites
     for annee in ANNEES:
-        for _ in range(2):
-            reunion(annee, "copil_pre", None, True)
+        for saison in (3, 9):
+            reunion(annee, "copil_pre", None, True, saison)
         for _ in range(4):
             reunion(annee, "comite_technique", None, True)
         # The first Cité invites the PRE to its COPIL and holds a joint COPIL from 2023; the

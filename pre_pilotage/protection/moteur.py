@@ -803,6 +803,46 @@ def _passe_bloc(
     return ajoutees
 
 
+def republier(
+    blocs: dict[tuple, Programme],
+    liantes: list[tuple[list[tuple[int, int]], float]],
+    cellules: Cellules,
+    etats: np.ndarray,
+    seuil: int,
+) -> int:
+    """Show again the secondary cells that published figures already give exactly.
+
+    A declared row sum of one year (`sum=`: a total and its parts, true by definition) whose
+    other terms are all shown gives its last term to any reader: masking it hides nothing and
+    costs a figure (« s » beside its own parts). Identities between years are left out: their
+    offset on the data (children against parcours) is not known to a reader, and records are
+    modelled year by year, so a figure they would give is not one the reader already has.
+    Only complementary cells of at least `seuil` are shown again, never a small count; repeated
+    until no sum gives one more. Returns how many."""
+    relations = []
+    for termes, constante in [r for m in blocs.values() for r in m.relations] + list(liantes):
+        coefs: dict[int, float] = defaultdict(float)
+        for u, coef in termes:
+            coefs[u] += coef
+        coefs = {u: c for u, c in coefs.items() if abs(c) > 1e-12}
+        if constante == 0 and len({cellules.annee[u] for u in coefs}) == 1:
+            relations.append(list(coefs))
+    montrees = 0
+    change = True
+    while change:
+        change = False
+        for termes in relations:
+            masques = [u for u in termes if etats[u] != VISIBLE]
+            if len(masques) != 1:
+                continue
+            u = masques[0]
+            if etats[u] == SECONDAIRE and cellules.valeur[u] >= seuil:
+                etats[u] = VISIBLE
+                montrees += 1
+                change = True
+    return montrees
+
+
 def passe_inter_annees(
     liantes: list[tuple[list[tuple[int, int]], float]],
     cellules: Cellules,
@@ -962,6 +1002,7 @@ def calculer(
         sales = {v for u in np.nonzero(etats != avant)[0] for v, _, _ in cellules.occurrences[u]}
         if not passe_par_vue(vues_, cellules, etats, seuil, sales, decisions) and not ajoutees:
             break
+    republier(blocs, liantes, cellules, etats, seuil)
     cadres = {}
     for v, vue in enumerate(vues_):
         if v in decisions and decisions[v][0] == _forcees(vue, etats):
