@@ -3,7 +3,7 @@ Cité's map, and the PRE's figures inside and outside the Cité."""
 
 import streamlit as st
 
-from pre_pilotage import cite, diffusion, formats, ui, vue
+from pre_pilotage import carte_image, cite, diffusion, formats, ui, vue
 from pre_pilotage.requetes import run
 
 TABLEAU = {
@@ -11,7 +11,6 @@ TABLEAU = {
     "valeur": ("Valeur", "texte"),
     "evolution": ("Évolution sur un an", "texte"),
     "lecture": ("Lecture", "texte"),
-    "seuils": ("Seuils de lecture", "texte"),
 }
 COMPARAISON = "comparaison"
 
@@ -54,7 +53,7 @@ else:
 if liste:
     st.markdown(
         "Chaque indicateur est lu sur trois niveaux : **À renforcer**, **En progrès**, "
-        "**Solide**. Les seuils sont indiqués à côté de chaque valeur ; ce sont des repères de "
+        "**Solide**. Les seuils sont donnés sous chaque tableau ; ce sont des repères de "
         "lecture, pas des objectifs nationaux, et aucune note globale n'est calculée."
     )
     # Figures of the whole programme: titles name the programme, whatever the sidebar's filter.
@@ -97,7 +96,21 @@ if liste:
             ui.intertitre(f"{nom} – tableau de bord {annee}")
             if avis := cite.avis_perimetre(origines.get(code)):
                 st.warning(avis, icon=":material/info:")
-            ui.afficher_tableau(tableau, TABLEAU, titre=f"{nom} – tableau de bord")
+            # The thresholds as sentences under the table: too long for a column (the table
+            # would scroll sideways, names and thresholds cut).
+            ui.afficher_tableau(
+                tableau, TABLEAU, titre=f"{nom} – tableau de bord {annee}", limite_texte=400
+            )
+            st.markdown("##### Seuils de lecture")
+            diffusion.noter(vue.Intertitre("Seuils de lecture", 3))
+            puces(
+                [
+                    f"{indicateur} – {seuils[0].lower()}{seuils[1:]}"
+                    for indicateur, seuils in zip(
+                        tableau["indicateur"], tableau["seuils"], strict=True
+                    )
+                ]
+            )
             st.markdown("##### Phrases pour le compte rendu")
             diffusion.noter(vue.Intertitre("Phrases pour le compte rendu", 3))
             st.caption("Générées à partir des chiffres ci-dessus ; elles peuvent être copiées.")
@@ -114,6 +127,15 @@ if liste:
                 carte.secrets(),
                 cle=f"carte_{code}",
                 hauteur=560,
+                # The same frames drawn as an image: the view's PDF and the PNG export.
+                image=lambda carte=carte: carte_image.figure_carte(
+                    carte.qpv,
+                    carte.etablissements,
+                    carte.contours,
+                    carte.cites,
+                    annee=annee,
+                    noms=True,
+                ),
             )
             chiffres = cite.dedans_dehors(dedans_dehors, code)
             ui.intertitre(f"Le PRE dans la Cité et hors de la Cité en {annee}")

@@ -176,7 +176,7 @@ if message is not None:
     st.info(f"{message} Les chiffres des programmes ne sont pas affichés.")
 elif not annees:
     st.info(
-        f"Aucun programme de ce territoire ({vue.libelle}) n'a de données dans l'outil : "
+        f"Aucun programme du territoire « {vue.libelle} » n'a de données dans l'outil : "
         "seuls les lieux de la liste ANCT sont montrés."
     )
 else:
@@ -251,13 +251,16 @@ else:
             source=agregats.SOURCE,
             programme=False,
         )
-        ui.afficher_tableau(
-            cadre,
-            {cle[0]: (cle[1], "texte")} | {c: (e, unite) for c, e in repartition.items()},
-            titre=f"{titre}, répartition entre programmes – {vue.libelle}, {annee}",
-            source=agregats.SOURCE,
-            programme=False,
-        )
+        # Below five programmes the distribution is not given (the note says why): no table
+        # of dashes.
+        if any(cadre[c].is_not_null().any() for c in repartition):
+            ui.afficher_tableau(
+                cadre,
+                {cle[0]: (cle[1], "texte")} | {c: (e, unite) for c, e in repartition.items()},
+                titre=f"{titre}, répartition entre programmes – {vue.libelle}, {annee}",
+                source=agregats.SOURCE,
+                programme=False,
+            )
         st.caption(formats.texte_md(note))
 
     # National references as sentences: too long for a table column.
@@ -265,14 +268,19 @@ else:
     ui.puces(agregats.references(resultat))
 
 st.markdown(f"#### Communes avec un PRE – {formats.texte_md(vue.libelle)}")
+communes_pre = territoires.avec_programmes(vue, programmes_communes)
+colonnes_communes = {
+    "nom": ("Commune", "texte"),
+    "code_insee": ("Code INSEE", "texte"),
+    "porteurs": ("Structure porteuse (liste ANCT)", "texte"),
+}
+# The column of programmes with data only where one of them has some.
+if communes_pre["programmes"].is_not_null().any():
+    colonnes_communes["programmes"] = ("Programme dans l'outil", "texte")
 ui.afficher_tableau(
-    territoires.avec_programmes(vue, programmes_communes),
-    {
-        "nom": ("Commune", "texte"),
-        "code_insee": ("Code INSEE", "texte"),
-        "porteurs": ("Structure porteuse (liste ANCT)", "texte"),
-        "programmes": ("Programme dont les données sont dans l'outil", "texte"),
-    },
+    communes_pre,
+    colonnes_communes,
+    limite_texte=360,
     recherche_et_tri="communes-pre" if vue.niveau != "departement" else None,
     titre=f"Communes avec un PRE – {vue.libelle}",
     source=SOURCE,

@@ -39,6 +39,7 @@ class _Couches(MacroElement):
           border-radius:4px;font-size:12px;line-height:1.35;color:#161616;max-width:215px;
           max-height:calc(100vh - 40px);overflow-y:auto}
         .terr-legende .ligne{display:flex;align-items:center;gap:6px;padding-left:20px}
+        .terr-legende .ligne svg{flex-shrink:0}
         .terr-legende .couche{display:flex;align-items:center;gap:4px;margin:5px 0 1px;
           font-weight:600;cursor:pointer}
         .terr-legende .couche input{margin:0}

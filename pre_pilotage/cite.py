@@ -121,7 +121,9 @@ MESURES = (
         "nombre",
         (1, 2),
         lambda v, n, c: (
-            f"le PRE et la {c} ont tenu {v} "
+            f"le PRE et la {c} n'ont tenu aucun comité de pilotage conjoint"
+            if n == 0
+            else f"le PRE et la {c} ont tenu {v} "
             + _pluriel(n, "comité de pilotage conjoint", "comités de pilotage conjoints")
         ),
     ),
@@ -236,9 +238,19 @@ def phrase(mesure: Mesure, nom_cite: str, annee: int, valeur, jeton, precedente,
         return f"En {annee}, l'indicateur « {libelle} » n'est pas calculable pour la {nom_cite}."
     texte = f"En {annee}, " + mesure.phrase(formater(valeur, mesure.unite), valeur, nom_cite)
     if jeton_prec is None and precedente is not None and mesure.unite != "oui_non":
-        texte += f", contre {formater(precedente, mesure.unite)} en {annee - 1}"
+        if valeur == 0 and precedente == 0:
+            texte += f", pas plus qu'en {annee - 1}"
+        else:
+            texte += f", contre {formater(precedente, mesure.unite)} en {annee - 1}"
     elif mesure.unite == "oui_non" and precedente is not None and not jeton_prec:
-        texte += f" ({'oui' if precedente else 'non'} en {annee - 1})"
+        if bool(valeur) == bool(precedente):
+            texte += f", comme en {annee - 1}" if valeur else f", pas plus qu'en {annee - 1}"
+        else:
+            texte += (
+                f", ce qui n'était pas le cas en {annee - 1}"
+                if valeur
+                else f", contrairement à {annee - 1}"
+            )
     return texte + "."
 
 

@@ -725,7 +725,7 @@ def _une_cite(cite: dict, cadres, indicateurs, qpv, origine, contexte: Contexte)
     section.phrases.append(
         f"{cite_educative} (labellisée en {cite['annee_labellisation'] or formats.VIDE}) : "
         f"{francais.accord(len((cite['communes'] or '').split(',')), 'commune')} "
-        f"{cite['communes'] or formats.VIDE} ; collège chef de file "
+        f"{cite['communes'] or formats.VIDE} ; chef de file : "
         f"{cite['chef_de_file'] or 'non renseigné'} ; "
         f"{francais.effectif(len(codes), 'quartier prioritaire')} et "
         f"{francais.effectif(cite['etablissements'], 'école ou collège', 'écoles ou collèges')} "
@@ -1594,4 +1594,6 @@ def pdf(document: bytes, delai: int = 180) -> bytes:
 
 
 def nom_fichier(contexte: Contexte, extension: str) -> str:
-    return exports.nom_fichier(f"rapport PRE {contexte.territoire} {contexte.annee}", extension)
+    # « PRE de l'Agglomération… » already says PRE: not « rapport-pre-pre-de-… ».
+    sigle = "" if re.match(r"pre\b", contexte.territoire, re.IGNORECASE) else "PRE "
+    return exports.nom_fichier(f"rapport {sigle}{contexte.territoire} {contexte.annee}", extension)

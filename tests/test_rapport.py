@@ -102,7 +102,7 @@ def test_phrases_generees_du_programme(sections_2025):
     assert cite.phrases[0] == "Aucune fiche-action n'est cofinancée par la Cité éducative en 2025."
     assert [s.titre for s in cite.sous_sections] == ["Cité éducative d'Alpha"]
     assert cite.sous_sections[0].phrases == [
-        "Cité éducative d'Alpha (labellisée en 2022) : commune Alpha ; collège chef de file "
+        "Cité éducative d'Alpha (labellisée en 2022) : commune Alpha ; chef de file : "
         "Collège Jean-Zay ; 1 quartier prioritaire et 2 écoles ou collèges dans son périmètre."
     ]
     # The élus' page: five key figures with their change on a year and national reference.
@@ -744,3 +744,14 @@ def test_comparaison_au_dernier_comite_de_pilotage(con_fixture, con_demo, applic
         "Au 31/12/2025",
         "Depuis le comité",
     ] in entetes
+
+
+def test_nom_du_fichier_sans_pre_en_double():
+    assert (
+        rapport.nom_fichier(rapport.Contexte("PRE de l'Agglomération de démo", 2025, 11), "docx")
+        == "rapport-pre-de-l-agglomeration-de-demo-2025.docx"
+    )
+    assert (
+        rapport.nom_fichier(rapport.Contexte("Valenciennes", 2025, 11), "pdf")
+        == "rapport-pre-valenciennes-2025.pdf"
+    )
