@@ -80,6 +80,16 @@ st.caption(
         if vue.niveau != "departement"
         else ""
     )
+    + (
+        # Guadeloupe, Mayotte: their inset in the ANCT file spreads the islands apart, and no
+        # commune contour file given covers them.
+        " Le contour du département n'est pas dessiné : aucun des fichiers fournis ne le donne "
+        "à sa place."
+        if vue.niveau == "departement"
+        and vue.departements.height
+        and vue.departements["geom"][0] is None
+        else ""
+    )
 )
 st.markdown("#### Lacunes de couverture")
 # One table under the other, across the page: quartiers' and schools' official names are long

@@ -165,8 +165,6 @@ def figure_carte(
         if trace is not None:
             fig.add_trace(trace)
     _etablissements(fig, etablissements, couches, annee)
-    if noms and "qpv" in couches:
-        _noms_qpv(fig, qpv)
 
     cadre_commune = (
         contours.filter((pl.col("nature") == "commune") & (pl.col("code") == commune))
@@ -181,6 +179,8 @@ def figure_carte(
     else:
         latitude, rapport = 46.6, 1.0
     hauteur = int(min(max(460 * rapport, 360), 760))
+    if noms and "qpv" in couches:
+        _noms_qpv(fig, qpv, (xmin, ymin, xmax, ymax) if points else None, hauteur, latitude)
     cadrage_x, cadrage_y = {}, {}
     if points and cadre_commune.height:
         # Framed on the commune: the rest of the territory is cut at the image's edges.
@@ -255,37 +255,114 @@ def _etablissements(fig: go.Figure, cadre: pl.DataFrame, couches: set[str], anne
         )
 
 
-def _noms_qpv(fig: go.Figure, qpv: pl.DataFrame) -> None:
-    """Each QPV's name at a point inside it (names only: no figure, so nothing to mask)."""
-    xs, ys, textes = [], [], []
+# Names of quartiers: bold 10 px, about 6 px a character; the plot of an exported map is about
+# 430 px wide (756 px less the legend, about 320 px) and its height less 20 px of margins.
+_PX_PAR_LETTRE, _PX_LIGNE, _LARGEUR_TRACE = 6.3, 13.0, 430.0
+# Where a name may go, as the offset of its centre from the quartier's point (pixels, y up):
+# beside it first, then further off with a thin line to the quartier.
+_PLACES = (
+    (0, 10),
+    (0, -10),
+    (None, 0),  # right, just beside
+    (None, 0),  # left, just beside
+    (0, 30),
+    (0, -30),
+    (1, 22),
+    (-1, 22),
+    (1, -22),
+    (-1, -22),
+    (0, 50),
+    (0, -50),
+)
+
+
+def _decalages(largeur: float) -> list[tuple[float, float]]:
+    """The candidate offsets of a name `largeur` pixels wide."""
+    resultat = []
+    for k, (dx, dy) in enumerate(_PLACES):
+        if dx is None:
+            dx = (largeur / 2 + 6) * (1 if k == 2 else -1)
+        elif dx:
+            dx = dx * (largeur / 2 + 10)
+        resultat.append((dx, dy))
+    return resultat
+
+
+def _noms_qpv(
+    fig: go.Figure,
+    qpv: pl.DataFrame,
+    cadre: tuple[float, float, float, float] | None,
+    hauteur: int,
+    latitude: float,
+) -> None:
+    """Each QPV's name at a point inside it (names only: no figure, so nothing to mask), beside
+    it where it covers no name already written, else a little further with a thin line to it
+    (« La Briqueterie » no more over « Chasse Royale »); the largest quartiers are named first."""
+    lieux = []
     for nom, geometrie in zip(qpv["nom"], qpv["geom"], strict=True):
         if geometrie is None:
             continue
         forme = shapely.from_wkb(geometrie) if isinstance(geometrie, bytes) else geometrie
         if forme is None or forme.is_empty:
             continue
-        point = forme.representative_point()
-        xs.append(point.x)
-        ys.append(point.y)
-        textes.append(nom)
-    if xs:
-        fig.add_trace(
-            go.Scatter(
-                x=xs,
-                y=ys,
-                mode="text",
-                text=textes,
-                textposition="top center",
-                # A white halo keeps each name readable over shading, outlines and symbols.
-                textfont={
-                    "size": 10,
-                    "color": "#161616",
-                    "shadow": "1px 1px 2px #FFFFFF, -1px -1px 2px #FFFFFF",
-                    "weight": "bold",
-                },
-                showlegend=False,
-                hoverinfo="skip",
+        lieux.append((forme.area, nom, forme.representative_point()))
+    if not lieux:
+        return
+    lieux.sort(key=lambda lieu: -lieu[0])
+    # Pixels per degree of latitude (longitudes shrink by the cosine): the map's scale.
+    cosinus = math.cos(math.radians(latitude))
+    if cadre is not None:
+        xmin, ymin, xmax, ymax = cadre
+        echelle = min(
+            (hauteur - 20) / max(ymax - ymin, 1e-9),
+            _LARGEUR_TRACE / max((xmax - xmin) * cosinus, 1e-9),
+        )
+    else:
+        echelle = 1e4
+    posees: list[tuple[float, float, float, float]] = []
+    for _aire, nom, point in lieux:
+        x, y = point.x * cosinus * echelle, point.y * echelle
+        largeur = _PX_PAR_LETTRE * len(nom)
+
+        def boite(decalage: tuple[float, float]) -> tuple[float, float, float, float]:
+            cx, cy = x + decalage[0], y + decalage[1]
+            return cx - largeur / 2, cy - _PX_LIGNE / 2, cx + largeur / 2, cy + _PX_LIGNE / 2
+
+        def recouvrement(decalage: tuple[float, float]) -> float:
+            a0, b0, a1, b1 = boite(decalage)
+            return sum(
+                max(0.0, min(a1, c1) - max(a0, c0)) * max(0.0, min(b1, d1) - max(b0, d0))
+                for c0, d0, c1, d1 in posees
             )
+
+        candidats = _decalages(largeur)
+        # The first place that covers no name written, else the one that covers the least.
+        choix = next((d for d in candidats if recouvrement(d) == 0), None)
+        if choix is None:
+            choix = min(candidats, key=recouvrement)
+        posees.append(boite(choix))
+        loin = abs(choix[1]) > 10 or (choix[0] and abs(choix[0]) > largeur / 2 + 6)
+        fig.add_annotation(
+            x=point.x,
+            y=point.y,
+            text=nom,
+            # Offsets in pixels, y downwards for Plotly.
+            ax=choix[0],
+            ay=-choix[1],
+            showarrow=bool(loin),
+            arrowhead=0,
+            arrowwidth=0.8,
+            arrowcolor="#3A3A3A",
+            standoff=2,
+            xshift=0 if loin else choix[0],
+            yshift=0 if loin else choix[1],
+            # A white halo keeps each name readable over shading, outlines and symbols.
+            font={
+                "size": 10,
+                "color": "#161616",
+                "shadow": "1px 1px 2px #FFFFFF, -1px -1px 2px #FFFFFF",
+                "weight": "bold",
+            },
         )
 
 

@@ -234,13 +234,14 @@ def donnees_carte(vue: territoires.Vue) -> dict:
     if vue.niveau == "france" and "encart" in vue.departements.columns:
         for r in vue.departements.filter(pl.col("encart").is_not_null()).iter_rows(named=True):
             x0, y0, x1, y1 = shapely.from_wkb(r["encart"]).bounds
-            etiquettes.append([round(y1 + 0.24, 3), round((x0 + x1) / 2, 3), e(r["nom"])])
+            # Frames wide enough for the markers drawn near an inset's edge, names above them.
+            etiquettes.append([round(y1 + 0.4, 3), round((x0 + x1) / 2, 3), e(r["nom"])])
             cadres.append(
                 {
                     "type": "Feature",
                     "properties": {"s": 0, "t": e(r["nom"])},
                     "geometry": shapely.geometry.mapping(
-                        shapely.box(x0 - 0.06, y0 - 0.06, x1 + 0.06, y1 + 0.06)
+                        shapely.box(x0 - 0.18, y0 - 0.18, x1 + 0.18, y1 + 0.18)
                     ),
                 }
             )
@@ -426,8 +427,14 @@ def _emprise(vue: territoires.Vue) -> list[list[float]]:
     lons = [
         v for cadre in (vue.qpv, vue.pre) for v in cadre["longitude"].to_list() if v is not None
     ]
-    # The outlines drawn too (the Nord's coast above Dunkerque's points).
-    for geom in vue.departements["geom"].to_list():
+    lats += [v for v in vue.ecoles["latitude"].to_list() if v is not None]
+    lons += [v for v in vue.ecoles["longitude"].to_list() if v is not None]
+    # The outlines drawn too (the Nord's coast above Dunkerque's points), and the QPV contours
+    # a département's map draws (Mayotte's quartiers cover most of the island).
+    contours = vue.departements["geom"].to_list()
+    if vue.niveau == "departement":
+        contours += vue.qpv["geom"].to_list()
+    for geom in contours:
         if geom is not None:
             x0, y0, x1, y1 = shapely.from_wkb(geom).bounds
             lats += [y0, y1]

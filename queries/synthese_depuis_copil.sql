@@ -56,18 +56,18 @@ select
     count(f.parcours_id) filter (where f.sens = 'sortie' and f.avant) as sorties_copil,
     count(f.parcours_id) filter (where f.sens = 'sortie' and not f.avant) as sorties_depuis,
     count(f.parcours_id) filter (where f.sens = 'sortie') as sorties_fin,
-    coalesce(list_sort(list('p:' || f.parcours_id)
-        filter (where f.sens = 'entree' and f.avant)), []) as entrees_copil__ids,
-    coalesce(list_sort(list('p:' || f.parcours_id)
-        filter (where f.sens = 'entree' and not f.avant)), []) as entrees_depuis__ids,
-    coalesce(list_sort(list('p:' || f.parcours_id)
-        filter (where f.sens = 'entree')), []) as entrees_fin__ids,
-    coalesce(list_sort(list('p:' || f.parcours_id)
-        filter (where f.sens = 'sortie' and f.avant)), []) as sorties_copil__ids,
-    coalesce(list_sort(list('p:' || f.parcours_id)
-        filter (where f.sens = 'sortie' and not f.avant)), []) as sorties_depuis__ids,
-    coalesce(list_sort(list('p:' || f.parcours_id)
-        filter (where f.sens = 'sortie')), []) as sorties_fin__ids
+    coalesce(list_sort(list_distinct(list('p:' || f.parcours_id)
+        filter (where f.sens = 'entree' and f.avant))), []) as entrees_copil__ids,
+    coalesce(list_sort(list_distinct(list('p:' || f.parcours_id)
+        filter (where f.sens = 'entree' and not f.avant))), []) as entrees_depuis__ids,
+    coalesce(list_sort(list_distinct(list('p:' || f.parcours_id)
+        filter (where f.sens = 'entree'))), []) as entrees_fin__ids,
+    coalesce(list_sort(list_distinct(list('p:' || f.parcours_id)
+        filter (where f.sens = 'sortie' and f.avant))), []) as sorties_copil__ids,
+    coalesce(list_sort(list_distinct(list('p:' || f.parcours_id)
+        filter (where f.sens = 'sortie' and not f.avant))), []) as sorties_depuis__ids,
+    coalesce(list_sort(list_distinct(list('p:' || f.parcours_id)
+        filter (where f.sens = 'sortie'))), []) as sorties_fin__ids
 from dates as d
 left join flux as f on true
 group by d.date_copil, d.date_fin

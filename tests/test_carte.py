@@ -20,6 +20,7 @@ import re
 import shutil
 
 import duckdb
+import plotly.graph_objects as go
 import polars as pl
 import pytest
 from pyproj import Transformer
@@ -572,8 +573,7 @@ def test_image_de_la_carte_nommee_et_cadree_sur_la_commune(con_carte):
 
     qpv, etabs, contours, cites = cadres(con_carte)
     figure = carte_image.figure_carte(qpv, etabs, contours, cites, annee=2025, noms=True)
-    noms = [t for t in figure.data if t.mode == "text"]
-    assert [list(t.text) for t in noms] == [["Alpha Nord", "Beta Sud"]]
+    assert sorted(a.text for a in figure.layout.annotations) == ["Alpha Nord", "Beta Sud"]
     assert figure.layout.xaxis.range is None  # the whole territory
     # Filtered on Beta: the image is framed on the commune (4 % margin), names still written.
     beta = carte_image.figure_carte(
@@ -582,4 +582,31 @@ def test_image_de_la_carte_nommee_et_cadree_sur_la_commune(con_carte):
     ouest, _, est, _ = _wgs84(box(4000, 0, 8000, 4000)).bounds
     marge = (est - ouest) * 0.04
     assert list(beta.layout.xaxis.range) == pytest.approx([ouest - marge, est + marge], abs=1e-6)
-    assert [list(t.text) for t in beta.data if t.mode == "text"] == [["Beta Sud"]]
+    assert [a.text for a in beta.layout.annotations] == ["Beta Sud"]
+
+
+def test_noms_des_quartiers_voisins_sans_se_recouvrir():
+    """Two quartiers side by side: the second name goes where it covers the first one's."""
+    import shapely
+
+    from pre_pilotage import carte_image
+
+    qpv = pl.DataFrame(
+        {
+            "nom": ["La Briqueterie", "Chasse Royale", "Le Faubourg"],
+            "geom": [
+                shapely.to_wkb(box(3.500, 50.300, 3.504, 50.303)),
+                shapely.to_wkb(box(3.5045, 50.3, 3.5085, 50.303)),
+                shapely.to_wkb(box(3.60, 50.35, 3.61, 50.36)),
+            ],
+        }
+    )
+    figure = go.Figure()
+    carte_image._noms_qpv(figure, qpv, (3.5, 50.3, 3.61, 50.36), 460, 50.33)
+    places = {
+        a.text: (a.showarrow, a.xshift, a.yshift, a.ax, a.ay) for a in figure.layout.annotations
+    }
+    # The largest first, above it; its neighbour below; the lone one above.
+    assert places["Le Faubourg"] == (False, 0, 10, 0, -10)
+    assert places["La Briqueterie"] == (False, 0, 10, 0, -10)
+    assert places["Chasse Royale"] == (False, 0, -10, 0, 10)

@@ -75,6 +75,11 @@ NATURE: dict[str, dict[str, str | None]] = {
     "publics_par_tranche_age": {"effectif": ENFANT},
     "publics_types_action": {"effectif": PARCOURS, "parcours_actifs": PARCOURS},
     "synthese_equipe": {"actifs_programme": ENFANT},
+    "synthese_depuis_copil": {
+        f"{flux}_{quand}": PARCOURS
+        for flux in ("entrees", "sorties")
+        for quand in ("copil", "depuis", "fin")
+    },
     "synthese_publics": SYNTHESE,
 }
 

@@ -349,6 +349,15 @@ def test_outre_mer_en_encarts_sur_la_carte_nationale(tables):
     assert all(55 < p[1] < 56 and -22 < p[0] < -20 for p in pre_reunion["points"])
     # Guadeloupe's inset spreads its islands apart: no outline rather than a wrong one.
     assert territoires.selectionner(tables, "D971").departements["geom"][0] is None
+    # Mayotte's map is framed on its quartiers' contours too (they cover most of the island):
+    # none is cut at the frame's edge.
+    mayotte = territoires.selectionner(tables, "D976")
+    (lat0, lon0), (lat1, lon1) = carte_territoires._emprise(mayotte)
+    contours = mayotte.qpv["geom"].drop_nulls().to_list()
+    assert len(contours) == mayotte.qpv.height > 0
+    for geom in contours:
+        x0, y0, x1, y1 = shapely.from_wkb(geom).bounds
+        assert lat0 <= y0 and y1 <= lat1 and lon0 <= x0 and x1 <= lon1
 
 
 def test_fichier_manquant_ou_illisible_refuse_en_francais(tmp_path):
@@ -587,3 +596,23 @@ def test_commune_fusionnee_depuis_2018_et_libelle_cedex(tmp_path):
     )
     (correction,) = reference.tables["correction_code"].rows(named=True)
     assert (correction["code_liste"], correction["code_retenu"]) == ("13055", "2A004")
+
+
+def test_page_d_un_drom_sans_contour_le_dit(chemin_fixture, monkeypatch, chemin_reference):
+    at = _page(
+        chemin_fixture,
+        monkeypatch,
+        chemin_reference,
+        Utilisateur("t", "T", "lecture"),
+        territoire="D971",
+    )
+    legende = next(c.value for c in at.caption if c.value.startswith("Source :"))
+    assert legende.endswith(
+        "Le contour du département n'est pas dessiné : aucun des fichiers fournis ne le donne "
+        "à sa place."
+    )
+    # No programme of Guadeloupe has data here: said once, with the territory's name quoted.
+    assert any(
+        "Aucun programme du territoire « Guadeloupe (971) » n'a de données" in i.value
+        for i in at.info
+    )
