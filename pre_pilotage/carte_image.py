@@ -288,6 +288,23 @@ def _decalages(largeur: float) -> list[tuple[float, float]]:
     return resultat
 
 
+def _boite_nom(
+    x: float, y: float, largeur: float, decalage: tuple[float, float]
+) -> tuple[float, float, float, float]:
+    """Pixel box of a name `largeur` wide centred at (x, y) + `decalage` (y upwards)."""
+    cx, cy = x + decalage[0], y + decalage[1]
+    return cx - largeur / 2, cy - _PX_LIGNE / 2, cx + largeur / 2, cy + _PX_LIGNE / 2
+
+
+def _recouvrement(boite, posees) -> float:
+    """Area of `boite` covered by the boxes of `posees`."""
+    a0, b0, a1, b1 = boite
+    return sum(
+        max(0.0, min(a1, c1) - max(a0, c0)) * max(0.0, min(b1, d1) - max(b0, d0))
+        for c0, d0, c1, d1 in posees
+    )
+
+
 def _noms_qpv(
     fig: go.Figure,
     qpv: pl.DataFrame,
@@ -324,23 +341,11 @@ def _noms_qpv(
         x, y = point.x * cosinus * echelle, point.y * echelle
         largeur = _PX_PAR_LETTRE * len(nom)
 
-        def boite(decalage: tuple[float, float]) -> tuple[float, float, float, float]:
-            cx, cy = x + decalage[0], y + decalage[1]
-            return cx - largeur / 2, cy - _PX_LIGNE / 2, cx + largeur / 2, cy + _PX_LIGNE / 2
-
-        def recouvrement(decalage: tuple[float, float]) -> float:
-            a0, b0, a1, b1 = boite(decalage)
-            return sum(
-                max(0.0, min(a1, c1) - max(a0, c0)) * max(0.0, min(b1, d1) - max(b0, d0))
-                for c0, d0, c1, d1 in posees
-            )
-
         candidats = _decalages(largeur)
         # The first place that covers no name written, else the one that covers the least.
-        choix = next((d for d in candidats if recouvrement(d) == 0), None)
-        if choix is None:
-            choix = min(candidats, key=recouvrement)
-        posees.append(boite(choix))
+        recouvrements = [_recouvrement(_boite_nom(x, y, largeur, d), posees) for d in candidats]
+        choix = candidats[recouvrements.index(min(recouvrements))]
+        posees.append(_boite_nom(x, y, largeur, choix))
         loin = abs(choix[1]) > 10 or (choix[0] and abs(choix[0]) > largeur / 2 + 6)
         fig.add_annotation(
             x=point.x,
