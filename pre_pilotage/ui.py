@@ -33,7 +33,7 @@ from pre_pilotage.geographie import emprises
 from pre_pilotage.indicateurs import indicateur
 from pre_pilotage.requetes import run
 
-SOURCE_PROGRAMME = "Données du programme (tableau de bord PRE)"
+SOURCE_PROGRAMME = "données du programme (tableau de bord PRE)"
 # Files leave the app only through the audited « Exporter » menus: no Plotly toolbar (its camera
 # button downloads a PNG unaudited, and its tooltips and Streamlit's « Fullscreen » are English).
 # The download button is also removed by name, should the toolbar ever come back.

@@ -117,7 +117,7 @@ def test_note_du_secret_sous_chaque_tableau_selon_ses_jetons(application):
     # thematics' chart and table; so are the programme's 27 exits of 2024, under the chart of
     # the years.
     at.switch_page("pages/budget.py").run()
-    source = "Source : Données du programme (tableau de bord PRE). Données au 31/12/2025."
+    source = "Source : données du programme (tableau de bord PRE). Données au 31/12/2025."
     assert [c.value for c in at.caption if "Secret statistique" in c.value] == [
         f"{source} Secret statistique – {secondaire}.",
         f"{source} Secret statistique – {secondaire}.",

@@ -153,7 +153,7 @@ def test_pdf_de_la_vue_synthese_et_budget(application, tmp_path):
         "chiffre masqué pour qu'un petit effectif ne puisse pas être recalculé à partir des autres.",
         "Enfants accompagnés par année – QPV Beta Sud (QN09691N), 2023–",
         "Répartition par tranche d'âge – QPV Beta Sud (QN09691N), 2024",
-        "Source : Données du programme (tableau de bord PRE). Données au 31/12/2025.",
+        "Source : données du programme (tableau de bord PRE). Données au 31/12/2025.",
         "Enfants par référent : calculé sur l'ensemble du programme. Budget : fiches-action "
         "communales de la commune retenue (les fiches intercommunales ne sont pas réparties).",
         "Page 1 sur 2",

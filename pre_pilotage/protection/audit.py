@@ -322,7 +322,14 @@ def rapport(audits: dict[str, Audit], commande: str) -> str:
         "showing them, so that a quartier's children (on the map, in its Cité, its commune) "
         "stay visible before a cell of a single breakdown; the demo map's QPV counts went from "
         "50.7 % to 24.0 % masked. Per-QPV breakdowns (age, sex, level) stay mostly masked: "
-        "they are small counts.",
+        "they are small counts. Last, a complementary cell that a declared sum of its year "
+        "already gives from shown figures (a total beside all its parts but one) is shown "
+        "again (`moteur.republier`): masking it hid nothing. Identities between years are not "
+        "used for this (their offset on the data is not public).",
+        "- Records are modelled year by year (a parcours counted in 2023 and in 2024 is two "
+        "records, linked only through the declared stock-flow identities): a figure of parcours "
+        "under way on a date, which mixes parcours of several years, is therefore not published "
+        "(the report's comparison with the last COPIL gives entries and exits only).",
         "",
     ]
     for nom, audit in audits.items():
