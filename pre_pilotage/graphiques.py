@@ -206,8 +206,9 @@ def tranches_age(cadre: pl.DataFrame) -> go.Figure:
     fig.add_bar(
         x=libelles,
         y=cadre["part_nationale"],
-        # The survey of 2022 (data of 2021), as the source line names it.
-        name="National (enquête nationale PRE 2022)",
+        # Named as the other charts name the national reference (the survey of 2022 gives the
+        # data of 2021, as the source line says).
+        name="National (ANCT, données 2021)",
         marker_color=GRIS_CLAIR,
         marker_line={"color": GRIS, "width": 1},
         text=[formats.pourcentage(v) for v in cadre["part_nationale"]],
