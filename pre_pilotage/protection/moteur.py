@@ -809,6 +809,7 @@ def republier(
     cellules: Cellules,
     etats: np.ndarray,
     seuil: int,
+    vues_: list[Vue] | None = None,
 ) -> int:
     """Show again the secondary cells that published figures already give exactly.
 
@@ -818,7 +819,22 @@ def republier(
     offset on the data (children against parcours) is not known to a reader, and records are
     modelled year by year, so a figure they would give is not one the reader already has.
     Only complementary cells of at least `seuil` are shown again, never a small count; repeated
-    until no sum gives one more. Returns how many."""
+    until no sum gives one more. With `vues_`, a cell is shown again only if every view showing
+    it keeps its other cells' states under its own rules (a share masked on its whole group
+    stays so). Returns how many."""
+
+    def coherente(u: int) -> bool:
+        if vues_ is None:
+            return True
+        for v in {v for v, _, _ in cellules.occurrences[u]}:
+            vue = vues_[v]
+            protege = _etats_vue(vue, etats, seuil)
+            for (i, colonne), w in vue.cellules.items():
+                attendu = {VISIBLE: None, PRIMAIRE: f"< {seuil}", SECONDAIRE: "s"}[int(etats[w])]
+                if protege[colonne + SUFFIXE_SECRET][i] != attendu:
+                    return False
+        return True
+
     relations = []
     for termes, constante in [r for m in blocs.values() for r in m.relations] + list(liantes):
         coefs: dict[int, float] = defaultdict(float)
@@ -838,6 +854,9 @@ def republier(
             u = masques[0]
             if etats[u] == SECONDAIRE and cellules.valeur[u] >= seuil:
                 etats[u] = VISIBLE
+                if not coherente(u):
+                    etats[u] = SECONDAIRE
+                    continue
                 montrees += 1
                 change = True
     return montrees
@@ -1002,7 +1021,7 @@ def calculer(
         sales = {v for u in np.nonzero(etats != avant)[0] for v, _, _ in cellules.occurrences[u]}
         if not passe_par_vue(vues_, cellules, etats, seuil, sales, decisions) and not ajoutees:
             break
-    republier(blocs, liantes, cellules, etats, seuil)
+    republier(blocs, liantes, cellules, etats, seuil, vues_)
     cadres = {}
     for v, vue in enumerate(vues_):
         if v in decisions and decisions[v][0] == _forcees(vue, etats):
