@@ -9,7 +9,7 @@ from contextlib import closing
 import polars as pl
 import pytest
 
-from pre_pilotage import agregats, comptes, protection
+from pre_pilotage import agregats, comptes, formats, protection
 from pre_pilotage.administration import Utilisateur, connexion
 from pre_pilotage.requetes import executer
 from tests import fixture_programmes
@@ -377,3 +377,76 @@ def test_seuil_de_lecture_meme_pour_la_coordination(monkeypatch, tmp_path, chemi
     metriques = {m.label: m.value for m in at.metric}
     assert metriques["Enfants accompagnés en 2025"] == "167"
     assert any("1 programme sur 6 est écarté" in c.value for c in at.caption)
+
+
+def test_base_nationale_du_banc_a_petite_echelle(tmp_path, monkeypatch, chemin_reference):  # noqa: F811
+    """The national benchmark database (bench/national.py: `generer_base` with programmes and
+    children a year), at five programmes instead of 530 and protected as an import would:
+    the France figures across programmes equal what its raw tables give, computed here apart."""
+    import duckdb
+    import numpy as np
+
+    from pre_pilotage.demo import generer_base
+    from pre_pilotage.requetes import lire_protege
+
+    chemin = generer_base(tmp_path / "national.duckdb", programmes=5, beneficiaires_par_an=800)
+    with duckdb.connect(str(chemin), read_only=True) as con:
+        pre_ids = [p for (p,) in con.execute("select pre_id from programme order by 1").fetchall()]
+        assert len(pre_ids) == 5
+        assert (
+            sorted(
+                agregats.programmes_du_territoire(
+                    lire_protege(con, "programmes_communes", 11), None
+                )
+            )
+            == pre_ids
+        )
+        enfants = dict(
+            con.execute(
+                "select pre_id, count(distinct beneficiaire_id) from parcours"
+                " where actif_dans_annee(date_entree, date_sortie, 2025) group by 1"
+            ).fetchall()
+        )
+        budget = dict(
+            con.execute(
+                "select f.pre_id, sum(m.montant_prevu) from fiche_action as f"
+                " join financement as m using (fiche_id) where f.annee = 2025 group by 1"
+            ).fetchall()
+        )
+        resultat = agregats.agreger(
+            agregats.cellules(con, 11, 2025, pre_ids),
+            lire_protege(con, "budget_par_programme_et_financeur", 11, annee=2025),
+            lire_protege(con, "references_nationales", 11),
+            2025,
+        )
+    # Every programme's headline count is shown (about 160 children each): none left out.
+    assert resultat.programmes == 5 and resultat.ecartes == {}
+    lignes = {r["code"]: r for r in resultat.indicateurs.to_dicts()}
+    valeurs = np.array([enfants[p] for p in pre_ids], dtype=float)
+    assert (
+        lignes["actifs"]["territoire"],
+        lignes["actifs"]["programmes"],
+        lignes["actifs"]["mediane"],
+        lignes["actifs"]["q1"],
+        lignes["actifs"]["q3"],
+        lignes["actifs"]["minimum"],
+        lignes["actifs"]["maximum"],
+    ) == (
+        valeurs.sum(),
+        "5 sur 5",
+        agregats.arrondi(float(np.median(valeurs)), 1),
+        agregats.arrondi(float(np.percentile(valeurs, 25)), 1),
+        agregats.arrondi(float(np.percentile(valeurs, 75)), 1),
+        valeurs.min(),
+        valeurs.max(),
+    )
+    assert lignes["budget_programme"]["territoire"] == pytest.approx(
+        float(sum(budget[p] for p in pre_ids))
+    )
+    # The Territoires page, France entière, on that database: five programmes with data.
+    at = _page(
+        chemin, monkeypatch, chemin_reference, Utilisateur("t", "T", "lecture"), territoire="FR"
+    )
+    metriques = {m.label: m.value for m in at.metric}
+    assert metriques["Programmes avec des données en 2025"] == "5"
+    assert metriques["Enfants accompagnés en 2025"] == formats.nombre(valeurs.sum())
