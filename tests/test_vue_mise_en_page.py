@@ -48,7 +48,7 @@ def test_carte_de_la_vue_nomme_les_quartiers_et_garde_les_notes(application, tmp
     at, la_vue = _vue_carte(application)
     carte = next(e for e in la_vue.elements if isinstance(e, vue.Carte))
     figure = carte.figure()
-    noms = [nom for trace in figure.data if trace.mode == "text" for nom in trace.text]
+    noms = [annotation.text for annotation in figure.layout.annotations]
     classement = next(e for e in la_vue.elements if isinstance(e, vue.Tableau))
     colonne = classement.entetes.index("Quartier")
     quartiers = sorted(ligne[colonne] for ligne in classement.lignes)
