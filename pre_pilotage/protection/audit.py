@@ -311,9 +311,9 @@ def rapport(audits: dict[str, Audit], commande: str) -> str:
         "audit checks narrow ranges with integer variables.",
         "- Speed: every view query runs once for all its filters (`groupees`), which took the "
         "demo's collection from about 30 s to 3 s; the linear programs (about 4,000 solves for "
-        "the demo) are now most of the time. On a calm machine the demo takes about 34 s "
-        "(target 30 s) and a national programme about 16 s, so about 2.4 hours for the 530 "
-        "programmes (target 15 minutes): not met (docs/performance.md, « Protection "
+        "the demo) are now most of the time. On a calm machine the demo takes about 25 s "
+        "(target 30 s: met) and a national programme about 13 s, so about 1.9 hours for the "
+        "530 programmes (target 15 minutes): not met (docs/performance.md, « Protection "
         "statistique à l'échelle nationale »). Programmes are protected by groups of 25 "
         "(bounded memory), and an import recomputes only the programmes whose rows changed "
         "(each programme's data fingerprint is stored in `secret_empreinte`), so the national "
