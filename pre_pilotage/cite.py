@@ -240,6 +240,8 @@ def phrase(mesure: Mesure, nom_cite: str, annee: int, valeur, jeton, precedente,
     if jeton_prec is None and precedente is not None and mesure.unite != "oui_non":
         if valeur == 0 and precedente == 0:
             texte += f", pas plus qu'en {annee - 1}"
+        elif valeur == precedente:
+            texte += f", comme en {annee - 1}"
         else:
             texte += f", contre {formater(precedente, mesure.unite)} en {annee - 1}"
     elif mesure.unite == "oui_non" and precedente is not None and not jeton_prec:
