@@ -37,6 +37,35 @@ def test_fixture_groupee_egale_requete_par_requete(con_fixture):
     _comparer(con_fixture, catalogue.vues(con_fixture))
 
 
+def test_chaque_requete_du_catalogue_tourne_groupee_sur_la_fixture(con_fixture):
+    """The typed parameter frame fits every query: none falls back to one run per set."""
+    par_nom: dict[str, list[dict]] = defaultdict(list)
+    for nom, params in catalogue.vues(con_fixture):
+        par_nom[nom].append(params)
+    repli = [
+        nom
+        for nom, liste in par_nom.items()
+        if groupees.executer(con_fixture, charger(nom).sql, charger(nom).parametres, liste) is None
+    ]
+    assert repli == []
+    assert len(par_nom) >= 20
+
+
+def test_un_type_de_parametre_inconnu_retombe_sur_l_execution_une_a_une(con_fixture):
+    sql = "select $d as d order by d"
+    assert groupees.executer(con_fixture, sql, {"d": "DATE"}, [{"d": "2025-01-01"}]) is None
+    lot = groupees.executer(
+        con_fixture,
+        "select $n + g as m from range(1, 2) t(g) order by g",
+        {"n": "INTEGER"},
+        [
+            {"n": 1},
+            {"n": None},
+        ],
+    )
+    assert [c["m"].to_list() for c in lot] == [[2], [None]]
+
+
 def test_demo_groupee_egale_requete_par_requete_sur_echantillon(con_demo):
     par_nom: dict[str, list] = defaultdict(list)
     for demande in catalogue.vues(con_demo):

@@ -25,6 +25,8 @@ import polars as pl
 _MOT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _RANG = "__rang_lot"
 _CLE = "__cle_lot"
+# Parameter types of the .sql headers, as the typed frame of `executer` holds them.
+_TYPES: dict[str, pl.DataType] = {"VARCHAR": pl.Utf8, "INTEGER": pl.Int32, "BIGINT": pl.Int64}
 
 
 def _sans_commentaires(sql: str) -> str:
@@ -113,17 +115,21 @@ def executer(
     groupee = sql_groupee(sql)
     if groupee is None or not liste:
         return None
-    noms = list(types)
-    texte = {c: [None if p[c] is None else str(p[c]) for p in liste] for c in noms}
-    valeurs = pl.DataFrame(
-        {_CLE: list(range(len(liste))), **texte},
-        schema={_CLE: pl.Int64, **{c: pl.Utf8 for c in noms}},
-    )
-    conversions = ", ".join([_CLE] + [f"cast({c} as {types[c]}) as {c}" for c in noms])
-    con.register("prm_texte", valeurs)
+    colonnes: dict[str, list] = {_CLE: list(range(len(liste)))}
+    schema: dict[str, pl.DataType] = {_CLE: pl.Int64}
+    for nom, type_sql in types.items():
+        if type_sql.upper() not in _TYPES:
+            return None  # a parameter type the typed frame does not know: run set by set
+        schema[nom] = _TYPES[type_sql.upper()]
+        colonnes[nom] = [p[nom] for p in liste]
     try:
-        # Parameter names and types come from the .sql headers, values from a registered frame.
-        con.execute(f"create or replace temp table prm as select {conversions} from prm_texte")  # noqa: S608
+        valeurs = pl.DataFrame(colonnes, schema=schema, strict=True)
+    except (TypeError, pl.exceptions.PolarsError):
+        return None
+    con.register("prm_cadre", valeurs)
+    try:
+        # A temp table (not the registered frame) so that the lateral join reads typed columns.
+        con.execute("create or replace temp table prm as select * from prm_cadre")
         try:
             cadre = con.sql(groupee).pl()
         except duckdb.Error:
@@ -131,9 +137,9 @@ def executer(
         finally:
             con.execute("drop table if exists prm")
     finally:
-        con.unregister("prm_texte")
-    schema = {c: t for c, t in cadre.schema.items() if c != _CLE}
-    resultat = [pl.DataFrame(schema=schema) for _ in liste]
+        con.unregister("prm_cadre")
+    sortie = {c: t for c, t in cadre.schema.items() if c != _CLE}
+    resultat = [pl.DataFrame(schema=sortie) for _ in liste]
     for (k,), morceau in cadre.partition_by(_CLE, as_dict=True, maintain_order=True).items():
         resultat[k] = morceau.drop(_CLE)
     return resultat
