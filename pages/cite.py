@@ -103,14 +103,7 @@ if liste:
             )
             st.markdown("##### Seuils de lecture")
             diffusion.noter(vue.Intertitre("Seuils de lecture", 3))
-            puces(
-                [
-                    f"{indicateur} – {seuils[0].lower()}{seuils[1:]}"
-                    for indicateur, seuils in zip(
-                        tableau["indicateur"], tableau["seuils"], strict=True
-                    )
-                ]
-            )
+            puces(cite.puces_seuils(tableau))
             st.markdown("##### Phrases pour le compte rendu")
             diffusion.noter(vue.Intertitre("Phrases pour le compte rendu", 3))
             st.caption("Générées à partir des chiffres ci-dessus ; elles peuvent être copiées.")

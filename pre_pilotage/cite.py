@@ -183,6 +183,15 @@ def lecture(valeur, mesure: Mesure) -> str | None:
     return NIVEAUX[0]
 
 
+def puces_seuils(tableau: pl.DataFrame) -> list[str]:
+    """One line per indicator of `tableau_de_bord`: its name and its thresholds, as a list
+    under the table (page and report) rather than a column that narrows every other."""
+    return [
+        f"{indicateur} – {seuils[0].lower()}{seuils[1:]}"
+        for indicateur, seuils in zip(tableau["indicateur"], tableau["seuils"], strict=True)
+    ]
+
+
 def texte_seuils(mesure: Mesure) -> str:
     """The thresholds as they are written on screen."""
     if mesure.seuils is None:

@@ -737,12 +737,12 @@ def _une_cite(cite: dict, cadres, indicateurs, qpv, origine, contexte: Contexte)
     section.tableaux.append(
         Tableau(
             f"Indicateurs d'articulation avec le PRE en {annee}",
-            ["Indicateur", "Valeur", "Évolution sur un an", "Lecture", "Seuils de lecture"],
+            # The thresholds are a list after the tables: as a fifth column they left each
+            # column a few centimetres in portrait.
+            ["Indicateur", "Valeur", "Évolution sur un an", "Lecture"],
             [
                 list(ligne)
-                for ligne in tableau.select(
-                    "indicateur", "valeur", "evolution", "lecture", "seuils"
-                ).rows()
+                for ligne in tableau.select("indicateur", "valeur", "evolution", "lecture").rows()
             ],
             exports.note_secret(tableau),
         )
@@ -769,6 +769,12 @@ def _une_cite(cite: dict, cadres, indicateurs, qpv, origine, contexte: Contexte)
                 exports.note_secret(quartiers),
             )
         )
+    section.listes.append(
+        (
+            "Seuils de lecture des indicateurs d'articulation",
+            cite_module.puces_seuils(tableau),
+        )
+    )
     section.listes.append(
         (
             "Phrases pour le compte rendu",

@@ -165,11 +165,17 @@ def test_sections_reprennent_les_tableaux_des_pages(sections_2025, con_fixture):
         for nom in (*cite_module.REQUETES, "cite_dedans_dehors")
     }
     cite_id = page["cite_scolarisation_residence"]["cite_id"][0]
-    titre, phrases = alpha.listes[0]
+    tableau_page = cite_module.tableau_de_bord(page, cite_id, "Alpha", 2025)
+    # The thresholds: the page's list under its table, not a fifth column of the report's.
+    assert indicateurs.entetes == ["Indicateur", "Valeur", "Évolution sur un an", "Lecture"]
+    titre, seuils = alpha.listes[0]
+    assert titre == "Seuils de lecture des indicateurs d'articulation"
+    assert seuils == cite_module.puces_seuils(tableau_page)
+    assert len(seuils) == tableau_page.height
+    assert seuils[0].startswith(tableau_page["indicateur"][0] + " – à renforcer : ")
+    titre, phrases = alpha.listes[1]
     assert titre == "Phrases pour le compte rendu"
-    assert phrases == cite_module.tableau_de_bord(page, cite_id, "Alpha", 2025)[
-        "phrase"
-    ].to_list() + cite_module.phrases_dedans_dehors(
+    assert phrases == tableau_page["phrase"].to_list() + cite_module.phrases_dedans_dehors(
         page["cite_dedans_dehors"], cite_id, "Alpha", 2025
     )
     assert phrases[0] == (
