@@ -34,6 +34,23 @@ from pre_pilotage.protection import catalogue, moteur  # noqa: E402
 DEBUT, FIN = "<!-- protection-nationale:debut -->", "<!-- protection-nationale:fin -->"
 OBJECTIF_NATIONAL_S = 15 * 60
 OBJECTIF_DEMO_S = 30
+# Measured apart on 01/12/2026 (one national programme, 2 cores, calm machine); not rewritten
+# by this script.
+POURQUOI = (
+    "Where a national programme's time goes (measured apart on 01/12/2026, one programme, one "
+    "thread): collecting its views about 3 s, the per-view pass about 2.5 s, the linear "
+    "programs about 10 s. A programme has one model per year of about 470 record classes and "
+    "1,070 rows (cells and identities); about 70 % of its cells are small counts, so about "
+    "3,800 solves (minimum and maximum of each cell not proven by the optima already met), of "
+    "about 55 primal simplex iterations each at about 40 µs, plus about 0.5 ms per call. Tried "
+    "on the same models without gain: dual simplex from the previous basis (6 times slower "
+    "on the audit's model), presolve with a cold start (40 times slower), interior point (10 "
+    "times slower), the primal simplex's Dantzig, Devex or steepest-edge pricing (same to 3 "
+    "times slower), no scaling, another price strategy (same); skipping a minimisation "
+    "whose bound an optimum already met reaches (23 % fewer solves, same time: the next solve "
+    "starts further away). What is left to try: worker processes per group of programmes (at "
+    "most twice as fast on 2 cores) and a cheaper certificate per cell."
+)
 
 
 def mesurer(chemin: Path, pre_ids: list[str] | None) -> dict:
@@ -109,6 +126,8 @@ def main() -> int:
             f"sample (target {OBJECTIF_NATIONAL_S // 60} minutes: "
             + ("met" if extrapole <= OBJECTIF_NATIONAL_S else "**not met**")
             + f"); peak memory of this run {_n(memoire)} MiB.",
+            "",
+            POURQUOI,
             FIN,
         ]
     )
