@@ -43,7 +43,7 @@ POURQUOI = (
     "1,070 rows (cells and identities); about 70 % of its cells are small counts, so about "
     "3,800 solves (minimum and maximum of each cell not proven by the optima already met), of "
     "about 55 primal simplex iterations each at about 40 µs, plus about 0.5 ms per call. Tried "
-    "on the same models without gain: dual simplex from the previous basis (6 times slower "
+    "on the same models without gain: dual simplex from the previous basis (60 times slower "
     "on the audit's model), presolve with a cold start (40 times slower), interior point (10 "
     "times slower), the primal simplex's Dantzig, Devex or steepest-edge pricing (same to 3 "
     "times slower), no scaling, another price strategy (same); skipping a minimisation "
