@@ -141,10 +141,6 @@ def _programmes_autorises(programmes: pl.DataFrame) -> pl.DataFrame:
     return autorises_
 
 
-# Characters of a value the sidebar's select box shows before cutting it (its default width).
-LONGUEUR_VISIBLE_SELECTEUR = 30
-
-
 def barre_laterale() -> Filtres | None:
     """Territory and year selectors, shared by all pages; None when the database is empty."""
     programmes = _programmes_autorises(run("programmes"))
@@ -155,9 +151,6 @@ def barre_laterale() -> Filtres | None:
         st.markdown("### Territoire et période")
         noms_programmes = dict(zip(programmes["pre_id"], programmes["nom"], strict=True))
         pre_id = _selecteur("pre", "Programme", list(noms_programmes), noms_programmes)
-        if len(noms_programmes[pre_id]) > LONGUEUR_VISIBLE_SELECTEUR:
-            # The select box shows about 30 characters of its value: the whole name below it.
-            st.caption(noms_programmes[pre_id])
 
         communes = run("communes_du_programme", pre_id=pre_id)
         noms_communes = {TOUT: "Toutes les communes"} | dict(

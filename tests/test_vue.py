@@ -326,15 +326,3 @@ def test_valeur_de_cellule(texte, attendu):
     from pre_pilotage import archive
 
     assert archive.valeur_de_cellule(texte) == attendu
-
-
-def test_nom_long_du_programme_en_entier_sous_le_selecteur(application, monkeypatch):
-    """The sidebar's select box cuts a long programme name: the whole name is written below."""
-    from pre_pilotage import ui
-
-    at = application("lecture")
-    assert "PRE de test" not in [c.value for c in at.sidebar.caption]
-    monkeypatch.setattr(ui, "LONGUEUR_VISIBLE_SELECTEUR", 5)
-    at = application("lecture")
-    assert not at.exception
-    assert "PRE de test" in [c.value for c in at.sidebar.caption]
