@@ -46,6 +46,25 @@ def test_audit_complet_de_la_fixture_sans_cellule_recalculable(audit_fixture):
     assert all(c.possibles >= 5 for c in audit_fixture.constats)
 
 
+def test_audit_par_annee_dans_l_intervalle_du_modele_complet(con_fixture, audit_fixture):
+    """The audit proves most cells in their year's model (cells tied across years fixed at
+    their true values): each range it reports lies within the cell's range in the model of all
+    years, and those first ranges agree with it on every cell's safety."""
+    assert 0 < audit_fixture.prouvees_par_annee < audit_fixture.auditees
+    vues_, cellules = moteur.collecter(con_fixture, parallele=True)
+    etats = audit._publie(vues_, cellules, con_fixture, 11, audit.Audit(11, 5))
+    complets, _ = moteur.modeles(vues_, cellules, 11, par_annee=False)
+    solveurs = {}
+    for modele in complets.values():
+        solveur = moteur.Solveur(modele, cellules, etats, 11)
+        solveurs.update(dict.fromkeys(modele.lignes, solveur))
+    assert {c.cellule for c in audit_fixture.constats} <= solveurs.keys()
+    for constat in audit_fixture.constats:
+        bas, haut, _, _ = solveurs[constat.cellule].intervalle(constat.cellule)
+        assert bas <= constat.bas and constat.haut <= haut, constat
+        assert moteur.possibles(bas, haut) >= 5
+
+
 def test_une_meme_population_a_le_meme_etat_dans_toutes_les_vues(con_fixture):
     # A QPV's children on the map are the same set as the QPV-filtered Synthèse's children
     # living in a QPV: one cell, shown the same way (value or token) in both views.
@@ -289,11 +308,11 @@ def test_commande_secret_audit_et_proteger(chemin_fixture, tmp_path, capsys):
 def _noter_collectes(monkeypatch) -> list:
     """The programmes of each group the protection collects, in order."""
     collectes: list = []
-    original = moteur.collecter
+    original = protection.requeter
     monkeypatch.setattr(
-        moteur,
-        "collecter",
-        lambda con, *a, **k: collectes.append(k.get("pre_ids")) or original(con, *a, **k),
+        protection,
+        "requeter",
+        lambda con, pre_ids: collectes.append(pre_ids) or original(con, pre_ids),
     )
     return collectes
 
@@ -324,8 +343,18 @@ def test_protection_par_groupes_de_programmes_identique(tmp_path, monkeypatch):
     with duckdb.connect(str(chemin)) as con:
         con.execute("delete from secret_empreinte")  # recompute every programme
     collectes = _noter_collectes(monkeypatch)
+    # Two worker processes protect the groups while this process reads the next one.
+    monkeypatch.setenv("PRE_PROTECTION_FILS", "2")
+    en_processus = []
+    original = protection._en_processus
+    monkeypatch.setattr(
+        protection,
+        "_en_processus",
+        lambda *a: en_processus.append(a[4]) or original(*a),
+    )
     bilans = protection.proteger_fichier(chemin, [11])
     assert [len(lot) for lot in collectes] == [2, 2, 2, 1]
+    assert en_processus == [2]
     with duckdb.connect(str(chemin), read_only=True) as con:
         vues_apres = vues_stockees(con)
         assert vues_apres.keys() == vues_avant.keys() and len(vues_avant) > 200
@@ -345,6 +374,39 @@ def test_protection_par_groupes_de_programmes_identique(tmp_path, monkeypatch):
             "select count(*), max(cellules), max(vues) from secret_protection where seuil = 11"
         ).fetchone() == (1, len(cellules_avant), bilans[11]["vues"])
         assert protection.etat(con, 11) is None
+
+
+def test_echec_dans_un_processus_laisse_la_protection(tmp_path, monkeypatch):
+    """A group that fails in a worker process raises in the caller, which rolls back: the
+    stored protection and the data stay as they were, and the workers are gone."""
+    import multiprocessing
+
+    from tests import fixture_programmes
+
+    chemin = fixture_programmes.construire(tmp_path / "programmes.duckdb")
+    with duckdb.connect(str(chemin), read_only=True) as con:
+        avant = con.execute("select * from secret_cellule order by all").fetchall()
+    monkeypatch.setattr(protection, "PROGRAMMES_PAR_LOT", 2)
+    monkeypatch.setenv("PRE_PROTECTION_FILS", "2")
+    original = protection.requeter
+    appels = []
+
+    def requeter(con, pre_ids):
+        demandes, bruts = original(con, pre_ids)
+        appels.append(pre_ids)
+        if len(appels) == 3:  # the third group: a request the worker cannot read
+            demandes = [("requete_disparue", demandes[0][1]), *demandes[1:]]
+        return demandes, bruts
+
+    monkeypatch.setattr(protection, "requeter", requeter)
+    with duckdb.connect(str(chemin)) as con:
+        con.execute("delete from secret_empreinte")  # recompute every programme
+    with pytest.raises(FileNotFoundError, match="Requête inconnue : requete_disparue"):
+        protection.proteger_fichier(chemin, [11])
+    assert multiprocessing.active_children() == []
+    with duckdb.connect(str(chemin), read_only=True) as con:
+        assert con.execute("select * from secret_cellule order by all").fetchall() == avant
+        assert con.execute("select count(*) from secret_empreinte").fetchone() == (0,)
 
 
 def test_fils_de_protection_sans_effet_sur_le_resultat(con_fixture, monkeypatch):
@@ -410,7 +472,7 @@ def test_seuls_les_programmes_modifies_sont_recalcules(tmp_path, monkeypatch):
         con.execute("delete from secret_empreinte")
     collectes.clear()
     protection.proteger_fichier(complete, [11])
-    assert len(collectes[0]) == 7
+    assert [len(lot) for lot in collectes] == [protection.PROGRAMMES_PAR_LOT, 1]
     vues_partielles, cellules_partielles = _protection_stockee(chemin)
     vues_completes, cellules_completes = _protection_stockee(complete)
     assert vues_partielles.keys() == vues_completes.keys()
@@ -435,7 +497,7 @@ def test_seuls_les_programmes_modifies_sont_recalcules(tmp_path, monkeypatch):
     with duckdb.connect(str(chemin)) as con:
         con.execute("update commune set population = 50001 where code_insee = '62498'")
     protection.proteger_fichier(chemin, [11])
-    assert [len(lot) for lot in collectes] == [7]
+    assert [len(lot) for lot in collectes] == [protection.PROGRAMMES_PAR_LOT, 1]
 
 
 def test_republier_montre_ce_qu_une_somme_donne_deja():

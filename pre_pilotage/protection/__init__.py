@@ -53,8 +53,9 @@ _RATTACHEES = {
     "left join eps as p using (eps_id) group by 1",
 }
 PARTAGEES = ""  # secret_empreinte.pre_id of the shared tables' fingerprint
-# Programmes protected together (`proteger`): a few hundred MiB of views and cells at most.
-PROGRAMMES_PAR_LOT = 25
+# Programmes protected together (`proteger`): about 150 MiB each at national scale (views,
+# cells, models) in the worker process protecting the group (docs/performance.md).
+PROGRAMMES_PAR_LOT = 6
 _STATUTS = {moteur.VISIBLE: "visible", moteur.PRIMAIRE: "primaire", moteur.SECONDAIRE: "secondaire"}
 
 
@@ -203,9 +204,11 @@ def proteger(
     Programmes are independent populations (a child belongs to one programme, every view to
     one programme): only those whose data changed since the stored protection are recomputed
     (all of them when the shared tables or the rules changed), by groups of
-    `PROGRAMMES_PAR_LOT`, so that memory stays bounded at national scale, each group's per-year
-    models solved in threads. `collecte` (tests, `proteger_fichier`): the views already
-    collected, all programmes at once (everything is recomputed).
+    `PROGRAMMES_PAR_LOT`, so that memory stays bounded at national scale. With more than one
+    group, worker processes (`_en_processus`) protect the groups while this connection reads
+    the next one; with one group, it is protected here, its per-year models solved in threads.
+    `collecte` (tests): the views already collected, all programmes at once (everything is
+    recomputed).
 
     Returns, per threshold, a summary of the whole stored protection (views, cells, primary,
     secondary), the seconds this computation took and the programmes it recomputed.
@@ -232,24 +235,30 @@ def proteger(
                 )
     for seuil in seuils:
         con.execute("delete from secret_protection where seuil = ?", [seuil])
-    if collecte is not None:
-        lots = [collecte]
-    else:
-        lots = (
-            moteur.collecter(con, pre_ids=a_faire[k : k + PROGRAMMES_PAR_LOT])
-            for k in range(0, len(a_faire), PROGRAMMES_PAR_LOT)
-        )
     secondes = dict.fromkeys(seuils, 0.0)
-    for lot in lots:
-        for seuil in seuils:
-            resultat = moteur.calculer(con, seuil, minimum, lot)
+
+    def ecrire(tables: dict[int, tuple[pl.DataFrame, pl.DataFrame, float]]) -> None:
+        for seuil, (vues_, cellules_, duree) in tables.items():
             (suivante,) = _lignes(
                 con,
                 "select coalesce(max(cellule) + 1, 0) from secret_cellule where seuil = ?",
                 [seuil],
             )[0]
-            _ecrire(con, resultat, decalage=suivante)
-            secondes[seuil] += resultat.duree
+            _inserer(con, vues_, cellules_, suivante)
+            secondes[seuil] += duree
+
+    if collecte is not None:
+        ecrire(_proteger_collecte(collecte, seuils, minimum))
+    else:
+        groupes = [
+            a_faire[k : k + PROGRAMMES_PAR_LOT] for k in range(0, len(a_faire), PROGRAMMES_PAR_LOT)
+        ]
+        processus = min(moteur.fils_de_protection(), len(groupes))
+        if processus <= 1:
+            for groupe in groupes:
+                ecrire(_proteger_lot(*requeter(con, groupe), seuils, minimum))
+        else:
+            _en_processus(con, groupes, seuils, minimum, processus, ecrire)
     bilans = {}
     for seuil in seuils:
         lignes = pl.DataFrame(
@@ -299,6 +308,107 @@ def proteger(
     return bilans
 
 
+def requeter(
+    con: duckdb.DuckDBPyConnection, pre_ids: list[str]
+) -> tuple[list[tuple[str, dict]], list[pl.DataFrame]]:
+    """Every view of these programmes, unmasked with its lineage (`moteur.identifier` makes
+    the cells of it): the only step of the protection that reads the database."""
+    demandes = catalogue.vues(con, pre_ids)
+    return demandes, moteur._bruts(con, demandes, parallele=False)
+
+
+def _proteger_collecte(
+    collecte: tuple[list[moteur.Vue], moteur.Cellules], seuils: list[int], minimum: int
+) -> dict[int, tuple[pl.DataFrame, pl.DataFrame, float]]:
+    """Per threshold: the rows of `secret_vue` and `secret_cellule` (numbered from 0) of one
+    group of programmes, and the seconds it took."""
+    tables = {}
+    for seuil in seuils:
+        resultat = moteur.calculer(None, seuil, minimum, collecte)
+        tables[seuil] = (*_tables(resultat), resultat.duree)
+    return tables
+
+
+def _proteger_lot(
+    demandes: list[tuple[str, dict]], bruts: list[pl.DataFrame], seuils: list[int], minimum: int
+) -> dict[int, tuple[pl.DataFrame, pl.DataFrame, float]]:
+    """`_proteger_collecte` from what `requeter` read: run in a worker process at national
+    scale (no database: the caller's connection may hold an import not yet committed)."""
+    return _proteger_collecte(moteur.identifier(demandes, bruts), seuils, minimum)
+
+
+def _emballer(bruts: list[pl.DataFrame]) -> list[tuple[list[int], list[int], pl.DataFrame]]:
+    """The results to ship to a worker, as few contiguous frames: a result cut from a batched
+    one still holds the whole batch's buffers, and would be pickled with them (a group of 25
+    national programmes then weighs tens of GiB). Results of one schema are stacked: (their
+    positions, their row counts, the stack)."""
+    par_schema: dict[tuple, list[int]] = {}
+    for k, cadre in enumerate(bruts):
+        par_schema.setdefault(tuple(cadre.schema.items()), []).append(k)
+    return [
+        (
+            indices,
+            [bruts[k].height for k in indices],
+            pl.concat([bruts[k] for k in indices], rechunk=True),
+        )
+        for indices in par_schema.values()
+    ]
+
+
+def _deballer(paquets: list[tuple[list[int], list[int], pl.DataFrame]]) -> list[pl.DataFrame]:
+    """`_emballer`'s results back, in their order."""
+    bruts: dict[int, pl.DataFrame] = {}
+    for indices, hauteurs, pile in paquets:
+        debut = 0
+        for k, hauteur in zip(indices, hauteurs, strict=True):
+            bruts[k] = pile.slice(debut, hauteur)
+            debut += hauteur
+    return [bruts[k] for k in range(len(bruts))]
+
+
+def _proteger_paquets(
+    demandes: list[tuple[str, dict]],
+    paquets: list[tuple[list[int], list[int], pl.DataFrame]],
+    seuils: list[int],
+    minimum: int,
+) -> dict[int, tuple[pl.DataFrame, pl.DataFrame, float]]:
+    """`_proteger_lot` in a worker process, from `_emballer`'s results."""
+    return _proteger_lot(demandes, _deballer(paquets), seuils, minimum)
+
+
+def _processus_pret() -> None:
+    # Each worker protects its group on one thread: the processes share the cores.
+    os.environ["PRE_PROTECTION_FILS"] = "1"
+
+
+def _en_processus(con, groupes, seuils, minimum, processus, ecrire) -> None:
+    """Groups of programmes protected in worker processes while the caller reads the next
+    group from the database; results written in the groups' order (cells numbered the same
+    way as in one process). At most one group per worker waits, so memory stays bounded. A
+    failure in a worker is raised here: the caller's transaction is rolled back."""
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    # "spawn": a forked child would inherit the DuckDB connection and the threads of the server.
+    contexte = multiprocessing.get_context("spawn")
+    executeur = ProcessPoolExecutor(processus, mp_context=contexte, initializer=_processus_pret)
+    en_cours: deque = deque()
+    try:
+        for groupe in groupes:
+            demandes, bruts = requeter(con, groupe)
+            en_cours.append(
+                executeur.submit(_proteger_paquets, demandes, _emballer(bruts), seuils, minimum)
+            )
+            del bruts
+            while len(en_cours) > processus:
+                ecrire(en_cours.popleft().result())
+        while en_cours:
+            ecrire(en_cours.popleft().result())
+    finally:
+        executeur.shutdown(wait=True, cancel_futures=True)
+
+
 def _raison(resultat: moteur.Resultat, u: int) -> str:
     etat = int(resultat.etats[u])
     valeur = resultat.cellules.valeur[u]
@@ -311,9 +421,9 @@ def _raison(resultat: moteur.Resultat, u: int) -> str:
     return "masqué pour qu'un petit effectif ne puisse pas être recalculé"
 
 
-def _ecrire(con, resultat: moteur.Resultat, decalage: int) -> None:
-    """Append one group of programmes' protected views and cells (cells numbered from
-    `decalage`)."""
+def _tables(resultat: moteur.Resultat) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One group of programmes' protected views and cells, as rows of `secret_vue` and of
+    `secret_cellule` (cells numbered from 0)."""
     seuil = resultat.seuil
     vues = pl.DataFrame(
         {
@@ -331,12 +441,6 @@ def _ecrire(con, resultat: moteur.Resultat, decalage: int) -> None:
             "pre_id": pl.String,
         },
     )
-    con.register("_vues_protegees", vues.to_arrow())
-    con.execute(
-        "insert into secret_vue (seuil, requete, parametres, cadre, pre_id) "
-        "select seuil, requete, parametres, cadre, pre_id from _vues_protegees"
-    )
-    con.unregister("_vues_protegees")
     cellules = resultat.cellules
     exemples = []
     for occ in cellules.occurrences:
@@ -348,7 +452,7 @@ def _ecrire(con, resultat: moteur.Resultat, decalage: int) -> None:
     lignes = pl.DataFrame(
         {
             "seuil": [seuil] * len(cellules),
-            "cellule": list(range(decalage, decalage + len(cellules))),
+            "cellule": list(range(len(cellules))),
             "pre_id": cellules.pre_id,
             "annee": cellules.annee,
             "valeur": cellules.valeur,
@@ -361,7 +465,19 @@ def _ecrire(con, resultat: moteur.Resultat, decalage: int) -> None:
         },
         schema_overrides={"annee": pl.Int32, "bas": pl.Int64, "haut": pl.Int64},
     )
-    con.register("_cellules_protegees", lignes.to_arrow())
+    return vues, lignes
+
+
+def _inserer(con, vues: pl.DataFrame, cellules: pl.DataFrame, decalage: int) -> None:
+    """Append `_tables`' rows, the cells numbered from `decalage`."""
+    con.register("_vues_protegees", vues.to_arrow())
+    con.execute(
+        "insert into secret_vue (seuil, requete, parametres, cadre, pre_id) "
+        "select seuil, requete, parametres, cadre, pre_id from _vues_protegees"
+    )
+    con.unregister("_vues_protegees")
+    cellules = cellules.with_columns(pl.col("cellule") + decalage)
+    con.register("_cellules_protegees", cellules.to_arrow())
     con.execute("insert into secret_cellule select * from _cellules_protegees")
     con.unregister("_cellules_protegees")
 

@@ -5,9 +5,11 @@ stored in `secret_vue`, and knows the structure: each cell is a set of records o
 and year (lineage), each record belongs to exactly one class of records met in the same cells, the
 declared identities (row sums, stock-flow between years) hold. For every masked cell whose true
 value is a small count (1 to seuil − 1), its smallest and largest values consistent with all of it
-are computed by linear programming (HiGHS), all years of a programme in one model; the ranges found
-narrower than twice the rule are checked again with integer variables (`scipy.optimize.milp`). A
-cell is safe when at least `valeurs_min` integer values remain possible.
+are computed by linear programming (HiGHS): each year first, the cells tied across years fixed
+at their true values (what it proves holds in the whole model), then all years of a programme in
+one model for the rest; the ranges found narrower than twice the rule are checked again with
+integer variables (`scipy.optimize.milp`). A cell is safe when at least `valeurs_min` integer
+values remain possible.
 
 Also checked: a cell shows the same value or token in every view; no rate, share, mean or median
 is shown on a row whose counts are masked, and no share of a group with a masked cell.
@@ -57,6 +59,7 @@ class Audit:
     prouvees_par_echantillon: int = 0
     verifiees_entieres: int = 0
     non_conclues: int = 0  # integer program out of time: the linear range is reported
+    prouvees_par_annee: int = 0  # proven in their year's model, tied cells fixed
     constats: list[Constat] = field(default_factory=list)
     incoherences: list[str] = field(default_factory=list)
     par_requete: dict[str, list[int]] = field(default_factory=dict)  # cells, masked, before
@@ -167,22 +170,53 @@ def auditer(
         sensibles = sorted(hasard.choice(sensibles, echantillon, replace=False).tolist())
     audit.auditees = len(sensibles)
     choisies = set(sensibles)
-    modeles_, _ = moteur.modeles(vues_, cellules, seuil, par_annee=False)
     hasard = np.random.default_rng(graine + 1)
-    for modele in modeles_.values():
-        a_voir = [u for u in modele.cellules if u in choisies]
+    # First, each year alone with the cells that identities between years tie together fixed
+    # at their true values: a point of that smaller model, completed by the true data of the
+    # other years, is a point of the whole model, so a range found there is part of the true
+    # range (a cell proven safe there is safe). What it does not prove, and the tied cells
+    # themselves, are audited in the model of all years of their programme.
+    annuels, liantes = moteur.modeles(vues_, cellules, seuil)
+    lies = {u for termes, _ in liantes for u, _ in termes}
+    fixes = etats.copy()
+    fixes[list(lies)] = VISIBLE
+    a_revoir: set[int] = set()
+    for modele in annuels.values():
+        a_voir = [u for u in modele.cellules if u in choisies and u not in lies]
+        if not a_voir:
+            continue
+        for constat, echantillon, non_conclue in _auditer_modele(
+            modele, a_voir, cellules, vues_, fixes, seuil, valeurs_min, hasard, entiers
+        ):
+            if constat.possibles < valeurs_min or non_conclue:
+                a_revoir.add(constat.cellule)
+            else:
+                _noter(audit, constat, echantillon, non_conclue)
+    audit.prouvees_par_annee = audit.auditees - len(a_revoir & choisies) - len(lies & choisies)
+    complets, _ = moteur.modeles(vues_, cellules, seuil, par_annee=False)
+    for modele in complets.values():
+        a_voir = [u for u in modele.cellules if u in choisies and (u in lies or u in a_revoir)]
         if a_voir:
-            _auditer_modele(
-                modele, a_voir, cellules, vues_, etats, seuil, valeurs_min, hasard, entiers, audit
-            )
+            for resultat in _auditer_modele(
+                modele, a_voir, cellules, vues_, etats, seuil, valeurs_min, hasard, entiers
+            ):
+                _noter(audit, *resultat)
     audit.secondes = time.perf_counter() - debut
     return audit
 
 
+def _noter(audit: Audit, constat: Constat, echantillon: bool, non_conclue: bool) -> None:
+    audit.constats.append(constat)
+    audit.prouvees_par_echantillon += echantillon
+    audit.verifiees_entieres += constat.entier
+    audit.non_conclues += non_conclue
+
+
 def _auditer_modele(
-    modele, a_voir, cellules, vues_, etats, seuil, valeurs_min, hasard, entiers, audit: Audit
-) -> None:
-    """Range of every cell of `a_voir` in one programme's model of all years.
+    modele, a_voir, cellules, vues_, etats, seuil, valeurs_min, hasard, entiers
+) -> list[tuple[Constat, bool, bool]]:
+    """Range of every cell of `a_voir` in one model: (finding, proven by the sampled points,
+    integer program out of time) per cell.
 
     A few optimisations of weighted sums of the cells give feasible points; every optimum met
     later is one too, and they are shared: a cell whose values over the points met already
@@ -250,12 +284,11 @@ def _auditer_modele(
             list(executeur.map(tache, [restants[k::fils] for k in range(fils)], solveurs))
     else:
         tache(restants, solveur)
-    audit.prouvees_par_echantillon += (
-        len(a_voir) - len(restants) + sum(1 for j in restants if not resolues[j])
-    )
-    audit.verifiees_entieres += sum(1 for c in constats if c is not None and c.entier)
-    audit.non_conclues += sum(non_conclue)
-    audit.constats.extend(c for c in constats if c is not None)
+    return [
+        (constat, not resolues[j], non_conclue[j])
+        for j, constat in enumerate(constats)
+        if constat is not None
+    ]
 
 
 def _nombre(x: float) -> str:
@@ -288,7 +321,11 @@ def rapport(audits: dict[str, Audit], commande: str) -> str:
         "- A masked small count is **safe** when at least `valeurs_min` integer values (5 by "
         "default, `PRE_SECRET_VALEURS_MIN`) remain possible for it given every published figure "
         "and identity, computed by linear programming over record classes (HiGHS), checked again "
-        "with integer variables when the range is narrower than twice the rule.",
+        "with integer variables when the range is narrower than twice the rule. The audit "
+        "solves each year first, with the cells that identities between years tie together "
+        "(stock-flow) fixed at their true values: any point of that model, completed by the "
+        "true data of the other years, is a point of the whole model, so a cell it proves safe "
+        "is safe; the other cells and the tied ones are solved in the model of all years.",
         "- Rates, shares, means and medians are shown only where every count they depend on is "
         "shown; a share of a group total is masked on the whole group as soon as one cell of "
         "the group is.",
@@ -349,6 +386,8 @@ def rapport(audits: dict[str, Audit], commande: str) -> str:
             f"| audited | {_nombre(audit.auditees)}"
             + (" (random sample)" if audit.auditees < audit.sensibles else " (all)")
             + " |",
+            "| proven safe in their year's model (cells tied across years fixed at their "
+            f"true values; a part of the true range) | {_nombre(audit.prouvees_par_annee)} |",
             f"| proven safe by sampled solutions | {_nombre(audit.prouvees_par_echantillon)} |",
             f"| ranges checked with integer variables | {_nombre(audit.verifiees_entieres)} |",
             f"| narrow ranges left at the linear relaxation (integer program out of time) | "

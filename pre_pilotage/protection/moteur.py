@@ -182,12 +182,19 @@ def collecter(
     `parallele`: three cursors at once (DuckDB releases the GIL); only outside a transaction,
     since a cursor does not see the uncommitted rows of its connection.
     """
+    demandes = vues(con, pre_ids)
+    return identifier(demandes, _bruts(con, demandes, parallele))
+
+
+def identifier(
+    demandes: list[tuple[str, dict]], bruts: list[pl.DataFrame]
+) -> tuple[list[Vue], Cellules]:
+    """The views and their cells from the unmasked results (with lineage) of the requests:
+    no database needed (a worker process of `protection.proteger` runs it)."""
     liste_vues: list[Vue] = []
     cellules = Cellules()
     index: dict[tuple, int] = {}
     records: dict[tuple, int] = {}
-    demandes = vues(con, pre_ids)
-    bruts = _bruts(con, demandes, parallele)
     for (nom, params), brut in zip(demandes, bruts, strict=True):
         regles = charger(nom).regles
         lignage = {c: c + SUFFIXE_IDS for c in regles.counts if c + SUFFIXE_IDS in brut.columns}
