@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import math
 import shutil
+import sys
+import types
 
 import duckdb
 import numpy as np
@@ -352,7 +354,17 @@ def test_protection_par_groupes_de_programmes_identique(tmp_path, monkeypatch):
         "_en_processus",
         lambda *a: en_processus.append(a[4]) or original(*a),
     )
+    # In the app, the caller runs inside a Streamlit script run, whose page script is
+    # `__main__`: a spawned child re-imports `__main__` by path, and must not run the page.
+    script = tmp_path / "page.py"
+    marque = tmp_path / "page-executee"
+    script.write_text(f"open({str(marque)!r}, 'w').close()\nraise SystemExit(3)\n")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
     bilans = protection.proteger_fichier(chemin, [11])
+    assert not marque.exists()
+    assert sys.modules["__main__"] is page
     assert [len(lot) for lot in collectes] == [2, 2, 2, 1]
     assert en_processus == [2]
     with duckdb.connect(str(chemin), read_only=True) as con:

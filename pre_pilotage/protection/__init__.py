@@ -15,6 +15,9 @@ import hashlib
 import io
 import json
 import os
+import sys
+import types
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -381,6 +384,26 @@ def _processus_pret() -> None:
     os.environ["PRE_PROTECTION_FILS"] = "1"
 
 
+@contextmanager
+def _sans_script_principal():
+    """While worker processes start, `__main__` is an empty module.
+
+    A spawned child first re-imports its parent's `__main__` by path. Inside the app that
+    module is the page script that Streamlit installs as `__main__` for each run (and under
+    the tests, the script an `AppTest` ran last): each worker would run the whole app before
+    protecting anything, and die when it cannot open the database the script names. The
+    previous module is put back unless a Streamlit run replaced it meanwhile (Streamlit sets
+    `sys.modules["__main__"]` at every run, from every session's thread, without a lock)."""
+    principal = sys.modules.get("__main__")
+    neutre = types.ModuleType("__main__")
+    sys.modules["__main__"] = neutre
+    try:
+        yield
+    finally:
+        if sys.modules.get("__main__") is neutre:
+            sys.modules["__main__"] = principal
+
+
 def _en_processus(con, groupes, seuils, minimum, processus, ecrire) -> None:
     """Groups of programmes protected in worker processes while the caller reads the next
     group from the database; results written in the groups' order (cells numbered the same
@@ -397,9 +420,13 @@ def _en_processus(con, groupes, seuils, minimum, processus, ecrire) -> None:
     try:
         for groupe in groupes:
             demandes, bruts = requeter(con, groupe)
-            en_cours.append(
-                executeur.submit(_proteger_paquets, demandes, _emballer(bruts), seuils, minimum)
-            )
+            paquet = _emballer(bruts)
+            # A spawn executor starts its processes inside `submit`, one per call until full.
+            with _sans_script_principal():
+                en_cours.append(
+                    executeur.submit(_proteger_paquets, demandes, paquet, seuils, minimum)
+                )
+            del paquet
             del bruts
             while len(en_cours) > processus:
                 ecrire(en_cours.popleft().result())
