@@ -48,7 +48,12 @@ def main() -> int:
                 # A sample is audited on the linear relaxation only (quick); the whole base
                 # also checks narrow ranges with integer variables.
                 audits[nom] = audit.auditer(
-                    con, 11, echantillon=echantillon, graine=18, entiers=echantillon is None
+                    con,
+                    11,
+                    echantillon=echantillon,
+                    graine=18,
+                    entiers=echantillon is None,
+                    budget_entiers=audit.BUDGET_ENTIERS,
                 )
             print(f"{nom}: protection {durees[nom]:.0f} s, audit {audits[nom].secondes:.0f} s")
     texte = audit.rapport(audits, "make bench (bench/secret.py)")

@@ -165,6 +165,13 @@ def _declarer_secret(commandes) -> None:
         "--echantillon", type=int, default=None, help="nombre de cellules auditées (toutes sinon)"
     )
     audit.add_argument(
+        "--budget-entiers",
+        type=float,
+        default=None,
+        help="secondes de programmation en nombres entiers au plus, en tout (300 par défaut) ; "
+        "au-delà, l'intervalle de la relaxation linéaire est retenu et compté",
+    )
+    audit.add_argument(
         "--sortie",
         type=Path,
         default=config.RACINE / "docs/secret-statistique.md",
@@ -198,7 +205,13 @@ def _executer_secret(arguments) -> int:
             if message:
                 print(message, file=sys.stderr)
                 return 1
-            resultat = audit.auditer(con, seuil, protection.valeurs_min(), arguments.echantillon)
+            resultat = audit.auditer(
+                con,
+                seuil,
+                protection.valeurs_min(),
+                arguments.echantillon,
+                budget_entiers=arguments.budget_entiers or audit.BUDGET_ENTIERS,
+            )
             # One section per threshold in use: the lecture role's, then coordination's.
             nom = base.name if seuil == protection.SEUIL_LECTURE else f"{base.name}, coordination"
             audits[nom] = resultat
@@ -206,10 +219,13 @@ def _executer_secret(arguments) -> int:
                 f"Seuil {seuil} : petits effectifs masqués audités : {resultat.auditees} sur "
                 f"{resultat.sensibles} ; recalculables à moins de {resultat.valeurs_min} valeurs "
                 f"près : {len(resultat.dangereuses)} ; incohérences : {len(resultat.incoherences)}"
+                f" ; intervalles étroits non vérifiés en nombres entiers : {resultat.non_conclues}"
             )
     commande = "python -m pre_pilotage secret audit" + (
         f" --echantillon {arguments.echantillon}" if arguments.echantillon else ""
     )
+    if arguments.budget_entiers is not None:
+        commande += f" --budget-entiers {arguments.budget_entiers:g}"
     audit.ecrire_rapport(audits, commande, arguments.sortie)
     print(f"Rapport écrit : {arguments.sortie}")
     dangereuses = sum(len(a.dangereuses) + len(a.incoherences) for a in audits.values())

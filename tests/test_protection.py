@@ -45,6 +45,7 @@ def test_audit_complet_de_la_fixture_sans_cellule_recalculable(audit_fixture):
     assert audit_fixture.auditees == audit_fixture.sensibles > 0
     assert audit_fixture.dangereuses == []
     assert audit_fixture.incoherences == []
+    assert audit_fixture.non_conclues == 0
     assert all(c.possibles >= 5 for c in audit_fixture.constats)
 
 
@@ -538,3 +539,96 @@ def test_republier_montre_ce_qu_une_somme_donne_deja():
     liantes = [([(6, 1), (0, -1)], 200.0), ([(6, 1), (0, -1), (1, -1), (2, -1)], 0.0)]
     assert moteur.republier(blocs, liantes, cellules, etats, 11) == 1
     assert etats.tolist() == [VISIBLE, VISIBLE, VISIBLE, PRIMAIRE, SECONDAIRE, VISIBLE, SECONDAIRE]
+
+
+def _intervalle_exact(solveur: moteur.Solveur, u: int) -> tuple[int, float]:
+    """The integer range of a cell by scipy's MILP, solved to optimality (small models)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csc_matrix
+
+    solveur.h.run()  # the matrix is column-wise once solved
+    lp = solveur.h.getLp()
+    a = lp.a_matrix_
+    matrice = csc_matrix(
+        (np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)),
+        shape=(lp.num_row_, lp.num_col_),
+    )
+    bas_l, haut_l = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+    bas_l = np.where(bas_l <= -1e29, -np.inf, bas_l)
+    haut_l = np.where(haut_l >= 1e29, np.inf, haut_l)
+    objectif = np.zeros(lp.num_col_)
+    objectif[solveur.modele.colonnes_cellule[solveur.modele.lignes[u]]] = 1.0
+    extremes = []
+    for signe in (1.0, -1.0):
+        res = milp(
+            signe * objectif,
+            integrality=np.ones(lp.num_col_),
+            bounds=Bounds(np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)),
+            constraints=LinearConstraint(matrice, bas_l, haut_l),
+        )
+        extremes.append(math.inf if res.status == 3 else round(float(objectif @ res.x)))
+    return extremes[0], extremes[1]
+
+
+def test_intervalle_entier_part_des_donnees_et_s_arrete_a_la_regle(con_fixture):
+    """The integer check starts from the real data: with a rule it can meet, the values it
+    returns are reached by integer points (inside the exact integer range, at least the rule
+    apart); with a rule too wide to meet, it returns the exact integer range."""
+    vues_, cellules = moteur.collecter(con_fixture, parallele=True)
+    etats = audit._publie(vues_, cellules, con_fixture, 11, audit.Audit(11, 5))
+    complets, _ = moteur.modeles(vues_, cellules, 11, par_annee=False)
+    verifiees = 0
+    for modele in complets.values():
+        solveur = moteur.Solveur(modele, cellules, etats, 11)
+        for u in modele.cellules:
+            if not moteur.sensible(cellules, etats, u, 11):
+                continue
+            bas_lp, haut_lp, _, _ = solveur.intervalle(u)
+            exact = _intervalle_exact(solveur, u)
+            assert bas_lp <= exact[0] <= cellules.valeur[u] <= exact[1] <= haut_lp
+            if not math.isfinite(haut_lp):
+                continue
+            bas, haut, conclu = moteur.intervalle_entier(solveur, u, bas_lp, haut_lp, 5)
+            assert conclu
+            if moteur.possibles(*exact) >= 5:
+                assert exact[0] <= bas and haut <= exact[1] and haut - bas >= 4, (u, exact)
+            else:
+                assert (bas, haut) == exact
+            assert moteur.intervalle_entier(solveur, u, bas_lp, haut_lp, 1000) == (*exact, True)
+            verifiees += 1
+    assert verifiees > 20
+
+
+def _cycle_impair(k: int) -> tuple[moteur.Solveur, int]:
+    """Three shown counts of k over classes x1+x2, x2+x3, x1+x3+x4, and x4 hidden: x4 = 2·x2 − k
+    is an odd number (k odd) from 1 to k, while the linear relaxation reaches 0 at x2 = k/2."""
+    x2 = (k + 1) // 2
+    x1 = x3 = k - x2
+    numeros = iter(range(100))
+    c1, c2, c3, c4 = ([next(numeros) for _ in range(n)] for n in (x1, x2, x3, 1))
+    records = [(*c1, *c2), (*c2, *c3), (*c1, *c3, *c4), tuple(c4)]
+    cellules = moteur.Cellules(
+        valeur=[len(r) for r in records],
+        pre_id=["p"] * 4,
+        annee=[2025] * 4,
+        records=records,
+        occurrences=[[] for _ in records],
+        total=[False] * 4,
+    )
+    (modele,) = moteur.modeles([], cellules, 11)[0].values()
+    etats = np.array([moteur.VISIBLE] * 3 + [moteur.SECONDAIRE])
+    return moteur.Solveur(modele, cellules, etats, 11), 3
+
+
+def test_intervalle_entier_plus_etroit_que_la_relaxation():
+    solveur, u = _cycle_impair(9)
+    assert solveur.intervalle(u)[:2] == (0, 9) and not solveur.entiere
+    # The rule of 5 values is met by integer points: stop there, inside the integer range.
+    bas, haut, conclu = moteur.intervalle_entier(solveur, u, 0, 9, 5)
+    assert conclu and 1 <= bas and haut <= 9 and haut - bas >= 4
+    assert (bas - 1) % 2 == 0 and (haut - 1) % 2 == 0  # values x4 can really take
+    assert moteur.intervalle_entier(solveur, u, 0, 9, 1000) == (1, 9, True)
+    # Range too narrow for the rule: the exact integer range, narrower than the relaxation's.
+    solveur, u = _cycle_impair(3)
+    assert solveur.intervalle(u)[:2] == (0, 3)
+    assert moteur.intervalle_entier(solveur, u, 0, 3, 5) == (1, 3, True)

@@ -318,6 +318,8 @@ class Programme:
     colonnes_cellule: list[np.ndarray]  # per model cell row: variable indices
     relations: list[tuple[list[tuple[int, int]], float]]  # ([(cell, coef)], constant)
     variables: int
+    # Each variable's value on the real data (records per class): a feasible integer point.
+    vrai: np.ndarray | None = None
 
 
 def _relations_declarees(vue: Vue, seuil: int) -> list[tuple[list[tuple[int, int]], float]]:
@@ -394,19 +396,27 @@ def modeles(
         for r, us in signature.items():
             classe_record[r] = classes.setdefault(tuple(us), len(classes))
         n = len(classes)
+        vrai = np.bincount(
+            np.fromiter(classe_record.values(), dtype=np.int64, count=len(classe_record)),
+            minlength=n,
+        ).astype(float)
         colonnes = []
         lignes = {}
+        seules = []
         for j, u in enumerate(liste):
             lignes[u] = j
             if cellules.records[u] is None:
                 colonnes.append(np.array([n], dtype=np.int64))
+                seules.append(float(cellules.valeur[u]))
                 n += 1
             else:
                 colonnes.append(
                     np.unique(np.array([classe_record[r] for r in cellules.records[u]]))
                 )
         relations = [(list(termes), c) for termes, c in relations_par_bloc[bloc].items()]
-        resultat[bloc] = Programme(liste, lignes, colonnes, relations, n)
+        resultat[bloc] = Programme(
+            liste, lignes, colonnes, relations, n, np.concatenate([vrai, np.array(seules)])
+        )
     return resultat, [(list(t), c) for t, c in liantes.items()]
 
 
@@ -447,6 +457,7 @@ class Solveur:
                     else:
                         bornes_externes.append(self._bornes(u, etats[u]))
         total = n + len(externes)
+        self.externes = externes
         bas_v = np.zeros(total)
         haut_v = np.full(total, inf)
         for j, (lo, hi) in enumerate(bornes_externes):
@@ -556,53 +567,100 @@ class Solveur:
         return bool(np.all(np.abs(x - np.round(x)) < 1e-6))
 
 
-def _format_ligne():
+def intervalle_entier(
+    solveur: Solveur, u: int, bas_lp: float, haut_lp: float, valeurs_min: int, limite: float = 10
+) -> tuple[float, float, bool]:
+    """Integer range of ``u`` in the solver's model, as far as the rule needs it:
+    (low, high, concluded).
+
+    The real data are a feasible integer point: HiGHS's branch and bound starts from it, so
+    every bound it returns, even out of time, comes with an integer point that reaches it.
+    Each side stops as soon as its integer points span the rule (`mip_abs_gap` set from the
+    linear range `bas_lp`..`haut_lp`, which holds every integer point): then (low, high) are
+    values reached by integer points, at least `valeurs_min` apart. When they cannot span the
+    rule, both sides are solved to optimality within `limite` seconds each, and (low, high) is
+    the exact integer range. `concluded` is False when the `limite` seconds (all solves of
+    this cell together) ran out before either was known.
+    """
     import highspy
 
-    return highspy.MatrixFormat.kRowwise
-
-
-def intervalle_entier(solveur: Solveur, u: int, limite: float = 20) -> tuple[int, float]:
-    """Integer range of ``u`` in the solver's model (scipy's HiGHS MILP)."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import csc_matrix, csr_matrix
-
+    modele = solveur.modele
+    vrai = _point_reel(solveur)
+    colonnes = modele.colonnes_cellule[modele.lignes[u]].astype(np.int32)
+    valeur = float(vrai[colonnes].sum())
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    debut = time.perf_counter()
     lp = solveur.h.getLp()
-    a = lp.a_matrix_
     n = lp.num_col_
-    forme = (lp.num_row_, n)
-    donnees = (np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_))
-    # HiGHS keeps its matrix column-wise unless told otherwise.
-    matrice = (
-        csr_matrix(donnees, shape=forme)
-        if len(a.start_) == forme[0] + 1 and a.format_ == _format_ligne()
-        else csc_matrix(donnees, shape=forme)
+    lp.col_cost_ = np.zeros(n)
+    h.passModel(lp)
+    h.changeColsIntegrality(
+        n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger)
     )
-    bas_l = np.asarray(lp.row_lower_, dtype=float)
-    haut_l = np.asarray(lp.row_upper_, dtype=float)
-    bas_l[bas_l <= -1e29] = -np.inf
-    haut_l[haut_l >= 1e29] = np.inf
-    contrainte = LinearConstraint(matrice, bas_l, haut_l)
-    colonnes = solveur.modele.colonnes_cellule[solveur.modele.lignes[u]]
-    objectif = np.zeros(n)
-    objectif[colonnes] = 1.0
-    bornes = Bounds(np.zeros(n), np.full(n, np.inf))
-    resultats = []
-    for signe in (1.0, -1.0):
-        res = milp(
-            signe * objectif,
-            integrality=np.ones(n),
-            bounds=bornes,
-            constraints=contrainte,
-            options={"time_limit": limite},
+    h.changeColsCost(len(colonnes), colonnes, np.ones(len(colonnes)))
+    ecart = valeurs_min - 1
+
+    def borne(sens: int, cible: float) -> tuple[float, float, bool]:
+        """(value of the best integer point found, bound on the optimum, optimum proven)."""
+        h.changeObjectiveSense(
+            highspy.ObjSense.kMaximize if sens > 0 else highspy.ObjSense.kMinimize
         )
-        if res.status == 3:  # unbounded
-            resultats.append(math.inf)
-        elif res.x is None:
-            raise TimeoutError(f"HiGHS (entiers) : {res.message}")
+        # Stop once a point reaches `cible`: the gap to the bound is then at most this.
+        extreme = haut_lp if sens > 0 else bas_lp
+        reste = limite - (time.perf_counter() - debut)
+        if reste <= 0:  # out of time: the real data, and the linear bound
+            return valeur, extreme, False
+        h.setOptionValue("time_limit", reste)
+        h.setOptionValue(
+            "mip_abs_gap", max(0.0, abs(extreme - cible)) if math.isfinite(cible) else 0.0
+        )
+        depart = highspy.HighsSolution()
+        depart.col_value = vrai
+        depart.value_valid = True
+        h.setSolution(depart)
+        if h.run() == highspy.HighsStatus.kError:
+            raise RuntimeError(f"HiGHS (entiers) : {h.modelStatusToString(h.getModelStatus())}")
+        statut = h.getModelStatus()
+        if statut == highspy.HighsModelStatus.kUnbounded:
+            return math.inf, math.inf, True
+        info = h.getInfo()
+        if info.primal_solution_status != 2:  # kSolutionStatusFeasible
+            trouve = valeur
         else:
-            resultats.append(float(objectif @ res.x))
-    return math.ceil(resultats[0] - 1e-6), _plancher(resultats[1])
+            trouve = info.objective_function_value
+        limite_ = info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else extreme
+        return (
+            trouve,
+            limite_,
+            statut == highspy.HighsModelStatus.kOptimal and abs(trouve - limite_) < 0.5,
+        )
+
+    if not math.isfinite(haut_lp):  # unbounded: safe whatever the lowest value
+        return bas_lp, math.inf, True
+    bas, _, _ = borne(-1, haut_lp - ecart)
+    haut, _, _ = borne(+1, bas + ecart)
+    if haut - bas >= ecart - 1e-6:
+        return round(bas), round(haut), True
+    # The points found do not span the rule: exact range, or out of time.
+    bas, borne_bas, exact_bas = borne(-1, -math.inf)
+    haut, borne_haut, exact_haut = borne(+1, math.inf)
+    if haut - bas >= ecart - 1e-6:
+        return round(bas), round(haut), True
+    if exact_bas and exact_haut:
+        return round(bas), round(haut), True
+    # Out of time: proven unsafe only if the bounds themselves are too close.
+    bas_sur, haut_sur = math.ceil(borne_bas - 1e-6), _plancher(borne_haut)
+    return bas_sur, haut_sur, possibles(bas_sur, haut_sur) < valeurs_min
+
+
+def _point_reel(solveur: Solveur) -> np.ndarray:
+    """The real data as a point of the solver's columns (classes, then other years' cells)."""
+    vrai = np.zeros(solveur.modele.variables + len(solveur.externes))
+    vrai[: solveur.modele.variables] = solveur.modele.vrai
+    for u, k in solveur.externes.items():
+        vrai[k] = float(solveur.cellules.valeur[u])
+    return vrai
 
 
 def _plancher(x: float) -> float:
