@@ -162,11 +162,13 @@ def auditer(
     collecte: tuple | None = None,
     entiers: bool = True,
     budget_entiers: float | None = None,
+    cibles: set[int] | None = None,
 ) -> Audit:
     """`entiers=False`: ranges of the linear relaxation only (a superset of the integer range:
     a cell found unsafe is unsafe; used for quick samples). `budget_entiers`: seconds spent at
     most on integer checks in all (each cell at most `LIMITE_ENTIERE`); the ranges left
-    unchecked are counted in `non_conclues` and reported at the linear relaxation."""
+    unchecked are counted in `non_conclues` and reported at the linear relaxation. `cibles`:
+    only these cells (numbers of `collecte`) are audited."""
     debut = time.perf_counter()
     echeance = math.inf if budget_entiers is None else debut + budget_entiers
     audit = Audit(seuil, valeurs_min)
@@ -177,6 +179,8 @@ def auditer(
     audit.secondaires = int((etats == SECONDAIRE).sum())
     sensibles = [u for u in range(len(cellules)) if moteur.sensible(cellules, etats, u, seuil)]
     audit.sensibles = len(sensibles)
+    if cibles is not None:
+        sensibles = [u for u in sensibles if u in cibles]
     if echantillon is not None and echantillon < len(sensibles):
         hasard = np.random.default_rng(graine)
         sensibles = sorted(hasard.choice(sensibles, echantillon, replace=False).tolist())
@@ -374,8 +378,14 @@ def rapport(audits: dict[str, Audit], commande: str) -> str:
         "between years entering each year's model (the other years' cells as constants when "
         "shown, else within their known range); the models of a pass are solved in threads "
         "(`PRE_PROTECTION_FILS`), each reading the states as they were when the pass began, and "
-        "passes repeat until no view changes. The model of all years at once is solved by the "
-        "protection only for programmes of up to 2,000 record classes, and always by the audit.",
+        "passes repeat until no view changes. Each year's model sees the other years' cells "
+        "only through their own ranges, which lets a reader combining the years pin more than "
+        "it allows: the first full audit of the demo found 50 small counts left with fewer "
+        "than 5 values (two of them exactly). So the model of all years is solved for every "
+        "programme: in full for programmes of up to 2,000 record classes; above, once the "
+        "per-year passes are stable, for the cells that a year's model with the other years' "
+        "cells fixed at their true values does not prove (`moteur.passe_grands`; on the demo "
+        "about 420 of 6,175 small counts, most of the protection's time).",
         "- Its criterion is the linear relaxation's range (an integer range may be narrower); the "
         "audit checks narrow ranges with integer variables, but on a demo-size model HiGHS's "
         "branch and bound seldom finds, within seconds, an integer point other than the real "
@@ -384,10 +394,10 @@ def rapport(audits: dict[str, Audit], commande: str) -> str:
         "Statistics Norway's GaussSuppression (`ComputeIntervals`, `allInt = FALSE`).",
         "- Speed: every view query runs once for all its filters (`groupees`), which took the "
         "demo's collection from about 30 s to 3 s; the linear programs (about 4,000 solves for "
-        "the demo) are now most of the time. On a calm machine the demo takes about 25 s "
-        "(target 30 s: met) and a national programme about 13 s, so about 1.9 hours for the "
-        "530 programmes (target 15 minutes): not met (docs/performance.md, « Protection "
-        "statistique à l'échelle nationale »). Programmes are protected by groups of 25 "
+        "the demo) are now most of the time. The demo took about 25 s before the check of all "
+        "years and about 125 s with it (target 30 s: not met); national programmes are "
+        "protected in worker processes (docs/performance.md, « Protection statistique à "
+        "l'échelle nationale »: target 15 minutes not met). Programmes are protected by groups of 6 "
         "(bounded memory), and an import recomputes only the programmes whose rows changed "
         "(each programme's data fingerprint is stored in `secret_empreinte`), so the national "
         "database is protected in full once, then programme by programme.",

@@ -430,7 +430,11 @@ class Solveur:
         etats: np.ndarray,
         seuil: int,
         intervalles: dict[int, tuple[float, float]] | None = None,
+        externes_fixes: bool = False,
     ):
+        """`externes_fixes`: the other years' cells met in identities between years are
+        constants at their true values (a point of this model, completed by the true data of
+        the other years, is then a point of the model of all years)."""
         import highspy
 
         self.hs = highspy
@@ -449,7 +453,12 @@ class Solveur:
         bornes_externes: list[tuple[float, float]] = []
         for termes, _ in modele.relations:
             for u, _ in termes:
-                if u not in modele.lignes and etats[u] != VISIBLE and u not in externes:
+                if (
+                    u not in modele.lignes
+                    and etats[u] != VISIBLE
+                    and u not in externes
+                    and not externes_fixes
+                ):
                     externes[u] = n + len(externes)
                     if intervalles and u in intervalles:
                         lo, hi = intervalles[u]
@@ -723,6 +732,8 @@ def passe_jointe(
     graine: int = 0,
     cibles: set[int] | None = None,
     exactes: set[int] | None = None,
+    ajouter: bool = True,
+    externes_fixes: bool = False,
 ) -> int:
     """Suppress published cells until every sensitive cell keeps `valeurs_min` values.
 
@@ -731,7 +742,8 @@ def passe_jointe(
     that already prove most cells safe; the others are minimised and maximised one by one, unless
     the optima met so far already prove them. `exactes`: cells whose range other models use
     (cells of identities between years), always minimised and maximised when not proven by the
-    first optimisations, as their range bounds them elsewhere.
+    first optimisations, as their range bounds them elsewhere. `cibles`: only these cells are
+    looked at. `ajouter=False`: proofs only, nothing suppressed.
     """
     exactes = exactes or set()
     avant = etats.copy()
@@ -758,6 +770,9 @@ def passe_jointe(
             bornes,
             hasard,
             exactes,
+            cibles,
+            ajouter,
+            externes_fixes,
         )
         return n, locaux, prouves, bornes
 
@@ -778,6 +793,47 @@ def passe_jointe(
         surs |= prouves
         intervalles.update(bornes)
     return ajoutees
+
+
+def passe_grands(
+    grands: dict[tuple, Programme],
+    blocs: dict[tuple, Programme],
+    cellules: Cellules,
+    etats: np.ndarray,
+    seuil: int,
+    valeurs_min: int,
+    surs_fixes: set[int],
+    surs_grands: set[int],
+) -> int:
+    """The whole-model check of the programmes too large to protect in one model of all years.
+
+    Their year models see the other years' cells only through each cell's own range, which
+    lets an attacker combine more than they allow (measured on the demo: 50 small counts left
+    with fewer than `valeurs_min` values in the model of all years). What a year's model with
+    the other years' cells met in identities between years fixed at their true values proves
+    is proven in the whole model (any of its points, completed by the true data of the other
+    years, is a point of it; more suppression only widens ranges, so the proofs are kept in
+    `surs_fixes`). The cells it does not prove are then protected in the model of all years of
+    their programme, which may suppress more. Returns how many cells."""
+    annuels = {k: m for k, m in blocs.items() if (k[0], None) in grands}
+    passe_jointe(
+        annuels,
+        cellules,
+        etats.copy(),
+        seuil,
+        valeurs_min,
+        surs_fixes,
+        {},
+        ajouter=False,
+        externes_fixes=True,
+    )
+    cibles = {
+        u
+        for modele in grands.values()
+        for u in modele.cellules
+        if sensible(cellules, etats, u, seuil) and u not in surs_fixes
+    }
+    return passe_jointe(grands, cellules, etats, seuil, valeurs_min, surs_grands, {}, cibles=cibles)
 
 
 def fils_de_protection() -> int:
@@ -805,14 +861,21 @@ def _passe_bloc(
     bornes: dict[int, tuple[float, float]],
     hasard: np.random.Generator,
     exactes: set[int],
+    cibles: set[int] | None = None,
+    ajouter: bool = True,
+    externes_fixes: bool = False,
 ) -> int:
     """`passe_jointe` on one model: cells it proves go to `prouves`, their ranges to `bornes`;
     `etats` (the block's own copy) gets its new secondary cells. Returns how many."""
     ajoutees = 0
-    a_voir = [u for u in modele.cellules if sensible(cellules, etats, u, seuil) and u not in surs]
+    a_voir = [
+        u
+        for u in modele.cellules
+        if sensible(cellules, etats, u, seuil) and u not in surs and (cibles is None or u in cibles)
+    ]
     if not a_voir:
         return 0
-    solveur = Solveur(modele, cellules, etats, seuil, intervalles)
+    solveur = Solveur(modele, cellules, etats, seuil, intervalles, externes_fixes)
     vus = _Points(modele, a_voir)
     for essai in range(6):
         if essai < 2:
@@ -855,6 +918,8 @@ def _passe_bloc(
                 # Range of the linear relaxation; both optima integral makes it the integer
                 # range too. The audit checks the narrow ones with integer variables.
                 prouves.add(u)
+                break
+            if not ajouter:
                 break
             candidat = _candidat(modele, cellules, etats, duaux_bas, duaux_haut)
             if candidat is None:
@@ -1055,14 +1120,17 @@ def calculer(
     # (stock-flow) tie together are then checked in the model of all years of their programme.
     blocs, liantes = modeles(vues_, cellules, seuil)
     complets, _ = modeles(vues_, cellules, seuil, par_annee=False)
-    # Known limit (docs/secret-statistique.md): the all-years model is solved only for
-    # programmes of modest size; above it, identities between years are checked by interval
-    # arithmetic over each year's ranges (`passe_inter_annees`).
+    # The all-years model is solved for every tied cell of programmes of modest size; larger
+    # ones go through `passe_grands` once the cheaper passes are stable (whole-model check of
+    # the cells their years' models with tied cells fixed do not prove).
+    grands = {k: m for k, m in complets.items() if m.variables > VARIABLES_MODELE_COMPLET}
     complets = {k: m for k, m in complets.items() if m.variables <= VARIABLES_MODELE_COMPLET}
     lies = {u for termes, _ in liantes for u, _ in termes}
     total_ajoutees = 0
     surs: set[int] = set()
     surs_complets: set[int] = set()
+    surs_fixes: set[int] = set()
+    surs_grands: set[int] = set()
     intervalles: dict[int, tuple[float, float]] = {}
     while True:
         avant = etats.copy()
@@ -1081,6 +1149,10 @@ def calculer(
             cibles=lies,
             exactes=lies,
         )
+        if not ajoutees and grands:
+            ajoutees += passe_grands(
+                grands, blocs, cellules, etats, seuil, valeurs_min, surs_fixes, surs_grands
+            )
         total_ajoutees += ajoutees
         # Only the views showing a cell the joint pass changed can change.
         sales = {v for u in np.nonzero(etats != avant)[0] for v, _, _ in cellules.occurrences[u]}
