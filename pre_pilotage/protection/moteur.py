@@ -1120,7 +1120,7 @@ def calculer(
     # (stock-flow) tie together are then checked in the model of all years of their programme.
     blocs, liantes = modeles(vues_, cellules, seuil)
     complets, _ = modeles(vues_, cellules, seuil, par_annee=False)
-    # The all-years model is solved for every tied cell of programmes of modest size; larger
+    # The all-years model is solved for every small count of programmes of modest size; larger
     # ones go through `passe_grands` once the cheaper passes are stable (whole-model check of
     # the cells their years' models with tied cells fixed do not prove).
     grands = {k: m for k, m in complets.items() if m.variables > VARIABLES_MODELE_COMPLET}
@@ -1146,7 +1146,6 @@ def calculer(
             valeurs_min,
             surs_complets,
             intervalles,
-            cibles=lies,
             exactes=lies,
         )
         if not ajoutees and grands:
