@@ -246,7 +246,8 @@ def _auditer_modele(
     A few optimisations of weighted sums of the cells give feasible points; every optimum met
     later is one too, and they are shared: a cell whose values over the points met already
     span twice the rule is proven without solving for it. The others are minimised and
-    maximised, in threads (one solver each: HiGHS releases the GIL), and narrow ranges are
+    maximised, in threads when no integer check runs (one solver each: HiGHS releases the
+    GIL), and narrow ranges are
     checked with integer variables.
     """
     solveur = moteur.Solveur(modele, cellules, etats, seuil)
@@ -308,7 +309,11 @@ def _auditer_modele(
             resolues[j] = True
 
     resolues = [False] * len(a_voir)
-    fils = min(moteur.fils_de_protection(), max(1, len(restants) // 20))
+    # One thread when integer checks may run: HiGHS's branch and bound shares a task scheduler
+    # between its instances, and running it beside another instance's solve in another thread
+    # is not supported (HiGHS issue #810); measured here: a linear solve of the demo's audit
+    # returned the status "Unknown" while another thread ran integer checks.
+    fils = 1 if entiers else min(moteur.fils_de_protection(), max(1, len(restants) // 20))
     if fils > 1:
         solveurs = [solveur] + [
             moteur.Solveur(modele, cellules, etats, seuil) for _ in range(fils - 1)
