@@ -247,8 +247,7 @@ def _auditer_modele(
     later is one too, and they are shared: a cell whose values over the points met already
     span twice the rule is proven without solving for it. The others are minimised and
     maximised, in threads when no integer check runs (one solver each: HiGHS releases the
-    GIL), and narrow ranges are
-    checked with integer variables.
+    GIL), and narrow ranges are checked with integer variables.
     """
     solveur = moteur.Solveur(modele, cellules, etats, seuil)
     vus = moteur._Points(modele, a_voir)
