@@ -6,7 +6,8 @@ and year (lineage), each record belongs to exactly one class of records met in t
 declared identities (row sums, stock-flow between years) hold. For every masked cell whose true
 value is a small count (1 to seuil − 1), its smallest and largest values consistent with all of it
 are computed by linear programming (HiGHS): each year first, the cells tied across years fixed
-at their true values (what it proves holds in the whole model), then all years of a programme in
+at their true values (what it proves holds in the whole model), then three consecutive years
+around each cell's own, the other years fixed the same way, then all years of a programme in
 one model for the rest; the ranges found narrower than twice the rule are checked again with
 integer variables (HiGHS's branch and bound, started from the real data, within a time budget;
 a range it cannot settle is reported at the linear relaxation and counted). A cell is safe when
@@ -68,6 +69,7 @@ class Audit:
     verifiees_entieres: int = 0
     non_conclues: int = 0  # integer program out of time: the linear range is reported
     prouvees_par_annee: int = 0  # proven in their year's model, tied cells fixed
+    prouvees_par_fenetre: int = 0  # proven in a model of three years, the others fixed
     constats: list[Constat] = field(default_factory=list)
     incoherences: list[str] = field(default_factory=list)
     par_requete: dict[str, list[int]] = field(default_factory=dict)  # cells, masked, before
@@ -209,9 +211,33 @@ def auditer(
             else:
                 _noter(audit, constat, echantillon, non_conclue)
     audit.prouvees_par_annee = audit.auditees - len(a_revoir & choisies) - len(lies & choisies)
+    a_revoir = (a_revoir | lies) & choisies
     complets, _ = moteur.modeles(vues_, cellules, seuil, par_annee=False)
+    # Then, for programmes of more years, each cell in the model of the three consecutive years
+    # around its own, the other years' cells fixed at their true values (same argument).
+    for fenetre in moteur.fenetres(complets, cellules).values():
+        a_voir = [u for u in fenetre.cellules if u in fenetre.centre and u in a_revoir]
+        if not a_voir:
+            continue
+        for constat, echantillon, non_conclue in _auditer_modele(
+            fenetre,
+            a_voir,
+            cellules,
+            vues_,
+            etats,
+            seuil,
+            valeurs_min,
+            hasard,
+            entiers,
+            echeance,
+            externes_fixes=True,
+        ):
+            if constat.possibles >= valeurs_min and not non_conclue:
+                a_revoir.discard(constat.cellule)
+                audit.prouvees_par_fenetre += 1
+                _noter(audit, constat, echantillon, non_conclue)
     for modele in complets.values():
-        a_voir = [u for u in modele.cellules if u in choisies and (u in lies or u in a_revoir)]
+        a_voir = [u for u in modele.cellules if u in a_revoir]
         if a_voir:
             for resultat in _auditer_modele(
                 modele,
@@ -238,7 +264,17 @@ def _noter(audit: Audit, constat: Constat, echantillon: bool, non_conclue: bool)
 
 
 def _auditer_modele(
-    modele, a_voir, cellules, vues_, etats, seuil, valeurs_min, hasard, entiers, echeance
+    modele,
+    a_voir,
+    cellules,
+    vues_,
+    etats,
+    seuil,
+    valeurs_min,
+    hasard,
+    entiers,
+    echeance,
+    externes_fixes=False,
 ) -> list[tuple[Constat, bool, bool]]:
     """Range of every cell of `a_voir` in one model: (finding, proven by the sampled points,
     integer program out of time) per cell.
@@ -249,7 +285,7 @@ def _auditer_modele(
     maximised, in threads when no integer check runs (one solver each: HiGHS releases the
     GIL), and narrow ranges are checked with integer variables.
     """
-    solveur = moteur.Solveur(modele, cellules, etats, seuil)
+    solveur = moteur.Solveur(modele, cellules, etats, seuil, externes_fixes=externes_fixes)
     vus = moteur._Points(modele, a_voir)
     for essai in range(6):
         signes = (
@@ -315,7 +351,8 @@ def _auditer_modele(
     fils = 1 if entiers else min(moteur.fils_de_protection(), max(1, len(restants) // 20))
     if fils > 1:
         solveurs = [solveur] + [
-            moteur.Solveur(modele, cellules, etats, seuil) for _ in range(fils - 1)
+            moteur.Solveur(modele, cellules, etats, seuil, externes_fixes=externes_fixes)
+            for _ in range(fils - 1)
         ]
         with ThreadPoolExecutor(max_workers=fils) as executeur:
             list(executeur.map(tache, [restants[k::fils] for k in range(fils)], solveurs))
@@ -438,6 +475,8 @@ def rapport(audits: dict[str, Audit], commande: str) -> str:
             + " |",
             "| proven safe in their year's model (cells tied across years fixed at their "
             f"true values; a part of the true range) | {_nombre(audit.prouvees_par_annee)} |",
+            "| proven safe in the model of the three years around theirs (the other years' "
+            f"cells fixed at their true values) | {_nombre(audit.prouvees_par_fenetre)} |",
             f"| proven safe by sampled solutions | {_nombre(audit.prouvees_par_echantillon)} |",
             f"| ranges checked with integer variables | {_nombre(audit.verifiees_entieres)} |",
             "| narrow ranges left at the linear relaxation (integer program out of time or "

@@ -52,6 +52,12 @@ SUFFIXE_IDS = "__ids"
 VISIBLE, PRIMAIRE, SECONDAIRE = 0, 1, 2
 VALEURS_MIN_DEFAUT = 5
 VARIABLES_MODELE_COMPLET = 2_000
+# Consecutive years in the intermediate models of `passe_grands`.
+ANNEES_FENETRE = 3
+# Optimisations of random weighted sums of the sensitive cells a model starts with.
+ECHANTILLONS = 6
+# Tasks sharing the cells of one model of all years in `passe_grands`.
+PARTS_MODELE_COMPLET = 2
 
 # Cells of these columns, in views without a commune or QPV filter, are the programme's headline
 # figures: suppressed last.
@@ -320,6 +326,8 @@ class Programme:
     variables: int
     # Each variable's value on the real data (records per class): a feasible integer point.
     vrai: np.ndarray | None = None
+    # The cells the passes look at in this model (None: all of them).
+    centre: frozenset[int] | None = None
 
 
 def _relations_declarees(vue: Vue, seuil: int) -> list[tuple[list[tuple[int, int]], float]]:
@@ -734,6 +742,7 @@ def passe_jointe(
     exactes: set[int] | None = None,
     ajouter: bool = True,
     externes_fixes: bool = False,
+    parts: int = 1,
 ) -> int:
     """Suppress published cells until every sensitive cell keeps `valeurs_min` values.
 
@@ -743,7 +752,9 @@ def passe_jointe(
     the optima met so far already prove them. `exactes`: cells whose range other models use
     (cells of identities between years), always minimised and maximised when not proven by the
     first optimisations, as their range bounds them elsewhere. `cibles`: only these cells are
-    looked at. `ajouter=False`: proofs only, nothing suppressed.
+    looked at. `ajouter=False`: proofs only, nothing suppressed. `parts`: each model's cells
+    are shared out between this many tasks (threads), each solving its own copy of the model
+    (for a single large model on several cores); their suppressions are merged.
     """
     exactes = exactes or set()
     avant = etats.copy()
@@ -758,6 +769,7 @@ def passe_jointe(
         # Seeded by the model's key (programme, year): a programme gets the same protection
         # whatever the other programmes protected with it (per-programme recomputation).
         hasard = np.random.default_rng([graine, zlib.crc32(repr(cle).encode())])
+        a_voir = cibles if parts == 1 else _part(modele, cibles, cle[-1], parts)
         n = _passe_bloc(
             modele,
             cellules,
@@ -770,13 +782,15 @@ def passe_jointe(
             bornes,
             hasard,
             exactes,
-            cibles,
+            a_voir,
             ajouter,
             externes_fixes,
         )
         return n, locaux, prouves, bornes
 
     blocs = list(modeles_.items())
+    if parts > 1:
+        blocs = [((*cle, k), modele) for cle, modele in blocs for k in range(parts)]
     # Largest models first, so that the threads end together (HiGHS releases the GIL).
     blocs.sort(key=lambda kb: -len(kb[1].cellules))
     fils = min(fils_de_protection(), len(blocs))
@@ -788,11 +802,60 @@ def passe_jointe(
     ajoutees = 0
     for modele, (n, locaux, prouves, bornes) in resultats:
         ajoutees += n
-        for u in modele.cellules:
-            etats[u] = locaux[u]
+        # States only grow (more suppression): a model solved in parts keeps each part's.
+        lignes = np.asarray(modele.cellules)
+        etats[lignes] = np.maximum(etats[lignes], locaux[lignes])
         surs |= prouves
         intervalles.update(bornes)
     return ajoutees
+
+
+def _part(modele: Programme, cibles: set[int] | None, k: int, parts: int) -> set[int]:
+    """The `k`-th of `parts` shares of a model's cells (of `cibles`, when given)."""
+    liste = [u for u in modele.cellules if cibles is None or u in cibles]
+    return set(liste[k::parts])
+
+
+def sous_modele(complet: Programme, liste: list[int]) -> Programme:
+    """The model of some cells of a programme's model of all years (e.g. a few consecutive
+    years): their record classes, and every identity one of them is in; the other cells of
+    those identities are left to the solver (constants at their true values with
+    `externes_fixes`)."""
+    ensemble = set(liste)
+    colonnes = [complet.colonnes_cellule[complet.lignes[u]] for u in liste]
+    utilisees = np.unique(np.concatenate(colonnes)) if colonnes else np.zeros(0, dtype=np.int64)
+    numero = np.full(complet.variables, -1, dtype=np.int64)
+    numero[utilisees] = np.arange(len(utilisees))
+    relations = [(t, c) for t, c in complet.relations if any(u in ensemble for u, _ in t)]
+    return Programme(
+        list(liste),
+        {u: j for j, u in enumerate(liste)},
+        [numero[c] for c in colonnes],
+        relations,
+        len(utilisees),
+        None if complet.vrai is None else complet.vrai[utilisees],
+    )
+
+
+def fenetres(
+    grands: dict[tuple, Programme], cellules: Cellules, largeur: int = ANNEES_FENETRE
+) -> dict[tuple, Programme]:
+    """For each year of each programme that has more than `largeur` years, the model of
+    `largeur` consecutive years around it (shifted at the ends), asked about that year's cells
+    only (each cell is looked at in one window, the one it is most central in)."""
+    resultat = {}
+    for cle, modele in grands.items():
+        annees = sorted({cellules.annee[u] for u in modele.cellules} - {None})
+        if len(annees) <= largeur:
+            continue
+        for k, annee in enumerate(annees):
+            debut = min(max(0, k - largeur // 2), len(annees) - largeur)
+            dedans = set(annees[debut : debut + largeur])
+            liste = [u for u in modele.cellules if cellules.annee[u] in dedans]
+            fenetre = sous_modele(modele, liste)
+            fenetre.centre = frozenset(u for u in liste if cellules.annee[u] == annee)
+            resultat[(cle[0], annee)] = fenetre
+    return resultat
 
 
 def passe_grands(
@@ -813,27 +876,51 @@ def passe_grands(
     the other years' cells met in identities between years fixed at their true values proves
     is proven in the whole model (any of its points, completed by the true data of the other
     years, is a point of it; more suppression only widens ranges, so the proofs are kept in
-    `surs_fixes`). The cells it does not prove are then protected in the model of all years of
-    their programme, which may suppress more. Returns how many cells."""
+    `surs_fixes`). Models of `ANNEES_FENETRE` consecutive years, the years around them fixed the
+    same way, prove most of the others, at a fraction of the cost (on the demo, 341 of 417
+    cells in a third of the time of the model of all years). The cells they do not prove are
+    then protected in the model of all years of their programme, which may suppress more
+    (suppressing in the smaller models instead is sound too, but measured on the demo it
+    masked 30 times more cells). Returns how many cells."""
+
+    def restantes(modeles_: dict[tuple, Programme]) -> set[int]:
+        prouvees = surs_fixes | surs_grands
+        return {
+            u
+            for modele in modeles_.values()
+            for u in modele.cellules
+            if sensible(cellules, etats, u, seuil) and u not in prouvees
+        }
+
     annuels = {k: m for k, m in blocs.items() if (k[0], None) in grands}
-    passe_jointe(
-        annuels,
+    for modeles_ in (annuels, fenetres(grands, cellules)):
+        passe_jointe(
+            modeles_,
+            cellules,
+            etats.copy(),
+            seuil,
+            valeurs_min,
+            surs_fixes,
+            {},
+            cibles=restantes(modeles_),
+            ajouter=False,
+            externes_fixes=True,
+        )
+    # Each model of all years is solved in `PARTS_MODELE_COMPLET` parts, which can run on
+    # several cores. A constant, not the number of cores: the protection must not depend on the
+    # machine that computes it.
+    parts = PARTS_MODELE_COMPLET
+    return passe_jointe(
+        grands,
         cellules,
-        etats.copy(),
+        etats,
         seuil,
         valeurs_min,
-        surs_fixes,
+        surs_grands,
         {},
-        ajouter=False,
-        externes_fixes=True,
+        cibles=restantes(grands),
+        parts=parts,
     )
-    cibles = {
-        u
-        for modele in grands.values()
-        for u in modele.cellules
-        if sensible(cellules, etats, u, seuil) and u not in surs_fixes
-    }
-    return passe_jointe(grands, cellules, etats, seuil, valeurs_min, surs_grands, {}, cibles=cibles)
 
 
 def fils_de_protection() -> int:
@@ -871,13 +958,16 @@ def _passe_bloc(
     a_voir = [
         u
         for u in modele.cellules
-        if sensible(cellules, etats, u, seuil) and u not in surs and (cibles is None or u in cibles)
+        if sensible(cellules, etats, u, seuil)
+        and u not in surs
+        and (cibles is None or u in cibles)
+        and (modele.centre is None or u in modele.centre)
     ]
     if not a_voir:
         return 0
     solveur = Solveur(modele, cellules, etats, seuil, intervalles, externes_fixes)
     vus = _Points(modele, a_voir)
-    for essai in range(6):
+    for essai in range(ECHANTILLONS):
         if essai < 2:
             poids = {u: (1.0 if essai == 0 else -1.0) for u in a_voir}
         else:
