@@ -34,23 +34,30 @@ from pre_pilotage.protection import catalogue, moteur  # noqa: E402
 DEBUT, FIN = "<!-- protection-nationale:debut -->", "<!-- protection-nationale:fin -->"
 OBJECTIF_NATIONAL_S = 15 * 60
 OBJECTIF_DEMO_S = 30
-# Measured apart on 01/12/2026 (one national programme, 2 cores, calm machine); not rewritten
-# by this script.
+# Measured apart on 01/12/2026 (one national programme, 2 cores); not rewritten by this script.
 POURQUOI = (
-    "Where a national programme's time goes (measured apart on 01/12/2026, one programme, one "
-    "thread): collecting its views about 3 s, the per-view pass about 2.5 s, the linear "
-    "programs about 10 s. A programme has one model per year of about 470 record classes and "
-    "1,070 rows (cells and identities); about 70 % of its cells are small counts, so about "
-    "3,800 solves (minimum and maximum of each cell not proven by the optima already met), of "
-    "about 55 primal simplex iterations each at about 40 µs, plus about 0.5 ms per call. Tried "
-    "on the same models without gain: dual simplex from the previous basis (60 times slower "
-    "on the audit's model), presolve with a cold start (40 times slower), interior point (10 "
-    "times slower), the primal simplex's Dantzig, Devex or steepest-edge pricing (same to 3 "
-    "times slower), no scaling, another price strategy (same); skipping a minimisation "
-    "whose bound an optimum already met reaches (23 % fewer solves, same time: the next solve "
-    "starts further away). Worker processes per group of programmes (done, 01/12/2026) took "
-    "the national estimate from about 6,700 s to about 4,100 s; what is left to try is a "
-    "cheaper certificate per cell, and smaller per-programme memory."
+    "Where a national programme's time goes (measured apart on 01/12/2026, one programme, two "
+    "threads, about 31 s wall clock): collecting its views about 3 s; the per-view pass and the per-year "
+    "linear programs about 8 s (one model per year of about 470 record classes and 1,070 rows; "
+    "about 70 % of the cells are small counts; about 3,800 solves of about 55 primal simplex "
+    "iterations each at about 40 µs, plus about 0.5 ms per call); then the check of the "
+    "identities between years (`moteur.passe_grands`) about 20 s: each year's model with the "
+    "other years' cells fixed at their true values proves about 3,000 of the 4,300 small "
+    "counts (8 s of solver time), the model of the three years around each remaining cell's "
+    "year, fixed the same way, 1,160 of the 1,236 left (25 s of solver time), and the model of "
+    "all years (2,442 classes) the last 76, in two parts of about 6 s. That check closed a "
+    "measured leak (50 small counts of the demo pinned by combining years) and first took the "
+    "programme from about 12 s to about 110 s; the three-year models brought it to about 31 s. "
+    "Tried without gain: presolve and the dual simplex for a model's first solve (slower on "
+    "the model of all years: 30,000 iterations instead of 16,000), HiGHS's crash strategies "
+    "(same), two sampled optimisations instead of six (within the noise), masking more in the "
+    "three-year models instead of solving the model of all years (sound, but 30 times more "
+    "cells masked on the demo); earlier, on the year models: dual simplex from the previous "
+    "basis (60 times slower), presolve with a cold start (40 times slower), interior point (10 "
+    "times slower), other pricing or scaling (same to 3 times slower). The national target "
+    "asks for about 3 s of solver time per programme on two cores: a cheaper certificate per "
+    "cell than two linear solves is still to find (the sample above: about 60 s of computing "
+    "per programme, one thread each in the worker processes)."
 )
 
 

@@ -56,8 +56,9 @@ VARIABLES_MODELE_COMPLET = 2_000
 ANNEES_FENETRE = 3
 # Optimisations of random weighted sums of the sensitive cells a model starts with.
 ECHANTILLONS = 6
-# Tasks sharing the cells of one model of all years in `passe_grands`.
+# Tasks sharing the cells of one large model of all years in `passe_grands`.
 PARTS_MODELE_COMPLET = 2
+VARIABLES_EN_PARTS = 4_000
 
 # Cells of these columns, in views without a commune or QPV filter, are the programme's headline
 # figures: suppressed last.
@@ -906,21 +907,28 @@ def passe_grands(
             ajouter=False,
             externes_fixes=True,
         )
-    # Each model of all years is solved in `PARTS_MODELE_COMPLET` parts, which can run on
-    # several cores. A constant, not the number of cores: the protection must not depend on the
-    # machine that computes it.
-    parts = PARTS_MODELE_COMPLET
-    return passe_jointe(
-        grands,
-        cellules,
-        etats,
-        seuil,
-        valeurs_min,
-        surs_grands,
-        {},
-        cibles=restantes(grands),
-        parts=parts,
-    )
+    # A model of all years above `VARIABLES_EN_PARTS` classes is solved in
+    # `PARTS_MODELE_COMPLET` parts, which can run on several cores. Set by the model's size,
+    # not by the number of cores: the protection must not depend on the machine computing it.
+    cibles = restantes(grands)
+    ajoutees = 0
+    for parts in (1, PARTS_MODELE_COMPLET):
+        modeles_ = {
+            k: m for k, m in grands.items() if (m.variables > VARIABLES_EN_PARTS) == (parts > 1)
+        }
+        if modeles_:
+            ajoutees += passe_jointe(
+                modeles_,
+                cellules,
+                etats,
+                seuil,
+                valeurs_min,
+                surs_grands,
+                {},
+                cibles=cibles,
+                parts=parts,
+            )
+    return ajoutees
 
 
 def fils_de_protection() -> int:
