@@ -198,63 +198,56 @@ def auditer(
     lies = {u for termes, _ in liantes for u, _ in termes}
     fixes = etats.copy()
     fixes[list(lies)] = VISIBLE
-    a_revoir: set[int] = set()
-    for modele in annuels.values():
-        a_voir = [u for u in modele.cellules if u in choisies and u not in lies]
-        if not a_voir:
-            continue
-        for constat, echantillon, non_conclue in _auditer_modele(
-            modele, a_voir, cellules, vues_, fixes, seuil, valeurs_min, hasard, entiers, echeance
-        ):
-            # A range left at the relaxation (integer check out of time) is not checked again
-            # in the larger models: their relaxation holds this one, and an integer check there
-            # is slower still. It is counted, and judged on the relaxation.
-            if constat.possibles < valeurs_min:
-                a_revoir.add(constat.cellule)
-            else:
-                _noter(audit, constat, echantillon, non_conclue)
-    audit.prouvees_par_annee = audit.auditees - len(a_revoir & choisies) - len(lies & choisies)
-    a_revoir = (a_revoir | lies) & choisies
-    complets, _ = moteur.modeles(vues_, cellules, seuil, par_annee=False)
-    # Then, for programmes of more years, each cell in the model of the three consecutive years
-    # around its own, the other years' cells fixed at their true values (same argument).
-    for fenetre in moteur.fenetres(complets, cellules).values():
-        a_voir = [u for u in fenetre.cellules if u in fenetre.centre and u in a_revoir]
-        if not a_voir:
-            continue
-        for constat, echantillon, non_conclue in _auditer_modele(
-            fenetre,
-            a_voir,
-            cellules,
-            vues_,
-            etats,
-            seuil,
-            valeurs_min,
-            hasard,
-            entiers,
-            echeance,
-            externes_fixes=True,
-        ):
-            if constat.possibles >= valeurs_min:
-                a_revoir.discard(constat.cellule)
-                audit.prouvees_par_fenetre += 1
-                _noter(audit, constat, echantillon, non_conclue)
-    for modele in complets.values():
-        a_voir = [u for u in modele.cellules if u in a_revoir]
-        if a_voir:
-            for resultat in _auditer_modele(
+    a_revoir = set(choisies)
+
+    def etape(modeles_, etats_, choix, externes_fixes=False, derniere=False) -> int:
+        """Audits the cells `choix` picks in each model: those proven safe (every one, at the
+        last stage) are noted and leave `a_revoir`. Returns how many were proven.
+
+        A range left at the relaxation (integer check out of time) is not checked again in
+        the larger models: their relaxation holds this one, and an integer check there is
+        slower still. It is counted, and judged on the relaxation."""
+        prouvees = 0
+        for modele in modeles_:
+            a_voir = choix(modele)
+            if not a_voir:
+                continue
+            for constat, echantillon, non_conclue in _auditer_modele(
                 modele,
                 a_voir,
                 cellules,
                 vues_,
-                etats,
+                etats_,
                 seuil,
                 valeurs_min,
                 hasard,
                 entiers,
                 echeance,
+                externes_fixes,
             ):
-                _noter(audit, *resultat)
+                if derniere or constat.possibles >= valeurs_min:
+                    a_revoir.discard(constat.cellule)
+                    prouvees += not derniere
+                    _noter(audit, constat, echantillon, non_conclue)
+        return prouvees
+
+    audit.prouvees_par_annee = etape(
+        annuels.values(),
+        fixes,
+        lambda m: [u for u in m.cellules if u in a_revoir and u not in lies],
+    )
+    complets, _ = moteur.modeles(vues_, cellules, seuil, par_annee=False)
+    # Then, for programmes of more years, each cell in the model of the three consecutive years
+    # around its own, the other years' cells fixed at their true values (same argument).
+    audit.prouvees_par_fenetre = etape(
+        moteur.fenetres(complets, cellules).values(),
+        etats,
+        lambda m: [u for u in m.cellules if u in m.centre and u in a_revoir],
+        externes_fixes=True,
+    )
+    etape(
+        complets.values(), etats, lambda m: [u for u in m.cellules if u in a_revoir], derniere=True
+    )
     audit.secondes = time.perf_counter() - debut
     return audit
 
