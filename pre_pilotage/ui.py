@@ -74,10 +74,6 @@ class Filtres:
         return params
 
 
-# Characters of a chosen value the sidebar's select shows whole (1280 px and wider).
-LONGUEUR_VISIBLE = 28
-
-
 def _selecteur(cle: str, libelle: str, options: list, etiquettes: dict, aide: str | None = None):
     """A selectbox whose value lives in the URL (`?cle=code`), so a copied link reopens the view."""
     if cle not in st.session_state:
@@ -93,10 +89,6 @@ def _selecteur(cle: str, libelle: str, options: list, etiquettes: dict, aide: st
         help=aide,
         placeholder="Choisir…",
     )
-    # The sidebar's select shows one line, cut after about 28 characters: a longer name (a
-    # programme's official name, a compound commune) is also written in full under it.
-    if valeur is not None and len(etiquettes[valeur]) > LONGUEUR_VISIBLE:
-        st.caption(etiquettes[valeur])
     # The year and programme are always written, so that a link keeps its meaning after the
     # next year's data arrive; "all communes" / "all QPV" are simply left out.
     if valeur == TOUT:

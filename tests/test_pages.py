@@ -147,16 +147,3 @@ def test_chaque_graphique_a_ses_donnees_en_tableau(application):
     assert all(v == "–" or v.startswith("<") or v == "s" or int(v) >= 11 for v in enfants)
     # The lines (entries, exits) too, from their hover values.
     assert list(premier.columns)[1:] == ["Enfants accompagnés", "Entrées", "Sorties"]
-
-
-def test_nom_long_ecrit_en_entier_sous_le_selecteur(application, monkeypatch):
-    """The sidebar's select cuts a long name (« PRE de l'Agglomération de démo »): a name
-    longer than it shows whole is written in full under it, a short one is not repeated."""
-    at = application.run()
-    assert "PRE de test" not in [c.value for c in at.sidebar.caption]
-    from pre_pilotage import ui
-
-    monkeypatch.setattr(ui, "LONGUEUR_VISIBLE", 8)
-    at.run()
-    assert not at.exception
-    assert "PRE de test" in [c.value for c in at.sidebar.caption]
