@@ -454,6 +454,12 @@ def _protection_stockee(chemin) -> tuple[dict, list]:
     return vues, cellules
 
 
+def _tailles_des_lots(programmes: int) -> list[int]:
+    """Sizes of the groups `proteger` makes of this many programmes (the last one smaller)."""
+    taille = protection.PROGRAMMES_PAR_LOT
+    return [min(taille, programmes - k) for k in range(0, programmes, taille)]
+
+
 def test_seuls_les_programmes_modifies_sont_recalcules(tmp_path, monkeypatch):
     """An import changes one programme: only the programmes whose rows changed (their own
     tables, or tables attached to them such as a fiche-action's financements) are recomputed,
@@ -485,7 +491,7 @@ def test_seuls_les_programmes_modifies_sont_recalcules(tmp_path, monkeypatch):
         con.execute("delete from secret_empreinte")
     collectes.clear()
     protection.proteger_fichier(complete, [11])
-    assert [len(lot) for lot in collectes] == [protection.PROGRAMMES_PAR_LOT, 1]
+    assert [len(lot) for lot in collectes] == _tailles_des_lots(len(fixture_programmes.PROGRAMMES))
     vues_partielles, cellules_partielles = _protection_stockee(chemin)
     vues_completes, cellules_completes = _protection_stockee(complete)
     assert vues_partielles.keys() == vues_completes.keys()
@@ -510,7 +516,7 @@ def test_seuls_les_programmes_modifies_sont_recalcules(tmp_path, monkeypatch):
     with duckdb.connect(str(chemin)) as con:
         con.execute("update commune set population = 50001 where code_insee = '62498'")
     protection.proteger_fichier(chemin, [11])
-    assert [len(lot) for lot in collectes] == [protection.PROGRAMMES_PAR_LOT, 1]
+    assert [len(lot) for lot in collectes] == _tailles_des_lots(len(fixture_programmes.PROGRAMMES))
 
 
 def test_republier_montre_ce_qu_une_somme_donne_deja():
