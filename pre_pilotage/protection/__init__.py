@@ -58,7 +58,7 @@ _RATTACHEES = {
 PARTAGEES = ""  # secret_empreinte.pre_id of the shared tables' fingerprint
 # Programmes protected together (`proteger`): about 150 MiB each at national scale (views,
 # cells, models) in the worker process protecting the group (docs/performance.md). Groups of 6
-# peaked at 4,191 MiB together on the national bench (target 4 GiB): 5.
+# peaked at 4,191 MiB together on the national bench (target 4 GiB), groups of 5 at 3,716 MiB.
 PROGRAMMES_PAR_LOT = 5
 _STATUTS = {moteur.VISIBLE: "visible", moteur.PRIMAIRE: "primaire", moteur.SECONDAIRE: "secondaire"}
 
