@@ -730,6 +730,33 @@ def test_fenetres_de_trois_annees_entre_annee_seule_et_toutes_les_annees():
     assert intervalle(grands[("p", None)]) == (3, 8)
 
 
+@pytest.mark.parametrize("seuil_ipm", [0, 10**9])
+def test_premiere_resolution_par_point_interieur_memes_intervalles(monkeypatch, seuil_ipm):
+    """A large model's first solve is by interior point (then crossover): the ranges are the
+    ones worked out by hand, whichever way the first solve goes; an objective without bound
+    (a secondary cell has no upper limit) still comes back as unbounded."""
+    monkeypatch.setattr(moteur, "VARIABLES_POINT_INTERIEUR", seuil_ipm)
+    cellules, grands, _, par_annee = _chaine_de_stocks()
+    etats = np.full(len(cellules), moteur.PRIMAIRE, dtype=np.int8)
+    complet = grands[("p", None)]
+    s2022 = par_annee[2022][0]
+    solveur = moteur.Solveur(complet, cellules, etats, 11)
+    assert solveur.premiere
+    bas, _ = solveur._optimiser(s2022, -1)
+    # The interior point method ran for the first solve only when the model is large enough.
+    assert (solveur.h.getInfo().ipm_iteration_count > 0) == (seuil_ipm == 0)
+    assert not solveur.premiere
+    assert (bas, solveur._optimiser(s2022, +1)[0]) == (3, 8)
+    assert solveur.h.getInfo().ipm_iteration_count == 0
+    # The 2024 stock and entries masked as secondary: the entries have no upper limit then
+    # (S2024 = S2023 + E2024, S2024 unbounded), from the first solve on.
+    s2024, e2024 = par_annee[2024]
+    etats[[s2024, e2024]] = moteur.SECONDAIRE
+    solveur = moteur.Solveur(complet, cellules, etats, 11)
+    assert solveur._optimiser(e2024, +1)[0] == math.inf
+    assert solveur._optimiser(e2024, -1)[0] == 0
+
+
 @pytest.mark.parametrize("valeurs_min, prouvee_par", [(4, "fenetre"), (5, "tout")])
 def test_passe_grands_prouve_au_plus_petit_modele_suffisant(valeurs_min, prouvee_par):
     """The 2022 stock keeps 4 values in its window, 6 in the model of all years: with a rule
