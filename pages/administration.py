@@ -44,7 +44,13 @@ programmes = run("programmes")
 noms_programmes = dict(zip(programmes["pre_id"], programmes["nom"], strict=True))
 st.subheader("Comptes")
 liste_comptes = [
-    c | {"programme": noms_programmes.get(c["pre_id"], c["pre_id"]) if c["pre_id"] else None}
+    c
+    | {
+        "programme": noms_programmes.get(c["pre_id"], c["pre_id"]) if c["pre_id"] else None,
+        "cree_le": formats.date_heure(dt.datetime.fromisoformat(c["cree_le"]))
+        if c["cree_le"]
+        else None,
+    }
     for c in comptes.lister_comptes()
 ]
 ui.afficher_tableau(

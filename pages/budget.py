@@ -147,7 +147,7 @@ if filtres:
         "evolution_budget",
         filtres,
         annees,
-        periode=f"{filtres.annees[-1]}–{filtres.annees[0]}",
+        periode=formats.periode(filtres.annees),
     )
     ui.afficher_tableau(
         annees,

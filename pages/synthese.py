@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pre_pilotage import graphiques, ui
+from pre_pilotage import formats, graphiques, ui
 from pre_pilotage.requetes import run
 
 filtres = ui.debut_page("Synthèse")
@@ -53,7 +53,7 @@ if filtres:
         "beneficiaires_par_annee",
         filtres,
         par_annee,
-        periode=f"{filtres.annees[-1]}–{filtres.annees[0]}",
+        periode=formats.periode(filtres.annees),
     )
     gauche, droite = st.columns(2)
     with gauche:

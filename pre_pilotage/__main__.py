@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
-from pre_pilotage import config
-from pre_pilotage.db import migrer_fichier
-from pre_pilotage.francais import effectif
-from pre_pilotage.geographie import commande as commande_geographie
-from pre_pilotage.geographie import nationale
-from pre_pilotage.importation import commande as commande_programme
+from streamlit import logger as _journal_streamlit
+
+# Outside the app, Streamlit's caches warn in English that they have no runtime (« No runtime
+# found, using MemoryCacheStorageManager »), which is expected here: a coordinator reads only
+# French on the terminal.
+_journal_streamlit.get_logger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
+
+from pre_pilotage import config  # noqa: E402
+from pre_pilotage.db import migrer_fichier  # noqa: E402
+from pre_pilotage.francais import effectif  # noqa: E402
+from pre_pilotage.geographie import commande as commande_geographie  # noqa: E402
+from pre_pilotage.geographie import nationale  # noqa: E402
+from pre_pilotage.importation import commande as commande_programme  # noqa: E402
 
 
 def taire_banniere_highs() -> None:
@@ -90,8 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     _declarer_secret(commandes)
     nationale.declarer(commandes)
     arguments = analyseur.parse_args(argv)
-    if arguments.commande in ("demo", "importer", "exemples", "programme", "secret"):
-        taire_banniere_highs()
+    # Every command may recompute the protection (a geography build, a migration too).
+    taire_banniere_highs()
+    # A developer's note of the per-view protection (an identity with an offset on the data,
+    # used as it is), in English: not for the terminal of a coordinator.
+    warnings.filterwarnings("ignore", message=r".*declared sum/stock_flow identities")
 
     if arguments.commande == "demo":
         from pre_pilotage.demo import generer_base

@@ -95,6 +95,12 @@ def date(valeur: dt.date | str | None) -> str:
     return valeur.strftime("%d/%m/%Y")
 
 
+def periode(annees) -> str:
+    """`[2021, 2025]` -> `2021–2025`; a single year -> `2025` (never « 2025–2025 »)."""
+    debut, fin = min(annees), max(annees)
+    return str(debut) if debut == fin else f"{debut}–{fin}"
+
+
 def date_heure(valeur: dt.datetime | None) -> str:
     """`2026-11-23 07:30:12` -> `23/11/2026 07:30`."""
     if _est_vide(valeur):

@@ -311,7 +311,7 @@ def _synthese(cadres, contexte: Contexte) -> Section:
             contexte,
             SOURCE_PROGRAMME,
             par_annee,
-            periode=f"{min(annees)}–{max(annees)}" if annees else None,
+            periode=formats.periode(annees) if annees else None,
         )
     )
     section.codes.append("beneficiaires_par_annee")
@@ -546,7 +546,7 @@ def _budgets(cadres, contexte: Contexte) -> Section:
             graphiques.evolution_budget(annees),
             contexte,
             SOURCE_PROGRAMME,
-            periode=f"{min(liste)}–{max(liste)}" if liste else None,
+            periode=formats.periode(liste) if liste else None,
         )
     )
     section.codes += ["budget_par_financeur", "evolution_budget"]
@@ -723,7 +723,13 @@ def _une_cite(cite: dict, cadres, indicateurs, qpv, origine, contexte: Contexte)
     section = Section(cite_educative)
     codes = cite["codes_qp"] or []
     section.phrases.append(
-        f"{cite_educative} (labellisée en {cite['annee_labellisation'] or formats.VIDE}) : "
+        f"{cite_educative}"
+        + (
+            f" (labellisée en {cite['annee_labellisation']})"
+            if cite["annee_labellisation"]
+            else " (année de labellisation non renseignée)"
+        )
+        + " : "
         f"{francais.accord(len((cite['communes'] or '').split(',')), 'commune')} "
         f"{cite['communes'] or formats.VIDE} ; chef de file : "
         f"{cite['chef_de_file'] or 'non renseigné'} ; "

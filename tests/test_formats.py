@@ -33,6 +33,12 @@ def test_euros_pourcentage_date():
     assert formats.date("2025-12-31") == "31/12/2025"
 
 
+def test_periode_d_une_ou_plusieurs_annees():
+    # A programme with one year of data: « 2025 », never « 2025–2025 » (seen by a new user).
+    assert formats.periode([2025]) == "2025"
+    assert formats.periode([2025, 2021, 2023]) == "2021–2025"
+
+
 def test_variations():
     assert formats.variation(110, 100) == f"+10,0{INSECABLE}%"
     assert formats.variation(90, 100) == f"−10,0{INSECABLE}%"

@@ -593,3 +593,46 @@ def test_territoire_inconnu():
         geographie.construire(fichiers_reels(), siren="123456789")
     with pytest.raises(geographie.ErreurGeographie, match="communes introuvables : 99999"):
         geographie.construire(fichiers_reels(), communes=["59606", "99999"])
+
+
+def test_reconstruire_sans_un_fichier_demande_confirmation(base_valenciennes, tmp_path):
+    """Found by a new user: rebuilding with the communes files only removed every QPV and
+    Cité of the base without a word. Now nothing changes until the removal is confirmed."""
+    copie = tmp_path / "base.duckdb"
+    shutil.copy(base_valenciennes, copie)
+    avant = contenu(copie)
+    with pytest.raises(geographie.RemplacementAConfirmer) as erreur:
+        geographie.construire_base(copie, fichiers_reels(), siren=VALENCIENNES)
+    message = str(erreur.value)
+    with duckdb.connect(str(copie), read_only=True) as con:
+        (qpv,) = con.execute("select count(distinct code_qp) from qpv_commune").fetchall()[0]
+        (cites,) = con.execute("select count(*) from cite_educative").fetchall()[0]
+    assert qpv > 0 and cites > 0
+    assert message.startswith(
+        f"Ces fichiers retireraient de la base ce qui s'y trouve déjà : {qpv} quartiers "
+        "prioritaires (QN"
+    )
+    assert f"; {cites} Cités éducatives (" in message
+    assert message.endswith("ou relancez avec --remplacer pour confirmer.")
+    assert contenu(copie) == avant
+    geographie.construire_base(copie, fichiers_reels(), siren=VALENCIENNES, remplacer=True)
+    with duckdb.connect(str(copie), read_only=True) as con:
+        assert con.execute("select count(*) from qpv_commune").fetchall()[0][0] == 0
+
+
+def test_l_annuaire_donne_pour_les_reseaux_refuse():
+    """Found by a new user: the annuaire de l'éducation given as the réseaux file was read as
+    one (every school with an « education prioritaire » column taken for a network member)."""
+    annuaire = reel("annuaire_education_extrait_94/fr-en-annuaire-education.csv")
+    with pytest.raises(geographie.ErreurGeographie) as erreur:
+        lecture.lire_reseaux_ep(annuaire)
+    assert str(erreur.value) == (
+        "fr-en-annuaire-education.csv : colonne de la tête de réseau absente (uai_tete_de_reseau "
+        "attendu) : ce n'est pas le fichier des réseaux d'éducation prioritaire "
+        "(fr-en-etablissements-ep) ; l'annuaire de l'éducation se donne sous le type "
+        "etablissements"
+    )
+    reseaux = lecture.lire_reseaux_ep(
+        reel("education_prioritaire_reseaux/fr-en-etablissements-ep.csv")
+    )
+    assert reseaux.nombre > 1000

@@ -185,6 +185,11 @@ def test_quartiers_sans_commune(cog, qpv_nord, reference, tmp_path):
     assert reference["QN05921M"][0] == ("59014", "59079", "59112", "59606")
     assert reference["QN05922M"][0] == ("59112",)
     assert len(_source(geo)["_ecartes"]["sans commune, rattaché par sa position (gardé)"]) == 15
+    # The other QPV of the Nord lie in none of the given contours: outside the territory, not
+    # « give the communes' contours too » (found by a new user, who had given them).
+    assert {k: v for k, v in _source(geo)["_ecartes"].items() if "position" not in k} == {
+        "hors du territoire": 94 - 15
+    }
     # Kept: « à vérifier », not « écartés », in the summary.
     assert [
         ligne.split(" : QN")[0] for ligne in geographie.resume(geo) if "par sa position" in ligne
@@ -552,3 +557,13 @@ def test_annuaire_d_une_autre_annee(tmp_path):
         assert e.longitude == pytest.approx(actuel[e.uai].longitude, abs=1e-5)
         assert e.latitude == pytest.approx(actuel[e.uai].latitude, abs=1e-5)
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_une_liste_csv_donnee_pour_des_contours_refusee(cog, qpv_nord, base_existante, tmp_path):
+    """Found by a new user: the QPV list (CSV) given as the QPV contours gave a Python error."""
+    liste = tmp_path / "qpv2024_par_commune.csv"
+    qpv_nord.drop(columns="geometry").to_csv(liste, sep=";", index=False)
+    assert _refus(base_existante, cog, liste) == (
+        "qpv2024_par_commune.csv : ce fichier n'a pas de contours (aucune géométrie : GeoJSON, "
+        "shapefile ou GeoPackage attendu ; une liste en CSV ou XLSX se donne sous un autre type)"
+    )

@@ -121,7 +121,10 @@ def test_les_exemples_reproduisent_la_demo(chemin_demo, base_vide, exemples):
     compares = 0
     for chemin in sorted(config.DOSSIER_REQUETES.glob("*.sql")):
         requete = charger(chemin.stem)
-        if chemin.stem == "lots_import" or not {"pre_id"} <= set(requete.parametres):
+        # Lists of pseudonyms (the protection's), not figures: they differ by programme.
+        if chemin.stem in ("lots_import", "protection_parcours_enfants") or not {"pre_id"} <= set(
+            requete.parametres
+        ):
             continue
         for annee in (2022, 2025):  # the year before 2021 is not in the files
             for commune in (None, "96003"):
@@ -549,3 +552,115 @@ def test_page_import_de_la_demonstration(chemin_demo, monkeypatch):
         "votre PRE » du README : géographie, programme, puis import."
     ]
     assert not at.get("file_uploader")
+
+
+def _second_programme(chemin: Path, pre_id: str) -> None:
+    """A second programme on the same communes as the demo's, without any data."""
+    with duckdb.connect(str(chemin)) as con:
+        con.execute(
+            "insert into programme select * replace (? as pre_id, 'PRE voisin' as nom) "
+            "from programme where pre_id = ?",
+            [pre_id, PRE],
+        )
+        con.execute(
+            "insert into programme_commune select ?, code_insee from programme_commune "
+            "where pre_id = ?",
+            [pre_id, PRE],
+        )
+
+
+def test_deux_programmes_numerotent_leurs_enfants_de_la_meme_facon(base_vide, exemples):
+    """Defect met by a new user: a second programme whose children are numbered like the
+    first's (« ENF-0001 ») crashed on the primary key of the pseudonymised child."""
+    _second_programme(base_vide, "pre-voisin")
+    enfants = [f for f in fichiers_de(exemples, 2025) if f.nom.endswith("beneficiaires.csv")]
+    assert len(enfants) == 1
+    for pre_id in (PRE, "pre-voisin"):
+        rapport = importer(base_vide, enfants, pre_id, 2025, CLE_TEST)
+        assert rapport.erreurs == [] and rapport.ecrit, rapport.erreurs[:5]
+    with duckdb.connect(str(base_vide), read_only=True) as con:
+        par_programme = dict(
+            con.execute("select pre_id, count(*) from beneficiaire group by all").fetchall()
+        )
+        communs = con.execute(
+            "select count(*) from beneficiaire a join beneficiaire b using (beneficiaire_id) "
+            "where a.pre_id <> b.pre_id"
+        ).fetchone()[0]
+    lignes = len(enfants[0].contenu.decode("utf-8-sig").splitlines()) - 1
+    assert par_programme == {PRE: lignes, "pre-voisin": lignes}
+    assert communs == 0
+
+
+def test_un_enfant_deja_importe_garde_son_pseudonyme(base_vide, exemples, monkeypatch):
+    """A base imported before pseudonyms were per programme (one pseudonym for all
+    programmes): re-importing a year finds its children, nothing doubles."""
+    from pre_pilotage import importation
+    from pre_pilotage.pseudonymisation import pseudonyme
+
+    chemin = base_vide
+    with monkeypatch.context() as m:
+        m.setattr(
+            importation,
+            "_dans_le_programme",
+            lambda cle, espace, brut, prefixe, _pre, _existants: pseudonyme(
+                cle, espace, brut, prefixe
+            ),
+        )
+        rapport = importer(chemin, fichiers_de(exemples, 2025), PRE, 2025, CLE_DEMO)
+        assert rapport.erreurs == [] and rapport.ecrit, rapport.erreurs[:5]
+    with duckdb.connect(str(chemin), read_only=True) as con:
+        avant = con.execute("select count(*) from beneficiaire").fetchone()[0]
+        ids_avant = {
+            i for (i,) in con.execute("select beneficiaire_id from beneficiaire").fetchall()
+        }
+    rapport = importer(chemin, fichiers_de(exemples, 2025), PRE, 2025, CLE_DEMO, remplacer=True)
+    assert rapport.erreurs == [] and rapport.ecrit, rapport.erreurs[:5]
+    with duckdb.connect(str(chemin), read_only=True) as con:
+        apres = con.execute("select count(*) from beneficiaire").fetchone()[0]
+        ids_apres = {
+            i for (i,) in con.execute("select beneficiaire_id from beneficiaire").fetchall()
+        }
+    assert apres == avant
+    assert ids_apres == ids_avant
+
+
+def test_une_annee_importee_sans_equipe_est_proposee(base_vide, exemples):
+    """Children imported for a year without a team or a programming are shown: the year is
+    offered in the sidebar (found missing by a new user)."""
+    _second_programme(base_vide, "pre-voisin")
+    enfants = [f for f in fichiers_de(exemples, 2025) if f.nom.endswith("beneficiaires.csv")]
+    rapport = importer(base_vide, enfants, "pre-voisin", 2025, CLE_TEST)
+    assert rapport.erreurs == [] and rapport.ecrit
+    with duckdb.connect(str(base_vide), read_only=True) as con:
+        annees = executer(con, "annees_disponibles", 11, pre_id="pre-voisin")["annee"].to_list()
+    assert annees == [2025]
+
+
+def test_un_meme_enfant_de_deux_sexes_refuse(base_vide, exemples):
+    """Found by a new user: two lines of one child with another sex and year of birth were
+    accepted, the second silently overwriting the first."""
+    chemin = exemples / "2025_beneficiaires.csv"
+    lignes = chemin.read_text(encoding="utf-8-sig").splitlines()
+    entete = lignes[0].split(";")
+    premiere = lignes[1].split(";")
+    copie = list(premiere)
+    copie[entete.index("identifiant_parcours")] = "DOS-2025-NOUVEAU"
+    sexe = premiere[entete.index("sexe")]
+    copie[entete.index("sexe")] = "M" if sexe == "F" else "F"
+    copie[entete.index("annee_naissance")] = str(int(premiere[entete.index("annee_naissance")]) - 1)
+    contenu = "\r\n".join([*lignes, ";".join(copie)]) + "\r\n"
+    fichier = Fichier("2025_beneficiaires.csv", contenu.encode("utf-8"))
+    avant = empreinte_base(base_vide)
+    rapport = importer(base_vide, [fichier], PRE, 2025, CLE_TEST)
+    numero = len(lignes) + 1
+    enfant = premiere[entete.index("identifiant_enfant")]
+    assert [(e.ligne, e.colonne, e.attendu) for e in rapport.erreurs] == [
+        (numero, "sexe", f"« {sexe} » comme à la ligne 2 pour le même enfant ({enfant})"),
+        (
+            numero,
+            "annee_naissance",
+            f"« {premiere[entete.index('annee_naissance')]} » comme à la ligne 2 pour le même "
+            f"enfant ({enfant})",
+        ),
+    ]
+    assert empreinte_base(base_vide) == avant

@@ -445,3 +445,24 @@ def test_pas_de_banniere_anglaise_du_solveur():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert sortie == "avant\naprès\n"
+
+
+def test_ecritures_courantes_des_annees_fonctions_et_porteurs():
+    """Found by a new user: a reversed period was refused without saying why, « référent » and
+    « ccas » (as the app writes them, or in lower case) were refused."""
+    with pytest.raises(module.ProgrammeInvalide) as erreur:
+        module.lire_annees("2025-2024")
+    assert erreur.value.erreurs == [
+        "Années : la période « 2025-2024 » finit avant de commencer (écrivez 2024-2025)."
+    ]
+    assert module.lire_annees("2024-2025") == [2024, 2025]
+    assert module.lire_equipe(
+        ["2025:référent:0,8", "2025:Référent de parcours:1", "2025:Coordination:1"]
+    ) == {2025: [("referent", 0.8), ("referent", 1.0), ("coordination", 1.0)]}
+    assert module.lire_equipe(["2025:chef:1"]) == {2025: [("chef", 1.0)]}  # refused later
+    assert [module.type_porteur(t) for t in ("ccas", "Caisse des écoles", "epci", "Mairie")] == [
+        "CCAS",
+        "caisse des écoles",
+        "EPCI",
+        "Mairie",
+    ]

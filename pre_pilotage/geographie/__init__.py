@@ -21,6 +21,7 @@ from pre_pilotage.geographie.construction import (
     OBLIGATOIRES,
     TYPES_FICHIERS,
     Geographie,
+    RemplacementAConfirmer,
     completer,
     construire,
     ecrire,
@@ -32,6 +33,7 @@ from pre_pilotage.geographie.lecture import ErreurGeographie
 __all__ = [
     "OBLIGATOIRES",
     "TYPES_FICHIERS",
+    "RemplacementAConfirmer",
     "ErreurGeographie",
     "Geographie",
     "completer",
@@ -49,10 +51,13 @@ def construire_base(
     siren: str | None = None,
     communes: list[str] | None = None,
     annonce: Callable[[str], None] = lambda _message: None,
+    remplacer: bool = False,
 ) -> Geographie:
     """Build the geography, then write it into the database (created if absent).
 
     Files are all read and checked before the database is opened: a bad file leaves it as it was.
+    Quartiers, schools or Cités already in the base that the new build lacks are removed only
+    with `remplacer` (else `RemplacementAConfirmer` says which, and nothing changes).
     """
     geo = construire(fichiers, siren=siren, communes=communes, annonce=annonce)
     chemin_base = Path(chemin_base)
@@ -61,7 +66,7 @@ def construire_base(
     try:
         with duckdb.connect(str(chemin_base)) as con:
             migrer(con)
-            ecrire(con, geo)
+            ecrire(con, geo, remplacer=remplacer)
     except duckdb.IOException as exc:
         if "lock" not in str(exc).lower():
             raise ErreurGeographie(

@@ -39,6 +39,12 @@ def declarer(commandes) -> None:
         help="télécharge les fichiers absents du dossier depuis leur adresse officielle",
     )
     geo.add_argument(
+        "--remplacer",
+        action="store_true",
+        help="confirme le retrait des quartiers, écoles ou Cités déjà dans la base que les "
+        "nouveaux fichiers ne décrivent plus",
+    )
+    geo.add_argument(
         "--fichier",
         action="append",
         default=[],
@@ -78,7 +84,12 @@ def executer(arguments) -> int:
         )
         communes = [c for c in arguments.communes.split(",") if c] if arguments.communes else None
         geo = geographie.construire_base(
-            base, fichiers, siren=arguments.epci, communes=communes, annonce=print
+            base,
+            fichiers,
+            siren=arguments.epci,
+            communes=communes,
+            annonce=print,
+            remplacer=arguments.remplacer,
         )
     except geographie.ErreurGeographie as exc:
         print(f"Erreur : {exc}", file=sys.stderr)

@@ -485,6 +485,8 @@ def _rattacher(
                 and not problemes
                 and departement in departements
                 and q.code not in ailleurs
+                # Drawn with the communes' contours given: it lies in none of the territory's.
+                and not (q.geom is not None and ctx.arbre is not None)
             ):
                 # Perhaps in the territory: nothing tells its commune. Said, not counted as
                 # outside the territory.
@@ -667,14 +669,76 @@ def _inserer(con: duckdb.DuckDBPyConnection, table: str, lignes: list[dict]) -> 
     con.from_arrow(cadre.to_arrow()).insert_into(table)
 
 
-def ecrire(con: duckdb.DuckDBPyConnection, geo: Geographie) -> None:
-    """Replace the territory's geography in one transaction: all or nothing."""
+class RemplacementAConfirmer(ErreurGeographie):
+    """Writing the geography would remove quartiers, schools or Cités already in the base."""
+
+
+def _disparitions(con, communes: list[str], qpv: list[str], uai: list[str], cites: list[str]):
+    """What a new build of these communes would remove from the base: (label, codes) pairs."""
+    anciens = {
+        "quartiers prioritaires": con.execute(
+            "select distinct code_qp from qpv_commune where list_contains($c, code_insee)",
+            {"c": communes},
+        ).fetchall(),
+        "écoles et collèges": con.execute(
+            "select uai from etablissement where list_contains($c, code_insee)", {"c": communes}
+        ).fetchall(),
+        "Cités éducatives": con.execute(
+            "select distinct cite_id from cite_educative_commune where list_contains($c, code_insee)",
+            {"c": communes},
+        ).fetchall(),
+    }
+    nouveaux = {
+        "quartiers prioritaires": set(qpv),
+        "écoles et collèges": set(uai),
+        "Cités éducatives": set(cites),
+    }
+    resultat = []
+    for libelle, lignes in anciens.items():
+        partis = sorted({code for (code,) in lignes} - nouveaux[libelle])
+        if partis:
+            resultat.append((libelle, partis))
+    return resultat
+
+
+def ecrire(con: duckdb.DuckDBPyConnection, geo: Geographie, remplacer: bool = True) -> None:
+    """Replace the territory's geography in one transaction: all or nothing.
+
+    `remplacer=False`: when the new build would remove quartiers, schools or Cités already in
+    the base (a file not given again, a file of another year), nothing is written and
+    `RemplacementAConfirmer` says what would disappear."""
     lignes = lignes_tables(geo)
     communes = [c["code_insee"] for c in lignes["commune"]]
     epci = [e["siren"] for e in lignes["epci"]]
     qpv = [q["code_qp"] for q in lignes["qpv"]]
     uai = [e["uai"] for e in lignes["etablissement"]]
     cites = [c["cite_id"] for c in lignes["cite_educative"]]
+    if not remplacer and (partis := _disparitions(con, communes, qpv, uai, cites)):
+        enfants = con.execute(
+            "select count(*) from beneficiaire where list_contains($q, code_qp)",
+            {
+                "q": next(
+                    (codes for libelle, codes in partis if libelle.startswith("quartiers")), []
+                )
+            },
+        ).fetchall()[0][0]
+        singuliers = {
+            "quartiers prioritaires": "quartier prioritaire",
+            "écoles et collèges": "école ou collège",
+            "Cités éducatives": "Cité éducative",
+        }
+        details = " ; ".join(
+            f"{effectif(len(codes), singuliers[libelle], libelle)} "
+            f"({', '.join(codes[:5])}{', …' if len(codes) > 5 else ''})"
+            for libelle, codes in partis
+        )
+        raise RemplacementAConfirmer(
+            f"Ces fichiers retireraient de la base ce qui s'y trouve déjà : {details}"
+            + (" ; des enfants accompagnés habitent ces quartiers" if enfants else "")
+            + ". Donnez aussi les fichiers qui les décrivent (contours ou liste des quartiers, "
+            "annuaire de l'éducation ou réseaux d'éducation prioritaire, liste des Cités "
+            "éducatives), ou relancez avec --remplacer pour confirmer."
+        )
     con.execute("begin transaction")
     try:
         anciens_qpv = [
@@ -786,8 +850,8 @@ def resume(geo: Geographie) -> list[str]:
             for ligne in _lignes_ecartes(s)
         ]
     lignes.append(
-        f"{len(t['commune'])} communes, dont {sum(c['geom'] is not None for c in t['commune'])} "
-        "avec contour"
+        f"{effectif(len(t['commune']), 'commune')}, dont "
+        f"{sum(c['geom'] is not None for c in t['commune'])} avec contour"
     )
     for annee in sorted({q["annee_geographie"] for q in t["qpv"]}, reverse=True):
         du_millesime = [q for q in t["qpv"] if q["annee_geographie"] == annee]

@@ -895,6 +895,15 @@ def lire_reseaux_ep(chemin: Path) -> Lecture:
     if col["uai"] is None:
         raise erreur(chemin, "colonne UAI absente (uai attendu)")
     colonne_tete = colonne_presente(entetes, "tete_reseau")
+    if colonne_tete is None:
+        # A network file says which network each school belongs to; without that column the
+        # file is another one (the annuaire de l'éducation, given under the wrong type).
+        raise erreur(
+            chemin,
+            "colonne de la tête de réseau absente (uai_tete_de_reseau attendu) : ce n'est pas "
+            "le fichier des réseaux d'éducation prioritaire (fr-en-etablissements-ep) ; "
+            "l'annuaire de l'éducation se donne sous le type etablissements",
+        )
     reseaux = {}
     transformations: dict = {}
     ecartes: dict[str, list[str]] = {}

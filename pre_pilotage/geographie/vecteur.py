@@ -332,6 +332,12 @@ def lire(
     if len(cadre) == 0:
         # An empty layer would silently give a territory without any feature of this kind.
         raise ErreurVecteur("le fichier ne contient aucun objet (couche vide)")
+    if not hasattr(cadre, "geometry"):
+        # GDAL reads a CSV or a spreadsheet as a table without geometry.
+        raise ErreurVecteur(
+            "ce fichier n'a pas de contours (aucune géométrie : GeoJSON, shapefile ou "
+            "GeoPackage attendu ; une liste en CSV ou XLSX se donne sous un autre type)"
+        )
     colonnes = [c for c in cadre.columns if c != cadre.geometry.name]
     proprietes = [
         {c: _valeur(v) for c, v in zip(colonnes, ligne, strict=True)}

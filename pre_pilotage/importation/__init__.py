@@ -203,6 +203,9 @@ def _reference(
             "select fiche_id from fiche_action where pre_id <> ? or annee <> ?", [pre_id, annee]
         ),
         parcours=ensemble("select parcours_id from parcours where pre_id = ?", [pre_id]),
+        beneficiaires=ensemble(
+            "select beneficiaire_id from beneficiaire where pre_id = ?", [pre_id]
+        ),
         lieux=frozenset(
             mot
             for nom in ensemble("select nom from commune union select nom from qpv")
@@ -213,23 +216,40 @@ def _reference(
     )
 
 
-def _pseudonymiser(type_fichier: str, lignes: list[dict], cle: bytes) -> None:
+def _dans_le_programme(
+    cle: bytes, espace: str, brut: str, prefixe: str, pre_id: str, existants: set[str]
+) -> str:
+    """Pseudonym of a child or a parcours within its programme: two programmes of one base
+    may number their children the same way (« ENF-0001 ») without being the same child. One
+    already imported under the former pseudonym, common to all programmes, keeps it."""
+    ancien = pseudonyme(cle, espace, brut, prefixe)
+    if ancien in existants:
+        return ancien
+    return pseudonyme(cle, f"{espace}\x1f{pre_id}", brut, prefixe)
+
+
+def _pseudonymiser(type_fichier: str, lignes: list[dict], cle: bytes, ref: Reference) -> None:
     for ligne in lignes:
         if "identifiant_parcours" in ligne:
             # Kept until the write, only to name a row in an error (never written).
             ligne["_identifiant_saisi"] = ligne["identifiant_parcours"]
         if type_fichier == "beneficiaires":
-            ligne["beneficiaire_id"] = pseudonyme(
-                cle, "beneficiaire", ligne.pop("identifiant_enfant"), "B-"
+            ligne["beneficiaire_id"] = _dans_le_programme(
+                cle,
+                "beneficiaire",
+                ligne.pop("identifiant_enfant"),
+                "B-",
+                ref.pre_id,
+                ref.beneficiaires,
             )
-            ligne["parcours_id"] = pseudonyme(
-                cle, "parcours", ligne.pop("identifiant_parcours"), "P-"
+            ligne["parcours_id"] = _dans_le_programme(
+                cle, "parcours", ligne.pop("identifiant_parcours"), "P-", ref.pre_id, ref.parcours
             )
             if ligne.get("referent"):
                 ligne["referent"] = pseudonyme(cle, "personne", ligne["referent"], "R-")
         elif type_fichier == "actions":
-            ligne["parcours_id"] = pseudonyme(
-                cle, "parcours", ligne.pop("identifiant_parcours"), "P-"
+            ligne["parcours_id"] = _dans_le_programme(
+                cle, "parcours", ligne.pop("identifiant_parcours"), "P-", ref.pre_id, ref.parcours
             )
         elif type_fichier == "equipe":
             ligne["personne_id"] = pseudonyme(
@@ -397,7 +417,7 @@ def _importer(
         rapport.remarques.extend(f"{nom} : {r}" for r in resultat.remarques)
         rapport.lignes[nom] = len(resultat.lignes)
         rapport.libelles[libelle_fichier(type_fichier, fichier.contenu)] = len(resultat.lignes)
-        _pseudonymiser(type_fichier, resultat.lignes, cle)
+        _pseudonymiser(type_fichier, resultat.lignes, cle, reference)
         valides[type_fichier] = (fichier, resultat.lignes)
         noms[type_fichier] = nom
         if type_fichier == "fiches_action":

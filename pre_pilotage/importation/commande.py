@@ -30,7 +30,9 @@ def declarer(commandes) -> None:
     analyseur.add_argument(
         "--porteur", default=None, help="structure porteuse, ex. « CCAS de Denain »"
     )
-    analyseur.add_argument("--type-porteur", choices=module.TYPES_PORTEUR, default=None)
+    analyseur.add_argument(
+        "--type-porteur", type=module.type_porteur, choices=module.TYPES_PORTEUR, default=None
+    )
     analyseur.add_argument(
         "--epci", default=None, help="SIREN de l'EPCI : ses communes présentes dans la base"
     )

@@ -96,6 +96,8 @@ class Reference:
     fiches_annee: set[str]  # fiche ids of the year already in the database for the programme
     fiches_autres: set[str]  # fiche ids used by other programmes or other years
     parcours: set[str]  # pseudonymised parcours ids already in the database for the programme
+    # Pseudonymised child ids already in the database for the programme.
+    beneficiaires: set[str] = field(default_factory=set)
     # Words of the base's place names (communes, QPV): never taken for a person's name.
     lieux: frozenset[str] = frozenset()
     # Pseudonymisation key: a masked text becomes a keyed pseudonym (the same text, the same
@@ -276,6 +278,8 @@ class Validateur:
         self._masques: dict[str, dict[str, list[int]]] = {}
         self._qpv_attendu: str | None = None  # what a QPV code should be (computed once)
         self._conversions: dict[tuple[str, str], tuple[bool, object]] = {}
+        # A child met on an earlier line (several parcours): its line, sex and year of birth.
+        self._enfants: dict[str, tuple[int, str | None, int | None]] = {}
 
     def erreur(self, ligne: int, colonne: str, valeur: str, attendu: str) -> None:
         if len(self.resultat.erreurs) < ERREURS_MAX:
@@ -621,6 +625,22 @@ class Validateur:
         return len(self.resultat.erreurs) == avant
 
     def _controler_parcours(self, numero: int, ligne: dict, annee: int) -> None:
+        enfant = ligne.get("identifiant_enfant")
+        if enfant is not None:
+            attributs = (ligne.get("sexe"), ligne.get("annee_naissance"))
+            premiere = self._enfants.setdefault(enfant, (numero, *attributs))
+            for colonne, avant, ici in zip(
+                ("sexe", "annee_naissance"), premiere[1:], attributs, strict=True
+            ):
+                if premiere[0] != numero and avant != ici:
+                    # The child's row keeps one sex and one year of birth: say which line.
+                    self.erreur(
+                        numero,
+                        colonne,
+                        str(ici),
+                        f"« {avant} » comme à la ligne {premiere[0]} pour le même enfant "
+                        f"({affichable(enfant)})",
+                    )
         entree, sortie = ligne["date_entree"], ligne.get("date_sortie")
         if sortie and sortie < entree:
             self.erreur(

@@ -91,6 +91,27 @@ def lire_etp(texte: str) -> float:
     return float(texte.strip().replace(",", "."))
 
 
+def _fonction(texte: str) -> str:
+    """`Référent`, `referent`, `Référent de parcours` -> `referent` (other words unchanged:
+    refused with the list of functions when the team is checked)."""
+    simple = unicodedata.normalize("NFKD", texte.strip()).encode("ascii", "ignore").decode()
+    simple = simple.lower()
+    for code, libelle in FONCTIONS.items():
+        libelle_simple = unicodedata.normalize("NFKD", libelle).encode("ascii", "ignore").decode()
+        if simple in (code, libelle_simple.lower()):
+            return code
+    return texte.strip()
+
+
+def type_porteur(texte: str) -> str:
+    """`ccas`, `Caisse des écoles`, `epci` -> the code of the structure porteuse (argparse type:
+    other words are refused with the list of choices)."""
+    for code in TYPES_PORTEUR:
+        if texte.strip().lower() == code.lower():
+            return code
+    return texte.strip()
+
+
 def lire_equipe(specifications: list[str]) -> dict[int, list[tuple[str, float]]]:
     """Command-line team lines `ANNEE:FONCTION:ETP` (e.g. `2025:referent:0,8`)."""
     equipe: dict[int, list[tuple[str, float]]] = {}
@@ -100,7 +121,11 @@ def lire_equipe(specifications: list[str]) -> dict[int, list[tuple[str, float]]]
         try:
             if len(morceaux) != 3:
                 raise ValueError
-            annee, fonction, etp = int(morceaux[0]), morceaux[1].strip(), lire_etp(morceaux[2])
+            annee, fonction, etp = (
+                int(morceaux[0]),
+                _fonction(morceaux[1]),
+                lire_etp(morceaux[2]),
+            )
         except ValueError:
             erreurs.append(
                 f"Équipe : « {spec} » n'est pas de la forme ANNÉE:FONCTION:ETP "
@@ -126,6 +151,13 @@ def lire_annees(texte: str) -> list[int]:
             raise ProgrammeInvalide(
                 [f"Années : « {morceau} » n'est ni une année (2025) ni une période (2024-2025)."]
             ) from None
+        if derniere < premiere:
+            raise ProgrammeInvalide(
+                [
+                    f"Années : la période « {morceau} » finit avant de commencer "
+                    f"(écrivez {derniere}-{premiere})."
+                ]
+            )
         annees.update(range(premiere, derniere + 1))
     return sorted(annees)
 

@@ -88,7 +88,8 @@ def valeurs_min() -> int:
 def empreinte_regles(seuil: int) -> str:
     """What the protection depends on apart from the data: queries, macros, engine, rules."""
     h = hashlib.sha256(f"{VERSION}|{seuil}|{valeurs_min()}".encode())
-    for nom in requetes_protegees():
+    # With the query telling which parcours stands for its child in the cells.
+    for nom in [*requetes_protegees(), "protection_parcours_enfants"]:
         h.update((config.DOSSIER_REQUETES / f"{nom}.sql").read_bytes())
     for chemin in sorted(DOSSIER_MIGRATIONS.glob("*.sql")):
         h.update(chemin.name.encode())
@@ -314,11 +315,16 @@ def proteger(
 
 def requeter(
     con: duckdb.DuckDBPyConnection, pre_ids: list[str]
-) -> tuple[list[tuple[str, dict]], list[pl.DataFrame]]:
-    """Every view of these programmes, unmasked with its lineage (`moteur.identifier` makes
-    the cells of it): the only step of the protection that reads the database."""
+) -> tuple[list[tuple[str, dict]], list[pl.DataFrame], pl.DataFrame]:
+    """Every view of these programmes, unmasked with its lineage, and the parcours that stand
+    for their child (`moteur.identifier` makes the cells of them): the only step of the
+    protection that reads the database."""
     demandes = catalogue.vues(con, pre_ids)
-    return demandes, moteur._bruts(con, demandes, parallele=False)
+    return (
+        demandes,
+        moteur._bruts(con, demandes, parallele=False),
+        moteur.parcours_des_enfants(con, pre_ids),
+    )
 
 
 def _proteger_collecte(
@@ -334,11 +340,15 @@ def _proteger_collecte(
 
 
 def _proteger_lot(
-    demandes: list[tuple[str, dict]], bruts: list[pl.DataFrame], seuils: list[int], minimum: int
+    demandes: list[tuple[str, dict]],
+    bruts: list[pl.DataFrame],
+    enfants: pl.DataFrame,
+    seuils: list[int],
+    minimum: int,
 ) -> dict[int, tuple[pl.DataFrame, pl.DataFrame, float]]:
     """`_proteger_collecte` from what `requeter` read: run in a worker process at national
     scale (no database: the caller's connection may hold an import not yet committed)."""
-    return _proteger_collecte(moteur.identifier(demandes, bruts), seuils, minimum)
+    return _proteger_collecte(moteur.identifier(demandes, bruts, enfants), seuils, minimum)
 
 
 def _emballer(bruts: list[pl.DataFrame]) -> list[tuple[list[int], list[int], pl.DataFrame]]:
@@ -373,11 +383,12 @@ def _deballer(paquets: list[tuple[list[int], list[int], pl.DataFrame]]) -> list[
 def _proteger_paquets(
     demandes: list[tuple[str, dict]],
     paquets: list[tuple[list[int], list[int], pl.DataFrame]],
+    enfants: pl.DataFrame,
     seuils: list[int],
     minimum: int,
 ) -> dict[int, tuple[pl.DataFrame, pl.DataFrame, float]]:
     """`_proteger_lot` in a worker process, from `_emballer`'s results."""
-    return _proteger_lot(demandes, _deballer(paquets), seuils, minimum)
+    return _proteger_lot(demandes, _deballer(paquets), enfants, seuils, minimum)
 
 
 def _processus_pret() -> None:
@@ -420,12 +431,12 @@ def _en_processus(con, groupes, seuils, minimum, processus, ecrire) -> None:
     en_cours: deque = deque()
     try:
         for groupe in groupes:
-            demandes, bruts = requeter(con, groupe)
+            demandes, bruts, enfants = requeter(con, groupe)
             paquet = _emballer(bruts)
             # A spawn executor starts its processes inside `submit`, one per call until full.
             with _sans_script_principal():
                 en_cours.append(
-                    executeur.submit(_proteger_paquets, demandes, paquet, seuils, minimum)
+                    executeur.submit(_proteger_paquets, demandes, paquet, enfants, seuils, minimum)
                 )
             del paquet
             del bruts

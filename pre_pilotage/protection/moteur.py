@@ -45,7 +45,7 @@ from pre_pilotage.confidentialite import (
     proteger,
 )
 from pre_pilotage.protection import groupees
-from pre_pilotage.protection.catalogue import cle_parametres, vues
+from pre_pilotage.protection.catalogue import cle_parametres, programmes, vues
 from pre_pilotage.requetes import charger
 
 SUFFIXE_IDS = "__ids"
@@ -199,18 +199,47 @@ def collecter(
     since a cursor does not see the uncommitted rows of its connection.
     """
     demandes = vues(con, pre_ids)
-    return identifier(demandes, _bruts(con, demandes, parallele))
+    return identifier(
+        demandes, _bruts(con, demandes, parallele), parcours_des_enfants(con, pre_ids)
+    )
+
+
+def parcours_des_enfants(
+    con: duckdb.DuckDBPyConnection, pre_ids: list[str] | None = None
+) -> pl.DataFrame:
+    """For each programme (all, or those of `pre_ids`), year and child with an active parcours:
+    the parcours counted as the child's own record (`identifier`). Columns annee, parcours,
+    enfant (lineage identifiers, `p:` and `b:`)."""
+    requete = charger("protection_parcours_enfants")
+    cadres = [
+        con.sql(requete.sql, params={"pre_id": pre_id}).pl()
+        for pre_id in (programmes(con) if pre_ids is None else pre_ids)
+    ]
+    vide = pl.DataFrame(schema={"annee": pl.Int64, "parcours": pl.String, "enfant": pl.String})
+    return pl.concat([vide, *[c.cast(vide.schema) for c in cadres]])
 
 
 def identifier(
-    demandes: list[tuple[str, dict]], bruts: list[pl.DataFrame]
+    demandes: list[tuple[str, dict]], bruts: list[pl.DataFrame], enfants: pl.DataFrame
 ) -> tuple[list[Vue], Cellules]:
     """The views and their cells from the unmasked results (with lineage) of the requests:
-    no database needed (a worker process of `protection.proteger` runs it)."""
+    no database needed (a worker process of `protection.proteger` runs it).
+
+    `enfants` (`parcours_des_enfants`): a child and one of its parcours active in a year are the
+    same person, so that parcours is recorded as the child's record of that year: a count of
+    parcours and a count of children over the same people are then one cell (measured: « parcours
+    actifs » published beside a masked number of children of the same territory gave it away,
+    one parcours per child being the common case and visible on screen). A child's other
+    parcours of the year stay records of their own.
+    """
     liste_vues: list[Vue] = []
     cellules = Cellules()
     index: dict[tuple, int] = {}
     records: dict[tuple, int] = {}
+    alias = {
+        (annee, parcours): enfant
+        for annee, parcours, enfant in enfants.select("annee", "parcours", "enfant").iter_rows()
+    }
     for (nom, params), brut in zip(demandes, bruts, strict=True):
         regles = charger(nom).regles
         lignage = {c: c + SUFFIXE_IDS for c in regles.counts if c + SUFFIXE_IDS in brut.columns}
@@ -237,6 +266,8 @@ def identifier(
                         )
                     if valeur == 0:
                         continue  # zero children: shown as 0 everywhere, nothing to protect
+                    if membres[0].startswith("p:"):
+                        membres = _en_enfants(membres, annee, alias)
                     cle = ("L", params["pre_id"], annee, tuple(sorted(membres)))
                 else:
                     cle = ("V", nom, vue.cle, i, colonne)
@@ -262,6 +293,14 @@ def identifier(
                     cellules.total[u] = True
                 vue.cellules[(i, colonne)] = u
     return liste_vues, cellules
+
+
+def _en_enfants(membres: list[str], annee: int | None, alias: dict) -> list[str]:
+    """A cell's parcours with those that stand for their child replaced by the child."""
+    remplaces = [alias.get((annee, m), m) for m in membres]
+    # Only one parcours per child and year stands for the child: a record is never counted
+    # twice in a cell, unless a list mixes children and parcours (then left as it is).
+    return remplaces if len(set(remplaces)) == len(remplaces) else membres
 
 
 def _forcees(vue: Vue, etats: np.ndarray) -> dict[tuple[int, str], int]:
