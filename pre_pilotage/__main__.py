@@ -25,6 +25,21 @@ from pre_pilotage.geographie import nationale  # noqa: E402
 from pre_pilotage.importation import commande as commande_programme  # noqa: E402
 
 
+def texte_erreur(e) -> str:
+    """One refused cell, or a whole file (no line: a name not recognised, an unreadable
+    file), in one French line."""
+    lieu = [e.fichier]
+    if e.ligne:
+        lieu.append(f"ligne {e.ligne}")
+    if e.colonne:
+        lieu.append(f"colonne {e.colonne}")
+    if not e.ligne and not e.colonne and not e.valeur:
+        return f"{', '.join(lieu)} : {e.attendu}"
+    # An empty cell or a missing column has no value to quote.
+    valeur = f"valeur « {e.valeur} », " if e.valeur else ""
+    return f"{', '.join(lieu)} : {valeur}attendu : {e.attendu}"
+
+
 def taire_banniere_highs() -> None:
     """The LP solver of the statistical protection (HiGHS) prints an English banner on the
     terminal at its first use in a process (« Running HiGHS … Copyright … »), before any option
@@ -395,11 +410,7 @@ def _executer_import(arguments) -> int:
             file=sys.stderr,
         )
         for e in rapport.erreurs:
-            print(
-                f"{e.fichier}, ligne {e.ligne}, colonne {e.colonne} : valeur « {e.valeur} », "
-                f"attendu : {e.attendu}",
-                file=sys.stderr,
-            )
+            print(texte_erreur(e), file=sys.stderr)
         return 1
     if rapport.confirmation_requise:
         print(

@@ -466,3 +466,20 @@ def test_ecritures_courantes_des_annees_fonctions_et_porteurs():
         "EPCI",
         "Mairie",
     ]
+
+
+def test_erreurs_d_import_sans_ligne_ni_colonne_vides():
+    """Found by a new user: a file whose name is not recognised was reported « ligne 0,
+    colonne  : valeur «  » »."""
+    from pre_pilotage.__main__ import texte_erreur
+    from pre_pilotage.importation.controle import Erreur
+
+    assert texte_erreur(Erreur("notes.csv", 0, "", "", "un nom de fichier reconnu")) == (
+        "notes.csv : un nom de fichier reconnu"
+    )
+    assert texte_erreur(Erreur("2025_beneficiaires.csv", 17, "sexe", "X", "F ou M")) == (
+        "2025_beneficiaires.csv, ligne 17, colonne sexe : valeur « X », attendu : F ou M"
+    )
+    assert texte_erreur(Erreur("b.csv", 1, "sexe", "", "une colonne présente")) == (
+        "b.csv, ligne 1, colonne sexe : attendu : une colonne présente"
+    )
