@@ -365,7 +365,9 @@ def test_page_budget(application):  # noqa: F811
     deltas = {m.label: m.delta for m in at.metric}
     assert deltas["Budget programmé"] == "+16,0\u00a0%"
     assert deltas["Taux d'exécution"] == "-33,1\u00a0pts"
-    assert deltas["Coût par enfant accompagné"] == "+52,7\u00a0%"
+    # The programme's 54 children of 2024 are masked (secondary, tests/test_cite.py): no change
+    # of the cost per child against 2024 is shown.
+    assert deltas["Coût par enfant accompagné"] == ""
     assert any("850\u00a0€ par enfant" in c.value for c in at.caption)
     assert tableau(at, "Intitulé") == ["Fiche FA3", "Fiche FA4", "Fiche FA5"]
     assert tableau(at, "Budget") == ["20\u202f000\u00a0€", "5\u202f000\u00a0€", "4\u202f000\u00a0€"]

@@ -66,7 +66,9 @@ def test_synthese_chiffres_du_programme(application):
         "Part cofinancée": "51,7\u00a0%",
     }
     deltas = {m.label: m.delta for m in at.metric}
-    assert deltas["Enfants accompagnés"] == "-24,1\u00a0%"
+    # The programme's 54 children of 2024 are masked (secondary, tests/test_cite.py): no
+    # change against 2024 is shown for them.
+    assert deltas["Enfants accompagnés"] == ""
     assert deltas["Part cofinancée"] == "+3,7\u00a0pts"
     # The fixture database is not demo data: no demo banner.
     assert not any("Données fictives" in m.value for m in at.markdown)
@@ -102,7 +104,7 @@ def test_note_du_secret_sous_chaque_tableau_selon_ses_jetons(application):
     assert not at.exception
     # The Cité's key figures show « s » only; inside / outside the Cité, « s » and « < 11 ».
     assert "s" in at.dataframe[0].value["Valeur"].to_list()
-    assert at.dataframe[1].value.iloc[0].to_list() == ["Enfants accompagnés", "s", "< 11", "54"]
+    assert at.dataframe[1].value.iloc[0].to_list() == ["Enfants accompagnés", "s", "< 11", "s"]
     secondaire = (
         "« s » : chiffre masqué pour qu'un petit effectif ne puisse pas être recalculé à partir "
         "des autres"
@@ -112,24 +114,24 @@ def test_note_du_secret_sous_chaque_tableau_selon_ses_jetons(application):
         f"Secret statistique – {secondaire}.",
         f"Secret statistique – « < 11 » : moins de 11 enfants, effectif non diffusé ; {secondaire}.",
     ]
-    # Budget: the children of the thematic « Scolarité » (G1, the 20 children aged 6 to 10) are
-    # masked by the whole-database protection (secondary), hence « s » notes only, under the
-    # thematics' chart and table; so are the programme's 27 exits of 2024, under the chart of
-    # the years.
+    # Budget: only « s » notes (no small count shown there in 2024): the programme's figures
+    # of 2024 masked by the whole-database protection (secondary), under a chart with its
+    # source and under a table.
     at.switch_page("pages/budget.py").run()
     source = "Source : données du programme (tableau de bord PRE). Données au 31/12/2025."
     assert [c.value for c in at.caption if "Secret statistique" in c.value] == [
         f"{source} Secret statistique – {secondaire}.",
-        f"{source} Secret statistique – {secondaire}.",
         f"Secret statistique – {secondaire}.",
-        f"{source} Secret statistique – {secondaire}.",
     ]
 
 
 def test_la_page_lit_ses_filtres_dans_l_url(application):
     application.query_params["annee"] = "2024"
     at = application.run()
-    assert metriques(at)["Enfants accompagnés"] == "54"
+    # 2024's figures, not 2025's (41 children, 29 000 € programmed): the 54 children of 2024
+    # are masked (secondary), its budget is shown.
+    assert metriques(at)["Enfants accompagnés"] == "s"
+    assert metriques(at)["Budget programmé"] == "25\u202f000\u00a0€"
 
 
 def test_chaque_graphique_a_ses_donnees_en_tableau(application):

@@ -418,9 +418,13 @@ def test_page_chiffres_du_programme(page_publics):
         "Part suivie par l'ASE": "0,0\u00a0%",
     }
     deltas = {m.label: m.delta for m in at.metric}
-    assert deltas["Délai avant 1re EPS (jours)"] == "+20,0\u00a0%"
-    # Masked this year or last year: no change shown. The 54 parcours of 2024 are masked by the
-    # whole-database protection (secondary), hence 2024's actions per parcours.
+    assert deltas["Enfants en CM2 ou 6e"] == "0,0\u00a0%"
+    assert deltas["Professionnels par réunion"] == "-13,3\u00a0%"
+    # Masked this year or last year: no change shown. The 54 children (and parcours) of 2024,
+    # their entries, exits and first EPS meetings are masked by the whole-database protection
+    # (secondary, since a child and its parcours of a year are one record), hence 2024's
+    # actions per parcours and delay before the first EPS.
+    assert not deltas["Délai avant 1re EPS (jours)"] and not deltas["Entrées dans le programme"]
     assert not deltas["Enfants en CP ou CE1"] and not deltas["Enfants suivis par l'ASE"]
     assert not deltas["Actions par parcours"]
     titres = [m.value for m in at.markdown if m.value.startswith("#### ")]
