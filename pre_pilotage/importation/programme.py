@@ -23,6 +23,7 @@ from pre_pilotage.db import inserer_lignes, migrer_fichier
 from pre_pilotage.francais import effectif
 from pre_pilotage.importation import identifiants
 from pre_pilotage.importation.controle import _donnee_personnelle
+from pre_pilotage.importation.lecture import normaliser_entete
 
 TYPES_PORTEUR = (
     "CCAS",
@@ -94,11 +95,9 @@ def lire_etp(texte: str) -> float:
 def _fonction(texte: str) -> str:
     """`Référent`, `referent`, `Référent de parcours` -> `referent` (other words unchanged:
     refused with the list of functions when the team is checked)."""
-    simple = unicodedata.normalize("NFKD", texte.strip()).encode("ascii", "ignore").decode()
-    simple = simple.lower()
+    simple = normaliser_entete(texte)
     for code, libelle in FONCTIONS.items():
-        libelle_simple = unicodedata.normalize("NFKD", libelle).encode("ascii", "ignore").decode()
-        if simple in (code, libelle_simple.lower()):
+        if simple in (code, normaliser_entete(libelle)):
             return code
     return texte.strip()
 
