@@ -983,8 +983,8 @@ def fiche_qpv(
 def classement(qpv: pl.DataFrame, mesure: str = "beneficiaires") -> pl.DataFrame:
     """The quartiers ranked on the map's measure, from the map's own masked frame (so that every
     cell is the map's, token included): shown values first, largest first (equal values share a
-    rank), then the quartiers whose measure is masked or unknown, by name and without a rank
-    (their order says nothing of their hidden value)."""
+    rank; a zero has no rank), then the quartiers whose measure is masked or unknown, by name
+    and without a rank (their order says nothing of their hidden value)."""
     colonne = MESURES[mesure].colonne
     secret = f"{colonne}__secret"
     jetons = qpv[secret] if secret in qpv.columns else pl.Series([None] * qpv.height)
@@ -995,8 +995,10 @@ def classement(qpv: pl.DataFrame, mesure: str = "beneficiaires") -> pl.DataFrame
             connus.filter(~pl.col("_connu")).sort("nom"),
         ]
     )
+    # A quartier where no child is followed is listed with its zero but not ranked: « 1er »
+    # beside « 0 » (every other quartier masked) read as a top place (outside test).
     rang = (
-        pl.when(pl.col("_connu"))
+        pl.when(pl.col("_connu") & (pl.col(colonne) > 0))
         .then(pl.col(colonne).rank("min", descending=True).over("_connu"))
         .otherwise(None)
         .cast(pl.Int64)

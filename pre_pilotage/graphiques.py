@@ -65,10 +65,9 @@ def _liste(valeurs) -> list:
     return [] if valeurs is None else list(valeurs)
 
 
-def a_des_donnees(fig: go.Figure) -> bool:
-    """Whether a chart has anything to show: a value other than zero, or a masked cell (drawn
-    as its token, « < 11 » or « s »). Bars of 0 € or no bar at all are an empty chart, whose
-    axes Plotly would number −1 to 1."""
+def _contenu(fig: go.Figure) -> tuple[bool, bool]:
+    """(a value other than zero is drawn, a masked cell's token is drawn)."""
+    valeur, jeton = False, False
     for trace in fig.data:
         if trace.type == "sankey":
             valeurs = _liste(trace.link.value)
@@ -77,15 +76,28 @@ def a_des_donnees(fig: go.Figure) -> bool:
         elif trace.type in ("bar", "scatter"):
             textes = [] if isinstance(trace.text, str) else _liste(trace.text)
             if any(isinstance(t, str) and formats.est_jeton(t) for t in textes):
-                return True
+                jeton = True
             if trace.type == "scatter" and trace.mode == "text":
                 continue  # labels only (of zero shares, or of masked cells seen above)
             valeurs = _liste(trace.x if trace.orientation == "h" else trace.y)
         else:
-            return True  # a kind of chart this check does not know: shown as it is
+            return True, jeton  # a kind of chart this check does not know: shown as it is
         if any(isinstance(v, numbers.Number) and v != 0 and v == v for v in valeurs):
-            return True
-    return False
+            valeur = True
+    return valeur, jeton
+
+
+def a_des_donnees(fig: go.Figure) -> bool:
+    """Whether a chart has anything to show: a value other than zero, or a masked cell (drawn
+    as its token, « < 11 » or « s »). Bars of 0 € or no bar at all are an empty chart, whose
+    axes Plotly would number −1 to 1."""
+    return any(_contenu(fig))
+
+
+def tout_masque(fig: go.Figure) -> bool:
+    """Whether every figure of a chart is masked (tokens on an empty axis, outside test)."""
+    valeur, jeton = _contenu(fig)
+    return jeton and not valeur
 
 
 def _mise_en_page(

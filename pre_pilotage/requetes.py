@@ -215,8 +215,34 @@ def lire_protege(
         )
     seuil = config.seuil_secret() if seuil is None else seuil
     if not requete.regles.counts:
-        return executer(con, nom, seuil, **params)
-    return protection.lire_vue(con, nom, params, seuil)
+        cadre = executer(con, nom, seuil, **params)
+    else:
+        cadre = protection.lire_vue(con, nom, params, seuil)
+    return sans_annee_vide(con, cadre, params)
+
+
+def sans_annee_vide(con: duckdb.DuckDBPyConnection, cadre: pl.DataFrame, params: dict):
+    """Blank the previous year's row of a result compared year on year when the programme has
+    no data for that year (no team, programming nor imported file): its zeros are not figures,
+    and « contre 0,0 % en 2024 » compared the year with nothing (outside test)."""
+    pre_id, annee = params.get("pre_id"), params.get("annee")
+    if pre_id is None or annee is None or "annee" not in cadre.columns or cadre.is_empty():
+        return cadre
+    precedente = int(annee) - 1
+    if precedente not in set(cadre["annee"].to_list()):
+        return cadre
+    annees = executer(con, "annees_disponibles", pre_id=pre_id)["annee"].to_list()
+    if precedente in annees:
+        return cadre
+    vides = [
+        c
+        for c, type_ in cadre.schema.items()
+        if c != "annee" and (type_.is_numeric() or type_ == pl.Boolean or c.endswith("__secret"))
+    ]
+    dans = pl.col("annee") == precedente
+    return cadre.with_columns(
+        [pl.when(dans).then(None).otherwise(pl.col(c)).alias(c) for c in vides]
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=1_000)

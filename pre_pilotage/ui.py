@@ -435,7 +435,16 @@ def _journal(objet: str) -> dict:
 
 def phrase_sans_donnees(territoire: str, periode: str) -> str:
     """What a chart with nothing to show says instead, in one French sentence."""
-    return formats.texte_md(f"Aucune donnée à représenter pour {territoire} en {periode}.")
+    return f"Aucune donnée à représenter pour {territoire} en {periode}."
+
+
+def phrase_tout_masque(territoire: str, periode: str, cadre: pl.DataFrame) -> str:
+    """What a chart whose every figure is masked says instead (why, token by token)."""
+    phrase = (
+        f"Aucun chiffre de ce graphique n'est diffusé pour {territoire} en {periode} : ils "
+        "portent sur trop peu d'enfants ou permettraient d'en recalculer (secret statistique)."
+    )
+    return " ".join(p for p in (phrase, note_secret(cadre)) if p)
 
 
 def afficher_graphique(
@@ -451,12 +460,18 @@ def afficher_graphique(
     periode = periode or str(filtres.annee)
     titre = f"{definition.libelle} – {filtres.territoire}, {periode}"
     st.markdown(f"#### {formats.texte_md(titre)}")
-    if not graphiques.a_des_donnees(fig):
-        # One sentence instead of empty axes numbered −1 to 1 (nothing to export either).
-        phrase = phrase_sans_donnees(filtres.territoire, periode)
-        st.info(phrase)
-        # The view's PDF says the same (an empty chart is written as a sentence there too).
-        diffusion.noter(vue.Graphique(titre, fig, phrase, phrase))
+    masque = graphiques.tout_masque(fig)
+    if masque or not graphiques.a_des_donnees(fig):
+        # One sentence instead of empty axes numbered −1 to 1, or of axes carrying only the
+        # masked cells' tokens (nothing to export either).
+        phrase = (
+            phrase_tout_masque(filtres.territoire, periode, cadre)
+            if masque
+            else phrase_sans_donnees(filtres.territoire, periode)
+        )
+        st.info(formats.texte_md(phrase))
+        # The view's PDF says the same, in place of the chart (no axes there either).
+        diffusion.noter(vue.Graphique(titre, go.Figure(), phrase, phrase))
         return
     st.plotly_chart(
         diffusion.agrandir(fig) if diffusion.presentation() else fig,

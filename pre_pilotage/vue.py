@@ -406,8 +406,13 @@ def docx(vue: Vue, rendre: Callable[[go.Figure], bytes] = exports.image_sans_leg
                 document.add_paragraph(ligne, style="List Bullet")
         elif isinstance(element, Graphique):
             document.add_heading(element.titre, level=3)
-            image(lambda e=element: e.figure, element.texte_alternatif, "Graphique")
-            document.add_paragraph(element.legende, style="Caption")
+            if sans_donnees(element.figure) and element.legende:
+                # The page's own sentence (nothing to draw, or every figure masked).
+                phrase = document.add_paragraph(element.legende)
+                phrase.runs[0].italic = True
+            else:
+                image(lambda e=element: e.figure, element.texte_alternatif, "Graphique")
+                document.add_paragraph(element.legende, style="Caption")
         elif isinstance(element, Carte):
             document.add_heading(element.titre, level=3)
             if element.figure is not None:

@@ -450,6 +450,27 @@ def test_un_graphique_sans_donnees_se_reconnait():
     assert graphiques.a_des_donnees(go.Figure(go.Bar(x=["a"], y=[0], text=["0 €"]))) is False
 
 
+def test_un_graphique_entierement_masque_se_reconnait():
+    """Axes carrying only « < 11 » and « s » looked like an empty chart (outside test): the
+    page says in one sentence that every figure is masked, and why."""
+    import plotly.graph_objects as go
+
+    from pre_pilotage import ui
+
+    masque = go.Figure(go.Bar(x=["a", "b"], y=[0, 0], text=["< 11", "s"]))
+    assert graphiques.tout_masque(masque) is True
+    partiel = go.Figure(go.Bar(x=["a", "b"], y=[0, 12], text=["s", "12"]))
+    assert graphiques.tout_masque(partiel) is False
+    assert graphiques.tout_masque(go.Figure(go.Bar(x=["a", "b"], y=[3, 12]))) is False
+    assert graphiques.tout_masque(go.Figure(go.Bar(x=["a"], y=[0]))) is False
+    cadre = pl.DataFrame({"actifs": [None], "actifs__secret": ["< 11"]})
+    assert ui.phrase_tout_masque("PRE de test", "2024", cadre) == (
+        "Aucun chiffre de ce graphique n'est diffusé pour PRE de test en 2024 : ils portent sur "
+        "trop peu d'enfants ou permettraient d'en recalculer (secret statistique). "
+        "Secret statistique – « < 11 » : moins de 11 enfants, effectif non diffusé."
+    )
+
+
 # ------------------------------------------------------------------------------- browser
 
 

@@ -402,11 +402,11 @@ def classement_protege(con, annee, mesure="beneficiaires"):
 def test_classement_des_quartiers_masque_comme_la_carte(con_carte):
     assert classement_protege(con_carte, 2025).rows() == [
         (1, QPV_ALPHA, "Alpha Nord", 15, None),
-        (2, QPV_BETA, "Beta Sud", 0, None),
+        (None, QPV_BETA, "Beta Sud", 0, None),  # no child followed: listed, not ranked
     ]
     assert classement_protege(con_carte, 2025, "pour_100").rows() == [
         (1, QPV_ALPHA, "Alpha Nord", 2.5, None),
-        (2, QPV_BETA, "Beta Sud", 0.0, None),
+        (None, QPV_BETA, "Beta Sud", 0.0, None),
     ]
     # 2024: Beta Sud has 4 children (« < 11 »), Alpha Nord hides to protect it (« s »): no rank,
     # no value, by name; nothing in the order tells which one is larger.
@@ -497,7 +497,7 @@ def test_page_carte(application):
     tableaux = [d.value for d in at.dataframe]
     # First the quartiers ranked on the map's measure, then the coverage gaps.
     assert tableaux[0].to_dict(orient="list") == {
-        "Rang": ["1er", "2e"],
+        "Rang": ["1er", "–"],  # Beta Sud: no child followed, no rank
         "Quartier": ["Alpha Nord", "Beta Sud"],
         "Commune": ["Alpha", "Beta"],
         "Enfants accompagnés": ["15", "0"],
@@ -610,3 +610,20 @@ def test_noms_des_quartiers_voisins_sans_se_recouvrir():
     assert places["Le Faubourg"] == (False, 0, 10, 0, -10)
     assert places["La Briqueterie"] == (False, 0, 10, 0, -10)
     assert places["Chasse Royale"] == (False, 0, -10, 0, 10)
+
+
+def test_classement_un_quartier_sans_enfant_n_a_pas_de_rang():
+    """« 1er » beside « 0 » when every other quartier was masked (outside test)."""
+    qpv = pl.DataFrame(
+        {
+            "code_qp": ["A", "B", "C"],
+            "nom": ["Azur", "Bleu", "Cyan"],
+            "beneficiaires": [0, None, 0],
+            "beneficiaires__secret": [None, "s", None],
+        }
+    )
+    assert cartes.classement(qpv).select("rang", "rang_texte", "code_qp").rows() == [
+        (None, "–", "A"),
+        (None, "–", "C"),
+        (None, "–", "B"),
+    ]

@@ -664,3 +664,22 @@ def test_un_meme_enfant_de_deux_sexes_refuse(base_vide, exemples):
         ),
     ]
     assert empreinte_base(base_vide) == avant
+
+
+def test_le_bilan_d_import_ne_montre_pas_de_petit_effectif_d_enfants(monkeypatch):
+    """The import's before → after showed « parcours actifs en 2025 : 0 → 5 » (outside test):
+    counts of children follow the secret there too; staff and meeting counts do not."""
+    from pre_pilotage.importation.bilan import Mesure
+
+    monkeypatch.delenv("PRE_SEUIL_SECRET", raising=False)
+    assert str(Mesure("parcours actifs en 2025", 0, 5, "enfants")) == (
+        "parcours actifs en 2025 : 0 → < 11"
+    )
+    assert str(Mesure("situations examinées", 10, 11, "enfants")) == (
+        "situations examinées : < 11 → 11"
+    )
+    assert str(Mesure("réunions", 0, 5)) == "réunions : 0 → 5"
+    monkeypatch.setenv("PRE_SEUIL_SECRET", "15")
+    assert str(Mesure("parcours actifs en 2025", 12, 40, "enfants")) == (
+        "parcours actifs en 2025 : < 15 → 40"
+    )

@@ -260,3 +260,25 @@ def test_plusieurs_resultats_a_la_fois(monkeypatch, chemin_fixture, con_fixture)
         assert appels == [nom for nom, _ in demandes.values()]
     finally:
         requetes.vider_caches()
+
+
+def test_une_annee_sans_donnees_n_est_pas_comparee_a_des_zeros(con_fixture):
+    """The fixture programme starts in 2023: its 2022 row is blank (no team, programming nor
+    imported file that year), not zeros that pages compared with (« contre 0,0 % en 2024 »);
+    2023 stays beside 2024."""
+    from pre_pilotage.requetes import lire_protege
+
+    def lignes(annee):
+        cadre = lire_protege(
+            con_fixture,
+            "synthese_publics",
+            11,
+            pre_id="pre-test",
+            commune=None,
+            qpv=None,
+            annee=annee,
+        )
+        return cadre.select("annee", "actifs", "actifs__secret", "entrees", "part_qpv").rows()
+
+    assert lignes(2023) == [(2022, None, None, None, None), (2023, 20, None, 20, 100.0)]
+    assert lignes(2024)[0] == (2023, 20, None, 20, 100.0)

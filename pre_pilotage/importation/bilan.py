@@ -29,9 +29,17 @@ class Mesure:
     libelle: str  # « fiches-action », « budget programmé »
     avant: float
     apres: float
-    unite: str = "nombre"  # nombre, euros, etp
+    unite: str = "nombre"  # nombre, enfants, euros, etp
 
     def texte(self, valeur: float) -> str:
+        if self.unite == "enfants":
+            # Counts of children (parcours, situations examined) follow the statistical
+            # secret here too: the administrator's screen is shared like any other.
+            from pre_pilotage.protection import seuils_en_usage
+
+            seuil = max(seuils_en_usage())
+            if 1 <= valeur <= seuil - 1:
+                return f"< {seuil}"
         if self.unite == "euros":
             return formats.euros(valeur)
         if self.unite == "etp":
@@ -142,6 +150,7 @@ def calculer(
                     f"parcours actifs en {annee}",
                     avant_actifs,
                     avant_actifs - actifs_remplaces + len(ids) - plus_recents,
+                    "enfants",
                 ),
             )
         elif type_fichier == "actions":
@@ -157,7 +166,12 @@ def calculer(
             situations = _un(con, "select sum(r.nb_situations)" + _REUNIONS_EPS, p)
             mesures = (
                 Mesure("réunions", avant, len(lignes)),
-                Mesure("situations examinées", situations, sum(r["nb_situations"] for r in lignes)),
+                Mesure(
+                    "situations examinées",
+                    situations,
+                    sum(r["nb_situations"] for r in lignes),
+                    "enfants",
+                ),
             )
         else:  # gouvernance
             avant = _un(
