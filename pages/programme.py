@@ -3,7 +3,8 @@
 import polars as pl
 import streamlit as st
 
-from pre_pilotage import formats, importation, ui
+from pre_pilotage import acces, formats, importation, ui
+from pre_pilotage.administration import journaliser
 from pre_pilotage.importation import programme as module
 from pre_pilotage.requetes import run, vider_caches
 
@@ -16,10 +17,14 @@ st.markdown(
     "base), ses années d'activité et son équipe. Rien n'est enregistré tant qu'une erreur "
     "reste signalée."
 )
+if message := st.session_state.pop("message_suppression", None):
+    st.success(message)
 programmes = run("programmes")
 noms = {NOUVEAU: "Nouveau programme"} | dict(
     zip(programmes["pre_id"], programmes["nom"], strict=True)
 )
+if (a_choisir := st.session_state.pop("programme_a_choisir", None)) in noms:
+    st.session_state["programme_choisi"] = a_choisir
 choix = st.selectbox(
     "Programme", list(noms), format_func=noms.get, key="programme_choisi", placeholder="Choisir…"
 )
@@ -147,7 +152,9 @@ if envoye:
     else:
         vider_caches()
         st.session_state.pop(f"porteur_anct_{choix}", None)
-        st.session_state["programme_choisi"] = description.pre_id
+        # Chosen on the next run, before the selector exists (a widget's key cannot be set
+        # once it is drawn).
+        st.session_state["programme_a_choisir"] = description.pre_id
         st.session_state["message_programme"] = (
             f"Programme « {formats.texte_md(description.nom)} » enregistré. Étape suivante : importer ses "
             "fichiers (page « Import des données »)."
@@ -156,3 +163,45 @@ if envoye:
 if message := st.session_state.pop("message_programme", None):
     st.success(message)
     st.page_link("pages/import.py", label="Importer les fichiers", icon=":material/upload_file:")
+
+if not creation:
+    with st.expander("Supprimer ce programme"):
+        with importation.ouvrir(ui.chemin_base(), lecture_seule=True) as con:
+            retirees = module.a_supprimer(con, choix)
+        from pre_pilotage.protection import seuils_en_usage
+
+        detail = module.texte_suppression(choix, retirees, max(seuils_en_usage()))
+        st.markdown(
+            f"Supprimer le programme « {formats.texte_md(noms[choix])} » retire de la base "
+            "toutes ses données, sans retour possible (gardez une copie de la base si besoin) :"
+        )
+        ui.puces(detail)
+        with st.form(f"suppression_{choix}"):
+            confirmation = st.text_input(
+                f"Pour confirmer, saisissez l'identifiant du programme : {choix}",
+                key=f"confirmer_suppression_{choix}",
+            )
+            supprimer = st.form_submit_button("Supprimer définitivement")
+        if supprimer:
+            if confirmation.strip() != choix:
+                st.error(f"Rien n'a été supprimé : saisissez exactement l'identifiant « {choix} ».")
+            else:
+                try:
+                    vider_caches()  # the app's read-only connection is closed before writing
+                    module.supprimer(ui.chemin_base(), choix)
+                except (module.ProgrammeInvalide, importation.BaseOccupee) as exc:
+                    st.error(str(exc))
+                else:
+                    vider_caches()
+                    journaliser(
+                        "reglage",
+                        acces.utilisateur_courant(),
+                        objet=f"suppression du programme {choix}",
+                        details={"supprime": dict(retirees)},
+                    )
+                    st.session_state["programme_a_choisir"] = NOUVEAU
+                    st.session_state["message_suppression"] = (
+                        f"Programme « {formats.texte_md(noms[choix])} » supprimé, avec toutes "
+                        "ses données."
+                    )
+                    st.rerun()

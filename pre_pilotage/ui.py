@@ -807,6 +807,13 @@ _TRADUCTIONS = {
     "Drag and drop files here": "Glissez-déposez les fichiers ici",
     "Browse files": "Parcourir les fichiers",
     "Upload": "Parcourir",
+    # Shown under a focused text field (Streamlit's InputInstructions).
+    "Press Enter to apply": "Entrée pour valider",
+    "Press Enter to submit form": "Entrée pour valider le formulaire",
+    "Press Ctrl+Enter to apply": "Ctrl+Entrée pour valider",
+    "Press Ctrl+Enter to submit form": "Ctrl+Entrée pour valider le formulaire",
+    "Press ⌘+Enter to apply": "⌘+Entrée pour valider",
+    "Press ⌘+Enter to submit form": "⌘+Entrée pour valider le formulaire",
 }
 # Strings built around a name (« Help for Enfants accompagnés »): pattern, French template.
 _MOTIFS = [

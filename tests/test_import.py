@@ -342,6 +342,50 @@ def test_xlsx_valide_puis_tronque(base_vide, chemin_demo):
     assert empreinte_base(base_vide) == avant
 
 
+def test_xlsx_avec_un_titre_au_dessus_du_tableau(base_vide, chemin_demo):
+    """A workbook with a title and a blank row above its table gave ten « colonne absente »
+    (outside test): the header is found by its columns, the title is told, not imported."""
+    from openpyxl import Workbook
+
+    with duckdb.connect(str(chemin_demo), read_only=True) as con:
+        texte = contenu_exemple(con, "equipe", PRE, 2025).decode("utf-8-sig")
+    classeur = Workbook()
+    feuille = classeur.active
+    feuille.append(["Équipe du PRE – année 2025"])
+    feuille.append([])
+    for ligne in texte.splitlines():
+        feuille.append(ligne.split(";"))
+    tampon = io.BytesIO()
+    classeur.save(tampon)
+    rapport = importer(
+        base_vide, [Fichier("2025_equipe.xlsx", tampon.getvalue())], PRE, 2025, CLE_TEST
+    )
+    assert rapport.erreurs == [] and rapport.ecrit
+    assert rapport.lignes == {"2025_equipe.xlsx": 10}
+    assert rapport.remarques == [
+        "2025_equipe.xlsx : En-têtes lus ligne 3 ; ligne 1 ignorée (titre au-dessus du tableau "
+        ": « Équipe du PRE – année 2025 »)."
+    ]
+    # A wrong header below a title is still named at its own line.
+    classeur = Workbook()
+    feuille = classeur.active
+    feuille.append(["Équipe 2025"])
+    entetes, *lignes = [ligne.split(";") for ligne in texte.splitlines()]
+    feuille.append(["Nom de l'agent", *entetes])
+    for ligne in lignes:
+        feuille.append(["Dupont", *ligne])
+    tampon = io.BytesIO()
+    classeur.save(tampon)
+    avant = empreinte_base(base_vide)
+    rapport = importer(
+        base_vide, [Fichier("2025_equipe.xlsx", tampon.getvalue())], PRE, 2025, CLE_TEST
+    )
+    assert not rapport.ecrit and [(e.ligne, e.colonne) for e in rapport.erreurs] == [
+        (2, "Nom de l'agent")
+    ]
+    assert empreinte_base(base_vide) == avant
+
+
 def test_formats_francais_acceptes(base_vide):
     # Windows-1252, ',' separator, accents and case in headers, decimal comma, trailing empty rows.
     contenu = (

@@ -247,3 +247,44 @@ def test_premiere_carte_d_un_vrai_pre(serveur_valenciennes, base_valenciennes, n
         assert erreurs == []
     finally:
         contexte.close()
+
+
+def test_un_programme_cree_par_erreur_se_supprime(
+    serveur_valenciennes, base_valenciennes, navigateur
+):
+    """No way to delete a programme created by mistake (outside test): created on the page,
+    deleted there once its identifier is typed; the other programme stays."""
+    base, _, _ = base_valenciennes
+    contexte, page, erreurs, _ = ouvrir_connecte(navigateur, f"{serveur_valenciennes}/programme")
+    try:
+        principal = page.get_by_test_id("stMainBlockContainer")
+        principal.get_by_label("Nom du programme").fill("PRE créé par erreur")
+        principal.get_by_role("textbox", name="Identifiant").fill("pre-erreur")
+        principal.get_by_role("textbox", name="Ou la liste des communes").fill("59606")
+        principal.get_by_label("Années d'activité").fill("2025")
+        page.get_by_role("button", name="Créer le programme").click()
+        page.get_by_text("Programme « PRE créé par erreur » enregistré").wait_for(timeout=120_000)
+        attendre_rendu(page)
+        page.get_by_text("Supprimer ce programme").click()
+        principal.get_by_role("textbox", name="Pour confirmer, saisissez").fill("pre-erreur")
+        capturer(page, "programme-suppression-confirmation")
+        texte = texte_principal(page)
+        # Streamlit's hint under the focused field, in French too.
+        assert "Entrée pour valider le formulaire" in texte and "Press Enter" not in texte
+        assert "retire de la base toutes ses données, sans retour possible" in texte
+        assert "programme : 1" in texte and "communes du programme : 1" in texte
+        page.get_by_role("button", name="Supprimer définitivement").click()
+        page.get_by_text("Programme « PRE créé par erreur » supprimé").wait_for(timeout=120_000)
+        attendre_rendu(page)
+        capturer(page, "programme-suppression-faite")
+        verifier_francais(texte_principal(page))
+        assert erreurs == []
+    finally:
+        contexte.close()
+    with duckdb.connect(str(base), read_only=True) as con:
+        assert con.execute("select pre_id from programme order by 1").fetchall() == [
+            ("pre-valenciennes",)
+        ]
+        assert con.execute(
+            "select count(*) from programme_commune where pre_id = 'pre-erreur'"
+        ).fetchone() == (0,)

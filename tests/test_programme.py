@@ -483,3 +483,112 @@ def test_erreurs_d_import_sans_ligne_ni_colonne_vides():
     assert texte_erreur(Erreur("b.csv", 1, "sexe", "", "une colonne présente")) == (
         "b.csv, ligne 1, colonne sexe : attendu : une colonne présente"
     )
+
+
+def test_supprimer_un_programme_cree_par_erreur(base, capsys, monkeypatch):
+    """No way to delete a programme created by mistake (outside test): the command line shows
+    what would go and deletes only with --confirmer; everything of that programme goes (rows
+    that point at its rows too, its protected cells), the other programme stays whole."""
+    from pre_pilotage import protection
+
+    monkeypatch.setenv("PRE_CLE_PSEUDONYMISATION", CLE.decode())
+    creer(base)
+    creer(base, pre_id="pre-erreur", nom="PRE créé par erreur")
+    fichiers = [Fichier(p.name, p.read_bytes()) for p in sorted(EXEMPLES.glob("2025_*.csv"))]
+    # (Fiche identifiers are unique in a base: the kept programme has its team only.)
+    assert importer(base, fichiers, "pre-erreur", 2025, CLE, remplacer=True).ecrit
+    tables = ("beneficiaire", "parcours", "fiche_action", "eps", "equipe", "lot_import")
+
+    def par_programme(pre_id: str) -> list[int]:
+        sql = "select count(*) from {} where pre_id = ?"
+        return [lignes(base, sql.format(t), pre_id)[0][0] for t in tables]
+
+    gardees = par_programme(PRE)
+    assert gardees == [0, 0, 0, 0, 2, 0]
+    actions = lignes(base, "select count(*) from action_parcours")[0][0]
+    financements = lignes(base, "select count(*) from financement")[0][0]
+    avant = empreinte_base(base)
+    commande = ["programme", "supprimer", "--identifiant", "pre-erreur", "--base", str(base)]
+    assert main(commande) == 2
+    apercu = capsys.readouterr().err
+    assert apercu.startswith(
+        "Supprimer le programme « PRE créé par erreur » (pre-erreur) retirerait de la base :\n"
+        "  - actions des parcours : 12\n"
+        "  - motifs des parcours : "
+    )
+    # 12 children and parcours in the example files (a count below 11 reads « < 11 »).
+    assert "  - parcours : 12\n  - enfants : 12\n" in apercu
+    assert "  - lignes de financement : 37\n  - fiches-action : 12\n" in apercu
+    assert apercu.endswith("Rien n'a été supprimé. Pour supprimer, relancez avec --confirmer.\n")
+    assert empreinte_base(base) == avant
+    assert main([*commande, "--confirmer"]) == 0
+    assert "Programme « PRE créé par erreur » (pre-erreur) supprimé" in capsys.readouterr().out
+    assert par_programme("pre-erreur") == [0] * len(tables)
+    assert par_programme(PRE) == gardees
+    assert lignes(base, "select count(*) from action_parcours")[0][0] == actions - 12
+    assert lignes(base, "select count(*) from financement")[0][0] == financements - 37
+    for table in ("programme", "programme_commune", "programme_annee", "secret_vue"):
+        sql = "select count(*) from {} where pre_id = 'pre-erreur'"
+        assert lignes(base, sql.format(table)) == [(0,)]
+    assert lignes(base, "select count(*) from secret_vue where pre_id = ?", PRE)[0][0] > 0
+    with duckdb.connect(str(base), read_only=True) as con:
+        assert [protection.etat(con, s) for s in protection.seuils_en_usage()] == [None]
+    # Unknown programme: a French refusal.
+    assert main(["programme", "supprimer", "--identifiant", "pre-erreur", "--base", str(base)]) == 2
+    assert "Aucun programme d'identifiant « pre-erreur » dans la base." in capsys.readouterr().err
+
+
+def test_apercu_de_suppression_masque_les_petits_effectifs_d_enfants():
+    assert module.texte_suppression(
+        "pre-x", [("parcours", 5), ("beneficiaire", 11), ("fiche_action", 3)], 11
+    ) == ["parcours : < 11", "enfants : 11", "fiches-action : 3"]
+
+
+def test_page_programme_suppression_confirmee_par_l_identifiant(
+    chemin_fixture, tmp_path, monkeypatch
+):
+    """The page shows what deleting removes (children as « < 11 » when few), deletes nothing
+    until the identifier is typed, then deletes and says so; the audit log has it."""
+    from streamlit.testing.v1 import AppTest
+
+    from pre_pilotage.administration import Utilisateur, lire_journal
+    from pre_pilotage.requetes import vider_caches
+    from tests.lecture import texte_lu
+
+    base = tmp_path / "fixture.duckdb"
+    shutil.copy(chemin_fixture, base)
+    monkeypatch.setenv("PRE_BASE", str(base))
+    vider_caches()
+    at = AppTest.from_file(str(config.RACINE / "app.py"), default_timeout=120)
+    at.session_state["utilisateur"] = Utilisateur("admin", "Compte de test", "administration")
+    at.run()
+    at.switch_page("pages/programme.py").run()
+    at.selectbox(key="programme_choisi").set_value("pre-test").run()
+    assert not at.exception
+    puces = [texte_lu(m.value) for m in at.markdown if m.value.startswith("- ")]
+    assert puces[-1].splitlines() == [
+        "- actions des parcours : 71",
+        "- motifs des parcours : 121",
+        "- parcours : 68",
+        "- enfants : 68",
+        *puces[-1].splitlines()[4:-3],
+        "- membres de l'équipe (par année) : 8",
+        "- communes du programme : 2",
+        "- programme : 1",
+    ]
+    avant = empreinte_base(base)
+    at.text_input(key="confirmer_suppression_pre-test").set_value("pre-tes").run()
+    at.button(key="FormSubmitter:suppression_pre-test-Supprimer définitivement").click().run()
+    assert [e.value for e in at.error] == [
+        "Rien n'a été supprimé : saisissez exactement l'identifiant « pre-test »."
+    ]
+    assert empreinte_base(base) == avant
+    at.text_input(key="confirmer_suppression_pre-test").set_value("pre-test").run()
+    at.button(key="FormSubmitter:suppression_pre-test-Supprimer définitivement").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [
+        "Programme « PRE de test » supprimé, avec toutes ses données."
+    ]
+    assert "pre-test" not in at.selectbox(key="programme_choisi").options
+    assert lignes(base, "select count(*) from parcours where pre_id = 'pre-test'") == [(0,)]
+    assert lire_journal(actions=["reglage"])[0]["objet"] == "suppression du programme pre-test"

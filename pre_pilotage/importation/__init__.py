@@ -25,6 +25,7 @@ from pre_pilotage.importation.controle import (
     Reference,
     _donnee_personnelle,
     affichable,
+    entetes_connues,
     valider,
 )
 from pre_pilotage.importation.ecriture import ORDRE, ecrire
@@ -407,7 +408,11 @@ def _importer(
             )
             continue
         try:
-            tableau = lire_tableau(fichier.nom, fichier.contenu)
+            tableau = lire_tableau(
+                fichier.nom,
+                fichier.contenu,
+                entetes_connues=entetes_connues(FORMATS[type_fichier]),
+            )
         except FichierIllisible as exc:
             rapport.erreurs.append(Erreur(nom, 0, "", "", str(exc).replace(fichier.nom, nom)))
             continue

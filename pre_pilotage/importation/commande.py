@@ -19,10 +19,11 @@ EXEMPLE = (
 def declarer(commandes) -> None:
     analyseur = commandes.add_parser(
         "programme",
-        help="crée, modifie ou affiche un programme (nom, porteur, communes, années, équipe)",
+        help="crée, modifie, affiche ou supprime un programme (nom, porteur, communes, années, "
+        "équipe)",
         description="Crée, modifie ou affiche un programme de réussite éducative. " + EXEMPLE,
     )
-    analyseur.add_argument("action", choices=("creer", "modifier", "afficher"))
+    analyseur.add_argument("action", choices=("creer", "modifier", "afficher", "supprimer"))
     analyseur.add_argument(
         "--identifiant", default=None, help="ex. pre-valenciennes (proposé d'après le nom)"
     )
@@ -56,6 +57,11 @@ def declarer(commandes) -> None:
         help="liste ANCT des PRE par commune (CSV) : propose la structure porteuse si elle "
         "n'est pas donnée",
     )
+    analyseur.add_argument(
+        "--confirmer",
+        action="store_true",
+        help="supprimer : supprime vraiment (sans cette option, affiche ce qui serait supprimé)",
+    )
     analyseur.add_argument("--base", type=Path, default=None)
 
 
@@ -87,6 +93,8 @@ def _executer(base: Path, arguments) -> int:
         with ouvrir(base, lecture_seule=True) as con:
             print(module.resume(con, arguments.identifiant))
         return 0
+    if arguments.action == "supprimer":
+        return _supprimer(base, arguments)
     creation = arguments.action == "creer"
     if creation:
         if not arguments.nom:
@@ -137,5 +145,35 @@ def _executer(base: Path, arguments) -> int:
     print(
         "Étape suivante : importer ses fichiers, python -m pre_pilotage importer "
         f"--programme {p.pre_id} --annee <AAAA> --base {base} <fichiers>."
+    )
+    return 0
+
+
+def _supprimer(base: Path, arguments) -> int:
+    """Show what deleting a programme removes; delete only with --confirmer."""
+    from pre_pilotage.protection import seuils_en_usage
+
+    if not arguments.identifiant:
+        raise module.ProgrammeInvalide(["Indiquez --identifiant du programme à supprimer."])
+    with ouvrir(base, lecture_seule=True) as con:
+        p = module.lire(con, arguments.identifiant)
+        if p is None:
+            raise module.ProgrammeInvalide(
+                [f"Aucun programme d'identifiant « {arguments.identifiant} » dans la base."]
+            )
+        lignes = module.a_supprimer(con, p.pre_id)
+    detail = module.texte_suppression(p.pre_id, lignes, max(seuils_en_usage()))
+    if not arguments.confirmer:
+        print(
+            f"Supprimer le programme « {p.nom} » ({p.pre_id}) retirerait de la base :\n"
+            + "\n".join(f"  - {ligne}" for ligne in detail)
+            + "\nRien n'a été supprimé. Pour supprimer, relancez avec --confirmer.",
+            file=sys.stderr,
+        )
+        return 2
+    module.supprimer(base, p.pre_id)
+    print(
+        f"Programme « {p.nom} » ({p.pre_id}) supprimé, avec toutes ses données :\n"
+        + "\n".join(f"  - {ligne}" for ligne in detail)
     )
     return 0

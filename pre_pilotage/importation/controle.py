@@ -41,6 +41,7 @@ _ADRESSE = re.compile(
     re.IGNORECASE,
 )
 _SEPARATEURS = re.compile(r"[\s.-]")
+_JJ_MM_AA = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2})")
 _JJ_MM_AAAA = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
 _DIX_CHIFFRES = re.compile(r"\d{10}")
 _FORMULE = re.compile(r"^[=+@]|^-[^\d\s]|^\t|^\r")
@@ -205,6 +206,11 @@ def lire_date(texte: str) -> dt.date:
             return dt.datetime.strptime(texte, motif).date()
         except ValueError:
             continue
+    if correspondance := _JJ_MM_AA.fullmatch(texte):
+        # « 15/09/24 », as spreadsheets print short dates: the programme's dates are all of
+        # this century (PRE exist since 2005; birth dates keep only their year, 20AA too).
+        jour, mois, annee = map(int, correspondance.groups())
+        return dt.date(2000 + annee, mois, jour)
     raise ValueError
 
 
@@ -303,7 +309,12 @@ class Validateur:
         ):
             if not entete:
                 if any(i < len(cellules) and cellules[i] for _, cellules in self.tableau.lignes):
-                    self.erreur(1, f"colonne {i + 1}", "", "un nom de colonne (en-tête vide)")
+                    self.erreur(
+                        self.tableau.ligne_entetes,
+                        f"colonne {i + 1}",
+                        "",
+                        "un nom de colonne (en-tête vide)",
+                    )
                 continue
             if entete in COLONNES_IDENTIFIANTES or entete in COLONNES_DATE_NAISSANCE:
                 nature = COLONNES_IDENTIFIANTES.get(entete, "date de naissance exacte")
@@ -311,7 +322,7 @@ class Validateur:
                     self.naissance = i
                 if self.politique == "refuser":
                     self.erreur(
-                        1,
+                        self.tableau.ligne_entetes,
                         original,
                         "",
                         f"aucune donnée identifiante ({nature}) : retirez cette colonne du fichier",
@@ -332,13 +343,15 @@ class Validateur:
                 inconnues.append(original)
                 continue
             if colonne.nom in indices:
-                self.erreur(1, original, "", f"une seule colonne « {colonne.nom} »")
+                self.erreur(
+                    self.tableau.ligne_entetes, original, "", f"une seule colonne « {colonne.nom} »"
+                )
                 continue
             indices[colonne.nom] = i
         for original in inconnues:
             attendues = ", ".join(c.nom for c in self.format.colonnes)
             self.erreur(
-                1,
+                self.tableau.ligne_entetes,
                 original,
                 "",
                 f"une colonne connue du format « {self.format.libelle} » "
@@ -350,7 +363,12 @@ class Validateur:
             if colonne.nom == "annee_naissance" and self.naissance is not None:
                 absente = False
             if colonne.obligatoire and absente:
-                self.erreur(1, colonne.nom, "", "cette colonne obligatoire (absente du fichier)")
+                self.erreur(
+                    self.tableau.ligne_entetes,
+                    colonne.nom,
+                    "",
+                    "cette colonne obligatoire (absente du fichier)",
+                )
         return indices
 
     # -- cells --------------------------------------------------------------------------------
@@ -433,6 +451,18 @@ class Validateur:
 
     # -- rows ---------------------------------------------------------------------------------
     def valider(self) -> Resultat:
+        if self.tableau.avant_entetes:
+            numeros = [str(n) for n, _ in self.tableau.avant_entetes]
+            pluriel = "s" if len(numeros) > 1 else ""
+            lignes = f"ligne{pluriel} {', '.join(numeros)} ignorée{pluriel}"
+            textes = " ; ".join(
+                " ".join(c for c in cellules if c) for _, cellules in self.tableau.avant_entetes
+            )
+            self.resultat.remarques.append(
+                f"En-têtes lus ligne {self.tableau.ligne_entetes} ; {lignes} (titre au-dessus "
+                "du tableau : "
+                f"« {textes[:120]} »)."
+            )
         indices = self._colonnes()
         if self.resultat.erreurs:
             return self.resultat
@@ -692,6 +722,11 @@ class Validateur:
                     ligne["code_qpv"],
                     f"un QPV de la commune de résidence ({ligne['commune_residence']})",
                 )
+
+
+def entetes_connues(format_: Format) -> frozenset[str]:
+    """Normalised column names (and their aliases) of a format: what tells its header row."""
+    return frozenset(n for c in format_.colonnes for n in (c.nom, *c.alias))
 
 
 def valider(

@@ -17,7 +17,7 @@ _TYPES = {
     "entier": "nombre entier",
     "decimal": "nombre décimal (virgule ou point)",
     "montant": "montant en euros (`1 234,56`, `1234.56`)",
-    "date": "date `JJ/MM/AAAA` ou `AAAA-MM-JJ`",
+    "date": "date `JJ/MM/AAAA` ou `AAAA-MM-JJ` (`JJ/MM/AA` est lu 20AA)",
     "booleen": "oui / non",
     "code": "valeur d'une liste",
     "liste": "valeurs d'une liste séparées par « | »",

@@ -25,6 +25,9 @@ class Tableau:
     entetes: list[str]  # normalised header names, in file order
     entetes_originaux: list[str]
     lignes: list[tuple[int, list[str]]]
+    ligne_entetes: int = 1  # the header's line in the file
+    # Non-empty rows above the header (a title, a date…), told to the user, never imported.
+    avant_entetes: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
 
 def normaliser_entete(texte: str) -> str:
@@ -109,8 +112,37 @@ def _texte_cellule(valeur) -> str:
     return str(valeur)
 
 
-def lire_tableau(fichier: str, contenu: bytes, taille_max: int = TAILLE_MAX_OCTETS) -> Tableau:
-    """Rows of a CSV or XLSX file; raises FichierIllisible with a French message."""
+# Rows looked at for the header when the first one names no known column (a title above it).
+LIGNES_AVANT_ENTETES = 10
+
+
+def _ligne_entetes(numerotees: list[tuple[int, list[str]]], connues: frozenset[str]) -> int:
+    """Index of the header among the non-empty rows: the first row, unless it names no known
+    column while a row below (among the first `LIGNES_AVANT_ENTETES`) names two or more (a
+    spreadsheet with a title or a date above its table)."""
+
+    def reconnues(cellules: list[str]) -> int:
+        return sum(1 for c in cellules if normaliser_entete(c) in connues)
+
+    if reconnues(numerotees[0][1]):
+        return 0
+    meilleur, score = 0, 1
+    for k, (_, cellules) in enumerate(numerotees[1:LIGNES_AVANT_ENTETES], start=1):
+        if (n := reconnues(cellules)) > score:
+            meilleur, score = k, n
+    return meilleur
+
+
+def lire_tableau(
+    fichier: str,
+    contenu: bytes,
+    taille_max: int = TAILLE_MAX_OCTETS,
+    entetes_connues: frozenset[str] | None = None,
+) -> Tableau:
+    """Rows of a CSV or XLSX file; raises FichierIllisible with a French message.
+
+    `entetes_connues` (normalised names of the format's columns): the header may then be below
+    a few rows of title, which are reported (`avant_entetes`), not read as data."""
     if len(contenu) > taille_max:
         raise FichierIllisible(
             f"{fichier} : fichier trop volumineux ({len(contenu) / 1_048_576:.1f} Mo ; "
@@ -132,12 +164,15 @@ def lire_tableau(fichier: str, contenu: bytes, taille_max: int = TAILLE_MAX_OCTE
             numerotees.append((numero, cellules))
     if not numerotees:
         raise FichierIllisible(f"{fichier} : le fichier est vide.")
+    debut = _ligne_entetes(numerotees, entetes_connues) if entetes_connues else 0
+    avant = tuple((n, tuple(c)) for n, c in numerotees[:debut])
+    numerotees = numerotees[debut:]
     if len(numerotees) == 1:
         # Importing it would empty the year: refuse rather than erase.
         raise FichierIllisible(
             f"{fichier} : le fichier ne contient que la ligne d'en-tête, aucune donnée."
         )
-    _, entetes_originaux = numerotees[0]
+    ligne_entetes, entetes_originaux = numerotees[0]
     while entetes_originaux and not entetes_originaux[-1]:
         entetes_originaux = entetes_originaux[:-1]
     return Tableau(
@@ -145,4 +180,6 @@ def lire_tableau(fichier: str, contenu: bytes, taille_max: int = TAILLE_MAX_OCTE
         entetes=[normaliser_entete(e) for e in entetes_originaux],
         entetes_originaux=entetes_originaux,
         lignes=numerotees[1:],
+        ligne_entetes=ligne_entetes,
+        avant_entetes=avant,
     )

@@ -556,3 +556,168 @@ def proposer_porteur(base: Path, source: Path | bytes, p: Programme) -> tuple[st
 
     with ouvrir(base, lecture_seule=True) as con:
         return proposition_anct(con, source, p)
+
+
+# Everything a programme owns, in the order it is deleted (rows that point at a programme's
+# rows first). Shared tables (geography, Cités, references) are not touched; a gouvernance
+# meeting is deleted with its last participating programme. The protection's tables are
+# updated by `protection.proteger` (a programme that left is dropped from them).
+_SUPPRESSION: tuple[tuple[str, str, str], ...] = (
+    (
+        "action_parcours",
+        "actions des parcours",
+        "delete from action_parcours where parcours_id in (select parcours_id from "
+        "parcours where pre_id = $pre_id) or fiche_id in (select fiche_id from "
+        "fiche_action where pre_id = $pre_id)",
+    ),
+    (
+        "parcours_motif",
+        "motifs des parcours",
+        "delete from parcours_motif where parcours_id in (select parcours_id from "
+        "parcours where pre_id = $pre_id)",
+    ),
+    (
+        "parcours",
+        "parcours",
+        "delete from parcours where pre_id = $pre_id",
+    ),
+    (
+        "beneficiaire",
+        "enfants",
+        "delete from beneficiaire where pre_id = $pre_id",
+    ),
+    (
+        "eps_reunion_partenaire",
+        "participations aux réunions d'EPS",
+        "delete from eps_reunion_partenaire where reunion_id in (select r.reunion_id "
+        "from eps_reunion r join eps e using (eps_id) where e.pre_id = $pre_id)",
+    ),
+    (
+        "eps_reunion",
+        "réunions d'EPS",
+        "delete from eps_reunion where eps_id in (select eps_id from eps where pre_id = $pre_id)",
+    ),
+    (
+        "eps",
+        "équipes pluridisciplinaires de soutien",
+        "delete from eps where pre_id = $pre_id",
+    ),
+    (
+        "financement",
+        "lignes de financement",
+        "delete from financement where fiche_id in (select fiche_id from fiche_action "
+        "where pre_id = $pre_id)",
+    ),
+    (
+        "fiche_action",
+        "fiches-action",
+        "delete from fiche_action where pre_id = $pre_id",
+    ),
+    (
+        "gouvernance_reunion",
+        "réunions de gouvernance",
+        "delete from gouvernance_reunion where starts_with(reunion_id, $pre_id || '-G')"
+        " or (reunion_id in (select reunion_id from gouvernance_participation where "
+        "pre_id = $pre_id) and reunion_id not in (select reunion_id from "
+        "gouvernance_participation where pre_id <> $pre_id))",
+    ),
+    (
+        "gouvernance_participation",
+        "participations à la gouvernance",
+        "delete from gouvernance_participation where pre_id = $pre_id",
+    ),
+    (
+        "equipe",
+        "membres de l'équipe (par année)",
+        "delete from equipe where pre_id = $pre_id",
+    ),
+    (
+        "lot_import",
+        "fichiers importés",
+        "delete from lot_import where pre_id = $pre_id",
+    ),
+    (
+        "enquete_nationale.valeur",
+        "valeurs de l'enquête nationale",
+        "delete from enquete_nationale.valeur where pre_id = $pre_id",
+    ),
+    (
+        "enquete_nationale.reponse",
+        "réponses à l'enquête nationale",
+        "delete from enquete_nationale.reponse where pre_id = $pre_id",
+    ),
+    (
+        "programme_annee",
+        "années d'activité",
+        "delete from programme_annee where pre_id = $pre_id",
+    ),
+    (
+        "programme_commune",
+        "communes du programme",
+        "delete from programme_commune where pre_id = $pre_id",
+    ),
+    (
+        "programme",
+        "programme",
+        "delete from programme where pre_id = $pre_id",
+    ),
+)
+# Counts of children told like any other figure of children (the screen may be shared).
+_ENFANTS = {"parcours", "beneficiaire"}
+
+
+def a_supprimer(con: duckdb.DuckDBPyConnection, pre_id: str) -> list[tuple[str, int]]:
+    """What deleting the programme would remove: (table, rows), tables with rows only; reads
+    only (a read-only connection will do): each deletion's rows counted by the same
+    condition (the statements are this module's constants, the programme a parameter)."""
+    resultat = []
+    for table, _, suppression in _SUPPRESSION:
+        compte = suppression.replace("delete from", "select count(*) from", 1)
+        lignes = con.execute(compte, {"pre_id": pre_id}).fetchone()[0]
+        if lignes:
+            resultat.append((table, lignes))
+    return resultat
+
+
+def _supprimer_lignes(con: duckdb.DuckDBPyConnection, pre_id: str) -> list[tuple[str, int]]:
+    resultat = []
+    for table, _, suppression in _SUPPRESSION:
+        lignes = con.execute(suppression, {"pre_id": pre_id}).fetchone()[0]
+        if lignes:
+            resultat.append((table, lignes))
+    return resultat
+
+
+def texte_suppression(pre_id: str, lignes: list[tuple[str, int]], seuil: int) -> list[str]:
+    """One French line per kind of row removed (a small count of children as « < seuil »)."""
+    libelles = {table: libelle for table, libelle, _ in _SUPPRESSION}
+    textes = []
+    for table, n in lignes:
+        valeur = (
+            f"< {seuil}"
+            if table in _ENFANTS and 1 <= n < seuil
+            else f"{n:,}".replace(",", "\u202f")
+        )
+        textes.append(f"{libelles[table]} : {valeur}")
+    return textes
+
+
+def supprimer(base: Path, pre_id: str) -> list[tuple[str, int]]:
+    """Delete the programme and everything it owns in one transaction, then update the stored
+    protection; returns what was removed. Raises ProgrammeInvalide when it does not exist."""
+    from pre_pilotage import protection
+    from pre_pilotage.importation import ouvrir_ecriture
+
+    migrer_fichier(base)
+    with ouvrir_ecriture(base) as con:
+        if not con.execute("select 1 from programme where pre_id = ?", [pre_id]).fetchone():
+            raise ProgrammeInvalide([f"Aucun programme d'identifiant « {pre_id} » dans la base."])
+        con.execute("begin transaction")
+        try:
+            lignes = _supprimer_lignes(con, pre_id)
+            protection.proteger(con)
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+    return lignes
