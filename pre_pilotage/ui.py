@@ -685,6 +685,8 @@ _STYLES = """
     padding: 0.6rem 1rem; margin-bottom: 1rem; font-weight: 600;
 }
 [data-testid="stMetricValue"] { color: #000091; }
+/* A menu's label (« Partager ») never breaks inside a word. */
+[data-testid="stPopover"] button p { white-space: nowrap; }
 /* Key figures keep their whole label and « par rapport à 2024 » in narrow columns (1280 px):
    they wrap instead of ending in « … ». */
 [data-testid="stMetricLabel"] .stMarkdownEllipsis,

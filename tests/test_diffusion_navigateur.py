@@ -92,6 +92,10 @@ def test_mode_presentation_a_1280x720(site, navigateur, chemin, nom):
             "e => parseFloat(getComputedStyle(e).fontSize)"
         )
         assert taille >= 40
+        # « Partager » on one line (it broke into « Partage / r », outside test).
+        menu = page.get_by_test_id("stPopover").get_by_role("button")
+        assert menu.locator("p").inner_text() == "Partager"
+        assert menu.bounding_box()["height"] < 56  # 64 px on two lines
         # No export menu on a shared screen; one chart per row, the whole width.
         assert page.get_by_role("button", name="Exporter le graphique").count() == 0
         largeurs = [

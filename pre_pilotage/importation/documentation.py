@@ -40,7 +40,9 @@ def documentation_formats() -> str:
         + ", ".join(f"`{code}`" for code in FORMATS)
         + " (ex. `2025_beneficiaires.csv`).",
         "- **En-têtes** : en français, sans tenir compte des majuscules, des accents ni des "
-        "espaces ; les variantes indiquées entre parenthèses sont acceptées.",
+        "espaces ; les variantes indiquées entre parenthèses sont acceptées. Un titre au-dessus "
+        "du tableau (quelques lignes avant les en-têtes) est reconnu : les en-têtes sont cherchés "
+        "dans les 10 premières lignes, et les lignes de titre ignorées sont signalées.",
         "- **Nombres** : virgule décimale et espaces de milliers acceptés (`1 234,56`).",
         "- **Lignes vides** : ignorées. Une colonne inconnue fait refuser le fichier (elle pourrait "
         "contenir des données personnelles).",
