@@ -685,6 +685,9 @@ _STYLES = """
     padding: 0.6rem 1rem; margin-bottom: 1rem; font-weight: 600;
 }
 [data-testid="stMetricValue"] { color: #000091; }
+/* A chosen value too long for its field (« PRE de l'Agglomération de démonstration » in the
+   sidebar) ends in « … », not cut in the middle of a word as if it were the name (« démo »). */
+[data-testid="stSelectbox"] input[role="combobox"] { text-overflow: ellipsis; }
 /* A menu's label (« Partager ») never breaks inside a word. */
 [data-testid="stPopover"] button p { white-space: nowrap; }
 /* Key figures keep their whole label and « par rapport à 2024 » in narrow columns (1280 px):
