@@ -326,8 +326,21 @@ def budget_par_niveau(cadre: pl.DataFrame, annee: int) -> go.Figure:
 
 @_noms_en_texte
 def budget_par_commune(cadre: pl.DataFrame, annee: int) -> go.Figure:
-    """Communal fiches-action by commune, the year and the year before."""
-    return _barres_annee_et_precedente(cadre, "nom", annee, "Montant des fiches communales (€)")
+    """Communal fiches-action by commune, the year and the year before. The communes without a
+    communal fiche either year are not drawn (an EPCI of 35 communes gave a chart 2,000 px
+    tall of empty rows, outside test): the axis title says how many they are."""
+    sans = (pl.col("montant_prevu").fill_null(0) == 0) & (
+        pl.col("montant_prevu_precedent").fill_null(0) == 0
+    )
+    vides = cadre.filter(sans).height
+    titre = "Montant des fiches communales (€)"
+    if vides and vides < cadre.height:
+        autres = "autre commune" if vides == 1 else "autres communes"
+        titre += (
+            f"<br>{vides} {autres} du territoire sans fiche communale en {annee - 1} ni en {annee}"
+        )
+        cadre = cadre.filter(~sans)
+    return _barres_annee_et_precedente(cadre, "nom", annee, titre)
 
 
 @_noms_en_texte

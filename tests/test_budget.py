@@ -521,3 +521,23 @@ def test_page_budget_d_une_commune_dans_le_navigateur(serveur, navigateur):  # n
         assert erreurs == []
     finally:
         contexte.close()
+
+
+def test_budget_par_commune_sans_les_communes_sans_fiche():
+    """An EPCI of 35 communes drew 35 rows, most of them empty (outside test): only the
+    communes with a communal fiche one of the two years are drawn, the others are counted."""
+    cadre = pl.DataFrame(
+        {
+            "nom": ["Anzin", "Bruay", "Onnaing", "Marly"],
+            "montant_prevu": [12_000.0, 0.0, None, 0.0],
+            "montant_prevu_precedent": [10_000.0, 0.0, 0.0, 4_000.0],
+        }
+    )
+    fig = graphiques.budget_par_commune(cadre, 2025)
+    assert list(fig.data[1].y) == ["Marly", "Anzin"]
+    assert fig.layout.xaxis.title.text == (
+        "Montant des fiches communales (€)<br>2 autres communes du territoire sans fiche "
+        "communale en 2024 ni en 2025"
+    )
+    # Nothing anywhere: the chart stays empty (the page says so in a sentence).
+    assert graphiques.a_des_donnees(graphiques.budget_par_commune(cadre[1:3], 2025)) is False
