@@ -231,7 +231,9 @@ def sans_annee_vide(con: duckdb.DuckDBPyConnection, cadre: pl.DataFrame, params:
     precedente = int(annee) - 1
     if precedente not in set(cadre["annee"].to_list()):
         return cadre
-    annees = executer(con, "annees_disponibles", pre_id=pre_id)["annee"].to_list()
+    # The programme's years (no child count: nothing to protect, nothing recomputed).
+    annees = _executer_sql(con, "annees_disponibles", {"pre_id": pre_id}, lignage=False)[1]
+    annees = annees["annee"].to_list()
     if precedente in annees:
         return cadre
     vides = [

@@ -281,6 +281,13 @@ def test_un_programme_cree_par_erreur_se_supprime(
         assert erreurs == []
     finally:
         contexte.close()
+    from pre_pilotage.administration import lire_journal
+
+    entree = lire_journal(actions=["reglage"])[0]
+    assert (entree["identifiant"], entree["objet"]) == (
+        COMPTE,
+        "suppression du programme pre-erreur",
+    )
     with duckdb.connect(str(base), read_only=True) as con:
         assert con.execute("select pre_id from programme order by 1").fetchall() == [
             ("pre-valenciennes",)

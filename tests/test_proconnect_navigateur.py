@@ -115,7 +115,8 @@ def site(chemin_fixture, tmp_path_factory):
             stderr=subprocess.STDOUT,
         )
     fournisseur = Fournisseur(journal, port_fournisseur)
-    limite = time.monotonic() + 30
+    # Node starts in a second alone, much later on a loaded machine (CI runs beside others).
+    limite = time.monotonic() + 120
     while not any(e.get("pret") for e in fournisseur.evenements()):
         if processus.poll() is not None or time.monotonic() > limite:
             processus.kill()
