@@ -103,14 +103,7 @@ def _executer(base: Path, arguments) -> int:
             arguments.identifiant or module.identifiant_propose(arguments.nom), arguments.nom
         )
     else:
-        if not arguments.identifiant:
-            raise module.ProgrammeInvalide(["Indiquez --identifiant du programme à modifier."])
-        with ouvrir(base, lecture_seule=True) as con:
-            p = module.lire(con, arguments.identifiant)
-        if p is None:
-            raise module.ProgrammeInvalide(
-                [f"Aucun programme d'identifiant « {arguments.identifiant} » dans la base."]
-            )
+        p = _existant(base, arguments.identifiant, "modifier")
         p.equipe = {}  # only the years given on the command line are replaced
         p.nom = arguments.nom or p.nom
     if arguments.porteur is not None:
@@ -149,18 +142,25 @@ def _executer(base: Path, arguments) -> int:
     return 0
 
 
+def _existant(base: Path, identifiant: str | None, action: str) -> module.Programme:
+    """The stored programme the command is about, or a French refusal."""
+    if not identifiant:
+        raise module.ProgrammeInvalide([f"Indiquez --identifiant du programme à {action}."])
+    with ouvrir(base, lecture_seule=True) as con:
+        p = module.lire(con, identifiant)
+    if p is None:
+        raise module.ProgrammeInvalide(
+            [f"Aucun programme d'identifiant « {identifiant} » dans la base."]
+        )
+    return p
+
+
 def _supprimer(base: Path, arguments) -> int:
     """Show what deleting a programme removes; delete only with --confirmer."""
     from pre_pilotage.protection import seuils_en_usage
 
-    if not arguments.identifiant:
-        raise module.ProgrammeInvalide(["Indiquez --identifiant du programme à supprimer."])
+    p = _existant(base, arguments.identifiant, "supprimer")
     with ouvrir(base, lecture_seule=True) as con:
-        p = module.lire(con, arguments.identifiant)
-        if p is None:
-            raise module.ProgrammeInvalide(
-                [f"Aucun programme d'identifiant « {arguments.identifiant} » dans la base."]
-            )
         lignes = module.a_supprimer(con, p.pre_id)
     detail = module.texte_suppression(p.pre_id, lignes, max(seuils_en_usage()))
     if not arguments.confirmer:
