@@ -478,7 +478,14 @@ def modeles(
 
 
 class Solveur:
-    """HiGHS model of one programme; cells' ranges follow their states; warm re-solves."""
+    """HiGHS model of one programme; cells' ranges follow their states; warm re-solves.
+
+    Two copies of the model, one for the minimisations and one for the maximisations: each
+    re-solve starts from the optimal basis of the last solve in the same direction. Going from
+    a cell's minimum to its maximum crosses the polytope (about 300 primal simplex iterations
+    on a demo year model); a neighbouring cell's optimum in the same direction, or the same
+    cell's after a complementary cell is suppressed, is a few iterations away.
+    """
 
     def __init__(
         self,
@@ -564,9 +571,31 @@ class Solveur:
             np.array(indices, dtype=np.int32),
             np.array(valeurs, dtype=float),
         )
-        self.objectif: np.ndarray | None = None
+        # Direction (-1 minimise, +1 maximise) -> its copy of the model, and the columns
+        # whose cost that copy's objective set.
+        self.copies: dict[int, object] = {+1: h}
+        self.objectifs: dict[int, np.ndarray | None] = {+1: None}
         self.premiere = True
         self.entiere = False
+
+    def _copie(self, sens: int):
+        """The model's copy for one direction; the other direction's copy is made on first
+        use, with the current bounds and the last optimal basis of the first copy."""
+        if sens not in self.copies:
+            source = self.copies[-sens]
+            h = self.hs.Highs()
+            h.setOptionValue("output_flag", False)
+            h.setOptionValue("presolve", "off")
+            h.setOptionValue("simplex_strategy", 4)
+            lp = source.getLp()
+            lp.col_cost_ = np.zeros(lp.num_col_)
+            h.passModel(lp)
+            base = source.getBasis()
+            if base.valid:
+                h.setBasis(base)
+            self.copies[sens] = h
+            self.objectifs[sens] = None
+        return self.copies[sens]
 
     def _bornes(self, u: int, etat: int) -> tuple[float, float]:
         if etat == VISIBLE:
@@ -578,11 +607,21 @@ class Solveur:
 
     def changer_etat(self, u: int, etat: int) -> None:
         lo, hi = self._bornes(u, etat)
-        self.h.changeRowBounds(self.modele.lignes[u], lo, hi)
+        for h in self.copies.values():
+            h.changeRowBounds(self.modele.lignes[u], lo, hi)
 
     def _optimiser(self, u: int, sens: int) -> tuple[float, np.ndarray]:
         colonnes = self.modele.colonnes_cellule[self.modele.lignes[u]].astype(np.int32)
         return self._resoudre(colonnes, np.ones(len(colonnes)), sens)
+
+    def deux_sens(self, u: int) -> tuple[tuple[float, np.ndarray], tuple[float, np.ndarray]]:
+        """(minimum, duals), (maximum, duals) of a cell, both copies solving at once (HiGHS
+        releases the GIL): for a pass with a single model, where the cores would idle."""
+        self._copie(-1), self._copie(+1)
+        with ThreadPoolExecutor(max_workers=2) as fils:
+            bas, haut = fils.map(lambda sens: self._optimiser(u, sens), (-1, +1))
+        self.h = self.copies[+1]
+        return bas, haut
 
     def valeurs_cellules(self, cellules_: list[int]) -> np.ndarray:
         """Values of the given cells at the current solution."""
@@ -592,24 +631,29 @@ class Solveur:
         )
 
     def echantillon(self, poids: dict[int, float]) -> None:
-        """Optimise a weighted sum of cells (maximise), leaving the solution in the solver."""
+        """Optimise a weighted sum of cells (maximise), leaving the solution in the solver.
+        Weights all negative are a minimisation (solved in the minimisations' copy)."""
         couts: dict[int, float] = defaultdict(float)
         for u, w in poids.items():
             for k in self.modele.colonnes_cellule[self.modele.lignes[u]]:
                 couts[int(k)] += w
-        self._resoudre(np.array(list(couts), dtype=np.int32), np.array(list(couts.values())), +1)
+        valeurs = np.array(list(couts.values()), dtype=float)
+        sens = -1 if valeurs.size and np.all(valeurs < 0) else +1
+        self._resoudre(np.array(list(couts), dtype=np.int32), sens * valeurs, sens)
 
     def _resoudre(self, colonnes: np.ndarray, couts: np.ndarray, sens: int):
-        h = self.h
-        if self.objectif is not None:
-            h.changeColsCost(len(self.objectif), self.objectif, np.zeros(len(self.objectif)))
+        h = self._copie(sens)
+        self.h = h
+        objectif = self.objectifs[sens]
+        if objectif is not None:
+            h.changeColsCost(len(objectif), objectif, np.zeros(len(objectif)))
         h.changeColsCost(len(colonnes), colonnes, couts.astype(float))
-        self.objectif = colonnes
+        self.objectifs[sens] = colonnes
         h.changeObjectiveSense(
             self.hs.ObjSense.kMaximize if sens > 0 else self.hs.ObjSense.kMinimize
         )
         if self.premiere and self.modele.variables >= VARIABLES_POINT_INTERIEUR:
-            self._point_interieur()
+            self._point_interieur(h)
         else:
             h.run()
         self.premiere = False
@@ -620,11 +664,10 @@ class Solveur:
             raise RuntimeError(f"HiGHS : {h.modelStatusToString(statut)}")
         return h.getInfo().objective_function_value, np.asarray(h.getSolution().row_dual)
 
-    def _point_interieur(self) -> None:
+    def _point_interieur(self, h) -> None:
         """The first solve of a large model: interior point, then crossover to an optimal
         basis. If it ends without one (an unbounded objective, say), the primal simplex solves
         it from the start, as for a small model."""
-        h = self.h
         h.setOptionValue("solver", "ipm")
         try:
             h.run()
@@ -781,9 +824,10 @@ class _Points:
         self.bas = np.full(len(colonnes), np.inf)
         self.haut = np.full(len(colonnes), -np.inf)
 
-    def noter(self, solveur: Solveur) -> None:
-        """Widen the ranges with the solver's current solution."""
-        x = np.asarray(solveur.h.getSolution().col_value)[: self.matrice.shape[1]]
+    def noter(self, solveur: Solveur, sens: int | None = None) -> None:
+        """Widen the ranges with the solver's current solution (of its copy for `sens`)."""
+        h = solveur.h if sens is None else solveur.copies[sens]
+        x = np.asarray(h.getSolution().col_value)[: self.matrice.shape[1]]
         valeurs = self.matrice @ x
         np.minimum(self.bas, valeurs, out=self.bas)
         np.maximum(self.haut, valeurs, out=self.haut)
@@ -855,12 +899,16 @@ def passe_jointe(
             ajouter,
             externes_fixes,
             echantillons,
+            simultane,
         )
         return n, locaux, prouves, bornes
 
     blocs = list(modeles_.items())
     if parts > 1:
         blocs = [((*cle, k), modele) for cle, modele in blocs for k in range(parts)]
+    # A pass of a single model solves each cell's minimum and maximum at once (set by the
+    # data, not by the machine's cores: the protection must not depend on the machine).
+    simultane = len(blocs) == 1
     # Largest models first, so that the threads end together (HiGHS releases the GIL).
     blocs.sort(key=lambda kb: -len(kb[1].cellules))
     fils = min(fils_de_protection(), len(blocs))
@@ -1032,6 +1080,7 @@ def _passe_bloc(
     ajouter: bool = True,
     externes_fixes: bool = False,
     echantillons: int = ECHANTILLONS,
+    simultane: bool = False,
 ) -> int:
     """`passe_jointe` on one model: cells it proves go to `prouves`, their ranges to `bornes`;
     `etats` (the block's own copy) gets its new secondary cells. Returns how many."""
@@ -1074,15 +1123,21 @@ def _passe_bloc(
                 prouves.add(u)
                 bornes[u] = vus.intervalle(j)
                 break
-            bas, duaux_bas = solveur._optimiser(u, -1)
-            vus.noter(solveur)
-            if raccourci and vus.possibles(j) >= valeurs_min:
-                prouves.add(u)
-                bornes[u] = vus.intervalle(j)
-                break
-            haut, duaux_haut = solveur._optimiser(u, +1)
-            if math.isfinite(haut):
+            if simultane:
+                (bas, duaux_bas), (haut, duaux_haut) = solveur.deux_sens(u)
+                vus.noter(solveur, -1)
+                if math.isfinite(haut):
+                    vus.noter(solveur, +1)
+            else:
+                bas, duaux_bas = solveur._optimiser(u, -1)
                 vus.noter(solveur)
+                if raccourci and vus.possibles(j) >= valeurs_min:
+                    prouves.add(u)
+                    bornes[u] = vus.intervalle(j)
+                    break
+                haut, duaux_haut = solveur._optimiser(u, +1)
+                if math.isfinite(haut):
+                    vus.noter(solveur)
             bas, haut = math.ceil(bas - 1e-6), _plancher(haut)
             bornes[u] = (bas, haut)
             if possibles(bas, haut) >= valeurs_min:
@@ -1092,15 +1147,21 @@ def _passe_bloc(
                 break
             if not ajouter:
                 break
-            candidat = _candidat(modele, cellules, etats, duaux_bas, duaux_haut)
-            if candidat is None:
-                candidat = _voisine(modele, cellules, etats, u)
+            # Every « < seuil » cell that binds either optimum becomes « s » at once (no
+            # figure lost: it was masked already); a published cell, one at a time.
+            candidats = _primaires_liantes(modele, etats, duaux_bas, duaux_haut)
+            if not candidats:
+                candidat = _candidat(modele, cellules, etats, duaux_bas, duaux_haut)
+                if candidat is None:
+                    candidat = _voisine(modele, cellules, etats, u)
+                candidats = [] if candidat is None else [candidat]
             essais += 1
-            if candidat is None or essais > 500:
+            if not candidats or essais > 500:
                 break
-            etats[candidat] = SECONDAIRE
-            solveur.changer_etat(candidat, SECONDAIRE)
-            ajoutees += 1
+            for candidat in candidats:
+                etats[candidat] = SECONDAIRE
+                solveur.changer_etat(candidat, SECONDAIRE)
+            ajoutees += len(candidats)
     return ajoutees
 
 
@@ -1237,6 +1298,17 @@ def _cout(cellules: Cellules, etats: np.ndarray, u: int) -> float:
     if etats[u] == PRIMAIRE:
         return cellules.valeur[u]
     return 1_000 + cellules.valeur[u] + (1_000_000 if cellules.total[u] else 0)
+
+
+def _primaires_liantes(modele: Programme, etats: np.ndarray, *duaux: np.ndarray) -> list[int]:
+    """The « < seuil » cells whose range binds an optimum (non-zero dual), in model order."""
+    lignes: set[int] = set()
+    for d in duaux:
+        if d.size:
+            lignes.update(np.nonzero(np.abs(d[: len(modele.cellules)]) > 1e-9)[0].tolist())
+    return [
+        modele.cellules[j] for j in sorted(lignes) if etats[modele.cellules[j]] == PRIMAIRE
+    ]
 
 
 def _candidat(
