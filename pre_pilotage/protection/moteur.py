@@ -69,6 +69,14 @@ VARIABLES_EN_PARTS = 4_000
 # its three-year models 0.4 s instead of 2.2 s; below about 1,000 classes the two are even.
 VARIABLES_POINT_INTERIEUR = 1_000
 
+# A « < seuil » cell that binds a small count's range is made « s » together with the others
+# that bind it when fewer views than this show it (`_passe_bloc`): one re-solve instead of one
+# per cell (on the demo's year models, 85 % of the cells masked to protect others were « < 11 »
+# cells made « s »; converting them together halved the year pass). A cell shown in more
+# views (a quartier's children on the map, in its Cité, its commune) keeps « < 11 » unless it
+# is the cheapest cell left to mask.
+VUES_CONVERSION_GROUPEE = 8
+
 # Cells of these columns, in views without a commune or QPV filter, are the programme's headline
 # figures: suppressed last.
 _TOTAUX = {"actifs", "entrees", "sorties", "beneficiaires", "enfants_programme", "effectif"}
@@ -1148,8 +1156,10 @@ def _passe_bloc(
             if not ajouter:
                 break
             # Every « < seuil » cell that binds either optimum becomes « s » at once (no
-            # figure lost: it was masked already); a published cell, one at a time.
-            candidats = _primaires_liantes(modele, etats, duaux_bas, duaux_haut)
+            # figure lost: it was masked already), unless many views show it (a quartier's
+            # children on the map: « < 11 » tells more than « s »); then one cell at a time,
+            # the cheapest first.
+            candidats = _primaires_liantes(modele, cellules, etats, duaux_bas, duaux_haut)
             if not candidats:
                 candidat = _candidat(modele, cellules, etats, duaux_bas, duaux_haut)
                 if candidat is None:
@@ -1300,14 +1310,19 @@ def _cout(cellules: Cellules, etats: np.ndarray, u: int) -> float:
     return 1_000 + cellules.valeur[u] + (1_000_000 if cellules.total[u] else 0)
 
 
-def _primaires_liantes(modele: Programme, etats: np.ndarray, *duaux: np.ndarray) -> list[int]:
-    """The « < seuil » cells whose range binds an optimum (non-zero dual), in model order."""
+def _primaires_liantes(
+    modele: Programme, cellules: Cellules, etats: np.ndarray, *duaux: np.ndarray
+) -> list[int]:
+    """The « < seuil » cells shown in fewer than `VUES_CONVERSION_GROUPEE` views whose range
+    binds an optimum (non-zero dual), in model order."""
     lignes: set[int] = set()
     for d in duaux:
         if d.size:
             lignes.update(np.nonzero(np.abs(d[: len(modele.cellules)]) > 1e-9)[0].tolist())
     return [
-        modele.cellules[j] for j in sorted(lignes) if etats[modele.cellules[j]] == PRIMAIRE
+        u
+        for u in (modele.cellules[j] for j in sorted(lignes))
+        if etats[u] == PRIMAIRE and len(cellules.occurrences[u]) < VUES_CONVERSION_GROUPEE
     ]
 
 
