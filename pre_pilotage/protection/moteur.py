@@ -15,8 +15,10 @@
    declared identities between views and years. Each sensitive masked cell is minimised and
    maximised (HiGHS), unless the optima already met in the model give it `valeurs_min` values
    (each is a feasible point, and stays one as suppression grows); while fewer than
-   `valeurs_min` integers remain possible, the published cell that binds it (non-zero dual)
-   with the smallest value is suppressed too, programme totals last.
+   `valeurs_min` integers remain possible, the « < seuil » cells that bind it (non-zero dual)
+   become « s » together, or else the published cell that binds it with the smallest value
+   is suppressed too, programme totals last. Minimisations and maximisations are solved in
+   two copies of the model (`Solveur`), each warm from its own last optimum.
 4. Each view's protected frame is rebuilt with the final states: what the pages read.
 """
 
