@@ -44,7 +44,6 @@ from pre_pilotage.confidentialite import (
     _Etat,
     _etat_modele,
     _etat_protege,
-    proteger,
 )
 from pre_pilotage.protection import groupees
 from pre_pilotage.protection.catalogue import cle_parametres, programmes, vues
@@ -318,7 +317,20 @@ def _forcees(vue: Vue, etats: np.ndarray) -> dict[tuple[int, str], int]:
 
 
 def _etats_vue(vue: Vue, etats: np.ndarray, seuil: int) -> pl.DataFrame:
-    return proteger(vue.cadre, vue.regles, seuil, _forcees(vue, etats))
+    decision = _etat_protege(vue.cadre, vue.regles, seuil, _forcees(vue, etats))
+    return _cadre_protege(_montrer_zeros(decision))
+
+
+def _montrer_zeros(decision: _Etat) -> _Etat:
+    """A view's decision with its counts of zero shown, even where its own protection chose
+    one as a complementary cell: a zero is « 0 » in every view (not a cell, `identifier`), so
+    masking it in one hides nothing (a quartier without a child was « 0 » on the map and « s »
+    on the Publics page); the joint pass, which counts every zero as known, masks what the
+    small counts need instead."""
+    for (i, k), etat in decision.etat.items():
+        if etat == SECONDAIRE and decision.valeurs[k][i] == 0:
+            decision.etat[(i, k)] = VISIBLE
+    return decision
 
 
 def passe_par_vue(
@@ -357,7 +369,9 @@ def passe_par_vue(
                         * (1_000_000 if cellules.total[u] else 1)
                         for (i, colonne), u in vue.cellules.items()
                     }
-                decision = _etat_protege(vue.cadre, vue.regles, seuil, forcees, modele)
+                decision = _montrer_zeros(
+                    _etat_protege(vue.cadre, vue.regles, seuil, forcees, modele)
+                )
                 if decisions is not None:
                     decisions[v] = (forcees, decision)
             index = decision.index_count
