@@ -103,6 +103,38 @@ def test_une_meme_population_a_le_meme_etat_dans_toutes_les_vues(con_fixture):
         assert "< 11" in vus or None in vus
 
 
+def test_un_zero_est_montre_zero_dans_toutes_les_vues(con_fixture):
+    # A count of zero is « 0 » on every page: the per-view pass could pick one as a
+    # complementary cell (commune 96901's exits of 2024 to « droit commun », none, were « s »
+    # on Publics in 2025 and « 0 » in 2024), which hid nothing since the joint pass counts
+    # every zero as known.
+    sorties = requetes.lire_protege(
+        con_fixture,
+        "publics_motifs_sortie",
+        11,
+        pre_id=PRE_TEST,
+        commune="96901",
+        qpv=None,
+        annee=2025,
+    )
+    ligne = sorties.filter(
+        (pl.col("annee") == 2024) & (pl.col("modalite") == "relais_droit_commun")
+    ).row(0, named=True)
+    assert (ligne["effectif"], ligne["effectif__secret"]) == (0, None)
+    # Every stored view: the unmasked value of each count shown as a token is never zero.
+    vues_, _ = moteur.collecter(con_fixture)
+    masques_a_zero = []
+    for vue in vues_:
+        cadre = protection.lire_vue(con_fixture, vue.nom, vue.params, 11)
+        for colonne in vue.regles.counts:
+            for i, (valeur, jeton) in enumerate(
+                zip(vue.cadre[colonne], cadre[colonne + "__secret"], strict=True)
+            ):
+                if valeur == 0 and jeton is not None:
+                    masques_a_zero.append((vue.nom, vue.cle, i, colonne))
+    assert masques_a_zero == []
+
+
 def test_un_chiffre_d_enfants_n_est_jamais_recalcule_par_une_vue(con_fixture, monkeypatch):
     appels = []
     monkeypatch.setattr(requetes, "executer", lambda *a, **k: appels.append(a) or None)
