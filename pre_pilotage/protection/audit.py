@@ -406,6 +406,8 @@ def rapport(audits: dict[str, Audit], commande: str) -> str:
         "- Rates, shares, means and medians are shown only where every count they depend on is "
         "shown; a share of a group total is masked on the whole group as soon as one cell of "
         "the group is.",
+        "- A count of zero is shown as 0 in every view: it is not a cell (no child to protect) "
+        "and the models count it as known, so masking it in one view would hide nothing.",
         "- Assumptions written down: a rate whose denominator is not a column of its row (the "
         "programme's children, a QPV's population) uses a denominator published elsewhere; "
         "a child and its parcours active in a year are one record of that year (the latest "
