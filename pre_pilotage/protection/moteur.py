@@ -527,11 +527,7 @@ class Solveur:
 
         self.hs = highspy
         self.modele, self.cellules, self.seuil = modele, cellules, seuil
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("presolve", "off")
-        # Primal simplex: after a change of objective the previous basis stays feasible.
-        h.setOptionValue("simplex_strategy", 4)
+        h = self._highs()
         self.h = h
         n = modele.variables
         inf = highspy.kHighsInf
@@ -602,15 +598,21 @@ class Solveur:
         self.premiere = True
         self.entiere = False
 
+    def _highs(self):
+        """An empty HiGHS instance with the options of the model's copies."""
+        h = self.hs.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("presolve", "off")
+        # Primal simplex: after a change of objective the previous basis stays feasible.
+        h.setOptionValue("simplex_strategy", 4)
+        return h
+
     def _copie(self, sens: int):
         """The model's copy for one direction; the other direction's copy is made on first
         use, with the current bounds and the last optimal basis of the first copy."""
         if sens not in self.copies:
             source = self.copies[-sens]
-            h = self.hs.Highs()
-            h.setOptionValue("output_flag", False)
-            h.setOptionValue("presolve", "off")
-            h.setOptionValue("simplex_strategy", 4)
+            h = self._highs()
             lp = source.getLp()
             lp.col_cost_ = np.zeros(lp.num_col_)
             h.passModel(lp)
@@ -641,7 +643,7 @@ class Solveur:
     def deux_sens(self, u: int) -> tuple[tuple[float, np.ndarray], tuple[float, np.ndarray]]:
         """(minimum, duals), (maximum, duals) of a cell, both copies solving at once (HiGHS
         releases the GIL): for a pass with a single model, where the cores would idle."""
-        self._copie(-1), self._copie(+1)
+        self._copie(-1)  # made from the other copy before the threads start
         with ThreadPoolExecutor(max_workers=2) as fils:
             bas, haut = fils.map(lambda sens: self._optimiser(u, sens), (-1, +1))
         self.h = self.copies[+1]
