@@ -809,6 +809,34 @@ def test_fenetres_de_trois_annees_entre_annee_seule_et_toutes_les_annees():
 
 
 @pytest.mark.parametrize("seuil_ipm", [0, 10**9])
+def test_enveloppes_des_annees_voisines(monkeypatch, seuil_ipm):
+    """The 2022 year model with its neighbours' identity terms over the convex hull of
+    points of their models (the years beyond fixed at their true values): by hand,
+    S2021 = 2 + E2021 ranges over 3..10 (2020 fixed) and S2023 = 10 − E2024 = 8 (2024 fixed),
+    so S2023 − E2023 over −2..7; then S2022 = S2021 + E2022 ≥ 4 and S2022 = S2023 − E2023 ≤ 7:
+    4..7, what the window of three years gives, with a model of one year; the other years
+    fixed give 6..6. The same whether the first solve of a neighbouring year's model is by
+    interior point (large models) or by the simplex."""
+    monkeypatch.setattr(moteur, "VARIABLES_POINT_INTERIEUR", seuil_ipm)
+    cellules, _, blocs, par_annee = _chaine_de_stocks()
+    etats = np.full(len(cellules), moteur.PRIMAIRE, dtype=np.int8)
+    enveloppes = moteur.enveloppes(blocs, blocs, cellules, etats, 11)
+    assert set(enveloppes) == set(blocs)
+    # 2022's neighbours: one identity each, its terms pushed down and up, and the real data.
+    (liens_avant, avant), (liens_apres, apres) = enveloppes[("p", 2022)].enveloppe
+    assert len(liens_avant) == len(liens_apres) == 1
+    assert sorted(avant[:, 0].tolist()) == [-10, -4, -3]  # −S2021
+    assert sorted(apres[:, 0].tolist()) == [-2, 6, 7]  # S2023 − E2023
+    solveur = moteur.Solveur(enveloppes[("p", 2022)], cellules, etats, 11, externes_fixes=True)
+    assert solveur.intervalle(par_annee[2022][0])[:2] == (4, 7)
+    assert moteur.Solveur(blocs[("p", 2022)], cellules, etats, 11, externes_fixes=True).intervalle(
+        par_annee[2022][0]
+    )[:2] == (6, 6)
+    # The first and last years have one neighbour each.
+    assert len(enveloppes[("p", 2020)].enveloppe) == len(enveloppes[("p", 2024)].enveloppe) == 1
+
+
+@pytest.mark.parametrize("seuil_ipm", [0, 10**9])
 def test_premiere_resolution_par_point_interieur_memes_intervalles(monkeypatch, seuil_ipm):
     """A large model's first solve is by interior point (then crossover): the ranges are the
     ones worked out by hand, whichever way the first solve goes; an objective without bound
@@ -835,10 +863,11 @@ def test_premiere_resolution_par_point_interieur_memes_intervalles(monkeypatch, 
     assert solveur._optimiser(e2024, -1)[0] == 0
 
 
-@pytest.mark.parametrize("valeurs_min, prouvee_par", [(4, "fenetre"), (5, "tout")])
+@pytest.mark.parametrize("valeurs_min, prouvee_par", [(4, "enveloppe"), (5, "tout")])
 def test_passe_grands_prouve_au_plus_petit_modele_suffisant(valeurs_min, prouvee_par):
-    """The 2022 stock keeps 4 values in its window, 6 in the model of all years: with a rule
-    of 4 the window proves it; with 5 the model of all years does, without suppressing more."""
+    """The 2022 stock keeps 4 values in its year model with its neighbours' envelopes, 6 in
+    the model of all years: with a rule of 4 the year model proves it; with 5 the model of all
+    years does, without suppressing more."""
     cellules, grands, blocs, par_annee = _chaine_de_stocks()
     etats = np.full(len(cellules), moteur.PRIMAIRE, dtype=np.int8)
     surs_fixes: set[int] = set()
@@ -849,7 +878,7 @@ def test_passe_grands_prouve_au_plus_petit_modele_suffisant(valeurs_min, prouvee
     s2022 = par_annee[2022][0]
     assert ajoutees == 0 and (etats == moteur.PRIMAIRE).all()
     assert (s2022 in surs_fixes, s2022 in surs_grands) == (
-        (True, False) if prouvee_par == "fenetre" else (False, True)
+        (True, False) if prouvee_par == "enveloppe" else (False, True)
     )
 
 

@@ -24,6 +24,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import time
@@ -401,6 +402,11 @@ class Programme:
     vrai: np.ndarray | None = None
     # The cells the passes look at in this model (None: all of them).
     centre: frozenset[int] | None = None
+    # Per neighbouring year (`enveloppes`): the indices in `relations` of the identities
+    # linking it to this model's year, and the values their neighbouring-year terms take at
+    # points of that year's model (one row per point): those terms range over the convex
+    # hull of these values.
+    enveloppe: list[tuple[list[int], np.ndarray]] | None = None
 
 
 def _relations_declarees(vue: Vue, seuil: int) -> list[tuple[list[tuple[int, int]], float]]:
@@ -533,9 +539,12 @@ class Solveur:
         inf = highspy.kHighsInf
         # Cells of other years met in an identity between years: a constant when shown, else a
         # variable within the range known for it (its own year's analysis, or its token's).
+        enveloppees = {r for rels, _ in modele.enveloppe or [] for r in rels}
         externes: dict[int, int] = {}
         bornes_externes: list[tuple[float, float]] = []
-        for termes, _ in modele.relations:
+        for r, (termes, _) in enumerate(modele.relations):
+            if r in enveloppees:
+                continue
             for u, _ in termes:
                 if (
                     u not in modele.lignes
@@ -551,10 +560,17 @@ class Solveur:
                         bornes_externes.append(self._bornes(u, etats[u]))
         total = n + len(externes)
         self.externes = externes
+        # One weight per point of each neighbouring year (`Programme.enveloppe`).
+        poids_points: list[int] = []
+        for _, points in modele.enveloppe or []:
+            poids_points.append(total)
+            total += points.shape[0]
         bas_v = np.zeros(total)
         haut_v = np.full(total, inf)
         for j, (lo, hi) in enumerate(bornes_externes):
             bas_v[n + j], haut_v[n + j] = lo, hi
+        for debut, (_, points) in zip(poids_points, modele.enveloppe or [], strict=True):
+            haut_v[debut : debut + points.shape[0]] = 1.0
         h.addVars(total, bas_v, haut_v)
         bas, haut, debuts, indices, valeurs = [], [], [], [], []
         for j, u in enumerate(modele.cellules):
@@ -564,12 +580,23 @@ class Solveur:
             debuts.append(len(indices))
             indices.extend(modele.colonnes_cellule[j].tolist())
             valeurs.extend([1.0] * len(modele.colonnes_cellule[j]))
-        for termes, constante in modele.relations:
+        enveloppe_de = {
+            r: (debut, q, points)
+            for debut, (rels, points) in zip(poids_points, modele.enveloppe or [], strict=True)
+            for q, r in enumerate(rels)
+        }
+        for r, (termes, constante) in enumerate(modele.relations):
             coefs: dict[int, float] = defaultdict(float)
+            if r in enveloppe_de:
+                debut, q, points = enveloppe_de[r]
+                for i, valeur in enumerate(points[:, q]):
+                    coefs[debut + i] += float(valeur)
             for u, coef in termes:
                 if u in modele.lignes:
                     for k in modele.colonnes_cellule[modele.lignes[u]]:
                         coefs[int(k)] += coef
+                elif r in enveloppe_de:
+                    continue  # the neighbouring year's terms: in the points' weights
                 elif u in externes:
                     coefs[externes[u]] += coef
                 else:
@@ -582,6 +609,12 @@ class Solveur:
             debuts.append(len(indices))
             indices.extend(coefs)
             valeurs.extend(coefs.values())
+        for debut, (_, points) in zip(poids_points, modele.enveloppe or [], strict=True):
+            bas.append(1.0)
+            haut.append(1.0)
+            debuts.append(len(indices))
+            indices.extend(range(debut, debut + points.shape[0]))
+            valeurs.extend([1.0] * points.shape[0])
         h.addRows(
             len(bas),
             np.array(bas, dtype=float),
@@ -1002,6 +1035,136 @@ def fenetres(
     return resultat
 
 
+# How far a neighbouring year's identity terms are pushed from their true value (`enveloppes`):
+# enough to span any small count's rule, and finite when a term is unbounded.
+ECART_ENVELOPPE = 50.0
+
+
+def enveloppes(
+    modeles_: dict[tuple, Programme],
+    annuels: dict[tuple, Programme],
+    cellules: Cellules,
+    etats: np.ndarray,
+    seuil: int,
+) -> dict[tuple, Programme]:
+    """Each model of consecutive years (a year model, a window) with, for each year just
+    outside it that it shares identities with, the values those identities' terms of that
+    year take at a few points of its year model (`annuels`).
+
+    The points are the real data and optima of the neighbouring year's model, with the years
+    beyond it fixed at their true values and its identities with the model's years left out,
+    pushing one identity's terms down and up at a time (the others' at their true value). Any
+    point of the returned model is a point of the model of all years: its years, each
+    neighbouring year at the matching convex combination of its points (a point of that
+    year's model, whose identities with the model's years hold by construction), the other
+    years at their true values. So what it proves is proven, and it proves more than the same
+    model with the other years fixed (the real data is one of the points)."""
+    taches = []
+    for cle, modele in modeles_.items():
+        annees = {cellules.annee[u] for u in modele.cellules}
+        if None in annees:
+            continue
+        for voisine in (min(annees) - 1, max(annees) + 1):
+            if (cle[0], voisine) not in annuels:
+                continue
+            liens = [
+                r
+                for r, (termes, _) in enumerate(modele.relations)
+                if any(cellules.annee[u] == voisine for u, _ in termes)
+            ]
+            if liens:
+                taches.append((cle, (cle[0], voisine), frozenset(annees), liens))
+
+    def points(tache: tuple) -> np.ndarray:
+        cle, voisine, annees, liens = tache
+        termes = [modeles_[cle].relations[r][0] for r in liens]
+        return _points_voisins(annuels[voisine], termes, annees, cellules, etats, seuil)
+
+    # The neighbouring years' optimisations are independent: in threads (HiGHS releases the
+    # GIL), each task's result the same whatever the thread.
+    fils = min(fils_de_protection(), max(1, len(taches)))
+    with ThreadPoolExecutor(max_workers=fils) as executeur:
+        tous = list(executeur.map(points, taches))
+    cotes: dict[tuple, list] = defaultdict(list)
+    for (cle, _, _, liens), valeurs in zip(taches, tous, strict=True):
+        cotes[cle].append((liens, valeurs))
+    return {
+        cle: dataclasses.replace(modele, enveloppe=cotes.get(cle) or None)
+        for cle, modele in modeles_.items()
+    }
+
+
+def _points_voisins(
+    voisin: Programme,
+    liens: list[list[tuple[int, int]]],
+    annees: frozenset[int],
+    cellules: Cellules,
+    etats: np.ndarray,
+    seuil: int,
+) -> np.ndarray:
+    """Values of each identity's terms of the neighbouring year (`liens`) at points of its
+    model (`enveloppes`): one row per distinct point, the real data among them."""
+    import highspy
+
+    propres = [
+        (r, c) for r, c in voisin.relations if not any(cellules.annee[u] in annees for u, _ in r)
+    ]
+    modele = dataclasses.replace(voisin, relations=propres, centre=None, enveloppe=None)
+    solveur = Solveur(modele, cellules, etats, seuil, externes_fixes=True)
+    h = solveur.copies[+1]
+    vrais, lignes, masques = [], [], []
+    debuts, indices, valeurs = [], [], []
+    for termes in liens:
+        coefs: dict[int, float] = defaultdict(float)
+        vrai, masque = 0.0, False
+        for u, coef in termes:
+            if u not in voisin.lignes:
+                continue
+            vrai += coef * cellules.valeur[u]
+            masque = masque or etats[u] != VISIBLE
+            for k in voisin.colonnes_cellule[voisin.lignes[u]]:
+                coefs[int(k)] += coef
+        vrais.append(vrai)
+        masques.append(masque)
+        lignes.append(coefs)
+        debuts.append(len(indices))
+        indices.extend(coefs)
+        valeurs.extend(coefs.values())
+    premiere = h.getNumRow()
+    vrais_ = np.array(vrais)
+    h.addRows(
+        len(vrais),
+        vrais_,
+        vrais_,
+        len(indices),
+        np.array(debuts, dtype=np.int32),
+        np.array(indices, dtype=np.int32),
+        np.array(valeurs, dtype=float),
+    )
+    rangs = np.arange(premiere, premiere + len(vrais), dtype=np.int32)
+    points = [vrais_]
+    for q, coefs in enumerate(lignes):
+        if not masques[q]:
+            continue
+        # This identity's terms pushed down then up, the others' at their true value.
+        bas, haut = vrais_.copy(), vrais_.copy()
+        bas[q], haut[q] = vrais_[q] - ECART_ENVELOPPE, vrais_[q] + ECART_ENVELOPPE
+        h.changeRowsBounds(len(rangs), rangs, bas, haut)
+        colonnes = np.array(list(coefs), dtype=np.int32)
+        h.changeColsCost(len(colonnes), colonnes, np.array(list(coefs.values())))
+        for sens in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+            h.changeObjectiveSense(sens)
+            if solveur.premiere and modele.variables >= VARIABLES_POINT_INTERIEUR:
+                solveur._point_interieur(h)
+            else:
+                h.run()
+            solveur.premiere = False
+            if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                points.append(np.asarray(h.getSolution().row_value)[premiere:].copy())
+        h.changeColsCost(len(colonnes), colonnes, np.zeros(len(colonnes)))
+    return np.unique(np.round(np.array(points), 9), axis=0)
+
+
 def passe_grands(
     grands: dict[tuple, Programme],
     blocs: dict[tuple, Programme],
@@ -1016,17 +1179,20 @@ def passe_grands(
 
     Their year models see the other years' cells only through each cell's own range, which
     lets an attacker combine more than they allow (measured on the demo: 50 small counts left
-    with fewer than `valeurs_min` values in the model of all years). What a year's model with
-    the other years' cells met in identities between years fixed at their true values proves
-    is proven in the whole model (any of its points, completed by the true data of the other
-    years, is a point of it; more suppression only widens ranges, so the proofs are kept in
-    `surs_fixes`). Models of `ANNEES_FENETRE` consecutive years, the years around them fixed the
-    same way, prove most of the others at a much lower cost per cell (on the demo, with 2
-    threads: 336 of 417 cells in 14 s; the model of all years then takes 18 s for the 81
-    left). The cells they do not prove are then protected in the model of all years of their
-    programme, which may suppress more
-    (suppressing in the smaller models instead is sound too, but measured on the demo it
-    masked 30 times more cells). Returns how many cells."""
+    with fewer than `valeurs_min` values in the model of all years). What a year's model
+    proves with its neighbouring years' terms of identities between years over the convex hull
+    of points of their models, the years beyond fixed at their true values (`enveloppes`), is
+    proven in the whole model (each of its points makes one of the whole model; more
+    suppression only widens ranges, so the proofs are kept in `surs_fixes`). Fixing the other
+    years' cells at their true values instead (one point) proved fewer: on the demo, 5,510 of
+    5,997 cells instead of 5,723, for about the same time (02/12/2026). Models of
+    `ANNEES_FENETRE` consecutive years, the years around them fixed the same way, prove most of
+    the others at a lower cost per cell than the model of all years (on the demo: 185 of the
+    274 left in about 30 s, with 2 threads; the envelopes of the years around a window proved
+    6 more for 6 s more: not used). The cells they do not prove are then protected in the
+    model of all years of their programme, which may suppress more (suppressing in the smaller
+    models instead is sound too, but measured on the demo it masked 30 times more cells).
+    Returns how many cells."""
 
     def restantes(modeles_: dict[tuple, Programme]) -> set[int]:
         prouvees = surs_fixes | surs_grands
@@ -1038,7 +1204,13 @@ def passe_grands(
         }
 
     annuels = {k: m for k, m in blocs.items() if (k[0], None) in grands}
-    for modeles_ in (annuels, fenetres(grands, cellules)):
+    for construire in (
+        lambda: enveloppes(annuels, annuels, cellules, etats, seuil),
+        lambda: fenetres(grands, cellules),
+    ):
+        if not restantes(annuels):
+            break  # nothing left to prove: no model to build
+        modeles_ = construire()
         passe_jointe(
             modeles_,
             cellules,
