@@ -428,7 +428,7 @@ def rapport(audits: dict[str, Audit], commande: str) -> str:
         "only through their own ranges, which lets a reader combining the years pin more than "
         "it allows: the first full audit of the demo found 50 small counts left with fewer "
         "than 5 values (two of them exactly). So the model of all years is solved for every "
-        "programme: in full for programmes of up to 2,000 record classes; above, once the "
+        "programme: in full for programmes of up to 500 record classes; above, once the "
         "per-year passes are stable, for the cells that a year's model does not prove with its "
         "neighbouring years' terms of identities between years over the convex hull of points "
         "of their models, the years beyond fixed at their true values (`moteur.enveloppes`: "
