@@ -836,6 +836,20 @@ def test_enveloppes_des_annees_voisines(monkeypatch, seuil_ipm):
     assert len(enveloppes[("p", 2020)].enveloppe) == len(enveloppes[("p", 2024)].enveloppe) == 1
 
 
+def test_pas_d_enveloppe_si_une_identite_saute_une_annee():
+    """The envelopes' argument holds for identities between two consecutive years only: one
+    tying 2020 to 2022 (a neighbouring year to a year fixed beyond it, for 2021's model) and
+    the year models are returned without envelopes."""
+    cellules, _, blocs, par_annee = _chaine_de_stocks()
+    etats = np.full(len(cellules), moteur.PRIMAIRE, dtype=np.int8)
+    saut = ([(par_annee[2020][0], 1), (par_annee[2022][1], -1)], 0.0)
+    for annee in (2020, 2022):
+        blocs[("p", annee)].relations.append(saut)
+    enveloppes = moteur.enveloppes(blocs, blocs, cellules, etats, 11)
+    assert set(enveloppes) == set(blocs)
+    assert all(m.enveloppe is None for m in enveloppes.values())
+
+
 @pytest.mark.parametrize("seuil_ipm", [0, 10**9])
 def test_premiere_resolution_par_point_interieur_memes_intervalles(monkeypatch, seuil_ipm):
     """A large model's first solve is by interior point (then crossover): the ranges are the

@@ -1064,7 +1064,19 @@ def enveloppes(
     neighbouring year at the matching convex combination of its points (a point of that
     year's model, whose identities with the model's years hold by construction), the other
     years at their true values. So what it proves is proven, and it proves more than the same
-    model with the other years fixed (the real data is one of the points)."""
+    model with the other years fixed (the real data is one of the points).
+
+    That argument needs every identity between years to link two consecutive years (the
+    stock-flow identities do): otherwise an identity could tie two neighbouring years, or a
+    neighbouring year to one fixed beyond it, where the points do not hold it. The models are
+    then returned without envelopes (the other years fixed: sound, proving less)."""
+    for modele in (*modeles_.values(), *annuels.values()):
+        for termes, _ in modele.relations:
+            annees_ = {cellules.annee[u] for u, _ in termes}
+            if annees_ == {None}:
+                continue  # cells without a year: no identity between years
+            if None in annees_ or max(annees_) - min(annees_) > 1:
+                return dict(modeles_)
     taches = []
     for cle, modele in modeles_.items():
         annees = {cellules.annee[u] for u in modele.cellules}
