@@ -820,7 +820,7 @@ def test_enveloppes_des_annees_voisines(monkeypatch, seuil_ipm):
     monkeypatch.setattr(moteur, "VARIABLES_POINT_INTERIEUR", seuil_ipm)
     cellules, _, blocs, par_annee = _chaine_de_stocks()
     etats = np.full(len(cellules), moteur.PRIMAIRE, dtype=np.int8)
-    enveloppes = moteur.enveloppes(blocs, blocs, cellules, etats, 11)
+    enveloppes = moteur.enveloppes(blocs, cellules, etats, 11)
     assert set(enveloppes) == set(blocs)
     # 2022's neighbours: one identity each, its terms pushed down and up, and the real data.
     (liens_avant, avant), (liens_apres, apres) = enveloppes[("p", 2022)].enveloppe
@@ -845,7 +845,7 @@ def test_pas_d_enveloppe_si_une_identite_saute_une_annee():
     saut = ([(par_annee[2020][0], 1), (par_annee[2022][1], -1)], 0.0)
     for annee in (2020, 2022):
         blocs[("p", annee)].relations.append(saut)
-    enveloppes = moteur.enveloppes(blocs, blocs, cellules, etats, 11)
+    enveloppes = moteur.enveloppes(blocs, cellules, etats, 11)
     assert set(enveloppes) == set(blocs)
     assert all(m.enveloppe is None for m in enveloppes.values())
 

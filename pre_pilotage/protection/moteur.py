@@ -1047,42 +1047,37 @@ ECART_ENVELOPPE = 50.0
 
 
 def enveloppes(
-    modeles_: dict[tuple, Programme],
-    annuels: dict[tuple, Programme],
-    cellules: Cellules,
-    etats: np.ndarray,
-    seuil: int,
+    annuels: dict[tuple, Programme], cellules: Cellules, etats: np.ndarray, seuil: int
 ) -> dict[tuple, Programme]:
-    """Each model of consecutive years (a year model, a window) with, for each year just
-    outside it that it shares identities with, the values those identities' terms of that
-    year take at a few points of its year model (`annuels`).
+    """Each year model with, for each neighbouring year it shares identities with, the values
+    those identities' terms of that year take at a few points of that year's model.
 
     The points are the real data and optima of the neighbouring year's model, with the years
-    beyond it fixed at their true values and its identities with the model's years left out,
+    beyond it fixed at their true values and its identities with this year left out,
     pushing one identity's terms down and up at a time (the others' at their true value). Any
-    point of the returned model is a point of the model of all years: its years, each
+    point of the returned model is a point of the model of all years: its year, each
     neighbouring year at the matching convex combination of its points (a point of that
-    year's model, whose identities with the model's years hold by construction), the other
-    years at their true values. So what it proves is proven, and it proves more than the same
-    model with the other years fixed (the real data is one of the points).
+    year's model, whose identities with this year hold by construction), the other years at
+    their true values. So what it proves is proven, and it proves more than the year model
+    with the other years fixed (the real data is one of the points).
 
     That argument needs every identity between years to link two consecutive years (the
     stock-flow identities do): otherwise an identity could tie two neighbouring years, or a
     neighbouring year to one fixed beyond it, where the points do not hold it. The models are
     then returned without envelopes (the other years fixed: sound, proving less)."""
-    for modele in (*modeles_.values(), *annuels.values()):
+    for modele in annuels.values():
         for termes, _ in modele.relations:
             annees_ = {cellules.annee[u] for u, _ in termes}
             if annees_ == {None}:
                 continue  # cells without a year: no identity between years
             if None in annees_ or max(annees_) - min(annees_) > 1:
-                return dict(modeles_)
+                return dict(annuels)
     taches = []
-    for cle, modele in modeles_.items():
-        annees = {cellules.annee[u] for u in modele.cellules}
-        if None in annees:
+    for cle, modele in annuels.items():
+        annee = cle[1]
+        if annee is None:
             continue
-        for voisine in (min(annees) - 1, max(annees) + 1):
+        for voisine in (annee - 1, annee + 1):
             if (cle[0], voisine) not in annuels:
                 continue
             liens = [
@@ -1091,12 +1086,12 @@ def enveloppes(
                 if any(cellules.annee[u] == voisine for u, _ in termes)
             ]
             if liens:
-                taches.append((cle, (cle[0], voisine), frozenset(annees), liens))
+                taches.append((cle, (cle[0], voisine), liens))
 
     def points(tache: tuple) -> np.ndarray:
-        cle, voisine, annees, liens = tache
-        termes = [modeles_[cle].relations[r][0] for r in liens]
-        return _points_voisins(annuels[voisine], termes, annees, cellules, etats, seuil)
+        cle, voisine, liens = tache
+        termes = [annuels[cle].relations[r][0] for r in liens]
+        return _points_voisins(annuels[voisine], termes, cle[1], cellules, etats, seuil)
 
     # The neighbouring years' optimisations are independent: in threads (HiGHS releases the
     # GIL), each task's result the same whatever the thread.
@@ -1104,28 +1099,26 @@ def enveloppes(
     with ThreadPoolExecutor(max_workers=fils) as executeur:
         tous = list(executeur.map(points, taches))
     cotes: dict[tuple, list] = defaultdict(list)
-    for (cle, _, _, liens), valeurs in zip(taches, tous, strict=True):
+    for (cle, _, liens), valeurs in zip(taches, tous, strict=True):
         cotes[cle].append((liens, valeurs))
     return {
         cle: dataclasses.replace(modele, enveloppe=cotes.get(cle) or None)
-        for cle, modele in modeles_.items()
+        for cle, modele in annuels.items()
     }
 
 
 def _points_voisins(
     voisin: Programme,
     liens: list[list[tuple[int, int]]],
-    annees: frozenset[int],
+    annee: int,
     cellules: Cellules,
     etats: np.ndarray,
     seuil: int,
 ) -> np.ndarray:
     """Values of each identity's terms of the neighbouring year (`liens`) at points of its
     model (`enveloppes`): one row per distinct point, the real data among them."""
-    import highspy
-
     propres = [
-        (r, c) for r, c in voisin.relations if not any(cellules.annee[u] in annees for u, _ in r)
+        (r, c) for r, c in voisin.relations if not any(cellules.annee[u] == annee for u, _ in r)
     ]
     modele = dataclasses.replace(voisin, relations=propres, centre=None, enveloppe=None)
     solveur = Solveur(modele, cellules, etats, seuil, externes_fixes=True)
@@ -1169,17 +1162,12 @@ def _points_voisins(
         bas[q], haut[q] = vrais_[q] - ECART_ENVELOPPE, vrais_[q] + ECART_ENVELOPPE
         h.changeRowsBounds(len(rangs), rangs, bas, haut)
         colonnes = np.array(list(coefs), dtype=np.int32)
-        h.changeColsCost(len(colonnes), colonnes, np.array(list(coefs.values())))
-        for sens in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
-            h.changeObjectiveSense(sens)
-            if solveur.premiere and modele.variables >= VARIABLES_POINT_INTERIEUR:
-                solveur._point_interieur(h)
-            else:
-                h.run()
-            solveur.premiere = False
-            if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-                points.append(np.asarray(h.getSolution().row_value)[premiere:].copy())
-        h.changeColsCost(len(colonnes), colonnes, np.zeros(len(colonnes)))
+        couts = np.array(list(coefs.values()))
+        # Minimised as the maximum of its opposite: every solve in the one copy holding the
+        # rows added here, each warm from the last.
+        for signe in (-1.0, 1.0):
+            solveur._resoudre(colonnes, signe * couts, +1)
+            points.append(np.asarray(h.getSolution().row_value)[premiere:].copy())
     return np.unique(np.round(np.array(points), 9), axis=0)
 
 
@@ -1223,7 +1211,7 @@ def passe_grands(
 
     annuels = {k: m for k, m in blocs.items() if (k[0], None) in grands}
     for construire in (
-        lambda: enveloppes(annuels, annuels, cellules, etats, seuil),
+        lambda: enveloppes(annuels, cellules, etats, seuil),
         lambda: fenetres(grands, cellules),
     ):
         if not restantes(annuels):
