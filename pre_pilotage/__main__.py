@@ -195,7 +195,8 @@ def _declarer_secret(commandes) -> None:
         "--budget-entiers",
         type=float,
         default=None,
-        help="secondes de programmation en nombres entiers au plus, en tout (300 par défaut) ; "
+        help="secondes de programmation en nombres entiers au plus, en tout (300 par défaut ; "
+        "l'audit cesse aussi ces vérifications après 10 dépassements de temps de suite) ; "
         "au-delà, l'intervalle de la relaxation linéaire est retenu et compté",
     )
     audit.add_argument(

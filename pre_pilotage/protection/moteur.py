@@ -756,6 +756,8 @@ class Solveur:
         return math.ceil(bas - 1e-6), haut_entier, duaux_bas, duaux_haut
 
     def _solution_entiere(self) -> bool:
+        if self.modele.enveloppe:
+            return False  # a neighbouring year's point of an envelope need not be integral
         x = np.asarray(self.h.getSolution().col_value)
         return bool(np.all(np.abs(x - np.round(x)) < 1e-6))
 
