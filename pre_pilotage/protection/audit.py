@@ -220,7 +220,7 @@ def auditer(
     annuels, _ = moteur.modeles(vues_, cellules, seuil)
     a_revoir = set(choisies)
 
-    def etape(modeles_, etats_, choix, externes_fixes=False, derniere=False) -> int:
+    def etape(modeles_, choix, externes_fixes=False, derniere=False) -> int:
         """Audits the cells `choix` picks in each model: those proven safe (every one, at the
         last stage) are noted and leave `a_revoir`. Returns how many were proven.
 
@@ -237,7 +237,7 @@ def auditer(
                 a_voir,
                 cellules,
                 vues_,
-                etats_,
+                etats,
                 seuil,
                 valeurs_min,
                 hasard,
@@ -253,7 +253,6 @@ def auditer(
 
     audit.prouvees_par_annee = etape(
         moteur.enveloppes(annuels, cellules, etats, seuil).values(),
-        etats,
         lambda m: [u for u in m.cellules if u in a_revoir],
         externes_fixes=True,
     )
@@ -262,13 +261,10 @@ def auditer(
     # around its own, the other years' cells fixed at their true values (same argument).
     audit.prouvees_par_fenetre = etape(
         moteur.fenetres(complets, cellules).values(),
-        etats,
         lambda m: [u for u in m.cellules if u in m.centre and u in a_revoir],
         externes_fixes=True,
     )
-    etape(
-        complets.values(), etats, lambda m: [u for u in m.cellules if u in a_revoir], derniere=True
-    )
+    etape(complets.values(), lambda m: [u for u in m.cellules if u in a_revoir], derniere=True)
     audit.secondes = time.perf_counter() - debut
     return audit
 
