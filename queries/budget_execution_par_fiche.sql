@@ -38,7 +38,7 @@ par_fiche as (
 
 calcul as (
     select
-        f.fiche_id,
+        f.numero,
         f.intitule,
         nt.libelle as thematique,
         p.montant_prevu,
@@ -57,7 +57,7 @@ calcul as (
 )
 
 select
-    fiche_id,
+    numero as fiche,
     intitule,
     thematique,
     cast(montant_prevu as double) as montant_prevu,

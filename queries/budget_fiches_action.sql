@@ -21,7 +21,7 @@ financeurs as (
 )
 
 select
-    f.fiche_id,
+    f.numero as fiche,
     f.intitule,
     nt.libelle as thematique,
     nn.libelle as niveau,

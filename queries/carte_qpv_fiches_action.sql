@@ -11,7 +11,7 @@ with enfants as (
 )
 
 select
-    f.fiche_id,
+    f.numero as fiche,
     f.intitule,
     t.libelle as thematique,
     n.libelle as niveau,
@@ -24,5 +24,5 @@ inner join fiche_action as f on f.fiche_id = a.fiche_id
 left join nomenclature as t on t.domaine = 'thematique' and t.code = f.thematique
 left join nomenclature as n on n.domaine = 'niveau' and n.code = f.niveau
 where f.annee = $annee
-group by f.fiche_id, f.intitule, t.libelle, n.libelle, f.porteur
-order by f.intitule, f.fiche_id
+group by f.fiche_id, f.numero, f.intitule, t.libelle, n.libelle, f.porteur
+order by f.intitule, f.numero

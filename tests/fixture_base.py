@@ -295,9 +295,9 @@ def construire(chemin: Path, demo: bool = False) -> Path:
                 )
         for fiche, annee, niveau, commune, thematique, lignes in FINANCEMENTS:
             con.execute(
-                "insert into fiche_action (fiche_id, pre_id, annee, intitule, thematique, niveau,"
-                " code_insee) values (?, ?, ?, ?, ?, ?, ?)",
-                [fiche, PRE, annee, f"Fiche {fiche}", thematique, niveau, commune],
+                "insert into fiche_action (fiche_id, numero, pre_id, annee, intitule, thematique,"
+                " niveau, code_insee) values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [fiche, fiche, PRE, annee, f"Fiche {fiche}", thematique, niveau, commune],
             )
             for financeur, montant in lignes:
                 accorde, verse = EXECUTION.get((fiche, financeur), (montant, montant))

@@ -126,9 +126,9 @@ def construire(chemin: Path) -> Path:
                 )
             fiche = f"{pre_id}-FA1"
             con.execute(
-                "insert into fiche_action (fiche_id, pre_id, annee, intitule, thematique, niveau)"
-                " values (?, ?, ?, 'Accompagnement', 'scolarite', 'intercommunal')",
-                [fiche, pre_id, ANNEE],
+                "insert into fiche_action (fiche_id, numero, pre_id, annee, intitule, thematique,"
+                " niveau) values (?, ?, ?, ?, 'Accompagnement', 'scolarite', 'intercommunal')",
+                [fiche, "FA1", pre_id, ANNEE],
             )
             for financeur, montant in lignes:
                 con.execute(

@@ -251,7 +251,7 @@ def test_budget_par_annee(con_fixture):
 def test_execution_par_fiche(con_fixture):
     cadre = requete(con_fixture, "budget_execution_par_fiche", **territoire())
     colonnes = [
-        "fiche_id",
+        "fiche",
         "montant_prevu",
         "montant_accorde",
         "montant_verse",
@@ -274,10 +274,10 @@ def test_execution_par_fiche(con_fixture):
 def test_execution_par_fiche_seuil_80_pourcent_et_sans_beneficiaires(con_fixture):
     cadre = requete(con_fixture, "budget_execution_par_fiche", **territoire(annee=2024))
     assert lignes(
-        cadre, ["fiche_id", "financeur_unique", "beneficiaires_prevus", "beneficiaires_realises"]
+        cadre, ["fiche", "financeur_unique", "beneficiaires_prevus", "beneficiaires_realises"]
     ) == [("FA1", False, None, None), ("FA2", False, 30, 25)]
     cadre = requete(con_fixture, "budget_execution_par_fiche", **territoire(annee=2023))
-    assert lignes(cadre, ["fiche_id", "part_financeur_principal", "financeur_unique"]) == [
+    assert lignes(cadre, ["fiche", "part_financeur_principal", "financeur_unique"]) == [
         ("FA0", 80.0, True)
     ]
 
@@ -293,7 +293,7 @@ def test_fiches_action(con_fixture):
          "Communes", "En cours"),
     ]  # fmt: skip
     cadre = requete(con_fixture, "budget_fiches_action", **territoire(commune=ALPHA, annee=2024))
-    assert lignes(cadre, ["fiche_id", "financeurs", "statut"]) == [
+    assert lignes(cadre, ["fiche", "financeurs", "statut"]) == [
         ("FA2", f"{ETAT}, Communes, Cité éducative", "Réalisée")
     ]
 

@@ -228,7 +228,7 @@ def test_carte_contours_cites_et_liens(con_carte):
 
 
 def test_fiches_action_du_quartier(con_carte):
-    colonnes = ["fiche_id", "intitule", "thematique", "niveau", "enfants", "enfants__secret"]
+    colonnes = ["fiche", "intitule", "thematique", "niveau", "enfants", "enfants__secret"]
     # 2025: G2 (15 girls of Alpha Nord) took part in FA3, twice for one of them.
     fiches = requete(con_carte, "carte_qpv_fiches_action", pre_id=PRE, annee=2025, qpv=QPV_ALPHA)
     assert fiches.select(colonnes).rows() == [

@@ -122,7 +122,6 @@ def _reference() -> Reference:
         uai=set(),
         cites=set(),
         fiches_annee=set(),
-        fiches_autres=set(),
         parcours=set(),
         cle=CLE,
     )
@@ -312,7 +311,7 @@ def test_import_masque_et_aucun_octet_ne_garde_un_identifiant(base_vide, exemple
             "select type_fichier, fichier, empreinte_nom from lot_import order by type_fichier"
         ).fetchall()
         intitule = con.execute(
-            "select intitule from fiche_action where fiche_id = 'pre-90001-2025-FA01'"
+            "select intitule from fiche_action where numero = 'pre-90001-2025-FA01'"
         ).fetchone()[0]
     assert [(t, f) for t, f, _ in lots] == [
         ("eps", "Réunions des EPS (fichier CSV)"),

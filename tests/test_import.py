@@ -407,7 +407,7 @@ def test_formats_francais_acceptes(base_vide):
     assert rapport.ecrit, rapport.erreurs
     with duckdb.connect(str(base_vide), read_only=True) as con:
         assert con.execute(
-            "select fiche_id, thematique, niveau, code_insee from fiche_action"
+            "select numero, thematique, niveau, code_insee from fiche_action"
         ).fetchall() == [("FA1", "langage", "communal", "96003")]
         assert con.execute(
             "select financeur, montant_prevu::double, montant_accorde::double,"
@@ -726,4 +726,91 @@ def test_le_bilan_d_import_ne_montre_pas_de_petit_effectif_d_enfants(monkeypatch
     monkeypatch.setenv("PRE_SEUIL_SECRET", "15")
     assert str(Mesure("parcours actifs en 2025", 12, 40, "enfants")) == (
         "parcours actifs en 2025 : < 15 → 40"
+    )
+
+
+def _csv(*lignes: str) -> bytes:
+    return ("\ufeff" + "\n".join(lignes) + "\n").encode("utf-8")
+
+
+def _fiche_et_financement(annee: int, numero: str, montant: int) -> list[Fichier]:
+    return [
+        Fichier(
+            f"{annee}_fiches_action.csv",
+            _csv(
+                "identifiant_fiche;annee;intitule;thematique;niveau;commune;porteur;"
+                "beneficiaires_prevus;beneficiaires_realises;statut",
+                f"{numero};{annee};Ateliers parents-enfants;parentalite;intercommunal;;CCAS;"
+                "40;;en_cours",
+            ),
+        ),
+        Fichier(
+            f"{annee}_financements.csv",
+            _csv(
+                "identifiant_fiche;financeur;montant_prevu;montant_accorde;montant_verse",
+                f"{numero};etat;{montant};;",
+            ),
+        ),
+    ]
+
+
+def test_deux_programmes_et_deux_annees_numerotent_leurs_fiches_de_la_meme_facon(
+    base_vide, exemples, tmp_path
+):
+    """Defect met by an outside test: a fiche number was unique in the whole base, so a second
+    programme's « FA-01 », or the same programme's « FA-01 » of the next year, was refused."""
+    _second_programme(base_vide, "pre-voisin")
+    imports = [(PRE, 2025, 1_000), ("pre-voisin", 2025, 2_000), (PRE, 2024, 4_000)]
+    for pre_id, annee, montant in imports:
+        rapport = importer(
+            base_vide, _fiche_et_financement(annee, "FA-01", montant), pre_id, annee, CLE_TEST
+        )
+        assert rapport.erreurs == [] and rapport.ecrit, (pre_id, annee, rapport.erreurs[:3])
+    # An action of 2025 goes to its programme's fiche of 2025; an unknown number is refused
+    # with its file, line and column.
+    enfants = [f for f in fichiers_de(exemples, 2025) if f.nom.endswith("beneficiaires.csv")]
+    assert importer(base_vide, enfants, PRE, 2025, CLE_TEST).ecrit
+    parcours = enfants[0].contenu.decode("utf-8-sig").splitlines()[1].split(";")[1]
+    actions = Fichier(
+        "2025_actions.csv",
+        _csv(
+            "identifiant_parcours;type_action;fiche_action;date_debut",
+            f"{parcours};soutien_scolaire;FA-01;02/03/2025",
+            f"{parcours};psychologue;FA-99;02/03/2025",
+        ),
+    )
+    rapport = importer(base_vide, [actions], PRE, 2025, CLE_TEST)
+    assert [(e.fichier, e.ligne, e.colonne, e.valeur, e.attendu) for e in rapport.erreurs] == [
+        (
+            "2025_actions.csv",
+            3,
+            "fiche_action",
+            "FA-99",
+            "l'identifiant d'une fiche-action 2025 du programme",
+        )
+    ]
+    actions = Fichier("2025_actions.csv", actions.contenu.rsplit(b"\n", 2)[0] + b"\n")
+    rapport = importer(base_vide, [actions], PRE, 2025, CLE_TEST)
+    assert rapport.erreurs == [] and rapport.ecrit, rapport.erreurs[:3]
+    with duckdb.connect(str(base_vide), read_only=True) as con:
+        assert con.execute(
+            "select f.pre_id, f.annee, f.numero, sum(m.montant_prevu)::int from fiche_action f"
+            " join financement m using (fiche_id) group by all order by all"
+        ).fetchall() == [
+            (PRE, 2024, "FA-01", 4_000),
+            (PRE, 2025, "FA-01", 1_000),
+            ("pre-voisin", 2025, "FA-01", 2_000),
+        ]
+        assert con.execute(
+            "select f.pre_id, f.annee, f.numero from action_parcours a"
+            " join fiche_action f using (fiche_id)"
+        ).fetchall() == [(PRE, 2025, "FA-01")]
+    # Written back, the files say the programme's own number.
+    dossier = tmp_path / "retour"
+    ecrire_exemples(base_vide, dossier, "pre-voisin", [2025])
+    assert (
+        (dossier / "2025_financements.csv")
+        .read_text(encoding="utf-8-sig")
+        .splitlines()[1]
+        .startswith("FA-01;etat;")
     )

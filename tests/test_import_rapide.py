@@ -130,7 +130,6 @@ def test_une_valeur_fausse_repetee_est_signalee_a_chaque_ligne():
         uai=set(),
         cites=set(),
         fiches_annee=set(),
-        fiches_autres=set(),
         parcours=set(),
     )
     resultat = controle.valider(
@@ -169,7 +168,6 @@ def test_une_date_impossible_est_nommee():
         uai=set(),
         cites=set(),
         fiches_annee=set(),
-        fiches_autres=set(),
         parcours=set(),
     )
     resultat = controle.valider(

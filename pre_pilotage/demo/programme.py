@@ -263,6 +263,7 @@ def _generer_programmation(territoire, rng, pre_id, lignes) -> dict[int, list[di
             lignes["fiche_action"].append(
                 {
                     "fiche_id": fiche["fiche_id"],
+                    "numero": fiche["fiche_id"],
                     "pre_id": pre_id,
                     "annee": annee,
                     "intitule": fiche["intitule"],

@@ -198,11 +198,14 @@ def _reference(
         uai=ensemble("select uai from etablissement"),
         cites=ensemble("select cite_id from cite_educative"),
         fiches_annee=ensemble(
-            "select fiche_id from fiche_action where pre_id = ? and annee = ?", [pre_id, annee]
+            "select numero from fiche_action where pre_id = ? and annee = ?", [pre_id, annee]
         ),
-        fiches_autres=ensemble(
-            "select fiche_id from fiche_action where pre_id <> ? or annee <> ?", [pre_id, annee]
-        ),
+        fiches={
+            (a, numero): fiche_id
+            for a, numero, fiche_id in con.execute(
+                "select annee, numero, fiche_id from fiche_action where pre_id = ?", [pre_id]
+            ).fetchall()
+        },
         parcours=ensemble("select parcours_id from parcours where pre_id = ?", [pre_id]),
         beneficiaires=ensemble(
             "select beneficiaire_id from beneficiaire where pre_id = ?", [pre_id]
@@ -229,8 +232,17 @@ def _dans_le_programme(
     return pseudonyme(cle, f"{espace}\x1f{pre_id}", brut, prefixe)
 
 
+def _cle_fiche(ref: Reference, annee: int, numero: str) -> str:
+    """The database's key of a programme's fiche-action of a year: its programme and year make
+    it unique (two programmes, or two years, may both have a « FA-01 »). A fiche already in
+    the database keeps its key (those imported before this rule have their number as key)."""
+    return ref.fiches.get((annee, numero)) or f"{ref.pre_id}/{annee}/{numero}"
+
+
 def _pseudonymiser(type_fichier: str, lignes: list[dict], cle: bytes, ref: Reference) -> None:
     for ligne in lignes:
+        if type_fichier in ("fiches_action", "financements"):
+            ligne["fiche_id"] = _cle_fiche(ref, ref.annee, ligne["identifiant_fiche"])
         if "identifiant_parcours" in ligne:
             # Kept until the write, only to name a row in an error (never written).
             ligne["_identifiant_saisi"] = ligne["identifiant_parcours"]
@@ -499,18 +511,32 @@ def _controles_croises(valides, noms, reference: Reference, rapport: Rapport) ->
                         "un parcours présent dans le fichier des enfants et parcours ou déjà importé",
                     )
                 )
-            if ligne.get("fiche_action") and ligne["fiche_action"] not in (
-                reference.fiches_annee | reference.fiches_autres
-            ):
-                rapport.erreurs.append(
-                    Erreur(
-                        noms["actions"],
-                        ligne["_ligne"],
-                        "fiche_action",
-                        ligne["fiche_action"],
-                        "l'identifiant d'une fiche-action importée",
-                    )
+            numero = ligne.get("fiche_action")
+            if not numero:
+                continue
+            # A fiche of the action's year (this import's fiches file, or the database), else
+            # the programme's only fiche of another year with that number.
+            if numero in reference.fiches_annee:
+                ligne["fiche_id"] = _cle_fiche(reference, reference.annee, numero)
+                continue
+            annee = reference.annee
+            autres = sorted(a for a, n in reference.fiches if n == numero and a != annee)
+            if len(autres) == 1:
+                ligne["fiche_id"] = reference.fiches[(autres[0], numero)]
+                continue
+            rapport.erreurs.append(
+                Erreur(
+                    noms["actions"],
+                    ligne["_ligne"],
+                    "fiche_action",
+                    numero,
+                    f"l'identifiant d'une fiche-action {annee} du programme"
+                    if not autres
+                    else f"l'identifiant d'une fiche-action {annee} du programme (ce numéro est "
+                    f"celui de fiches de plusieurs années : {', '.join(map(str, autres))} ; "
+                    "importez aussi le fichier des fiches-action de l'année)",
                 )
+            )
 
 
 def entree_journal(rapport: Rapport, pre_id: str, annee: int) -> dict:

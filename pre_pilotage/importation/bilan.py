@@ -112,7 +112,7 @@ def calculer(
             mesures = (Mesure("fiches-action", avant, len(lignes)),)
             if "financements" not in valides:
                 # Financing lines of the fiches still present are kept (ecriture._fiches).
-                gardees = [r["identifiant_fiche"] for r in lignes]
+                gardees = [r["fiche_id"] for r in lignes]
                 budget = _un(con, _BUDGET, p)
                 apres = _un(con, _BUDGET_GARDE, [*p, gardees])
                 mesures += (Mesure("budget programmé", budget, apres, "euros"),)

@@ -94,8 +94,8 @@ class Reference:
     qpv: dict[str, set[str]]  # code -> its communes
     uai: set[str]
     cites: set[str]
-    fiches_annee: set[str]  # fiche ids of the year already in the database for the programme
-    fiches_autres: set[str]  # fiche ids used by other programmes or other years
+    # Numbers (as the files write them) of the programme's fiches of the year in the database.
+    fiches_annee: set[str]
     parcours: set[str]  # pseudonymised parcours ids already in the database for the programme
     # Pseudonymised child ids already in the database for the programme.
     beneficiaires: set[str] = field(default_factory=set)
@@ -104,6 +104,8 @@ class Reference:
     # Pseudonymisation key: a masked text becomes a keyed pseudonym (the same text, the same
     # mask, so that a masked fiche id still links a fiche to its financing).
     cle: bytes = b""
+    # The programme's fiches in the database: (year, number) -> fiche_id (the database's key).
+    fiches: dict[tuple[int, str], str] = field(default_factory=dict)
 
 
 @dataclass
@@ -624,14 +626,6 @@ class Validateur:
             if code == "fiches_action":
                 if ligne["niveau"] == "communal" and not ligne.get("commune"):
                     self.erreur(numero, "commune", "", "la commune d'une fiche communale")
-                if ligne["identifiant_fiche"] in ref.fiches_autres:
-                    self.erreur(
-                        numero,
-                        "identifiant_fiche",
-                        ligne["identifiant_fiche"],
-                        "un identifiant de fiche qui n'est pas déjà utilisé par une autre "
-                        "année ou un autre programme",
-                    )
         elif code == "financements":
             if ligne["identifiant_fiche"] not in ref.fiches_annee:
                 self.erreur(

@@ -62,7 +62,7 @@ def _fiches(con, lignes, pre_id, annee):
         "delete from financement where fiche_id in"
         " (select fiche_id from fiche_action where pre_id = ? and annee = ?)"
         " and fiche_id not in (select unnest(?::varchar[]))",
-        [pre_id, annee, [r["identifiant_fiche"] for r in lignes]],
+        [pre_id, annee, [r["fiche_id"] for r in lignes]],
     )
     con.execute("delete from fiche_action where pre_id = ? and annee = ?", [pre_id, annee])
     inserer_lignes(
@@ -70,7 +70,8 @@ def _fiches(con, lignes, pre_id, annee):
         "fiche_action",
         [
             {
-                "fiche_id": r["identifiant_fiche"],
+                "fiche_id": r["fiche_id"],
+                "numero": r["identifiant_fiche"],
                 "pre_id": pre_id,
                 "annee": annee,
                 "intitule": r["intitule"],
@@ -98,7 +99,7 @@ def _financements(con, lignes, pre_id, annee):
         "financement",
         [
             {
-                "fiche_id": r["identifiant_fiche"],
+                "fiche_id": r["fiche_id"],
                 "financeur": r["financeur"],
                 "montant_prevu": r["montant_prevu"],
                 "montant_accorde": r.get("montant_accorde"),
@@ -214,7 +215,7 @@ def _actions(con, lignes, pre_id, annee):
             {
                 "parcours_id": r["parcours_id"],
                 "type_action": r["type_action"],
-                "fiche_id": r.get("fiche_action"),
+                "fiche_id": r.get("fiche_id"),
                 "date_debut": r["date_debut"],
             }
             for r in lignes

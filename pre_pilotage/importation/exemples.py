@@ -25,8 +25,8 @@ _REQUETES = {
         " order by p.date_entree, p.parcours_id"
     ),
     "actions": (
-        "select a.parcours_id, a.type_action, a.fiche_id, a.date_debut from action_parcours a"
-        " join parcours p using (parcours_id)"
+        "select a.parcours_id, a.type_action, f.numero, a.date_debut from action_parcours a"
+        " join parcours p using (parcours_id) left join fiche_action f using (fiche_id)"
         " where p.pre_id = $pre_id and year(a.date_debut) = $annee"
         " order by a.date_debut, a.parcours_id, a.type_action"
     ),
@@ -42,14 +42,14 @@ _REQUETES = {
         " order by r.date_reunion, r.reunion_id"
     ),
     "fiches_action": (
-        "select fiche_id, annee, intitule, thematique, niveau, code_insee, porteur,"
+        "select numero, annee, intitule, thematique, niveau, code_insee, porteur,"
         " beneficiaires_prevus, beneficiaires_realises, statut from fiche_action"
-        " where pre_id = $pre_id and annee = $annee order by fiche_id"
+        " where pre_id = $pre_id and annee = $annee order by numero"
     ),
     "financements": (
-        "select f.fiche_id, f.financeur, f.montant_prevu, f.montant_accorde, f.montant_verse"
+        "select a.numero, f.financeur, f.montant_prevu, f.montant_accorde, f.montant_verse"
         " from financement f join fiche_action a using (fiche_id)"
-        " where a.pre_id = $pre_id and a.annee = $annee order by f.fiche_id, f.financeur"
+        " where a.pre_id = $pre_id and a.annee = $annee order by a.numero, f.financeur"
     ),
     "gouvernance": (
         "select g.reunion_id, g.date_reunion, g.instance, g.cite_id,"

@@ -261,7 +261,14 @@ FORMATS = {
             "Une ligne par fiche-action de la programmation de l'année.",
             (
                 PROGRAMME,
-                Colonne("identifiant_fiche", "texte", True, alias=("fiche", "fiche_action")),
+                Colonne(
+                    "identifiant_fiche",
+                    "texte",
+                    True,
+                    alias=("fiche", "fiche_action"),
+                    description="propre au programme et à l'année : une autre année ou un "
+                    "autre PRE de la base peut utiliser le même",
+                ),
                 Colonne("annee", "annee", True, minimum=2000, maximum=2100),
                 Colonne("intitule", "texte", True, alias=("titre", "libelle")),
                 Colonne("thematique", "code", True, "thematique", alias=("theme",)),
