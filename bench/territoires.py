@@ -38,7 +38,7 @@ DEBUT_AGREGATS, FIN_AGREGATS = (
 )
 # Views of the whole-database protection of the demo programme (docs/secret-statistique.md):
 # the national database would store about this many per programme.
-VUES_PAR_PROGRAMME = 3_869
+VUES_PAR_PROGRAMME = 3_874
 VUES = {
     "FR": "France",
     "R32": "Hauts-de-France",
