@@ -73,6 +73,9 @@ _VIDER_TABLES_DE_REFERENCE = {
 # Written by the migration runner of a DuckDB file; a Parquet folder takes its schema from the
 # code's migrations instead.
 _NON_EXPORTEES = {"schema_version"}
+# Columns that files written before the migration adding them lack (a programme's batch job
+# not re-run since the upgrade): filled from another column, as the migration filled them.
+_COLONNES_AJOUTEES = {("fiche_action", "numero"): "fiche_id"}  # 061_fiche_numero.sql
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -158,17 +161,24 @@ def ouvrir(dossier: Path) -> duckdb.DuckDBPyConnection:
             " where table_schema = 'main' and table_name = ? order by ordinal_position",
             [table],
         ).fetchall()
+        # By name: partitions written by different versions of the code may differ in columns.
         relation = con.read_parquet(
             str(dossier / table / "**" / "*.parquet"),
             hive_partitioning=table in PARTITIONS,
+            union_by_name=True,
         )
         presentes = set(relation.columns)
-        expressions = [
-            duckdb.ColumnExpression(nom).cast(type_).alias(nom)
-            if nom in presentes
-            else duckdb.ConstantExpression(None).cast(type_).alias(nom)
-            for nom, type_ in colonnes
-        ]
+        expressions = []
+        for nom, type_ in colonnes:
+            valeur = (
+                duckdb.ColumnExpression(nom)
+                if nom in presentes
+                else duckdb.ConstantExpression(None)
+            )
+            source = _COLONNES_AJOUTEES.get((table, nom))
+            if source is not None:
+                valeur = duckdb.CoalesceOperator(valeur, duckdb.ColumnExpression(source))
+            expressions.append(valeur.cast(type_).alias(nom))
         con.execute("drop table " + _identifiant(table))
         relation.select(*expressions).to_view(table, replace=True)
     return con

@@ -142,3 +142,28 @@ def test_les_vues_gardent_les_types_du_schema(dossier_fixture, chemin_fixture):
             )
     assert pl.DataFrame(partitions.table("meta").fetchall()).height >= 1
     partitions.close()
+
+
+def test_des_partitions_d_avant_une_migration_se_lisent(chemin_fixture, tmp_path):
+    """A programme's files written before migration 061 (no fiche number) beside newer ones:
+    read by column name, the number taken from the key as the migration did, and consolidated
+    (the column is NOT NULL in a DuckDB file)."""
+    dossier = tmp_path / "parquet"
+    parquet.exporter(chemin_fixture, dossier)
+    fichiers = sorted((dossier / "fiche_action").glob("**/*.parquet"))
+    assert len(fichiers) >= 2
+    ancien = fichiers[0]
+    pl.read_parquet(ancien).drop("numero").write_parquet(ancien.with_suffix(".old"))
+    ancien.with_suffix(".old").replace(ancien)
+    con = parquet.ouvrir(dossier)
+    try:
+        fiches = con.execute(
+            "select count(*), count(*) filter (where numero = fiche_id) from fiche_action"
+        ).fetchone()
+    finally:
+        con.close()
+    with duckdb.connect(str(chemin_fixture), read_only=True) as con:
+        attendu = con.execute("select count(*) from fiche_action").fetchone()[0]
+    assert fiches == (attendu, attendu)
+    lignes = parquet.consolider(dossier, tmp_path / "consolidee.duckdb")
+    assert lignes["fiche_action"] == attendu
