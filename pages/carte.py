@@ -190,7 +190,9 @@ if filtres:
         )
         for colonne, choix in zip(st.columns(3), cartes.MESURES.values(), strict=True):
             with colonne:
-                ui.chiffre_cle(choix.code, fiche.ligne, filtres.annee, choix.colonne)
+                ui.chiffre_cle(
+                    choix.code, fiche.ligne, filtres.annee, choix.colonne, titre=choix.libelle
+                )
         st.markdown(
             f"**Équipes pluridisciplinaires de soutien réunies dans l'année** : "
             f"{ligne['eps_actives']} · **Cité éducative** : "

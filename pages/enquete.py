@@ -56,7 +56,7 @@ ui_enquete.depot(annee, Path(ui.chemin_base()), SOURCE)
 ui.intertitre(f"Résultats consolidés de l'enquête {annee}")
 chemin = nationale.chemin_reference()
 if not chemin.exists():
-    st.warning(nationale.message_absente(chemin))
+    st.warning(nationale.message_absente(chemin, acces.autorise("administration")))
     st.stop()
 tables = reference(str(chemin), chemin.stat().st_mtime)
 choix = territoires.options(tables, acces.departement_autorise())

@@ -8,6 +8,7 @@ from pre_pilotage import acces, formats, importation, ui
 from pre_pilotage.administration import journaliser
 from pre_pilotage.importation import programme as module_programme
 from pre_pilotage.importation.schemas import FORMATS
+from pre_pilotage.protection import EchecProtection
 from pre_pilotage.requetes import run, vider_caches
 
 COLONNES_CHANGEMENTS = {
@@ -128,7 +129,7 @@ if pre_id:
                 remplacer=confirme,
                 textes=textes,
             )
-        except importation.BaseOccupee as exc:
+        except (importation.BaseOccupee, EchecProtection) as exc:
             barre.empty()
             st.error(str(exc))
             st.stop()

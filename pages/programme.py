@@ -6,6 +6,7 @@ import streamlit as st
 from pre_pilotage import acces, formats, importation, ui
 from pre_pilotage.administration import journaliser
 from pre_pilotage.importation import programme as module
+from pre_pilotage.protection import EchecProtection
 from pre_pilotage.requetes import run, vider_caches
 
 NOUVEAU = "__nouveau__"
@@ -147,7 +148,7 @@ if envoye:
             "Programme non enregistré :\n\n"
             + "\n".join(f"- {formats.texte_md(e)}" for e in exc.erreurs)
         )
-    except importation.BaseOccupee as exc:
+    except (importation.BaseOccupee, EchecProtection) as exc:
         st.error(str(exc))
     else:
         vider_caches()
@@ -189,7 +190,7 @@ if not creation:
                 try:
                     vider_caches()  # the app's read-only connection is closed before writing
                     module.supprimer(ui.chemin_base(), choix)
-                except (module.ProgrammeInvalide, importation.BaseOccupee) as exc:
+                except (module.ProgrammeInvalide, importation.BaseOccupee, EchecProtection) as exc:
                     st.error(str(exc))
                 else:
                     vider_caches()

@@ -61,6 +61,7 @@ if filtres:
         demo=ui.est_demo(),
         sections=tuple(sections),
         copil=comparaison == "copil",
+        quartier=bool(filtres.qpv),
     )
     ui.sous_titre(filtres.territoire, f"année {filtres.annee}", ui.legende_donnees())
     if not sections:

@@ -32,19 +32,25 @@ if filtres:
             filtres.annee,
             reference=ui.reference_nationale("enfants_par_etp"),
         )
+    # Fiches-action are communal or intercommunal, never by quartier: a quartier's page shows
+    # its commune's budget, and says so on the card (an outside reader took it for the
+    # quartier's own).
+    perimetre_budget = "toute la commune" if filtres.qpv else None
     with colonnes[2]:
-        ui.chiffre_cle("budget_programme", budget, filtres.annee)
+        ui.chiffre_cle("budget_programme", budget, filtres.annee, precision=perimetre_budget)
     with colonnes[3]:
         ui.chiffre_cle(
             "part_cofinancee",
             budget,
             filtres.annee,
             reference=ui.reference_nationale("part_cofinancee"),
+            precision=perimetre_budget,
         )
     if filtres.commune or filtres.qpv:
         ui.note(
             "Enfants par référent : calculé sur l'ensemble du programme. Budget : fiches-action "
-            "communales de la commune retenue (les fiches intercommunales ne sont pas réparties)."
+            "communales de la commune retenue, ou de celle du quartier (les fiches ne sont pas "
+            "réparties par quartier, ni les fiches intercommunales par commune)."
         )
 
     par_annee = run("beneficiaires_par_annee", **filtres.parametres(annee=False))

@@ -31,7 +31,7 @@ def carte(chemin: str, date_fichier: float, code: str):
 ui.debut_page("Territoires", etape="territoires")
 chemin = nationale.chemin_reference()
 if not chemin.exists():
-    st.warning(nationale.message_absente(chemin))
+    st.warning(nationale.message_absente(chemin, acces.autorise("administration")))
     st.stop()
 date = chemin.stat().st_mtime
 tables = reference(str(chemin), date)

@@ -91,6 +91,18 @@ ARGPARSE_FR = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pre_pilotage.protection import EchecProtection
+
+    try:
+        return _main(argv)
+    except EchecProtection as erreur:
+        # Every command that changes data protects it in the same transaction: said in
+        # French, with nothing written (a trace in English reached a user at an import).
+        print(str(erreur), file=sys.stderr)
+        return 5
+
+
+def _main(argv: list[str] | None = None) -> int:
     argparse._ = lambda texte: ARGPARSE_FR.get(texte, texte)
     analyseur = argparse.ArgumentParser(
         prog="python -m pre_pilotage", description="Outils du tableau de bord PRE."

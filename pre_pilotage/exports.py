@@ -209,7 +209,13 @@ def tableau_du_graphique(fig: go.Figure) -> tuple[list[str], list[list[str]]] | 
         axe = trace.y if trace.orientation == "h" else trace.x
         if etiquettes is None or axe is None:
             continue
-        nom = str(trace.name or trace.offsetgroup or "Ensemble")
+        # The legend's « (secret statistique en …) » is for the image; the table shows the
+        # tokens in its cells (graphiques.beneficiaires_par_annee).
+        nom = re.sub(
+            r" \(secret statistique en [^)]*\)$",
+            "",
+            str(trace.name or trace.offsetgroup or "Ensemble"),
+        )
         valeurs = next((v for n, v in series if n == nom), None)
         if valeurs is None:
             valeurs = {}

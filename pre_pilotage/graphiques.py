@@ -180,10 +180,23 @@ def beneficiaires_par_annee(cadre: pl.DataFrame) -> go.Figure:
             _texte(v, j, formats.nombre)
             for v, j in zip(cadre[colonne], cadre[f"{colonne}__secret"], strict=True)
         ]
+        # A masked year has no point on the line: the legend names those years, so that a
+        # reader (of an exported image too) does not read « none » where there were a few
+        # (outside test).
+        masquees = [a for a, j in zip(annees, cadre[f"{colonne}__secret"], strict=True) if j]
+        if masquees:
+            annees_ = (
+                ", ".join(masquees[:-1]) + " et " + masquees[-1]
+                if len(masquees) > 1
+                else masquees[0]
+            )
+            nom_legende = f"{nom} (secret statistique en {annees_})"
+        else:
+            nom_legende = nom
         fig.add_scatter(
             x=annees,
             y=cadre[colonne],
-            name=nom,
+            name=nom_legende,
             mode="lines+markers",
             line={"color": couleur, "width": 3, "dash": tirets},
             marker={"size": 9},

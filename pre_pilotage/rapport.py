@@ -76,6 +76,8 @@ class Contexte:
     verification: str | None = None
     # Also compare the year's end with the programme's last comité de pilotage of the year.
     copil: bool = False
+    # A report on one quartier: its map section covers the quartier's commune.
+    quartier: bool = False
 
 
 # ------------------------------------------------------------------------------------ reading
@@ -238,8 +240,8 @@ def effectif(valeur, jeton: str | None, nom: str, seuil: int) -> str:
         return f"moins de {seuil} {nom}"
     if jeton:
         return (
-            f"un nombre de {nom} masqué pour qu'un petit effectif ne puisse pas être recalculé "
-            "à partir des autres"
+            f"un nombre {francais.de(nom)} masqué pour qu'un petit effectif ne puisse pas être "
+            "recalculé à partir des autres"
         )
     singulier = " ".join(mot.removesuffix("s") for mot in nom.split())
     return f"{formats.nombre(valeur)} {francais.accord(valeur, singulier, nom)}"
@@ -609,10 +611,13 @@ def _carte(cadres, contexte: Contexte) -> Section:
         & pl.col("beneficiaires__secret").is_null()
     ).height
     reseaux = etablissements.filter(pl.col("education_prioritaire").is_not_null()).height
+    # On one quartier's report the map is its commune's: said so (« 0 sur 4 » for a single
+    # quartier puzzled an outside reader).
+    de_la_commune = " de la commune" if contexte.quartier else ""
     section.phrases.append(
-        f"Quartiers prioritaires sans enfant accompagné en {annee} : {lacunes} sur "
-        f"{qpv.height}. Écoles et collèges REP+ ou REP sans enfant accompagné : {ecoles} sur "
-        f"{reseaux}."
+        f"Quartiers prioritaires{de_la_commune} sans enfant accompagné en {annee} : {lacunes} "
+        f"sur {qpv.height}. Écoles et collèges REP+ ou REP{de_la_commune} sans enfant "
+        f"accompagné : {ecoles} sur {reseaux}."
     )
     section.graphiques.append(
         _graphique(

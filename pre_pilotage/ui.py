@@ -328,9 +328,16 @@ def chiffre_cle(
     annee: int,
     colonne: str | None = None,
     reference: str | None = None,
+    precision: str | None = None,
+    titre: str | None = None,
 ) -> None:
-    """One key figure from a per-year frame: value, change from the previous year, reference."""
+    """One key figure from a per-year frame: value, change from the previous year, reference.
+    `precision`: what the figure covers when it is not the territory of the title, after the
+    label (« toute la commune »: a quartier's page shows its commune's budget). `titre`: the
+    card's label instead of the indicator's (one quartier's card is not « … par quartier »)."""
     definition = indicateur(code)
+    libelle = titre or definition.libelle
+    libelle = f"{libelle} ({precision})" if precision else libelle
     colonne = colonne or code
     courante = cadre.filter(pl.col("annee") == annee)
     precedente = cadre.filter(pl.col("annee") == annee - 1)
@@ -347,7 +354,7 @@ def chiffre_cle(
     if jeton:
         aide += f"\n\n{formats.explication_jeton(jeton)}."
     st.metric(
-        definition.libelle,
+        libelle,
         affichee,
         delta=ecart.replace("−", "-") if ecart else None,
         delta_arrow="auto" if ecart and ecart[0] in "+−" else "off",
@@ -360,7 +367,7 @@ def chiffre_cle(
         st.caption(f"Référence nationale : {formats.texte_md(reference)}")
     diffusion.noter(
         vue.ChiffreCle(
-            definition.libelle,
+            libelle,
             affichee,
             ecart or "",
             f"par rapport à {annee - 1}",
@@ -950,6 +957,9 @@ def _recalculer_protection() -> None:
     try:
         with st.spinner("Calcul de la protection statistique de toute la base…"):
             protection.proteger_fichier(chemin)
+    except protection.EchecProtection as erreur:
+        st.error(str(erreur))  # nothing changed: the page still refuses to show figures
+        return
     finally:
         requetes.vider_caches()
     acces.journaliser("reglage", acces.utilisateur_courant(), objet="protection statistique")

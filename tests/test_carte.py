@@ -515,9 +515,10 @@ def test_page_carte_fiche_et_etat_dans_l_url(application):
     at.switch_page("pages/carte.py").run()
     assert not at.exception
     assert {m.label: m.value for m in at.metric} == {
-        "Enfants accompagnés par quartier prioritaire": "15",
+        # One quartier's card: not « … par quartier » (outside test).
+        "Enfants accompagnés": "15",
         "Enfants accompagnés pour 100 enfants de moins de 15 ans": "2,5",
-        "Part des enfants du programme par quartier": "36,6\u00a0%",
+        "Part des enfants du programme": "36,6\u00a0%",
     }
     assert "Alpha Nord (QN09690N)" in [texte_lu(s.value) for s in at.subheader]
     assert at.query_params["quartier"] in ([QPV_ALPHA], QPV_ALPHA)
@@ -546,7 +547,7 @@ def test_page_carte_quartier_masque(application):
     at.switch_page("pages/carte.py").run()
     assert not at.exception
     valeurs = {m.label: m.value for m in at.metric}
-    assert valeurs["Enfants accompagnés par quartier prioritaire"] == "< 11"
+    assert valeurs["Enfants accompagnés"] == "< 11"
     assert set(valeurs.values()) <= {"< 11", "s"}
     # The ranked table shows the same tokens as the map, with no rank and by name.
     assert at.dataframe[0].value.to_dict(orient="list") == {

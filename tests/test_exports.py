@@ -317,3 +317,37 @@ def test_tableau_du_graphique_reprend_les_etiquettes_et_les_jetons():
     )
     flux = go.Figure(go.Sankey(node={"label": ["État", "Parentalité"]}))
     assert exports.tableau_du_graphique(flux) is None
+
+
+def test_annees_masquees_des_entrees_et_sorties_dites_dans_la_legende():
+    """Masked entries and exits had no point and no word: a reader of the exported image took
+    them for none (outside test). The legend names the years; the chart's table keeps the
+    series' plain name and the tokens."""
+    import polars as pl
+
+    from pre_pilotage import graphiques
+
+    cadre = pl.DataFrame(
+        {
+            "annee": [2023, 2024, 2025],
+            "actifs": [27, 28, None],
+            "entrees": [None, 12, None],
+            "sorties": [14, 15, 16],
+            "actifs__secret": [None, None, "s"],
+            "entrees__secret": ["< 11", None, "s"],
+            "sorties__secret": [None, None, None],
+        }
+    )
+    fig = graphiques.beneficiaires_par_annee(cadre)
+    assert [trace.name for trace in fig.data] == [
+        "Enfants accompagnés",
+        "Entrées (secret statistique en 2023 et 2025)",
+        "Sorties",
+    ]
+    entetes, lignes = exports.tableau_du_graphique(fig)
+    assert entetes == ["", "Enfants accompagnés", "Entrées", "Sorties"]
+    assert lignes == [
+        ["2023", "27", "< 11", "14"],
+        ["2024", "28", "12", "15"],
+        ["2025", "s", "s", "16"],
+    ]

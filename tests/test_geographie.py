@@ -257,10 +257,14 @@ def test_caen_la_mer():
     # The one current commune missing from the 2018 Normandie file is reported, not invented.
     sans = [c["code_insee"] for c in t["commune"] if c["geom"] is None]
     assert sans == ["14666"]
-    assert (
-        "    écartés : 1 commune du territoire sans contour dans le fichier : 14666"
-        in geographie.resume(geo)
-    )
+    resume = geographie.resume(geo)
+    assert "    écartés : 1 commune du territoire sans contour dans le fichier : 14666" in resume
+    # The national list of communes: the territory's 48 kept, the others outside it (the
+    # summary said every commune of France « retenue »).
+    (ligne,) = [x for x in resume if x.startswith("- communes.json ")]
+    assert ligne.endswith(" : 34\u202f969 lus, 48 retenus")
+    (suite,) = [x for x in resume[resume.index(ligne) + 1 :][:1] if "hors du territoire" in x]
+    assert suite.startswith("    écartés : ")
 
 
 # ------------------------------------------------------------------------ Val-de-Marne schools
@@ -555,6 +559,38 @@ def test_code_qpv_invalide_nomme_la_ligne(tmp_path):
         match=r"^liste\.csv : ligne 3 : code de quartier prioritaire invalide « QX123 »",
     ):
         lecture.lire_qpv_liste(chemin)
+
+
+def test_liste_qpv_aux_en_tetes_d_un_tableur(tmp_path):
+    """An outside test's list: a blank line above the header (« 4 colonnes au lieu de 0 ») and
+    « Nom du quartier » not recognised (quartiers named by their codes, without a word)."""
+    chemin = tmp_path / "liste_renommee.csv"
+    chemin.write_text(
+        ";;;\n\nCommune;Nom du quartier;Code QP;Code INSEE\n"
+        "Champigny-sur-Marne;Bois l'Abbé;QN09421M;94017\n"
+        "Champigny-sur-Marne;Les Mordacs;QN09424I;94017\n",
+        encoding="cp1252",
+    )
+    lu = lecture.lire_qpv_liste(chemin)
+    assert [(q.code, q.nom, q.communes) for q in lu.elements] == [
+        ("QN09421M", "Bois l'Abbé", ["94017"]),
+        ("QN09424I", "Les Mordacs", ["94017"]),
+    ]
+    assert lu.remarques == []
+    chemin.write_text("\nCode QP;Code INSEE\nQN09421M;94017\nQN09424I;94017;x\n", encoding="utf-8")
+    with pytest.raises(
+        geographie.ErreurGeographie,
+        match=r"^liste_renommee\.csv : ligne 4 : 3 colonnes au lieu de 2 ",
+    ):
+        lecture.lire_qpv_liste(chemin)
+    chemin.write_text("Code QP;Code INSEE\nQN09421M;94017\nQN09424I;94017\n", encoding="utf-8")
+    lu = lecture.lire_qpv_liste(chemin)
+    assert [q.nom for q in lu.elements] == [None, None]
+    assert lu.remarques == [
+        "liste_renommee.csv : nom du quartier absent pour 2 quartier(s) (QN09421M, QN09424I) ; "
+        "colonne attendue : lib_qp, nom_qp, nom_qpv, lib_qpv… ; ces quartiers sont nommés par "
+        "leur code si aucun autre fichier ne donne leur nom"
+    ]
 
 
 def test_echec_pendant_l_ecriture_rien_n_est_ecrit(base_valenciennes, tmp_path, monkeypatch):

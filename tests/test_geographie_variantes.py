@@ -567,3 +567,18 @@ def test_une_liste_csv_donnee_pour_des_contours_refusee(cog, qpv_nord, base_exis
         "qpv2024_par_commune.csv : ce fichier n'a pas de contours (aucune géométrie : GeoJSON, "
         "shapefile ou GeoPackage attendu ; une liste en CSV ou XLSX se donne sous un autre type)"
     )
+
+
+def test_une_liste_en_csv_donnee_comme_contours_est_refusee_en_francais(tmp_path):
+    """An outside test gave a Windows-1252 CSV as contours: « GDAL : 'utf-8' codec can't
+    decode byte 0xe9… » was shown."""
+    from pre_pilotage.geographie import vecteur
+
+    chemin = tmp_path / "liste.csv"
+    chemin.write_bytes("code;nom\nQN09421M;Bois l'Abbé\n".encode("cp1252"))
+    with pytest.raises(vecteur.ErreurVecteur) as erreur:
+        vecteur.lire(chemin)
+    assert str(erreur.value) == (
+        "fichier illisible comme fichier géographique (texte dans un encodage autre que "
+        "l'UTF-8, ou pas un GeoJSON : une liste en CSV ou XLSX se donne sous un autre type)"
+    )

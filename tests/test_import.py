@@ -513,7 +513,7 @@ def test_remplacer_montre_avant_apres_et_demande_confirmation(chemin_demo, tmp_p
     assert empreinte_base(base) == avant
     assert [str(c) for c in rapport.changements] == [
         # The demo's parcours were not imported (no import year): the file's are added.
-        "Enfants et parcours — parcours actifs en 2025 : 590 → 602",
+        "Enfants et parcours — parcours actifs en 2025 : 590 → 602 ; sorties en 2025 : 264 → 269",
         "Actions des parcours — actions commencées en 2025 : 516 → 12",
         "Réunions des EPS — réunions : 112 → 12 ; situations examinées : 521 → 58",
         "Fiches-action — fiches-action : 30 → 12",
@@ -531,9 +531,72 @@ def test_remplacer_montre_avant_apres_et_demande_confirmation(chemin_demo, tmp_p
             [PRE],
         ).fetchall() == [(602,)]
         assert con.execute(
+            "select count(*) from parcours where pre_id = ? and year(date_sortie) = 2025", [PRE]
+        ).fetchall() == [(269,)]
+        assert con.execute(
             "select count(*), sum(montant_prevu) from financement join fiche_action"
             " using (fiche_id) where annee = 2025"
         ).fetchall() == [(37, 590334)]
+
+
+def test_parcours_retires_par_un_nouveau_fichier_sans_actions_orphelines(base_vide, exemples):
+    """An outside test re-imported a corrected children file without 5 parcours: 12 actions
+    were left pointing at no parcours, and the preview said only « 362 → 357 »."""
+    importer(base_vide, fichiers_de(exemples, 2025), PRE, 2025, CLE_DEMO)
+    texte = (exemples / "2025_beneficiaires.csv").read_text(encoding="utf-8-sig").splitlines()
+    actions = (exemples / "2025_actions.csv").read_text(encoding="utf-8-sig").splitlines()
+    avec_actions = sorted({ligne.split(";")[0] for ligne in actions[1:]})
+    assert texte[0].split(";")[1] == "identifiant_parcours"
+    assert actions[0].split(";")[0] == "identifiant_parcours"
+    retires = set(avec_actions[:3])
+    gardees = [texte[0]] + [ligne for ligne in texte[1:] if ligne.split(";")[1] not in retires]
+    assert len(gardees) == len(texte) - 3
+    nouveau = Fichier("2025_beneficiaires.csv", ("\ufeff" + "\n".join(gardees) + "\n").encode())
+    des_retires = sum(ligne.split(";")[0] in retires for ligne in actions[1:])
+    with duckdb.connect(str(base_vide), read_only=True) as con:
+        total = con.execute("select count(*) from action_parcours").fetchone()[0]
+    assert total == len(actions) - 1 and des_retires > 0
+    avant = empreinte_base(base_vide)
+    rapport = importer(base_vide, [nouveau], PRE, 2025, CLE_DEMO)
+    assert rapport.confirmation_requise and empreinte_base(base_vide) == avant
+    (changement,) = rapport.changements
+    assert [str(m) for m in changement.mesures[1:3]] == [
+        "parcours absents du nouveau fichier : < 11 → 0",
+        f"actions de ces parcours (supprimées) : {des_retires} → 0",
+    ]
+    rapport = importer(base_vide, [nouveau], PRE, 2025, CLE_DEMO, remplacer=True)
+    assert rapport.ecrit
+    with duckdb.connect(str(base_vide), read_only=True) as con:
+        assert con.execute(
+            "select count(*) from action_parcours a where not exists"
+            " (select 1 from parcours p where p.parcours_id = a.parcours_id)"
+        ).fetchone() == (0,)
+        assert con.execute("select count(*) from action_parcours").fetchone() == (
+            total - des_retires,
+        )
+
+
+def test_codes_de_quartier_et_uai_en_minuscules(base_vide, exemples):
+    """« qn09601n » typed in a spreadsheet is the quartier QN09601N (an outside test's file was
+    refused line by line, with every action of those children refused after it)."""
+    texte = (exemples / "2025_beneficiaires.csv").read_text(encoding="utf-8-sig").splitlines()
+    entete = texte[0].split(";")
+    qpv, uai = entete.index("code_qpv"), entete.index("uai")
+    lignes = [texte[0]]
+    for ligne in texte[1:]:
+        champs = ligne.split(";")
+        champs[qpv], champs[uai] = champs[qpv].lower(), champs[uai].lower()
+        lignes.append(";".join(champs))
+    assert any(c.split(";")[qpv] for c in lignes[1:]) and lignes != texte
+    fichier = Fichier("2025_beneficiaires.csv", ("\ufeff" + "\n".join(lignes) + "\n").encode())
+    rapport = importer(base_vide, [fichier], PRE, 2025, CLE_DEMO)
+    assert rapport.erreurs == [] and rapport.ecrit
+    attendus = {c.split(";")[qpv].upper() for c in texte[1:] if c.split(";")[qpv]}
+    with duckdb.connect(str(base_vide), read_only=True) as con:
+        stockes = con.execute(
+            "select distinct code_qp from beneficiaire where code_qp is not null"
+        ).fetchall()
+    assert {v for (v,) in stockes} == attendus and len(attendus) > 3
 
 
 def test_fiches_sans_financements_le_budget_restant_est_annonce(chemin_demo, tmp_path):
@@ -814,3 +877,60 @@ def test_deux_programmes_et_deux_annees_numerotent_leurs_fiches_de_la_meme_facon
         .splitlines()[1]
         .startswith("FA-01;etat;")
     )
+
+
+def test_un_fichier_illisible_est_nomme_une_fois(base_vide):
+    """« 2025_eps.csv : 2025_eps.csv : le fichier est vide. » was shown (outside test)."""
+    from pre_pilotage.__main__ import texte_erreur
+
+    rapport = importer(
+        base_vide,
+        [Fichier("2025_eps.csv", b""), Fichier("2025_fiches_action.xlsx", b"PK\x03\x04tronque")],
+        PRE,
+        2025,
+        CLE_TEST,
+    )
+    assert [texte_erreur(e) for e in rapport.erreurs] == [
+        "2025_eps.csv : le fichier est vide.",
+        "2025_fiches_action.xlsx : classeur XLSX illisible ou tronqué (fichier incomplet ou "
+        "abîmé). Enregistrez-le à nouveau depuis votre tableur.",
+    ]
+
+
+def test_colonnes_identifiantes_reconnues_par_leurs_mots(base_vide, exemples):
+    """« Nom de l'enfant » was refused as an unknown column without saying why (outside test):
+    a header naming a direct identifier is one, whatever the words around it."""
+    lignes = (exemples / "2025_beneficiaires.csv").read_text(encoding="utf-8-sig").splitlines()
+    entete = "Nom de l'enfant;Prénom usuel;Téléphone du parent;Date de naissance de l'enfant;"
+    corps = [
+        f"Dupont;Camille;06 12 34 56 78;14/03/{ligne.split(';')[3]};{ligne}"
+        for ligne in lignes[1:4]
+    ]
+    contenu = ("\ufeff" + "\r\n".join([entete + lignes[0], *corps])).encode()
+    rapport = importer(base_vide, [Fichier("2025_beneficiaires.csv", contenu)], PRE, 2025, CLE_TEST)
+    assert rapport.ecrit and rapport.erreurs == []
+    assert rapport.remarques == [
+        "Colonne « Nom de l'enfant » (nom) supprimée : les données identifiantes ne sont "
+        "jamais enregistrées.",
+        "Colonne « Prénom usuel » (prénom) supprimée : les données identifiantes ne sont "
+        "jamais enregistrées.",
+        "Colonne « Téléphone du parent » (téléphone) supprimée : les données identifiantes ne "
+        "sont jamais enregistrées.",
+        "Colonne « Date de naissance de l'enfant » (date de naissance exacte) : seule l'année "
+        "de naissance est conservée, la date n'est pas enregistrée.",
+    ]
+    rapport = importer(
+        base_vide,
+        [Fichier("2025_beneficiaires.csv", contenu)],
+        PRE,
+        2025,
+        CLE_TEST,
+        politique="refuser",
+        remplacer=True,
+    )
+    assert [e.colonne for e in rapport.erreurs] == [
+        "Nom de l'enfant",
+        "Prénom usuel",
+        "Téléphone du parent",
+        "Date de naissance de l'enfant",
+    ]

@@ -196,3 +196,41 @@ def test_une_date_impossible_est_nommee():
     )
     assert controle.date_impossible("30/04/2025") is None
     assert controle.date_impossible("29/02/2024") is None  # a leap year
+
+
+def test_numeros_de_jour_excel():
+    """An outside test's spreadsheet: a date column formatted as numbers (« 45708 ») was refused;
+    it is Excel's day number of 20/02/2025. Five-digit numbers outside 1990-2100 stay refused."""
+    format_ = FORMATS["actions"]
+    entetes = [c.nom for c in format_.colonnes]
+    base = {nom: "" for nom in entetes} | {
+        "identifiant_parcours": "P-1",
+        "type_action": "soutien_scolaire",
+    }
+    dates = ["45708", "45658", "12345", "99999"]
+    lignes = [
+        (numero, [(base | {"date_debut": date})[nom] for nom in entetes])
+        for numero, date in enumerate(dates, start=2)
+    ]
+    reference = controle.Reference(
+        pre_id="pre-test",
+        annee=2025,
+        nomenclatures={"type_action": {"soutien_scolaire": "soutien_scolaire"}},
+        communes=set(),
+        qpv={},
+        uai=set(),
+        cites=set(),
+        fiches_annee=set(),
+        parcours=set(),
+    )
+    resultat = controle.valider(
+        Tableau("2025_actions.csv", entetes, entetes, lignes), format_, reference, "supprimer"
+    )
+    assert [r["date_debut"] for r in resultat.lignes] == [
+        dt.date(2025, 2, 20),
+        dt.date(2025, 1, 1),
+    ]
+    assert [(e.ligne, e.valeur, e.attendu) for e in resultat.erreurs] == [
+        (4, "12345", "une date JJ/MM/AAAA ou AAAA-MM-JJ"),
+        (5, "99999", "une date JJ/MM/AAAA ou AAAA-MM-JJ"),
+    ]

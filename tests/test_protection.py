@@ -178,8 +178,9 @@ def test_echec_du_calcul_laisse_donnees_et_protection(chemin_fixture, tmp_path, 
         con.execute("begin transaction")
         con.execute("delete from parcours where parcours_id like 'P-%-01'")
         monkeypatch.setattr(moteur, "calculer", lambda *a, **k: 1 / 0)
-        with pytest.raises(ZeroDivisionError):
+        with pytest.raises(protection.EchecProtection) as erreur:
             protection.proteger(con)
+        assert isinstance(erreur.value.__cause__, ZeroDivisionError)
         con.execute("rollback")
     with duckdb.connect(str(copie), read_only=True) as con:
         assert con.execute("select * from secret_protection").fetchall() == avant
@@ -199,6 +200,37 @@ def lire_demo(con_demo):
 
 def _valeurs_possibles(bas: float, haut: float) -> int:
     return max(0, math.floor(haut) - math.ceil(bas) + 1)
+
+
+def test_un_s_compte_au_moins_un_enfant(con_demo, lire_demo):
+    """A zero is « 0 » everywhere, so a reader knows every « s » is at least 1. An outside test
+    on Publics, QPV La Cité des Fleurs, 2025 (age bands): 37 children, 19 and 12 shown, so
+    « 2 à 5 ans » (« < 11 ») + « 17 ans et plus » (« s ») = 6; with the models' « s » ≥ 0 the
+    first was left [2 ; 6], with « s » ≥ 1 only [2 ; 5]: 4 values. The models now know it."""
+    etats = con_demo.execute(
+        "select statut, count(*), min(bas), count(*) filter (where bas < 1) "
+        "from secret_cellule where seuil = 11 and statut <> 'visible' group by 1 order by 1"
+    ).fetchall()
+    assert [(statut, bas, sous_un) for statut, _, bas, sous_un in etats] == [
+        ("primaire", 1, 0),
+        ("secondaire", 1, 0),
+    ]
+    ages = lire_demo("publics_par_tranche_age", commune=None, qpv="QN09607N", annee=2025)
+    ages = ages.filter(pl.col("annee") == 2025)
+    visibles = ages.filter(pl.col("effectif__secret").is_null())["effectif"].sum()
+    masques = ages.filter(pl.col("effectif__secret").is_not_null())
+    total = lire_demo("synthese_publics", commune=None, qpv="QN09607N", annee=2025)
+    total = total.filter(pl.col("annee") == 2025)
+    assert total["actifs__secret"].to_list() == [None]
+    reste = total["actifs"][0] - visibles
+    # Each masked band at least 1 (« s » included), « < 11 » at most 10.
+    for i, jeton in enumerate(masques["effectif__secret"]):
+        if jeton != "< 11":
+            continue
+        autres = [j for k, j in enumerate(masques["effectif__secret"]) if k != i]
+        haut = min(10, reste - len(autres))
+        bas = max(1, reste - sum(10 if j == "< 11" else math.inf for j in autres))
+        assert _valeurs_possibles(bas, haut) >= 5
 
 
 def test_l_attaque_en_trois_temps_echoue(con_demo, lire_demo):
@@ -351,7 +383,7 @@ def test_un_import_dont_la_protection_echoue_ne_change_rien(chemin_fixture, tmp_
     with duckdb.connect(str(copie), read_only=True) as con:
         avant = con.execute("select * from secret_protection").fetchall()
     monkeypatch.setattr(moteur, "calculer", lambda *a, **k: 1 / 0)
-    with pytest.raises(ZeroDivisionError):
+    with pytest.raises(protection.EchecProtection, match="erreur interne ZeroDivisionError"):
         importer(
             copie, fichiers, PRE_TEST, 2025, b"cle-de-test-suffisamment-longue", remplacer=True
         )
@@ -359,6 +391,103 @@ def test_un_import_dont_la_protection_echoue_ne_change_rien(chemin_fixture, tmp_
         assert con.execute("select count(*) from lot_import").fetchone()[0] == 0
         assert con.execute("select * from secret_protection").fetchall() == avant
         assert protection.etat(con, 11) is None
+
+
+class _HighsQuiEchoue:
+    """A HiGHS stand-in: « infeasible » until `reussites` cold starts have run."""
+
+    def __init__(self, hs, echecs: int):
+        self.hs, self.echecs, self.appels = hs, echecs, []
+        self.statut = hs.HighsModelStatus.kInfeasible
+
+    def getModelStatus(self):
+        return self.statut
+
+    def clearSolver(self):
+        self.appels.append("clearSolver")
+
+    def setOptionValue(self, nom, valeur):
+        self.appels.append(f"{nom}={valeur}")
+
+    def run(self):
+        self.appels.append("run")
+        self.echecs -= 1
+        if self.echecs < 0:
+            self.statut = self.hs.HighsModelStatus.kOptimal
+
+    def modelStatusToString(self, statut):
+        return "Infeasible"
+
+
+def test_un_echec_du_demarrage_a_chaud_est_resolu_a_froid():
+    """An outside test's two-year import: the warm-started primal simplex called a year model
+    infeasible (the true data are a point of it), the same model from the slack basis was
+    optimal. The solve is redone cold, then with presolve, before giving up in French."""
+    import highspy
+
+    h = _HighsQuiEchoue(highspy, echecs=0)
+    assert moteur._statut_sur(highspy, h) == highspy.HighsModelStatus.kOptimal
+    assert h.appels == ["clearSolver", "presolve=off", "run", "presolve=off"]
+    h = _HighsQuiEchoue(highspy, echecs=1)
+    assert moteur._statut_sur(highspy, h) == highspy.HighsModelStatus.kOptimal
+    assert h.appels[-4:] == ["clearSolver", "presolve=on", "run", "presolve=off"]
+    h = _HighsQuiEchoue(highspy, echecs=2)
+    with pytest.raises(moteur.EchecSolveur, match=r"n.a pas pu être résolu \(HiGHS : Infeasible\)"):
+        moteur._statut_sur(highspy, h)
+    assert h.appels[-1] == "presolve=off"  # the copy's options as they were
+
+
+def test_une_protection_impossible_est_dite_en_francais(
+    chemin_fixture, tmp_path, monkeypatch, capsys
+):
+    """Import and recomputation by the command line: a solver that fails is told in French,
+    without a trace, and nothing changes in the database."""
+    from pre_pilotage.__main__ import main
+
+    copie = tmp_path / "echec-solveur.duckdb"
+    shutil.copy(chemin_fixture, copie)
+    fichiers = _fichiers_equipe(chemin_fixture, tmp_path / "exemples")
+    dossier = tmp_path / "a-importer"
+    dossier.mkdir()
+    for fichier in fichiers:
+        (dossier / fichier.nom).write_bytes(fichier.contenu)
+    with duckdb.connect(str(copie), read_only=True) as con:
+        avant = {t: con.table(t).fetchall() for t in ("secret_protection", "lot_import", "equipe")}
+
+    def panne(self, colonnes, couts, sens):
+        raise moteur.EchecSolveur(
+            "un programme linéaire de la protection n'a pas pu être résolu (HiGHS : Infeasible)"
+        )
+
+    monkeypatch.setattr(moteur.Solveur, "_resoudre", panne)
+    monkeypatch.setenv("PRE_CLE_PSEUDONYMISATION", "cle-de-test-suffisamment-longue")
+    commandes = [
+        ["secret", "proteger", "--base", str(copie)],
+        [
+            "importer",
+            "--programme",
+            PRE_TEST,
+            "--annee",
+            "2025",
+            "--base",
+            str(copie),
+            "--remplacer",
+            *map(str, sorted(dossier.iterdir())),
+        ],
+    ]
+    for commande in commandes:
+        with duckdb.connect(str(copie)) as con:
+            con.execute("delete from secret_empreinte")  # every programme recomputed
+        capsys.readouterr()
+        assert main(commande) == 5
+        erreur = capsys.readouterr().err
+        assert (
+            "La protection statistique n'a pas pu être calculée (un programme linéaire de la "
+            "protection n'a pas pu être résolu (HiGHS : Infeasible)). Rien n'a été modifié"
+        ) in erreur
+        assert "Traceback" not in erreur
+        with duckdb.connect(str(copie), read_only=True) as con:
+            assert {t: con.table(t).fetchall() for t in avant} == avant
 
 
 def test_commande_secret_audit_et_proteger(chemin_fixture, tmp_path, capsys):
@@ -493,8 +622,10 @@ def test_echec_dans_un_processus_laisse_la_protection(tmp_path, monkeypatch):
     monkeypatch.setattr(protection, "requeter", requeter)
     with duckdb.connect(str(chemin)) as con:
         con.execute("delete from secret_empreinte")  # recompute every programme
-    with pytest.raises(FileNotFoundError, match="Requête inconnue : requete_disparue"):
+    with pytest.raises(protection.EchecProtection) as erreur:
         protection.proteger_fichier(chemin, [11])
+    assert isinstance(erreur.value.__cause__, FileNotFoundError)
+    assert "Requête inconnue : requete_disparue" in str(erreur.value.__cause__)
     assert multiprocessing.active_children() == []
     with duckdb.connect(str(chemin), read_only=True) as con:
         assert con.execute("select * from secret_cellule order by all").fetchall() == avant
@@ -701,13 +832,14 @@ def test_intervalle_entier_part_des_donnees_et_s_arrete_a_la_regle(con_fixture):
     assert verifiees == 17  # every masked small count of the fixture (the audit's 17)
 
 
-def _cycle_impair(k: int) -> tuple[moteur.Solveur, int]:
-    """Three shown counts of k over classes x1+x2, x2+x3, x1+x3+x4, and x4 hidden: x4 = 2·x2 − k
-    is an odd number (k odd) from 1 to k, while the linear relaxation reaches 0 at x2 = k/2."""
-    x2 = (k + 1) // 2
+def _cycle_pair(k: int) -> tuple[moteur.Solveur, int]:
+    """Three shown counts of k (even) over classes x1+x2, x2+x3, x1+x3+x4, and x4 hidden (« s »,
+    so at least 1): x4 = 2·x2 − k is an even number from 2 to k, while the linear relaxation
+    reaches 1 at x2 = (k+1)/2."""
+    x2 = k // 2 + 1
     x1 = x3 = k - x2
     numeros = iter(range(100))
-    c1, c2, c3, c4 = ([next(numeros) for _ in range(n)] for n in (x1, x2, x3, 1))
+    c1, c2, c3, c4 = ([next(numeros) for _ in range(n)] for n in (x1, x2, x3, 2))
     records = [(*c1, *c2), (*c2, *c3), (*c1, *c3, *c4), tuple(c4)]
     cellules = moteur.Cellules(
         valeur=[len(r) for r in records],
@@ -723,17 +855,17 @@ def _cycle_impair(k: int) -> tuple[moteur.Solveur, int]:
 
 
 def test_intervalle_entier_plus_etroit_que_la_relaxation():
-    solveur, u = _cycle_impair(9)
-    assert solveur.intervalle(u)[:2] == (0, 9) and not solveur.entiere
+    solveur, u = _cycle_pair(10)
+    assert solveur.intervalle(u)[:2] == (1, 10) and not solveur.entiere
     # The rule of 5 values is met by integer points: stop there, inside the integer range.
-    bas, haut, conclu = moteur.intervalle_entier(solveur, u, 0, 9, 5)
-    assert conclu and 1 <= bas and haut <= 9 and haut - bas >= 4
-    assert (bas - 1) % 2 == 0 and (haut - 1) % 2 == 0  # values x4 can really take
-    assert moteur.intervalle_entier(solveur, u, 0, 9, 1000) == (1, 9, True)
+    bas, haut, conclu = moteur.intervalle_entier(solveur, u, 1, 10, 5)
+    assert conclu and 2 <= bas and haut <= 10 and haut - bas >= 4
+    assert bas % 2 == 0 and haut % 2 == 0  # values x4 can really take
+    assert moteur.intervalle_entier(solveur, u, 1, 10, 1000) == (2, 10, True)
     # Range too narrow for the rule: the exact integer range, narrower than the relaxation's.
-    solveur, u = _cycle_impair(3)
-    assert solveur.intervalle(u)[:2] == (0, 3)
-    assert moteur.intervalle_entier(solveur, u, 0, 3, 5) == (1, 3, True)
+    solveur, u = _cycle_pair(4)
+    assert solveur.intervalle(u)[:2] == (1, 4)
+    assert moteur.intervalle_entier(solveur, u, 1, 4, 5) == (2, 4, True)
 
 
 def test_audit_de_la_demo_entre_les_annees(con_demo):
@@ -892,7 +1024,7 @@ def test_premiere_resolution_par_point_interieur_memes_intervalles(monkeypatch, 
     etats[[s2024, e2024]] = moteur.SECONDAIRE
     solveur = moteur.Solveur(complet, cellules, etats, 11)
     assert solveur._optimiser(e2024, +1)[0] == math.inf
-    assert solveur._optimiser(e2024, -1)[0] == 0
+    assert solveur._optimiser(e2024, -1)[0] == 1  # an « s » is at least one child
 
 
 @pytest.mark.parametrize("valeurs_min, prouvee_par", [(4, "enveloppe"), (5, "tout")])

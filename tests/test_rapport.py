@@ -38,7 +38,7 @@ def sections_2025(con_fixture):
 @pytest.fixture(scope="module")
 def sections_beta_2024(con_fixture):
     # Beta Sud has 4 children in 2024 (G4): every count of it is masked.
-    return rapport.contenu(lire(con_fixture, 2024, QPV_BETA), contexte(2024))
+    return rapport.contenu(lire(con_fixture, 2024, QPV_BETA), contexte(2024, quartier=True))
 
 
 def test_section_cite_dit_quand_le_perimetre_est_deduit(chemin_fixture, tmp_path):
@@ -252,6 +252,12 @@ NOTE_SECRET = (
 
 def test_petit_quartier_aucun_effectif_revele(sections_beta_2024):
     synthese = sections_beta_2024[0]
+    # The map section of one quartier's report covers its commune, and says so.
+    (carte,) = [s for s in sections_beta_2024 if s.titre == "Carte"]
+    assert carte.phrases[0].startswith(
+        "Quartiers prioritaires de la commune sans enfant accompagné en 2024 : "
+    )
+    assert "Écoles et collèges REP+ ou REP de la commune sans enfant accompagné" in carte.phrases[0]
     assert synthese.chiffres[:3] == [
         ("Enfants accompagnés", "< 11", "–"),
         ("Part résidant en QPV", "s", "–"),
@@ -559,6 +565,12 @@ def test_pluriels_calcules():
     assert francais.effectif(1200, "enfant") == "1\u202f200 enfants"
     assert rapport.effectif(1, None, "entrées", 11) == "1 entrée"
     assert rapport.effectif(12, None, "sorties", 11) == "12 sorties"
+    # « d' » before a vowel (an outside reader met « un nombre de enfants masqué »).
+    assert rapport.effectif(None, "s", "enfants", 11) == (
+        "un nombre d'enfants masqué pour qu'un petit effectif ne puisse pas être recalculé à "
+        "partir des autres"
+    )
+    assert rapport.effectif(None, "s", "sorties", 11).startswith("un nombre de sorties masqué")
 
 
 def test_rapport_de_la_demo_lu_comme_la_page_montre_les_cellules_protegees(con_demo):

@@ -502,6 +502,13 @@ def test_page_sans_reference_dit_quoi_faire(chemin_fixture, monkeypatch, tmp_pat
     assert str(absent) in texte
     assert "make territoires DOSSIER=" in texte
     assert "liste ANCT des PRE par commune" in texte
+    # Any other role is told that it is missing, not the server's paths and commands.
+    at = _page(chemin_fixture, monkeypatch, absent, Utilisateur("t", "T", "lecture"))
+    assert [w.value for w in at.warning] == [
+        "La référence nationale des territoires n'est pas encore installée sur ce serveur : "
+        "aucun chiffre national ne peut être affiché ici. L'administrateur de l'outil la "
+        "construit une fois depuis les fichiers officiels."
+    ]
 
 
 def test_page_codes_corriges_et_communes_sans_position(

@@ -141,10 +141,11 @@ def test_pdf_de_la_vue_synthese_et_budget(application, tmp_path):
         "Enfants accompagnés < 11 – –",
         "Sorties du programme < 11 – –",
         "Part résidant en QPV s – –",
-        # (pdftotext drops the no-break space LibreOffice draws between « 0 » and « € »)
-        "Budget programmé 0€ – –",
     ):
         assert attendu in lignes, attendu
+    # A quartier's page shows its commune's budget, and says so (pdftotext drops the no-break
+    # space LibreOffice draws between « 0 » and « € »).
+    assert "Budget programmé (toute la commune) 0€ – –" in lisible
     # The programme's children of 2024 are masked (secondary), hence its children per référent
     # and their change against 2023: no « Évolution » column in the key figures.
     assert "Évolution par rapport à 2023" not in lisible
@@ -159,7 +160,8 @@ def test_pdf_de_la_vue_synthese_et_budget(application, tmp_path):
         "Répartition par tranche d'âge – QPV Beta Sud (QN09691N), 2024",
         "Source : données du programme ; ANCT, enquête nationale PRE 2022. Données au 31/12/2025.",
         "Enfants par référent : calculé sur l'ensemble du programme. Budget : fiches-action "
-        "communales de la commune retenue (les fiches intercommunales ne sont pas réparties).",
+        "communales de la commune retenue, ou de celle du quartier (les fiches ne sont pas "
+        "réparties par quartier, ni les fiches intercommunales par commune).",
         "Page 1 sur 2",
         "Page 2 sur 2",
     ):
@@ -296,7 +298,7 @@ def test_zip_de_toutes_les_pages(con_fixture):
         ("Part résidant en QPV", "s", "–"),
         ("Durée médiane des parcours", "s", "–"),
         ("Enfants par référent (ETP)", 30, 125.6),
-        ("Part cofinancée", "–", "–"),
+        ("Part cofinancée (toute la commune)", "–", "–"),
     ]
     assert livre["Tableau"]["C5"].number_format == '0.0" %"'
     notes = dict((a, b) for a, b in livre["Filtres et sources"].iter_rows(values_only=True) if a)

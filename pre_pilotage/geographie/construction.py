@@ -192,7 +192,7 @@ def construire(
     chemin_communes = _un(fichiers, "communes")
     lu = lire("communes", chemin_communes, lecture.lire_communes).elements
     toutes_communes, parents, referentiel = lu["communes"], lu["parents"], lu["cog"]
-    sources[-1]["retenus"] = len(toutes_communes)
+    source_communes = sources[-1]
     chemin_epci = _un(fichiers, "epci")
     tous_epci = lire("epci", chemin_epci, lecture.lire_epci).elements
     epci_de = {c: e.siren for e in tous_epci.values() for c in e.membres}
@@ -213,6 +213,10 @@ def construire(
         territoire = "communes " + ",".join(codes)
         nom_territoire = ", ".join(f"{toutes_communes[c].nom} ({c})" for c in codes)
     sources[-1]["retenus"] = 1 if siren else 0
+    # The national list: the territory's communes are kept, the others are outside it (the
+    # report said « 34 969 retenus » for a territory of 2 communes).
+    source_communes["retenus"] = len(codes)
+    _ecarter_hors_territoire(source_communes, len(toutes_communes) - len(codes))
     selection = set(codes)
     geo = Geographie(territoire=territoire, sources=sources, nom_territoire=nom_territoire)
     t = geo.tables
@@ -274,6 +278,8 @@ def construire(
     for chemin in fichiers.get("qpv_liste") or []:
         lu = lire("qpv_liste", chemin, lecture.lire_qpv_liste)
         retenus = _rattacher(lu.elements, contexte, sources[-1], chemin, contours=False)
+        if any(not q.nom for q in retenus):
+            geo.remarques += lu.remarques  # quartiers of the territory without a name
         ailleurs |= {q.code for q in lu.elements} - {q.code for q in retenus}
         for q in retenus:
             connu = quartiers.setdefault(q.code, q)

@@ -50,6 +50,13 @@ NOMS = {
         "lib_qpv",
         "libelle_qp",
         "nom_quartier",
+        "nom_du_quartier",
+        "libelle_du_quartier",
+        "libelle_quartier",
+        "nom_du_qpv",
+        "nom_quartier_prioritaire",
+        "quartier_prioritaire",
+        "quartier",
         "libelle",
         "nom",
     ),
@@ -327,6 +334,13 @@ def lire_csv(chemin: Path) -> tuple[list[str], list[dict[str, str]]]:
     """Rows of a CSV (`;`, `,` or tab separated, BOM or not) keyed by normalised column names."""
     donnees = _octets(chemin)
     contenu = _texte_utf8(chemin, donnees)
+    # Blank lines above the header (a spreadsheet's export) are skipped, and counted in the
+    # line numbers of errors: an outside test got « 4 colonnes au lieu de 0 » from one.
+    toutes = contenu.splitlines(keepends=True)
+    sautees = next((i for i, ligne in enumerate(toutes) if ligne.strip(" ;,\t\r\n")), 0)
+    contenu = "".join(toutes[sautees:])
+    if not contenu.strip():
+        raise erreur(chemin, "le fichier est vide")
     premiere = contenu.splitlines()[0]
     separateur = max((";", ",", "\t"), key=premiere.count)
     lecteur = csv.reader(io.StringIO(contenu, newline=""), delimiter=separateur)
@@ -340,13 +354,15 @@ def lire_csv(chemin: Path) -> tuple[list[str], list[dict[str, str]]]:
             if len(ligne) != len(entetes):
                 raise erreur(
                     chemin,
-                    f"ligne {lecteur.line_num} : {len(ligne)} colonnes au lieu de {len(entetes)} "
+                    f"ligne {lecteur.line_num + sautees} : {len(ligne)} colonnes au lieu de "
+                    f"{len(entetes)} "
                     "(fichier tronqué ou séparateur inattendu)",
                 )
             lignes.append(dict(zip(entetes, ligne, strict=True)))
     except csv.Error as exc:
         raise erreur(
-            chemin, f"CSV illisible vers la ligne {lecteur.line_num} ({exc}) : fichier tronqué ?"
+            chemin,
+            f"CSV illisible vers la ligne {lecteur.line_num + sautees} ({exc}) : fichier tronqué ?",
         ) from exc
     if not lignes:
         raise erreur(chemin, "aucune ligne de données après l'en-tête")
@@ -741,7 +757,18 @@ def lire_qpv_liste(chemin: Path) -> Lecture:
             code, annee = _code_qpv(chemin, valeur(ligne, "qpv_code"), ou)
             communes, noms = communes_de(ligne)
             ajouter(code, annee, texte(valeur(ligne, "qpv_nom")), communes, noms, ou)
-    return Lecture(list(quartiers.values()), len(quartiers))
+    remarques = []
+    sans_nom = sorted(q.code for q in quartiers.values() if not q.nom)
+    if sans_nom:
+        # Said, never silent: an outside test's list with a header not recognised had its
+        # quartiers named by their codes without a word.
+        remarques.append(
+            f"{Path(chemin).name} : nom du quartier absent pour {len(sans_nom)} quartier(s) "
+            f"({', '.join(sans_nom[:5])}{' …' if len(sans_nom) > 5 else ''}) ; colonne attendue : "
+            f"{', '.join(NOMS['qpv_nom'][:4])}… ; ces quartiers sont nommés par leur code "
+            "si aucun autre fichier ne donne leur nom"
+        )
+    return Lecture(list(quartiers.values()), len(quartiers), 0, remarques)
 
 
 def lire_population_qpv(chemin: Path) -> Lecture:

@@ -85,8 +85,16 @@ def chemin_reference() -> Path:
     return Path(os.environ.get("PRE_TERRITOIRES", str(FICHIER_PAR_DEFAUT)))
 
 
-def message_absente(chemin: Path) -> str:
-    """What the page says when the reference has not been built: which file, and how."""
+def message_absente(chemin: Path, administrateur: bool = True) -> str:
+    """What the page says when the reference has not been built: which file, and how, to an
+    administrator; to any other role only that it is missing (an outside test saw a lecture
+    account shown the server's file path and commands)."""
+    if not administrateur:
+        return (
+            "La référence nationale des territoires n'est pas encore installée sur ce serveur : "
+            "aucun chiffre national ne peut être affiché ici. L'administrateur de l'outil la "
+            "construit une fois depuis les fichiers officiels."
+        )
     return (
         f"La référence nationale des territoires n'est pas encore construite : le fichier "
         f"`{chemin}` est absent. Un administrateur la construit une fois depuis les fichiers "

@@ -13,6 +13,7 @@ import gzip
 import json
 import math
 import re
+import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -317,15 +318,26 @@ def lire(
     if couche is not None:
         membre = f"{membre} : couche {couche}" if membre else f"couche {couche}"
     try:
-        cadre = pyogrio.read_dataframe(source, layer=couche)
+        # GDAL's warnings (« organizePolygons() received a polygon with more than 100 parts »
+        # on a real shapefile) reached the user's screen in English: the report says what
+        # matters (features read, repaired, set aside).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            cadre = pyogrio.read_dataframe(source, layer=couche)
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, GEOS errors…
         diagnostic = _diagnostic_geojson(texte) if texte is not None else None
         if diagnostic:
             raise ErreurVecteur(diagnostic) from exc
+        if isinstance(exc, UnicodeDecodeError) or "codec can't decode" in str(exc):
+            raise ErreurVecteur(
+                "fichier illisible comme fichier géographique (texte dans un encodage autre "
+                "que l'UTF-8, ou pas un GeoJSON : une liste en CSV ou XLSX se donne sous un "
+                "autre type)"
+            ) from exc
         detail = str(exc).split("\n")[0][:200]
         raise ErreurVecteur(
             f"fichier géographique illisible ou tronqué (GeoJSON, shapefile ou GeoPackage "
-            f"attendu ; GDAL : {detail})"
+            f"attendu ; message de la bibliothèque GDAL : {detail})"
         ) from exc
     if texte is not None and (diagnostic := _diagnostic_geojson(texte)):
         raise ErreurVecteur(diagnostic)

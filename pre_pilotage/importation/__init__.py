@@ -426,7 +426,10 @@ def _importer(
                 entetes_connues=entetes_connues(FORMATS[type_fichier]),
             )
         except FichierIllisible as exc:
-            rapport.erreurs.append(Erreur(nom, 0, "", "", str(exc).replace(fichier.nom, nom)))
+            # The file is named once, in the error's own column (« 2025_eps.csv : 2025_eps.csv
+            # : le fichier est vide. » was shown).
+            message = str(exc).replace(fichier.nom, nom).removeprefix(f"{nom} : ")
+            rapport.erreurs.append(Erreur(nom, 0, "", "", message))
             continue
         tableau.fichier = nom
         resultat = valider(tableau, FORMATS[type_fichier], reference, politique, textes)

@@ -84,6 +84,21 @@ _PARCOURS_ECRASES = (
     "select count(*) from parcours where pre_id = ? and (annee_import = ?"
     " or (annee_import is null and parcours_id in (select unnest(?::varchar[]))))"
 )
+_PARCOURS_RETIRES = (
+    "select count(*) from parcours where pre_id = ? and annee_import = ?"
+    " and parcours_id not in (select unnest(?::varchar[]))"
+)
+_ACTIONS_RETIREES = (
+    "select count(*) from action_parcours where parcours_id in (select parcours_id from parcours"
+    " where pre_id = ? and annee_import = ? and parcours_id not in (select unnest(?::varchar[])))"
+)
+_SORTIES = "select count(*) from parcours where pre_id = ? and year(date_sortie) = ?"
+# Exits of the parcours the import rewrites (its year's previous import, and those of the file
+# from earlier years' imports; a more recent year's import keeps its own).
+_SORTIES_REMPLACEES = (
+    "select count(*) from parcours where pre_id = ? and year(date_sortie) = ?"
+    " and coalesce(annee_import, 0) <= ? and (annee_import = ? or parcours_id in (select unnest(?::varchar[])))"
+)
 _ACTIFS_REMPLACES = _PARCOURS_REMPLACES + " and actif_dans_annee(date_entree, date_sortie, ?)"
 _REUNIONS_EPS = (
     " from eps_reunion r join eps e using (eps_id) where e.pre_id = ? and year(r.date_reunion) = ?"
@@ -153,6 +168,37 @@ def calculer(
                     "enfants",
                 ),
             )
+            # Parcours of this year's previous import missing from the new file: removed, with
+            # their actions (ecriture._beneficiaires).
+            nb_retires = _un(con, _PARCOURS_RETIRES, [*p, ids])
+            if nb_retires:
+                mesures += (
+                    Mesure("parcours absents du nouveau fichier", nb_retires, 0, "enfants"),
+                )
+                if actions_retirees := _un(con, _ACTIONS_RETIREES, [*p, ids]):
+                    mesures += (
+                        Mesure("actions de ces parcours (supprimées)", actions_retirees, 0),
+                    )
+            sorties_avant = _un(con, _SORTIES, p)
+            recents = {
+                v
+                for (v,) in con.execute(
+                    "select parcours_id from parcours where pre_id = ? and annee_import > ?", p
+                ).fetchall()
+            }
+            sorties_apres = (
+                sorties_avant
+                - _un(con, _SORTIES_REMPLACEES, [*p, annee, annee, ids])
+                + sum(
+                    1
+                    for r in lignes
+                    if r["parcours_id"] not in recents
+                    and r.get("date_sortie") is not None
+                    and r["date_sortie"].year == annee
+                )
+            )
+            if sorties_apres != sorties_avant:
+                mesures += (Mesure(f"sorties en {annee}", sorties_avant, sorties_apres, "enfants"),)
         elif type_fichier == "actions":
             avant = _un(
                 con,

@@ -318,6 +318,8 @@ class Validateur:
                         "un nom de colonne (en-tête vide)",
                     )
                 continue
+            if entete not in par_nom and (alias := _identifiante_par_sens(entete)):
+                entete = alias  # « Nom de l'enfant », « Téléphone du parent »…
             if entete in COLONNES_IDENTIFIANTES or entete in COLONNES_DATE_NAISSANCE:
                 nature = COLONNES_IDENTIFIANTES.get(entete, "date de naissance exacte")
                 if entete in COLONNES_DATE_NAISSANCE:
@@ -395,7 +397,7 @@ class Validateur:
             return texte
         if colonne.type == "date":
             try:
-                valeur = lire_date(texte)
+                valeur = _serie_excel(texte) or lire_date(texte)
             except ValueError:
                 if impossible := date_impossible(texte):
                     raise ValueError(f"une date qui existe ({impossible})") from None
@@ -560,6 +562,11 @@ class Validateur:
         """Cross-column and reference checks; True when the row can be written."""
         avant = len(self.resultat.erreurs)
         ref, annee = self.ref, self.ref.annee
+        # Official codes are written in capitals (« QN09421M », « 0941057N »); a spreadsheet's
+        # « qn09421m » is the same quartier (an outside test had it refused).
+        for nom in ("code_qpv", "uai"):
+            if isinstance(ligne.get(nom), str):
+                ligne[nom] = ligne[nom].strip().upper()
         if ligne.get("programme") and ligne["programme"] != ref.pre_id:
             self.erreur(
                 numero,
@@ -731,3 +738,46 @@ def valider(
     textes: str = "refuser",
 ) -> Resultat:
     return Validateur(tableau, format_, reference, politique, textes).valider()
+
+
+# Day numbers of Excel's 1900 date system for 1990-01-01 to 2100-12-31: a date column formatted
+# as numbers in a spreadsheet (an outside test's « 45708 » was refused as not a date).
+_SERIES_EXCEL = (32874, 73415)
+
+
+def _serie_excel(texte: str) -> dt.date | None:
+    """The date of an Excel day number (« 45708 » is 20/02/2025), else None."""
+    brut = texte.strip()
+    if not (brut.isdigit() and len(brut) == 5):
+        return None
+    numero = int(brut)
+    if not _SERIES_EXCEL[0] <= numero <= _SERIES_EXCEL[1]:
+        return None
+    return dt.date(1899, 12, 30) + dt.timedelta(days=numero)
+
+
+# Words of a header that name a direct identifier, whatever the words around them (an outside
+# test's « Nom de l'enfant » was refused as an unknown column, without saying why).
+_MOTS_IDENTIFIANTS = {
+    "nom": "nom",
+    "prenom": "prenom",
+    "prenoms": "prenom",
+    "adresse": "adresse",
+    "telephone": "telephone",
+    "tel": "telephone",
+    "portable": "telephone",
+    "courriel": "courriel",
+    "mail": "courriel",
+    "email": "courriel",
+    "nir": "nir",
+    "secu": "nir",
+}
+
+
+def _identifiante_par_sens(entete: str) -> str | None:
+    """The identifying header a normalised header means (« nom_de_l_enfant » -> « nom »,
+    « date_de_naissance_de_l_enfant » -> « date_naissance »), else None."""
+    mots = entete.split("_")
+    if "naissance" in mots and ("date" in mots or "ne" in mots or "nee" in mots):
+        return "date_naissance"
+    return next((_MOTS_IDENTIFIANTS[m] for m in mots if m in _MOTS_IDENTIFIANTS), None)

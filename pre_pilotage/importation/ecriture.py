@@ -131,6 +131,15 @@ def _beneficiaires(con, lignes, pre_id, annee):
             " where pre_id = ? and annee_import = ?",
             [pre_id, annee],
         )
+        # A parcours of this year's previous import that the new file no longer has is gone,
+        # with its actions of every year (an outside test found them left behind, pointing at
+        # nothing); `bilan.calculer` shows how many before the replacement is confirmed.
+        con.execute(
+            "delete from action_parcours where parcours_id in"
+            " (select parcours_id from parcours where pre_id = ? and annee_import = ?)"
+            " and parcours_id not in (select unnest(?::varchar[]))",
+            [pre_id, annee, [r["parcours_id"] for r in retenues]],
+        )
         con.execute(
             "delete from parcours_motif where parcours_id in"
             " (select parcours_id from parcours_remplaces)"

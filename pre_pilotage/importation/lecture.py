@@ -87,9 +87,9 @@ def _lire_xlsx(fichier: str, contenu: bytes) -> list[list[str]]:
 
     try:
         classeur = load_workbook(io.BytesIO(contenu), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
         raise FichierIllisible(
-            f"{fichier} : classeur XLSX illisible ou tronqué ({type(exc).__name__}). "
+            f"{fichier} : classeur XLSX illisible ou tronqué (fichier incomplet ou abîmé). "
             "Enregistrez-le à nouveau depuis votre tableur."
         ) from None
     feuille = classeur.worksheets[0]

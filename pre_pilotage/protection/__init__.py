@@ -199,7 +199,36 @@ def _en_ipc(cadre: pl.DataFrame) -> bytes:
     return tampon.getvalue()
 
 
+class EchecProtection(RuntimeError):
+    """The protection could not be computed (message in French). Every caller runs it in the
+    transaction of the change it protects and rolls back: the data and the previous protection
+    stay as they were."""
+
+
 def proteger(
+    con: duckdb.DuckDBPyConnection,
+    seuils: list[int] | None = None,
+    collecte: tuple | None = None,
+) -> dict[int, dict]:
+    """`_proteger`; any failure becomes `EchecProtection`, told in French (an outside test met
+    a Python trace in English at an import when a linear program failed)."""
+    try:
+        return _proteger(con, seuils, collecte)
+    except EchecProtection:
+        raise
+    except Exception as erreur:
+        if isinstance(erreur, moteur.EchecSolveur):
+            cause = str(erreur)
+        else:
+            cause = f"erreur interne {type(erreur).__name__}"
+        raise EchecProtection(
+            f"La protection statistique n'a pas pu être calculée ({cause}). Rien n'a été "
+            "modifié : les données et la protection précédentes restent en place. Réessayez ; "
+            "si l'erreur revient, transmettez ce message à l'administrateur de l'outil."
+        ) from erreur
+
+
+def _proteger(
     con: duckdb.DuckDBPyConnection,
     seuils: list[int] | None = None,
     collecte: tuple | None = None,

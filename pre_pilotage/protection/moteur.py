@@ -52,6 +52,11 @@ from pre_pilotage.requetes import charger
 
 SUFFIXE_IDS = "__ids"
 VISIBLE, PRIMAIRE, SECONDAIRE = 0, 1, 2
+# What a reader knows of an « s » cell: at least one child. A zero is « 0 » in every view (it
+# is not a cell, `identifier`; `_montrer_zeros`), so every masked count is at least 1. An outside
+# test recomputed a small count to 4 values by adding « s » ≥ 1 to a partition whose « s » part
+# the models let fall to 0.
+BAS_SECONDAIRE = 1
 VALEURS_MIN_DEFAUT = 5
 # Up to this many record classes, a programme's model of all years is asked about every small
 # count; above, only about those its year models with their neighbours' envelopes and its
@@ -513,6 +518,37 @@ def modeles(
     return resultat, [(list(t), c) for t, c in liantes.items()]
 
 
+class EchecSolveur(RuntimeError):
+    """A linear program of the protection that HiGHS could not solve (message in French)."""
+
+
+def _statut_sur(hs, h):
+    """The model status of a solve, re-solved when the warm start ended anywhere but at an
+    optimum or an unbounded ray. The true data are a point of every model, so « infeasible »
+    is a numerical failure of the warm start: measured on an outside test's two-year import,
+    the primal simplex from the previous basis declared a year model infeasible that the same
+    model solved from the slack basis found optimal. Cold start first, then with presolve;
+    a model that still fails raises `EchecSolveur`."""
+    ok = (hs.HighsModelStatus.kOptimal, hs.HighsModelStatus.kUnbounded)
+    statut = h.getModelStatus()
+    if statut in ok:
+        return statut
+    for presolve in ("off", "on"):
+        h.clearSolver()
+        h.setOptionValue("presolve", presolve)
+        try:
+            h.run()
+        finally:
+            h.setOptionValue("presolve", "off")
+        statut = h.getModelStatus()
+        if statut in ok:
+            return statut
+    raise EchecSolveur(
+        "un programme linéaire de la protection n'a pas pu être résolu "
+        f"(HiGHS : {h.modelStatusToString(statut)})"
+    )
+
+
 class Solveur:
     """HiGHS model of one programme; cells' ranges follow their states; warm re-solves.
 
@@ -668,7 +704,7 @@ class Solveur:
             return v, v
         if etat == PRIMAIRE:
             return 1.0, float(self.seuil - 1)
-        return 0.0, self.hs.kHighsInf
+        return float(BAS_SECONDAIRE), self.hs.kHighsInf
 
     def changer_etat(self, u: int, etat: int) -> None:
         lo, hi = self._bornes(u, etat)
@@ -722,11 +758,9 @@ class Solveur:
         else:
             h.run()
         self.premiere = False
-        statut = h.getModelStatus()
+        statut = _statut_sur(self.hs, h)
         if statut == self.hs.HighsModelStatus.kUnbounded:
             return math.inf, np.zeros(0)
-        if statut != self.hs.HighsModelStatus.kOptimal:
-            raise RuntimeError(f"HiGHS : {h.modelStatusToString(statut)}")
         return h.getInfo().objective_function_value, np.asarray(h.getSolution().row_dual)
 
     def _point_interieur(self, h) -> None:
@@ -1451,7 +1485,7 @@ def passe_inter_annees(
             return cellules.valeur[u], cellules.valeur[u]
         if u in intervalles:
             return intervalles[u]
-        return (1, seuil - 1) if etats[u] == PRIMAIRE else (0, math.inf)
+        return (1, seuil - 1) if etats[u] == PRIMAIRE else (BAS_SECONDAIRE, math.inf)
 
     ajoutees = 0
     change = True
