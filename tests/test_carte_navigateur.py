@@ -149,18 +149,21 @@ def test_carte_demo_hors_ligne_polygones_legende_et_fiche(demo, navigateur):
         for attendu in (
             "Légende",
             "Enfants accompagnés par quartier prioritaire",
-            "« < 11 » : moins de 11 enfants, effectif non diffusé",
             "« s » : masqué pour protéger un autre chiffre",
             "collège REP+",
             "école REP",
             "périmètre de Cité éducative",
         ):
             assert attendu in legende, attendu
-        # Les Hauts de Sambre has fewer than 11 children in 2025: hatched, tooltip "< 11".
+        # Les Hauts de Sambre has fewer than 11 children in 2025, masked « s » to protect its
+        # own range (an « s » counts at least one child, so « < 11 » left it too narrow):
+        # dotted, tooltip « s »; no quartier is « < 11 » that year (hatched: 2024, below).
         bulle = infobulle(page, "QN09604N")
         assert "Quartier prioritaire Les Hauts de Sambre" in bulle
-        assert "Enfants accompagnés en 2025 : < 11" in bulle
-        assert cadre.locator('path[fill="url(#pre-hachures)"]').count() >= 1
+        assert "Enfants accompagnés en 2025 : s" in bulle
+        assert cadre.locator('path[fill="url(#pre-pointilles)"]').count() >= 1
+        assert cadre.locator('path[fill="url(#pre-hachures)"]').count() == 0
+        assert "« < 11 »" not in legende
         verifier_sans_petit_effectif(page)
         # Panning and zooming the map send nothing to the server: the page does not rerun.
         envoyes = len(page.envois)
@@ -189,6 +192,20 @@ def test_carte_demo_hors_ligne_polygones_legende_et_fiche(demo, navigateur):
             "Part des enfants du programme par quartier"
             in cadre.locator(".pre-legende").inner_text()
         )
+        assert externes(requetes) == [] and erreurs == []
+    finally:
+        contexte.close()
+    # In 2024 Les Hauts de Sambre is « < 11 »: hatched, with its line in the legend.
+    contexte, page, cadre, requetes, erreurs = ouvrir_carte(
+        navigateur,
+        lien.replace("annee=2025", "annee=2024") if "annee=2025" in lien else lien + "&annee=2024",
+    )
+    try:
+        assert "Enfants accompagnés en 2024 : < 11" in infobulle(page, "QN09604N")
+        assert cadre.locator('path[fill="url(#pre-hachures)"]').count() >= 1
+        legende = cadre.locator(".pre-legende").inner_text()
+        assert "« < 11 » : moins de 11 enfants, effectif non diffusé" in legende
+        verifier_sans_petit_effectif(page)
         assert externes(requetes) == [] and erreurs == []
     finally:
         contexte.close()

@@ -434,7 +434,7 @@ def test_pdf_par_libreoffice_et_pages_png(con_demo, tmp_path):
         "Enfants en CM2 ou 6e",
         "Définitions et sources",
         "Confidentialité",
-        # In the demo, « Les Hauts de Sambre » has fewer than 11 children in 2025.
+        # Small counts of the demo's 2025 (a quartier's, a school's…) are « < 11 ».
         "< 11",
     ):
         assert attendu in " ".join(texte.split()), attendu
@@ -611,7 +611,7 @@ def test_rapport_de_la_demo_lu_comme_la_page_montre_les_cellules_protegees(con_d
     }
     montre = {ligne[0]: ligne[2] for ligne in tableau.lignes}
     assert montre == attendu
-    assert {"s", "< 11"} <= set(montre.values())  # the demo's map hides some quartiers
+    assert "s" in set(montre.values())  # the demo's map hides some quartiers
 
 
 def test_annexe_dit_la_protection_et_sa_verification(con_fixture):
