@@ -392,26 +392,20 @@ def test_carte_de_la_cite_eps_zoom_et_hors_ligne(con_demo):
 
 
 def test_carte_de_la_cite_masque_comme_la_page_carte(con_demo):
-    # Les Hauts de Sambre has fewer than 11 children in 2024 (as on the Carte page): hatched.
-    carte = cite.perimetre_carte(VALRENNE, lire_demo(con_demo, 2024))
-    dessin = cite.construire_carte(carte, 2024)
+    cadres = lire_demo(con_demo)
+    carte = cite.perimetre_carte(VALRENNE, cadres)
+    dessin = cite.construire_carte(carte, 2025)
     quartiers = {f["id"]: f for f in couche(dessin, "Quartiers prioritaires").data["features"]}
+    # Les Hauts de Sambre has fewer than 11 children in 2025 (as on the Carte page): hatched.
     assert quartiers["QN09604N"]["properties"]["genre"] == "masque"
     assert (
-        "Enfants accompagnés en 2024 : &lt; 11" in quartiers["QN09604N"]["properties"]["infobulle"]
+        "Enfants accompagnés en 2025 : &lt; 11" in quartiers["QN09604N"]["properties"]["infobulle"]
     )
     assert carte.secrets()["beneficiaires__secret"].to_list().count("< 11") >= 1
     assert not re.search(
-        r"Enfants accompagnés en 2024 : [1-9]<|Enfants accompagnés en 2024 : 10<",
+        r"Enfants accompagnés en 2025 : [1-9]<|Enfants accompagnés en 2025 : 10<",
         cartes.html_carte(dessin),
     )
-    # In 2025 it is « s » (its own range protected, an « s » counting at least one child):
-    # dotted, as on the Carte page.
-    carte = cite.perimetre_carte(VALRENNE, lire_demo(con_demo))
-    dessin = cite.construire_carte(carte, 2025)
-    quartiers = {f["id"]: f for f in couche(dessin, "Quartiers prioritaires").data["features"]}
-    assert quartiers["QN09604N"]["properties"]["genre"] == "protege"
-    assert "Enfants accompagnés en 2025 : s" in quartiers["QN09604N"]["properties"]["infobulle"]
 
 
 def test_la_demo_distingue_ses_deux_cites(con_demo):

@@ -213,33 +213,29 @@ def test_xlsx_valeurs_formats_et_definitions(ages):
 
 def test_png_de_la_carte(con_demo):
     pre_id = executer(con_demo, "programmes", 11)["pre_id"][0]
-    carte = {"pre_id": pre_id, "commune": None, "annee": 2024}
+    carte = {"pre_id": pre_id, "commune": None, "annee": 2025}
     qpv = executer(con_demo, "carte_qpv", 11, **carte, geographie=2024, niveau="territoire")
     figure = carte_image.figure_carte(
         qpv,
         executer(con_demo, "carte_etablissements", 11, **carte),
         executer(con_demo, "carte_contours", 11, pre_id=pre_id, niveau="territoire"),
         executer(con_demo, "carte_cites", 11, pre_id=pre_id, geographie=2024, niveau="territoire"),
-        annee=2024,
+        annee=2025,
     )
     legende = exports.Legende(
-        "Enfants accompagnés par quartier prioritaire – Agglomération, 2024",
+        "Enfants accompagnés par quartier prioritaire – Agglomération, 2025",
         "Agglomération",
-        "2024",
+        "2025",
         "données du programme ; contours : IGN, ANCT",
         "2025-12-31",
         exports.note_secret(qpv),
     )
     noms = [trace.name for trace in figure.data]
     assert {"Communes", "Intercommunalité", "périmètre de Cité éducative"} <= set(noms)
-    # In the demo, « Les Hauts de Sambre » has fewer than 11 children in 2024: hatched (in
-    # 2025 it is « s », its own range protected).
+    # In the demo, « Les Hauts de Sambre » has fewer than 11 children in 2025: hatched.
     assert qpv.filter(pl.col("beneficiaires__secret") == "< 11").height >= 1
-    # Two quartiers are hidden to protect others (« s »): a class of their own, not « < 11 ».
-    assert sorted(qpv.filter(pl.col("beneficiaires__secret") == "s")["nom"].to_list()) == [
-        "La Briqueterie",
-        "Les Coteaux",
-    ]
+    # « Les Coteaux » is hidden to protect it (« s »): a class of its own, not « < 11 ».
+    assert qpv.filter(pl.col("beneficiaires__secret") == "s")["nom"].to_list() == ["Les Coteaux"]
     assert [n for n in noms if n and n.startswith("«")] == [
         EXPLICATION_PRIMAIRE,
         "« s » : masqué pour protéger un autre chiffre",
@@ -253,7 +249,7 @@ def test_png_de_la_carte(con_demo):
     svg = textes(ET.fromstring(exports.graphique(figure, legende, "svg")).itertext())
     assert "Légende" in svg and EXPLICATION_PRIMAIRE in svg
     assert "« s » : masqué pour protéger un autre chiffre" in svg
-    assert "Enfants accompagnés par quartier prioritaire – Agglomération, 2024" in svg
+    assert "Enfants accompagnés par quartier prioritaire – Agglomération, 2025" in svg
 
 
 def test_flux_financeurs_thematiques_exporte_dans_les_trois_formats(con_fixture):

@@ -447,7 +447,12 @@ def rapport(audits: dict[str, Audit], commande: str) -> str:
         "shown; a share of a group total is masked on the whole group as soon as one cell of "
         "the group is.",
         "- A count of zero is shown as 0 in every view: it is not a cell (no child to protect) "
-        "and the models count it as known, so masking it in one view would hide nothing.",
+        "and the models count it as known, so masking it in one view would hide nothing. A "
+        "reader therefore knows that every masked count, « s » included, is at least 1: the "
+        "models and the audit bound every « s » below by 1 (they allowed 0 until an outside "
+        "test, on 03/12/2026, narrowed a « < 11 » of a quartier's age bands to 4 values by "
+        "adding « s » ≥ 1 to a partition; with this bound the demo masks about 1,100 more "
+        "cells).",
         "- Assumptions written down: a rate whose denominator is not a column of its row (the "
         "programme's children, a QPV's population) uses a denominator published elsewhere; "
         "a child and its parcours active in a year are one record of that year (the latest "
