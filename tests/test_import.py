@@ -371,7 +371,7 @@ def test_xlsx_avec_un_titre_au_dessus_du_tableau(base_vide, chemin_demo):
     feuille = classeur.active
     feuille.append(["Équipe 2025"])
     entetes, *lignes = [ligne.split(";") for ligne in texte.splitlines()]
-    feuille.append(["Nom de l'agent", *entetes])
+    feuille.append(["Matricule interne", *entetes])
     for ligne in lignes:
         feuille.append(["Dupont", *ligne])
     tampon = io.BytesIO()
@@ -381,7 +381,7 @@ def test_xlsx_avec_un_titre_au_dessus_du_tableau(base_vide, chemin_demo):
         base_vide, [Fichier("2025_equipe.xlsx", tampon.getvalue())], PRE, 2025, CLE_TEST
     )
     assert not rapport.ecrit and [(e.ligne, e.colonne) for e in rapport.erreurs] == [
-        (2, "Nom de l'agent")
+        (2, "Matricule interne")
     ]
     assert empreinte_base(base_vide) == avant
 
@@ -910,13 +910,13 @@ def test_colonnes_identifiantes_reconnues_par_leurs_mots(base_vide, exemples):
     rapport = importer(base_vide, [Fichier("2025_beneficiaires.csv", contenu)], PRE, 2025, CLE_TEST)
     assert rapport.ecrit and rapport.erreurs == []
     assert rapport.remarques == [
-        "Colonne « Nom de l'enfant » (nom) supprimée : les données identifiantes ne sont "
+        "2025_beneficiaires.csv : Colonne « Nom de l'enfant » (nom) supprimée : les données identifiantes ne sont "
         "jamais enregistrées.",
-        "Colonne « Prénom usuel » (prénom) supprimée : les données identifiantes ne sont "
+        "2025_beneficiaires.csv : Colonne « Prénom usuel » (prénom) supprimée : les données identifiantes ne sont "
         "jamais enregistrées.",
-        "Colonne « Téléphone du parent » (téléphone) supprimée : les données identifiantes ne "
+        "2025_beneficiaires.csv : Colonne « Téléphone du parent » (téléphone) supprimée : les données identifiantes ne "
         "sont jamais enregistrées.",
-        "Colonne « Date de naissance de l'enfant » (date de naissance exacte) : seule l'année "
+        "2025_beneficiaires.csv : Colonne « Date de naissance de l'enfant » (date de naissance exacte) : seule l'année "
         "de naissance est conservée, la date n'est pas enregistrée.",
     ]
     rapport = importer(

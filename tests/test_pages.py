@@ -94,7 +94,8 @@ def test_synthese_petit_qpv_ne_montre_aucun_petit_effectif(application):
         "\n\n« s » : chiffre masqué pour qu'un petit effectif ne puisse pas être recalculé à "
         "partir des autres."
     )
-    assert "effectif non diffusé" not in aides["Budget programmé"]
+    # A quartier's page shows its commune's budget, and says so on the card.
+    assert "effectif non diffusé" not in aides["Budget programmé (toute la commune)"]
 
 
 def test_note_du_secret_sous_chaque_tableau_selon_ses_jetons(application):
