@@ -105,8 +105,8 @@ def test_mode_presentation_a_1280x720(site, navigateur, chemin, nom):
         ]
         assert largeurs and min(largeurs) > 1100
         if nom == "synthese":
-            # In the demo, « Les Coteaux » has 9 entries in 2025: still masked on the projector.
-            assert chiffres_cles(page)["Entrées dans le programme"] == "< 11"
+            # In the demo, « Les Coteaux » has 6 exits in 2025: still masked on the projector.
+            assert chiffres_cles(page)["Sorties du programme"] == "< 11"
             page.screenshot(path=str(CAPTURES / "presentation-synthese.png"))
         else:
             page.locator("h3", has_text="Qui finance").evaluate(

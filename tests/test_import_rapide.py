@@ -146,15 +146,14 @@ def test_une_valeur_fausse_repetee_est_signalee_a_chaque_ligne():
     assert resultat.lignes == []
 
 
-def test_une_date_impossible_est_nommee():
-    """A date written in the right format but that does not exist says so, with the date."""
+def _dates_d_actions(dates: list[str]):
+    """Validates an actions file whose rows differ only by their start date (line 2 onward)."""
     format_ = FORMATS["actions"]
     entetes = [c.nom for c in format_.colonnes]
     base = {nom: "" for nom in entetes} | {
         "identifiant_parcours": "P-1",
         "type_action": "soutien_scolaire",
     }
-    dates = ["31/02/2025", "2025-02-29", "28/02/2025", "15/13/2025", "1er mars 2025"]
     lignes = [
         (numero, [(base | {"date_debut": date})[nom] for nom in entetes])
         for numero, date in enumerate(dates, start=2)
@@ -170,8 +169,15 @@ def test_une_date_impossible_est_nommee():
         fiches_annee=set(),
         parcours=set(),
     )
-    resultat = controle.valider(
+    return controle.valider(
         Tableau("2025_actions.csv", entetes, entetes, lignes), format_, reference, "supprimer"
+    )
+
+
+def test_une_date_impossible_est_nommee():
+    """A date written in the right format but that does not exist says so, with the date."""
+    resultat = _dates_d_actions(
+        ["31/02/2025", "2025-02-29", "28/02/2025", "15/13/2025", "1er mars 2025"]
     )
     assert [(e.ligne, e.valeur, e.attendu) for e in resultat.erreurs] == [
         (
@@ -201,31 +207,7 @@ def test_une_date_impossible_est_nommee():
 def test_numeros_de_jour_excel():
     """An outside test's spreadsheet: a date column formatted as numbers (« 45708 ») was refused;
     it is Excel's day number of 20/02/2025. Five-digit numbers outside 1990-2100 stay refused."""
-    format_ = FORMATS["actions"]
-    entetes = [c.nom for c in format_.colonnes]
-    base = {nom: "" for nom in entetes} | {
-        "identifiant_parcours": "P-1",
-        "type_action": "soutien_scolaire",
-    }
-    dates = ["45708", "45658", "12345", "99999"]
-    lignes = [
-        (numero, [(base | {"date_debut": date})[nom] for nom in entetes])
-        for numero, date in enumerate(dates, start=2)
-    ]
-    reference = controle.Reference(
-        pre_id="pre-test",
-        annee=2025,
-        nomenclatures={"type_action": {"soutien_scolaire": "soutien_scolaire"}},
-        communes=set(),
-        qpv={},
-        uai=set(),
-        cites=set(),
-        fiches_annee=set(),
-        parcours=set(),
-    )
-    resultat = controle.valider(
-        Tableau("2025_actions.csv", entetes, entetes, lignes), format_, reference, "supprimer"
-    )
+    resultat = _dates_d_actions(["45708", "45658", "12345", "99999"])
     assert [r["date_debut"] for r in resultat.lignes] == [
         dt.date(2025, 2, 20),
         dt.date(2025, 1, 1),
