@@ -413,16 +413,35 @@ def test_base_nationale_du_banc_a_petite_echelle(tmp_path, monkeypatch, chemin_r
                 " join financement as m using (fiche_id) where f.annee = 2025 group by 1"
             ).fetchall()
         )
+        # The programmes whose 2025 count of children the stored protection shows.
+        vus = {
+            p
+            for p in pre_ids
+            if lire_protege(con, "beneficiaires_par_annee", 11, pre_id=p, commune=None, qpv=None)
+            .filter(pl.col("annee") == 2025)["actifs__secret"]
+            .is_null()
+            .all()
+        }
         resultat = agregats.agreger(
             agregats.cellules(con, 11, 2025, pre_ids),
             lire_protege(con, "budget_par_programme_et_financeur", 11, annee=2025),
             lire_protege(con, "references_nationales", 11),
             2025,
         )
-    # Every programme's headline count is shown (about 160 children each): none left out.
-    assert resultat.programmes == 5 and resultat.ecartes == {}
+    # The bench spreads about 160 children a programme over the demo's 11 communes and 15 QPV
+    # (real programmes of that size mostly cover one commune): with every commune and QPV
+    # breakdown published and « s » known to be at least 1, the protection masks the 2025
+    # headline count of some programmes. Those are left out of the child figures, counted
+    # by token and said; the figures of the others equal their raw data.
+    montres = [p for p in pre_ids if p in vus]
+    assert resultat.programmes == 5
+    assert sum(resultat.ecartes.values()) == 5 - len(montres) and len(montres) >= 2
+    if resultat.ecartes:
+        assert agregats.phrase_ecartes(resultat).startswith(
+            f"{5 - len(montres)} programme{'s' if 5 - len(montres) > 1 else ''} sur 5"
+        )
     lignes = {r["code"]: r for r in resultat.indicateurs.to_dicts()}
-    valeurs = np.array([enfants[p] for p in pre_ids], dtype=float)
+    valeurs = np.array([enfants[p] for p in montres], dtype=float)
     assert (
         lignes["actifs"]["territoire"],
         lignes["actifs"]["programmes"],
@@ -432,13 +451,18 @@ def test_base_nationale_du_banc_a_petite_echelle(tmp_path, monkeypatch, chemin_r
         lignes["actifs"]["minimum"],
         lignes["actifs"]["maximum"],
     ) == (
-        valeurs.sum(),
-        "5 sur 5",
-        agregats.arrondi(float(np.median(valeurs)), 1),
-        agregats.arrondi(float(np.percentile(valeurs, 25)), 1),
-        agregats.arrondi(float(np.percentile(valeurs, 75)), 1),
-        valeurs.min(),
-        valeurs.max(),
+        (
+            valeurs.sum(),
+            f"{len(montres)} sur 5",
+            agregats.arrondi(float(np.median(valeurs)), 1),
+            agregats.arrondi(float(np.percentile(valeurs, 25)), 1),
+            agregats.arrondi(float(np.percentile(valeurs, 75)), 1),
+            valeurs.min(),
+            valeurs.max(),
+        )
+        if len(montres) >= agregats.MINIMUM_QUANTILES
+        # Fewer than 5 programmes kept: no distribution (it would nearly give each figure).
+        else (valeurs.sum(), f"{len(montres)} sur 5", None, None, None, None, None)
     )
     assert lignes["budget_programme"]["territoire"] == pytest.approx(
         float(sum(budget[p] for p in pre_ids))
