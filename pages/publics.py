@@ -14,9 +14,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 filtres = ui.debut_page("Publics et parcours")
 if filtres:
     annee = filtres.annee
+    # No year before in the programme's data (its first year): nothing to compare it with.
+    precedente = filtres.annee_precedente
     ui.sous_titre(
         filtres.territoire,
-        f"année {annee}, comparée à {annee - 1} et aux références nationales",
+        f"année {annee}, comparée à {precedente} et aux références nationales"
+        if precedente
+        else f"année {annee}, comparée aux références nationales",
         ui.legende_donnees(),
     )
     cadres = enquete.lire(run, **filtres.parametres())
@@ -29,7 +33,7 @@ if filtres:
             code,
             filtres,
             cadre,
-            periode=f"{annee} et {annee - 1}",
+            periode=graphiques.periode_repartition(cadre, annee),
             source=ui.source_avec_reference(cadre),
         )
 

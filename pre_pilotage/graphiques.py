@@ -610,6 +610,23 @@ def _horizontal(libelles: list[str], series: int) -> bool:
     return len(libelles) * series > 6 or longueur > 16
 
 
+def _annee_tracee(cadre: pl.DataFrame, an: int) -> bool:
+    """Whether `repartition` draws a series for year `an`: some count of it shown or masked
+    (nobody that year, or no data yet: no series rather than empty labels)."""
+    lignes = cadre.filter(pl.col("annee") == an)
+    return bool(
+        lignes["effectif__secret"].is_not_null().any() or lignes["effectif"].fill_null(0).sum()
+    )
+
+
+def periode_repartition(cadre: pl.DataFrame, annee: int) -> str:
+    """The years a `repartition` chart shows, for its title: « 2025 et 2024 », or « 2025 »
+    alone when the year before has no series (the programme's first year)."""
+    if _annee_tracee(cadre, annee - 1):
+        return f"{annee} et {annee - 1}"
+    return str(annee)
+
+
 @_noms_en_texte
 def repartition(cadre: pl.DataFrame, annee: int, unite: str = "enfants") -> go.Figure:
     """Shares by category for the year and the year before, beside the national share if known.
@@ -627,10 +644,9 @@ def repartition(cadre: pl.DataFrame, annee: int, unite: str = "enfants") -> go.F
     fig = go.Figure()
     maximum = 0.0
     for an, couleur in ((annee - 1, BLEU_ANNEE_PRECEDENTE), (annee, BLEU_FRANCE)):
+        if not _annee_tracee(cadre, an):
+            continue
         lignes = cadre.filter(pl.col("annee") == an)
-        masques = lignes["effectif__secret"].is_not_null().any()
-        if not masques and not lignes["effectif"].fill_null(0).sum():
-            continue  # nobody that year (or no data yet): no series rather than empty labels
         # A masked share is labelled with its count's token (« < 11 » says more than « s »).
         parts = [
             _texte(v, jeton_effectif or j, formats.pourcentage)

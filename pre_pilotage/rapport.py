@@ -448,7 +448,7 @@ def _publics(cadres, contexte: Contexte) -> Section:
                 contexte,
                 " ; ".join([SOURCE_PROGRAMME, *sources]),
                 cadre,
-                periode=f"{annee} et {annee - 1}",
+                periode=graphiques.periode_repartition(cadre, annee),
             )
         )
     return section

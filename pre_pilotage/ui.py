@@ -66,6 +66,11 @@ class Filtres:
             return f"{self.nom_commune} ({self.commune})"
         return self.nom_programme
 
+    @property
+    def annee_precedente(self) -> int | None:
+        """The year before the chosen one, when the programme has data for it."""
+        return self.annee - 1 if self.annee - 1 in self.annees else None
+
     def parametres(self, annee: bool = True) -> dict:
         """Territory (and year) parameters as the queries expect them."""
         params = {"pre_id": self.pre_id, "commune": self.commune, "qpv": self.qpv}

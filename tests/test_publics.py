@@ -440,6 +440,21 @@ def test_page_chiffres_du_programme(page_publics):
     assert "CGET, enquêtes nationales PRE antérieures à 2017" in legendes
 
 
+def test_premiere_annee_sans_annee_precedente(page_publics):
+    """2023 is the fixture's first year: no « comparée à 2022 » nor « 2023 et 2022 » (an outside
+    test read « 2025 et 2024 » on a programme without 2024 data)."""
+    at = page_publics(annee="2023")
+    assert not at.exception
+    textes = " ".join(m.value for m in [*at.markdown, *at.caption])
+    assert "année 2023, comparée aux références nationales" in textes
+    assert "et 2022" not in textes and "à 2022" not in textes
+    titres = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert titres[:2] == [
+        "#### Répartition par sexe – PRE de test, 2023",
+        "#### Répartition par tranche d'âge – PRE de test, 2023",
+    ]
+
+
 def test_page_petit_quartier_aucun_petit_effectif(page_publics):
     at = page_publics(qpv=QPV_BETA, annee="2024")
     assert not at.exception
