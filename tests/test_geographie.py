@@ -298,6 +298,77 @@ def test_annuaire_val_de_marne_rep_et_rep_plus(tmp_path):
     assert lignes(chemin, "select count(*) from qpv_etablissement") == [(0,)]
 
 
+def test_etapes_annoncees_dans_l_ordre_de_lecture():
+    """Found by an outside tester: « [6/7] » was printed before « [5/7] » (steps numbered in the
+    order of the file types, while the networks file is read before the annuaire)."""
+    annonces: list[str] = []
+    fichiers = fichiers_reels("qpv_liste", "etablissements", "cites") | {
+        "reseaux_ep": [reel("education_prioritaire_reseaux/fr-en-etablissements-ep.csv")]
+    }
+    geographie.construire(fichiers, communes=["94002"], annonce=annonces.append)
+    etapes = [a for a in annonces if a.startswith("[")]
+    assert [a.split("]")[0] + "]" for a in etapes] == [f"[{n}/6]" for n in range(1, 7)]
+    assert etapes == [
+        "[1/6] Communes et populations (INSEE/DGCL, @etalab/decoupage-administratif) : "
+        "communes.json",
+        "[2/6] EPCI et communes membres (DGCL, @etalab/decoupage-administratif) : epci.json",
+        "[3/6] Liste des quartiers prioritaires par commune (ANCT) : qpv2024_par_commune.csv",
+        "[4/6] Réseaux d'éducation prioritaire (Éducation nationale) : fr-en-etablissements-ep.csv",
+        "[5/6] Écoles et collèges (annuaire de l'éducation) : fr-en-annuaire-education.csv",
+        "[6/6] Cités éducatives (ANCT) : cites_educatives_communes.csv",
+    ]
+    assert (
+        annonces[-1] == "Faits dérivés (positions des écoles, Cités éducatives) et simplification"
+    )
+
+
+def test_uai_en_double_hors_du_territoire_compte_une_fois(tmp_path):
+    """Found by an outside tester: a school outside the territory listed twice in the networks
+    file was reported among « écartés » as a duplicate. Outside the territory comes first: it is
+    counted there once; a repeated UAI is reported for the territory's schools only."""
+    reseaux = tmp_path / "fr-en-etablissements-ep.csv"
+    entete = (
+        "uai;ep_2022_2023;nom_etablissement;type_etablissement;uai_tete_de_reseau;"
+        "code_commune;latitude;longitude"
+    )
+    reseaux.write_text(
+        "\n".join(
+            [
+                entete,
+                "0941021Z;REP;Collège Paul Langevin;Collège;0941021Z;94002;48.7881;2.4272",
+                "0721224P;REP;Collège Le Marin;Collège;0721224P;72003;47.9643;0.1569",
+                "0721224P;REP;Collège Le Marin;Collège;0721224P;72003;47.9643;0.1569",
+                "0941021Z;REP+;Collège Paul Langevin;Collège;0941021Z;94002;48.7881;2.4272",
+                "0940001X;REP;École Jules Ferry;Ecole;0941021Z;94002;48.7900;2.4300",
+                "12345;REP;Sans UAI;Ecole;0941021Z;94002;48.7900;2.4300",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    geo = geographie.construire(fichiers_reels() | {"reseaux_ep": [reseaux]}, communes=["94002"])
+    source = next(s for s in geo.sources if s["type_fichier"] == "reseaux_ep")
+    assert source["_ecartes"] == {
+        "UAI invalide": ["ligne 7 « 12345 »"],
+        "hors du territoire": 1,
+        "UAI en double (dernière ligne gardée)": ["ligne 5 0941021Z"],
+    }
+    lignes_resume = geographie.resume(geo)
+    debut = lignes_resume.index(
+        "- fr-en-etablissements-ep.csv (réseaux d'éducation prioritaire (Éducation nationale)) :"
+        " 6 lus, 2 retenus"
+    )
+    assert lignes_resume[debut + 1 : debut + 4] == [
+        "    écartés : 1 UAI invalide : ligne 7 « 12345 »",
+        "    écartés : 1 hors du territoire",
+        "    écartés : 1 UAI en double (dernière ligne gardée) : ligne 5 0941021Z",
+    ]
+    assert [(e["uai"], e["education_prioritaire"]) for e in geo.tables["etablissement"]] == [
+        ("0940001X", "REP"),
+        ("0941021Z", "REP+"),
+    ]
+
+
 # ---------------------------------------------------------- Occitanie 2015, Toulouse Métropole
 
 QPV_TOULOUSE = [

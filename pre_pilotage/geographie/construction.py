@@ -165,12 +165,14 @@ def construire(
         raise ErreurGeographie(
             "Choisissez un territoire : un EPCI (SIREN) ou une liste de communes."
         )
-    etapes = [t for t in TYPES_FICHIERS if fichiers.get(t)]
+    # One step per file, numbered in the order files are read (not the order of TYPES_FICHIERS:
+    # the networks file is read before the annuaire, and several QPV files may be given).
+    etapes = sum(len(fichiers.get(t) or []) for t in TYPES_FICHIERS)
     sources: list[dict] = []
 
     def lire(type_fichier: str, chemin: Path, lecteur, *args) -> lecture.Lecture:
         annonce(
-            f"[{etapes.index(type_fichier) + 1}/{len(etapes)}] "
+            f"[{len(sources) + 1}/{etapes}] "
             f"{TYPES_FICHIERS[type_fichier][0].upper()}{TYPES_FICHIERS[type_fichier][1:]} : "
             f"{Path(chemin).name}"
         )
@@ -320,8 +322,10 @@ def construire(
 
     chemin_ecoles = _un(fichiers, "etablissements")
     reseaux: dict = {}
+    doublons_reseaux: list[tuple[int, str]] = []
     if chemin_reseaux := _un(fichiers, "reseaux_ep"):
-        reseaux = lire("reseaux_ep", chemin_reseaux, lecture.lire_reseaux_ep).elements
+        lu = lire("reseaux_ep", chemin_reseaux, lecture.lire_reseaux_ep)
+        reseaux, doublons_reseaux = lu.elements, lu.doublons
         source_reseaux = sources[-1]
     ecoles: dict[str, lecture.Etablissement] = {}
     if chemin_ecoles:
@@ -345,7 +349,11 @@ def construire(
             ajoutees += 1
         dans_territoire = sum(1 for u in reseaux if u in ecoles)
         source_reseaux["retenus"] = dans_territoire
+        # Outside the territory first: a school elsewhere is counted there once, however many
+        # rows it has; a repeated UAI is reported only for the territory's schools.
         _ecarter_hors_territoire(source_reseaux, len(reseaux) - dans_territoire)
+        if doublons := [f"ligne {n} {u}" for n, u in doublons_reseaux if u in ecoles]:
+            source_reseaux["_ecartes"]["UAI en double (dernière ligne gardée)"] = doublons
         if ajoutees and chemin_ecoles:
             geo.remarques.append(
                 f"{effectif(ajoutees, 'école ou collège', 'écoles ou collèges')} de "

@@ -494,6 +494,9 @@ class Lecture:
     systeme: str | None = None  # coordinate system used (vector files)
     # Features not used, by French reason, with their identifiers (feature number or code).
     ecartes: dict[str, list[str]] = field(default_factory=dict)
+    # Rows repeating an identifier already read (row number, identifier): the build reports
+    # those of the territory only (a school elsewhere is just outside the territory).
+    doublons: list[tuple[int, str]] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------- communes and EPCI
@@ -934,15 +937,14 @@ def lire_reseaux_ep(chemin: Path) -> Lecture:
     reseaux = {}
     transformations: dict = {}
     ecartes: dict[str, list[str]] = {}
+    doublons: list[tuple[int, str]] = []
     for numero, ligne in enumerate(lignes, start=2):
         uai = (texte(ligne[col["uai"]]) or "").upper()
         if not _UAI.match(uai):
             ecartes.setdefault("UAI invalide", []).append(f"ligne {numero} « {uai} »")
             continue
         if uai in reseaux:
-            ecartes.setdefault("UAI en double (dernière ligne gardée)", []).append(
-                f"ligne {numero} {uai}"
-            )
+            doublons.append((numero, uai))
         tete = (texte(ligne.get(colonne_tete)) or "").upper() or None if colonne_tete else None
         if tete and not _UAI.match(tete):
             tete = None
@@ -974,6 +976,7 @@ def lire_reseaux_ep(chemin: Path) -> Lecture:
         reseaux[uai] = EcoleReseau(ep, tete, etab)
     lu = Lecture(reseaux, len(lignes))
     lu.ecartes = ecartes
+    lu.doublons = doublons
     return lu
 
 
