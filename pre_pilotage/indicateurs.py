@@ -25,6 +25,9 @@ class Indicateur:
     periode: str
     masquage: str
     reference_nationale: str | None
+    # Why a card shows « – » (no value, not a masked one), e.g. « aucun budget programmé cette
+    # année » for a share of the budget: said under the card.
+    sans_valeur: str | None = None
 
 
 @cache
@@ -53,6 +56,7 @@ def definitions(fichier: Path = FICHIER_DEFINITIONS) -> dict[str, Indicateur]:
             periode=champs["Période"],
             masquage=champs["Masquage"],
             reference_nationale=champs.get("Référence nationale"),
+            sans_valeur=champs.get("Sans valeur"),
         )
     return registre
 

@@ -370,6 +370,10 @@ def chiffre_cle(
     )
     if reference:
         st.caption(f"Référence nationale : {formats.texte_md(reference)}")
+    if valeur is None and not jeton and definition.sans_valeur:
+        # « – » is no value, not a masked one: say why (an outside reader saw « Part cofinancée
+        # – » beside « 0 € » without a word).
+        st.caption(f"– : {definition.sans_valeur}")
     diffusion.noter(
         vue.ChiffreCle(
             libelle,

@@ -417,6 +417,14 @@ def test_page_budget_commune_sans_fiche_dit_qu_il_n_y_a_rien(application):  # no
     phrase = "Aucune donnée à représenter pour Beta (96902) en 2024."
     infos = [texte_lu(i.value) for i in at.info]
     assert infos.count(phrase) == 7, infos
+    # Shares of a budget of 0 € are « – », said under their cards (an outside reader saw
+    # « Part cofinancée – » beside « 0 € » without a word).
+    valeurs = metriques(at)
+    assert (valeurs["Budget programmé"], valeurs["Part cofinancée"]) == ("0\u00a0€", "–")
+    assert valeurs["Taux d'exécution"] == "–"
+    legendes = [c.value for c in at.caption]
+    assert "– : aucun budget programmé cette année." in legendes
+    assert "– : aucun montant accordé cette année." in legendes
     titres = [texte_lu(m.value) for m in at.markdown if m.value.startswith("#### ")]
     assert "#### Budget par financeur – Beta (96902), 2024" in titres
     assert len(at.get("plotly_chart")) == 1  # only the multi-year chart (FA4 in 2025) is drawn
