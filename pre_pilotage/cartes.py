@@ -147,16 +147,29 @@ class _StyleSelonGenre:
 
 
 def bornes(valeurs: list[float], unite: str, classes: int = len(BLEUS)) -> list[float]:
-    """Lower bounds of up to `classes` classes (quantiles of the shown positive values)."""
-    positives = sorted(v for v in valeurs if v is not None and v > 0)
+    """Lower bounds of up to `classes` classes (quantiles of the shown positive values).
+
+    Each class holds at least two distinct shown values (one class when the data has fewer), so
+    the legend never reads « 34 à 35 », « 36 » for three values: it reads « 34 à 36 ». Bounds
+    are shown values (rounded down to the unit's step), never a masked one."""
+    positives = sorted(
+        math.floor(v) if unite == "nombre" else math.floor(v * 10) / 10
+        for v in valeurs
+        if v is not None and v > 0
+    )
     if not positives:
         return []
-    limites = []
-    for k in range(classes):
-        brut = positives[min(len(positives) - 1, math.floor(k * len(positives) / classes))]
-        limite = math.floor(brut) if unite == "nombre" else math.floor(brut * 10) / 10
-        if not limites or limite > limites[-1]:
-            limites.append(limite)
+    distinctes = sorted(set(positives))
+    nombre_classes = max(1, min(classes, len(distinctes) // 2))
+    limites = [distinctes[0]]
+    for k in range(1, nombre_classes):
+        # A class starts at a quantile, but holds two distinct values at least, and so does
+        # the last class.
+        suivante = distinctes.index(limites[-1]) + 2
+        if suivante > len(distinctes) - 2:
+            break
+        quantile = positives[k * len(positives) // nombre_classes]
+        limites.append(min(max(quantile, distinctes[suivante]), distinctes[-2]))
     return limites
 
 

@@ -247,11 +247,50 @@ def test_fiches_action_du_quartier(con_carte):
 
 
 def test_classes_de_la_choroplethe():
-    assert cartes.bornes([11, 12, 15, 30, 45, 80, None, 0], "nombre") == [11, 12, 15, 30, 45]
-    assert cartes.bornes([2.54, 2.54, 7.1], "decimal", classes=3) == [2.5, 7.1]
+    assert cartes.bornes([11, 12, 15, 30, 45, 80, None, 0], "nombre") == [11, 15, 45]
+    assert cartes.bornes([2.54, 2.54, 3.1, 7.1, 7.25], "decimal", classes=3) == [2.5, 7.1]
     assert cartes.classe(31, [11, 12, 15, 30, 45]) == 3
     assert cartes.libelles_classes([11, 15, 30], 47, "nombre") == ["11 à 14", "15 à 29", "30 à 47"]
     assert cartes.bornes([], "nombre") == []
+
+
+def _libelles(valeurs: list, unite: str = "nombre") -> list[str]:
+    limites = cartes.bornes(valeurs, unite)
+    return cartes.libelles_classes(limites, max(valeurs), unite)
+
+
+def test_classes_de_la_legende_jamais_d_une_seule_valeur():
+    # Each class holds two distinct shown values at least: few values, fewer classes
+    # (was « 34 à 35 », « 36 » for the first one).
+    assert _libelles([34, 34, 34, 36]) == ["34 à 36"]
+    assert _libelles([34, 35, 36]) == ["34 à 36"]
+    assert _libelles([34, 35, 36, 37]) == ["34 à 35", "36 à 37"]
+    assert _libelles([36, 36]) == ["36"]  # the data really has a single value
+    assert _libelles([11, 12, 13, 14, 15, 16, 17] + [100] * 7) == [
+        "11 à 13",
+        "14 à 16",
+        "17 à 100",
+    ]
+    # Ordered, contiguous, up to five classes covering every value; French formats.
+    assert _libelles(list(range(11, 60))) == [
+        "11 à 19",
+        "20 à 29",
+        "30 à 39",
+        "40 à 49",
+        "50 à 59",
+    ]
+    assert _libelles([11] * 20 + [12, 13, 14, 40, 41, 1200, 1500]) == [
+        "11 à 12",
+        "13 à 39",
+        "40 à 1\u202f199",
+        "1\u202f200 à 1\u202f500",
+    ]
+    assert _libelles([2.54, 2.54, 3.1, 7.25], "decimal") == ["2,5 à 7,2"]
+    assert _libelles([2.54, 3.1, 7.1, 7.25], "decimal") == ["2,5 à 7,0", "7,1 à 7,2"]
+    assert _libelles([12.5, 13.0, 20.0, 40.0], "pourcentage") == [
+        "12,5\u00a0% à 19,9\u00a0%",
+        "20,0\u00a0% à 40,0\u00a0%",
+    ]
 
 
 def legende(carte) -> str:
