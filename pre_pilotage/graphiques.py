@@ -619,6 +619,23 @@ def _annee_tracee(cadre: pl.DataFrame, an: int) -> bool:
     )
 
 
+# The catch-all category of a nomenclature (« Autre »): a named category at 0 % is a figure
+# (nobody in it), the catch-all at 0 % is noise on every chart (outside test).
+MODALITE_AUTRE = "autre"
+
+
+def _sans_autre_vide(cadre: pl.DataFrame) -> pl.DataFrame:
+    """The frame without its « Autre » rows when nobody is in them in any year shown."""
+    if "modalite" not in cadre.columns:
+        return cadre
+    autre = cadre.filter(pl.col("modalite") == MODALITE_AUTRE)
+    if autre.is_empty() or autre["effectif__secret"].is_not_null().any():
+        return cadre
+    if autre["effectif"].fill_null(0).sum():
+        return cadre
+    return cadre.filter(pl.col("modalite") != MODALITE_AUTRE)
+
+
 def periode_repartition(cadre: pl.DataFrame, annee: int) -> str:
     """The years a `repartition` chart shows, for its title: « 2025 et 2024 », or « 2025 »
     alone when the year before has no series (the programme's first year)."""
@@ -636,6 +653,7 @@ def repartition(cadre: pl.DataFrame, annee: int, unite: str = "enfants") -> go.F
     (null where there is no national figure). A masked share has no bar, only its count's token
     (or its own), written where the bar starts (as is a zero share).
     """
+    cadre = _sans_autre_vide(cadre)
     courante = cadre.filter(pl.col("annee") == annee)
     libelles = list(courante["libelle"])
     national = courante.filter(pl.col("part_nationale").is_not_null())

@@ -228,6 +228,17 @@ def test_types_d_action(con_fixture):
         (2025, "Parentalité", 29, None, 70.7, None, 41),
     ]
     assert cadre.height == 2 * 10 and 6 not in entiers(cadre)
+    # « Autre », used by nobody in 2024 nor 2025, is not drawn; the named types at 0 % are.
+    categories = {y for trace in graphiques.repartition(cadre, 2025).data for y in trace.y}
+    assert "Autre" not in categories and "Orthophonie" in categories
+    assert len(categories) == 9
+    avec_autre = cadre.with_columns(
+        effectif=pl.when((pl.col("modalite") == "autre") & (pl.col("annee") == 2024))
+        .then(pl.lit(12))
+        .otherwise(pl.col("effectif"))
+    )
+    categories = {y for trace in graphiques.repartition(avec_autre, 2025).data for y in trace.y}
+    assert "Autre" in categories
 
 
 # -------------------------------------------------------------------------------- key figures
