@@ -233,6 +233,29 @@ def test_un_s_compte_au_moins_un_enfant(con_demo, lire_demo):
         assert _valeurs_possibles(bas, haut) >= 5
 
 
+def test_aucun_s_redonne_par_sa_propre_repartition(con_demo):
+    """An outside test read « Filles : s » beside « Garçons : 24 » and the quartier's 36
+    children: the « s » hid nothing and cost a figure. In the stored protection of the demo, no
+    group of a partition view (by sex, age band… of one year) whose children make up a shown
+    cell has exactly one masked part of 11 or more (`moteur.republier` shows it again)."""
+    from pre_pilotage.protection import moteur
+
+    vues_, cellules = moteur.collecter(con_demo)
+    statuts = dict(
+        con_demo.execute("select cellule, statut from secret_cellule where seuil = 11").fetchall()
+    )
+    assert len(statuts) == len(cellules)
+    relations = moteur._partitions(vues_, cellules)
+    assert len(relations) > 500
+    redonnes = []
+    for total, *parts in relations:
+        masques = [u for u in [total, *parts] if statuts[u] != "visible"]
+        if len(masques) == 1 and statuts[masques[0]] == "secondaire":
+            if cellules.valeur[masques[0]] >= 11:
+                redonnes.append(masques[0])
+    assert redonnes == []
+
+
 def test_l_attaque_en_trois_temps_echoue(con_demo, lire_demo):
     """Issue 18: share of the Cité × children − visible QPV, then share in QPV − visible QPV."""
     enfants = lire_demo("synthese_publics", commune=None, qpv=None, annee=2025).row(1, named=True)

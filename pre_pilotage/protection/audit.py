@@ -528,7 +528,10 @@ def rapport(audits: dict[str, Audit], commande: str) -> str:
         "50.7 % to 24.0 % masked. Per-QPV breakdowns (age, sex, level) stay mostly masked: "
         "they are small counts. Last, a complementary cell that a declared sum of its year "
         "already gives from shown figures (a total beside all its parts but one) is shown "
-        "again (`moteur.republier`): masking it hid nothing. Identities between years are not "
+        "again (`moteur.republier`), and so is the last masked part of a view's group by sex, "
+        "age band… of one year whose children make up a shown cell (the quartier's children "
+        "beside its girls and boys; 23 more cells shown on the demo, 03/12/2026): masking it "
+        "hid nothing. Identities between years are not "
         "used for this (their offset on the data is not public).",
         "- Small programmes spread over many communes and QPV lose their headline figures. "
         "Measured on 03/12/2026 on the national benchmark's generator at 5 programmes of "

@@ -1447,6 +1447,8 @@ def republier(
         coefs = {u: c for u, c in coefs.items() if abs(c) > 1e-12}
         if constante == 0 and len({cellules.annee[u] for u in coefs}) == 1:
             relations.append(list(coefs))
+    if vues_ is not None:
+        relations += _partitions(vues_, cellules)
     montrees = 0
     change = True
     while change:
@@ -1464,6 +1466,43 @@ def republier(
                 montrees += 1
                 change = True
     return montrees
+
+
+def _partitions(vues_: list[Vue], cellules: Cellules) -> list[list[int]]:
+    """The additive groups of the views (`partition=`: rows of a year by sex, age band…) whose
+    children make up a cell shown elsewhere (the territory's children on the same page): the
+    cell and its parts, as relations `republier` reads (« Filles » masked beside « Garçons »
+    and the children of the quartier gave itself away: an outside test). Only groups whose parts
+    hold disjoint children, each part a cell with its children known; the models already know
+    these identities (cells are sums of record classes)."""
+    par_records: dict[tuple, int] = {}
+    for u, records in enumerate(cellules.records):
+        if records is not None:
+            par_records.setdefault(
+                (cellules.pre_id[u], cellules.annee[u], tuple(sorted(records))), u
+            )
+    relations: list[list[int]] = []
+    for vue in vues_:
+        if vue.regles.partition is None or not vue.cellules:
+            continue
+        groupes: dict[tuple, list[int]] = defaultdict(list)
+        cles = vue.regles.partition
+        valeurs_cles = [vue.cadre[c].to_list() for c in cles]
+        for (i, colonne), u in vue.cellules.items():
+            groupes[(colonne, *(v[i] for v in valeurs_cles))].append(u)
+        for parts in groupes.values():
+            if len(parts) < 2 or any(cellules.records[u] is None for u in parts):
+                continue
+            if len({(cellules.pre_id[u], cellules.annee[u]) for u in parts}) != 1:
+                continue
+            tous = [r for u in parts for r in cellules.records[u]]
+            union = tuple(sorted(set(tous)))
+            if len(union) != len(tous):
+                continue  # not disjoint: a child in two parts (several types of action)
+            total = par_records.get((cellules.pre_id[parts[0]], cellules.annee[parts[0]], union))
+            if total is not None and total not in parts:
+                relations.append([total, *parts])
+    return relations
 
 
 def passe_inter_annees(
