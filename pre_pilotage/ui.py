@@ -370,10 +370,11 @@ def chiffre_cle(
     )
     if reference:
         st.caption(f"Référence nationale : {formats.texte_md(reference)}")
-    if valeur is None and not jeton and definition.sans_valeur:
-        # « – » is no value, not a masked one: say why (an outside reader saw « Part cofinancée
-        # – » beside « 0 € » without a word).
-        st.caption(f"– : {definition.sans_valeur}")
+    # « – » is no value, not a masked one: say why (an outside reader saw « Part cofinancée – »
+    # beside « 0 € » without a word).
+    sans_valeur = (definition.sans_valeur or "") if valeur is None and not jeton else ""
+    if sans_valeur:
+        st.caption(f"– : {sans_valeur}")
     diffusion.noter(
         vue.ChiffreCle(
             libelle,
@@ -381,6 +382,7 @@ def chiffre_cle(
             ecart or "",
             f"par rapport à {annee - 1}",
             reference or "",
+            sans_valeur,
         )
     )
 

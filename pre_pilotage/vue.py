@@ -38,6 +38,7 @@ class ChiffreCle:
     evolution: str = ""  # « +8,1 % », "" when none
     comparaison: str = ""  # « par rapport à 2024 » (said once in the header when shared)
     reference: str = ""  # national reference shown under it, "" when none
+    sans_valeur: str = ""  # why « – » (no value, not masked), said under the table
 
 
 @dataclass(frozen=True)
@@ -249,9 +250,11 @@ def _chiffres(document, chiffres: list[ChiffreCle]) -> None:
         for c in chiffres
     ]
     note = formats.note_secret(c.valeur for c in chiffres)
-    rapport._tableau(document, entetes, lignes, legende=bool(note))
-    if note:
-        document.add_paragraph(note, style="Caption")
+    vides = [f"{c.libelle} « – » : {c.sans_valeur}" for c in chiffres if c.sans_valeur]
+    rapport._tableau(document, entetes, lignes, legende=bool(note or vides))
+    for texte in [*vides, note]:
+        if texte:
+            document.add_paragraph(texte, style="Caption")
 
 
 def _sans_titres_vides(elements: tuple[Element, ...]) -> list[Element]:

@@ -332,3 +332,25 @@ def test_valeur_de_cellule(texte, attendu):
     from pre_pilotage import archive
 
     assert archive.valeur_de_cellule(texte) == attendu
+
+
+def test_un_tiret_est_explique_sous_le_tableau_des_chiffres():
+    """A « – » (no value, not masked) is said under the key figures' table of the view's
+    document as under its card on screen (« Part cofinancée – » beside « 0 € »)."""
+    import docx
+
+    document = docx.Document()
+    vue._chiffres(
+        document,
+        [
+            vue.ChiffreCle("Budget programmé", "0\u00a0€"),
+            vue.ChiffreCle(
+                "Part cofinancée", "–", sans_valeur="aucun budget programmé cette année."
+            ),
+            vue.ChiffreCle("Enfants accompagnés", "< 11"),
+        ],
+    )
+    legendes = [p.text for p in document.paragraphs if p.style.name == "Caption"]
+    assert legendes[0] == "Part cofinancée « – » : aucun budget programmé cette année."
+    assert legendes[1].startswith("Secret statistique")
+    assert len(legendes) == 2
