@@ -74,5 +74,9 @@ if filtres:
     with droite:
         financeurs = run("budget_par_financeur", **filtres.parametres())
         ui.afficher_graphique(
-            graphiques.budget_par_financeur(financeurs), "budget_par_financeur", filtres, financeurs
+            graphiques.budget_par_financeur(financeurs),
+            "budget_par_financeur",
+            filtres,
+            financeurs,
+            perimetre=f"budget de {perimetre_budget}" if perimetre_budget else None,
         )

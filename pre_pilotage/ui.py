@@ -472,20 +472,25 @@ def afficher_graphique(
     cadre: pl.DataFrame,
     periode: str | None = None,
     source: str = SOURCE_PROGRAMME,
+    perimetre: str | None = None,
 ) -> None:
-    """Every chart goes through here: French title with territory and period, caption, alt text."""
+    """Every chart goes through here: French title with territory and period, caption, alt text.
+
+    `perimetre`: what the chart covers when it is not the territory itself, said in its title
+    (a quartier's budget is its commune's: an outside reader took it for the quartier's)."""
     definition = indicateur(code)
     periode = periode or str(filtres.annee)
-    titre = f"{definition.libelle} – {filtres.territoire}, {periode}"
+    territoire = f"{filtres.territoire}, {perimetre}" if perimetre else filtres.territoire
+    titre = f"{definition.libelle} – {territoire}, {periode}"
     st.markdown(f"#### {formats.texte_md(titre)}")
     masque = graphiques.tout_masque(fig)
     if masque or not graphiques.a_des_donnees(fig):
         # One sentence instead of empty axes numbered −1 to 1, or of axes carrying only the
         # masked cells' tokens (nothing to export either).
         phrase = (
-            phrase_tout_masque(filtres.territoire, periode, cadre)
+            phrase_tout_masque(territoire, periode, cadre)
             if masque
-            else phrase_sans_donnees(filtres.territoire, periode)
+            else phrase_sans_donnees(territoire, periode)
         )
         st.info(formats.texte_md(phrase))
         # The view's PDF says the same, in place of the chart (no axes there either).

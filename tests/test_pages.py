@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from pre_pilotage import config
 from pre_pilotage.administration import Utilisateur
 from tests.fixture_base import QPV_BETA
+from tests.lecture import texte_lu
 
 PAGES = sorted(set(re.findall(r'"(pages/[a-z_]+\.py)"', (config.RACINE / "app.py").read_text())))
 
@@ -94,8 +95,15 @@ def test_synthese_petit_qpv_ne_montre_aucun_petit_effectif(application):
         "\n\n« s » : chiffre masqué pour qu'un petit effectif ne puisse pas être recalculé à "
         "partir des autres."
     )
-    # A quartier's page shows its commune's budget, and says so on the card.
+    # A quartier's page shows its commune's budget, and says so on the card and in the chart's
+    # title (an outside reader took « Budget par financeur – QPV … » for the quartier's own).
     assert "effectif non diffusé" not in aides["Budget programmé (toute la commune)"]
+    titres = [
+        texte_lu(m.value) for m in at.markdown if m.value.startswith("#### Budget par financeur")
+    ]
+    assert titres == [
+        "#### Budget par financeur – QPV Beta Sud (QN09691N), budget de toute la commune, 2024"
+    ]
 
 
 def test_note_du_secret_sous_chaque_tableau_selon_ses_jetons(application):
