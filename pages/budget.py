@@ -62,13 +62,34 @@ if filtres:
         # here it is absent whatever the data (a dash), not a masked figure, even when the
         # protection masks the number of children it would divide by.
         chiffres = chiffres.drop("cout_par_beneficiaire__secret", strict=False)
+    # Payments of a year's programming go on after it (balances are often paid the year after):
+    # for the data's own year, the amounts paid and the execution rate are not final.
+    date_donnees = ui.informations_base().get("date_donnees")
+    provisoire = bool(date_donnees) and annee >= int(str(date_donnees)[:4])
     for codes in (
         ("budget_programme", "part_cofinancee", "fiches_action", "fiches_financeur_unique"),
         ("montant_accorde", "montant_verse", "taux_execution", "cout_par_beneficiaire"),
     ):
         for colonne, code in zip(st.columns(4), codes, strict=True):
             with colonne:
-                ui.chiffre_cle(code, chiffres, annee, reference=ui.reference_nationale(code))
+                ui.chiffre_cle(
+                    code,
+                    chiffres,
+                    annee,
+                    reference=ui.reference_nationale(code),
+                    precision=(
+                        f"au {formats.date(date_donnees)}"
+                        if provisoire and code in ("montant_verse", "taux_execution")
+                        else None
+                    ),
+                )
+    if provisoire:
+        ui.note(
+            f"Versements connus au {formats.date(date_donnees)} : les soldes des subventions de "
+            f"{annee} sont souvent versés l'année suivante. Le montant versé et le taux "
+            f"d'exécution de {annee} ne sont pas définitifs, et leur écart avec {annee - 1} "
+            "compare une année inachevée à une année close."
+        )
 
     ui.intertitre("Qui finance ?")
     financeurs = cadres["budget_par_financeur"]

@@ -38,9 +38,7 @@ if filtres:
         )
 
     ui.intertitre("Enfants accompagnés")
-    for colonne, code in zip(
-        st.columns(4), ("actifs", "entrees", "sorties", "part_qpv"), strict=True
-    ):
+    for colonne, code in zip(st.columns(4), ui.chiffres_publics(filtres), strict=False):
         with colonne:
             ui.chiffre_cle(code, publics, annee)
     for colonne, code in zip(st.columns(2), ("part_sexe", "part_tranche_age"), strict=True):

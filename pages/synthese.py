@@ -14,7 +14,7 @@ if filtres:
 
     ui.intertitre("Enfants et familles accompagnés")
     colonnes = st.columns(4)
-    for colonne, code in zip(colonnes, ("actifs", "entrees", "sorties", "part_qpv"), strict=True):
+    for colonne, code in zip(colonnes, ui.chiffres_publics(filtres), strict=False):
         with colonne:
             ui.chiffre_cle(code, publics, filtres.annee)
     colonnes = st.columns(4)

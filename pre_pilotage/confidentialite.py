@@ -733,8 +733,12 @@ def _etat_modele(df: pl.DataFrame, regles: Regles, seuil: int) -> _Etat:
     return _Etat(df, regles, seuil)
 
 
-def _cadre_protege(etat: _Etat) -> pl.DataFrame:
-    """The masked frame with its `__secret` columns, from decided states."""
+def _cadre_protege(etat: _Etat, totaux_publics: dict[str, set[int]] | None = None) -> pl.DataFrame:
+    """The masked frame with its `__secret` columns, from decided states.
+
+    `totaux_publics`: per share column, the rows of the groups whose total is a figure shown
+    elsewhere (the whole-database protection knows it); there each share is its own count's,
+    masked only where that count is."""
     df, regles, seuil = etat.df, etat.regles, etat.seuil
     n = df.height
     jeton_primaire = f"< {seuil}"
@@ -766,8 +770,15 @@ def _cadre_protege(etat: _Etat) -> pl.DataFrame:
         valeurs = etat._colonne(dep)
         deja = masques[dep]
         masque = [False] * n
+        publics = (totaux_publics or {}).get(part, set())
         for groupe in groupes:
-            if any(deja[i] or (valeurs[i] is not None and 0 < valeurs[i] < seuil) for i in groupe):
+            petits = [
+                deja[i] or (valeurs[i] is not None and 0 < valeurs[i] < seuil) for i in groupe
+            ]
+            if groupe[0] in publics:
+                for i, petit in zip(groupe, petits, strict=True):
+                    masque[i] = petit
+            elif any(petits):
                 for i in groupe:
                     masque[i] = True
         masques[part] = masque

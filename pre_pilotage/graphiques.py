@@ -75,7 +75,7 @@ def _contenu(fig: go.Figure) -> tuple[bool, bool]:
             valeurs = _liste(trace.values)
         elif trace.type in ("bar", "scatter"):
             textes = [] if isinstance(trace.text, str) else _liste(trace.text)
-            if any(isinstance(t, str) and formats.est_jeton(t) for t in textes):
+            if any(isinstance(t, str) and _jeton_en_tete(t) for t in textes):
                 jeton = True
             if trace.type == "scatter" and trace.mode == "text":
                 continue  # labels only (of zero shares, or of masked cells seen above)
@@ -85,6 +85,11 @@ def _contenu(fig: go.Figure) -> tuple[bool, bool]:
         if any(isinstance(v, numbers.Number) and v != 0 and v == v for v in valeurs):
             valeur = True
     return valeur, jeton
+
+
+def _jeton_en_tete(texte: str) -> bool:
+    """A masked cell's token, alone or followed by its unit (« < 11 enfants » on a % axis)."""
+    return formats.est_jeton(texte) or formats.est_jeton(texte.rsplit(" ", 1)[0])
 
 
 def a_des_donnees(fig: go.Figure) -> bool:
@@ -644,6 +649,13 @@ def periode_repartition(cadre: pl.DataFrame, annee: int) -> str:
     return str(annee)
 
 
+def _jeton_avec_unite(jeton: str | None, unite: str) -> str | None:
+    """« < 11 enfants » for a count's « < 11 »; « s » (no figure at all) as it is."""
+    if jeton and jeton != formats.JETON_SECONDAIRE:
+        return f"{jeton} {unite}"
+    return jeton
+
+
 @_noms_en_texte
 def repartition(cadre: pl.DataFrame, annee: int, unite: str = "enfants") -> go.Figure:
     """Shares by category for the year and the year before, beside the national share if known.
@@ -665,9 +677,10 @@ def repartition(cadre: pl.DataFrame, annee: int, unite: str = "enfants") -> go.F
         if not _annee_tracee(cadre, an):
             continue
         lignes = cadre.filter(pl.col("annee") == an)
-        # A masked share is labelled with its count's token (« < 11 » says more than « s »).
+        # A masked share is labelled with its count's token (« < 11 » says more than « s »),
+        # with its unit: a bare « < 11 » on a percentage axis reads « less than 11 % ».
         parts = [
-            _texte(v, jeton_effectif or j, formats.pourcentage)
+            _texte(v, _jeton_avec_unite(jeton_effectif, unite) or j, formats.pourcentage)
             for v, j, jeton_effectif in zip(
                 lignes["part"], lignes["part__secret"], lignes["effectif__secret"], strict=True
             )

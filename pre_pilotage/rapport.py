@@ -267,7 +267,8 @@ def _graphique(code: str, figure, contexte: Contexte, source: str, *cadres, peri
 def _synthese(cadres, contexte: Contexte) -> Section:
     annee, seuil = contexte.annee, contexte.seuil
     publics, equipe = cadres["publics"], cadres["equipe"]
-    section = Section(SECTIONS["synthese"], titre_chiffres="Cinq chiffres clés pour les élus")
+    nombre = "Quatre" if contexte.quartier else "Cinq"
+    section = Section(SECTIONS["synthese"], titre_chiffres=f"{nombre} chiffres clés pour les élus")
     # The Synthèse page's figures, each with its change on a year and its national reference.
     _chiffres(
         section,
@@ -275,7 +276,8 @@ def _synthese(cadres, contexte: Contexte) -> Section:
         annee,
         (
             ("actifs", publics),
-            ("part_qpv", publics),
+            # A quartier's children all live in it: its share in QPV tells nothing.
+            *([] if contexte.quartier else [("part_qpv", publics)]),
             ("duree_mediane_mois", publics),
             ("enfants_par_etp", equipe),
             ("part_cofinancee", cadres["synthese_budget"]),
@@ -297,7 +299,7 @@ def _synthese(cadres, contexte: Contexte) -> Section:
         f"{effectif(sorties, jeton_s, 'sorties', seuil)}."
     )
     part, jeton_p = _cellule(publics, "part_qpv", annee)
-    if not jeton_p and part is not None:
+    if not jeton_p and part is not None and not contexte.quartier:
         section.phrases.append(
             f"{formats.pourcentage(part).capitalize()} des enfants accompagnés résident dans "
             "un quartier prioritaire de la politique de la ville."

@@ -327,6 +327,13 @@ def sous_titre(*parties: str) -> None:
     st.caption(" · ".join(formats.texte_md(p) for p in parties if p))
 
 
+def chiffres_publics(filtres: Filtres) -> tuple[str, ...]:
+    """The key figures on the children of a territory: its children, entries and exits, and the
+    share living in a QPV, except on a quartier's page (its children all live there: 100 %, or
+    « s » when its count is masked, tells nothing)."""
+    return ("actifs", "entrees", "sorties") + (() if filtres.qpv else ("part_qpv",))
+
+
 def chiffre_cle(
     code: str,
     cadre: pl.DataFrame,

@@ -256,6 +256,29 @@ def test_aucun_s_redonne_par_sa_propre_repartition(con_demo):
     assert redonnes == []
 
 
+def test_parts_d_un_total_affiche_montrees_sauf_celles_des_effectifs_masques(con_demo, lire_demo):
+    """An outside test found « Répartition par lieu de résidence » (Publics, programme, 2025)
+    wholly masked while the Carte showed most quartiers' children: a share was masked on its
+    whole group as soon as one count of the group was. The group's total is the programme's
+    children of the year, a shown figure: each share is then its own count over it, shown where
+    the count is, masked where it is, to the tenth of a percent of that figure."""
+    total = lire_demo("synthese_publics", commune=None, qpv=None, annee=2025)
+    total = total.filter(pl.col("annee") == 2025)
+    assert total["actifs__secret"].to_list() == [None]
+    enfants = total["actifs"][0]
+    lieux = lire_demo("publics_par_residence", commune=None, qpv=None, annee=2025)
+    lieux = lieux.filter(pl.col("annee") == 2025)
+    montrees = lieux.filter(pl.col("effectif__secret").is_null() & (pl.col("effectif") > 0))
+    masquees = lieux.filter(pl.col("effectif__secret").is_not_null())
+    assert montrees.height >= 5 and masquees.height >= 1
+    assert montrees["part__secret"].to_list() == [None] * montrees.height
+    assert montrees["part"].to_list() == [
+        round(100 * e / enfants, 1) for e in montrees["effectif"].to_list()
+    ]
+    assert masquees["part"].to_list() == [None] * masquees.height
+    assert masquees["part__secret"].to_list() == ["s"] * masquees.height
+
+
 def test_l_attaque_en_trois_temps_echoue(con_demo, lire_demo):
     """Issue 18: share of the Cité × children − visible QPV, then share in QPV − visible QPV."""
     enfants = lire_demo("synthese_publics", commune=None, qpv=None, annee=2025).row(1, named=True)

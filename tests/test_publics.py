@@ -337,7 +337,8 @@ def test_graphique_repartition_annee_precedente_et_national(con_fixture):
         (
             "2024",
             ["2 à 5 ans", "6 à 10 ans", "11 à 16 ans", "17 ans et plus"],
-            ["s", "s", "s", "< 11"],
+            # « < 11 » with its unit: alone on a percentage axis it reads « less than 11 % ».
+            ["s", "s", "s", "< 11 enfants"],
         ),
         ("2025", ["17 ans et plus"], ["0,0\u00a0%"]),
     ]
@@ -364,7 +365,7 @@ def test_graphique_repartition_horizontal_sans_reference(con_fixture):
     assert barres[1].orientation == "h" and barres[1].y[1] == "Orthophonie"
     jetons_2025 = fig.data[3]
     assert jetons_2025.type == "scatter" and jetons_2025.offsetgroup == "2025"
-    assert dict(zip(jetons_2025.y, jetons_2025.text, strict=True))["Orthophonie"] == "< 11"
+    assert dict(zip(jetons_2025.y, jetons_2025.text, strict=True))["Orthophonie"] == "< 11 parcours"
     assert fig.layout.xaxis.title.text == "Part des parcours (%)"
 
 
@@ -378,7 +379,7 @@ def test_graphique_sans_enfant_une_annee(con_fixture):
         ("scatter", None),
         ("bar", "National (ANCT, données 2021)"),
     ]
-    assert list(fig.data[1].text) == ["< 11", "s"]
+    assert list(fig.data[1].text) == ["< 11 enfants", "s"]
 
 
 # ------------------------------------------------------------------------------------ the page

@@ -258,11 +258,13 @@ def test_petit_quartier_aucun_effectif_revele(sections_beta_2024):
         "Quartiers prioritaires de la commune sans enfant accompagné en 2024 : "
     )
     assert "Écoles et collèges REP+ ou REP de la commune sans enfant accompagné" in carte.phrases[0]
-    assert synthese.chiffres[:3] == [
+    # A quartier's children all live in it: no « Part résidant en QPV » (100 % or « s »).
+    assert synthese.titre_chiffres == "Quatre chiffres clés pour les élus"
+    assert synthese.chiffres[:2] == [
         ("Enfants accompagnés", "< 11", "–"),
-        ("Part résidant en QPV", "s", "–"),
         ("Durée médiane des parcours", "s", "–"),
     ]
+    assert "Part résidant en QPV" not in [c[0] for c in synthese.chiffres]
     assert synthese.phrases == [
         "En 2024, le programme a accompagné moins de 11 enfants sur le territoire « PRE de test ».",
         "Il y a eu moins de 11 entrées dans le programme et moins de 11 sorties.",
@@ -321,7 +323,8 @@ def test_docx_sections_chiffres_et_masquage(sections_beta_2024):
         "Évolution par rapport à 2023",
         "Référence nationale",
     ]
-    assert [c.text for c in document.tables[0].rows[4].cells][:3] == [
+    # A quartier's report: no « Part résidant en QPV » (its children all live in it).
+    assert [c.text for c in document.tables[0].rows[3].cells][:3] == [
         "Enfants par référent (ETP)",
         "30,0",
         "+125,6\u00a0%",

@@ -116,6 +116,7 @@ def _publie(vues_, cellules, con, seuil: int, audit: Audit) -> np.ndarray:
     etats = np.full(len(cellules), SECONDAIRE, dtype=np.int8)
     vus: dict[int, set] = defaultdict(set)
     jeton_primaire = f"< {seuil}"
+    a_parts: list[tuple] = []
     for vue in vues_:
         cadre = lire_vue(con, vue.nom, vue.params, seuil)
         masquees = 0
@@ -134,6 +135,8 @@ def _publie(vues_, cellules, con, seuil: int, audit: Audit) -> np.ndarray:
             vus[u].add(etat)
             etats[u] = min(etats[u], etat)
         _taux(vue, cadre, audit)
+        if vue.regles.shares:
+            a_parts.append((vue, cadre))
         avant = proteger(vue.cadre, vue.regles, seuil)
         anciennes = sum(
             avant[c + SUFFIXE_SECRET][i] is not None
@@ -144,6 +147,10 @@ def _publie(vues_, cellules, con, seuil: int, audit: Audit) -> np.ndarray:
         ligne[0] += len(vue.cellules)
         ligne[1] += masquees
         ligne[2] += anciennes
+    # Shares once every cell's published state is known: a group's shares may be shown beside
+    # a masked count only when its total is a shown cell.
+    for vue, cadre in a_parts:
+        _parts(vue, cadre, moteur.totaux_publics(vue, etats), audit)
     for u, etats_vus in vus.items():
         if len(etats_vus) > 1:
             audit.incoherences.append(
@@ -166,15 +173,24 @@ def _taux(vue, cadre, audit: Audit) -> None:
                         f"{vue.nom} {vue.cle} ligne {i + 1} : {taux} affiché alors que {dep} "
                         "est masqué"
                     )
-    if regles.shares:
-        for groupe in _groupes(cadre, regles.partition):
-            for part, (dep,) in regles.shares:
-                masque = any(cadre[dep + SUFFIXE_SECRET][i] is not None for i in groupe)
-                if masque and any(cadre[part][i] is not None for i in groupe):
-                    audit.incoherences.append(
-                        f"{vue.nom} {vue.cle} : part {part} affichée dans un groupe dont un "
-                        "effectif est masqué"
-                    )
+
+
+def _parts(vue, cadre, publics: dict[str, set[int]], audit: Audit) -> None:
+    """No share beside a masked count of its group, unless the group's total is a shown cell
+    (then only the masked counts' own shares are masked)."""
+    for groupe in _groupes(cadre, vue.regles.partition):
+        for part, (dep,) in vue.regles.shares:
+            masques = [cadre[dep + SUFFIXE_SECRET][i] is not None for i in groupe]
+            montrees = [cadre[part][i] is not None for i in groupe]
+            if groupe[0] in publics.get(part, set()):
+                fautif = any(m and p for m, p in zip(masques, montrees, strict=True))
+            else:
+                fautif = any(masques) and any(montrees)
+            if fautif:
+                audit.incoherences.append(
+                    f"{vue.nom} {vue.cle} : part {part} affichée dans un groupe dont un "
+                    "effectif est masqué"
+                )
 
 
 def auditer(
@@ -445,7 +461,11 @@ def rapport(audits: dict[str, Audit], commande: str) -> str:
         "again in the larger ones.",
         "- Rates, shares, means and medians are shown only where every count they depend on is "
         "shown; a share of a group total is masked on the whole group as soon as one cell of "
-        "the group is.",
+        "the group is, unless the group's total is a shown cell (its rows count distinct "
+        "children whose union is a figure shown elsewhere, the programme's children of the "
+        "year, say): then each share is its own count over a shown figure, masked only where "
+        "that count is (an outside test found the chart by place of residence blank while the "
+        "map showed most quartiers' children).",
         "- A count of zero is shown as 0 in every view: it is not a cell (no child to protect) "
         "and the models count it as known, so masking it in one view would hide nothing. A "
         "reader therefore knows that every masked count, « s » included, is at least 1: the "

@@ -45,6 +45,7 @@ from pre_pilotage.confidentialite import (
     _Etat,
     _etat_modele,
     _etat_protege,
+    _groupes,
 )
 from pre_pilotage.protection import groupees
 from pre_pilotage.protection.catalogue import cle_parametres, programmes, vues
@@ -105,6 +106,9 @@ class Vue:
     modeles: dict[int, _Etat] = field(
         default_factory=dict, repr=False
     )  # seuil -> values, relations
+    # share column -> (rows of a partition group, the cell its total is, when its rows count
+    # distinct records whose union is a cell of the database).
+    totaux: dict[str, list[tuple[list[int], int]]] = field(default_factory=dict)
 
     def modele(self, seuil: int) -> _Etat:
         """The frame's values and relations for the per-view protection, computed once."""
@@ -256,6 +260,7 @@ def identifier(
     liste_vues: list[Vue] = []
     cellules = Cellules()
     index: dict[tuple, int] = {}
+    cles_lignes: dict[tuple[int, int, str], tuple] = {}
     records: dict[tuple, int] = {}
     alias = {
         (annee, parcours): enfant
@@ -313,7 +318,45 @@ def identifier(
                 if sans_filtre and colonne in _TOTAUX:
                     cellules.total[u] = True
                 vue.cellules[(i, colonne)] = u
+                if membres is not None:
+                    cles_lignes[(v, i, colonne)] = cle
+    for v, vue in enumerate(liste_vues):
+        for part, (colonne,) in vue.regles.shares:
+            valeurs = vue.cadre[colonne].to_list()
+            for groupe in _groupes(vue.cadre, vue.regles.partition):
+                cle = _cle_union([(cles_lignes.get((v, i, colonne)), valeurs[i]) for i in groupe])
+                if cle is not None and cle in index:
+                    vue.totaux.setdefault(part, []).append((groupe, index[cle]))
     return liste_vues, cellules
+
+
+def _cle_union(lignes: list[tuple[tuple | None, int | None]]) -> tuple | None:
+    """Key of the cell that a partition group's total would be: the union of its rows' records,
+    when every non-zero row has its records, all of one year, and no record is in two rows
+    (then the sum of the rows, the shares' denominator, is the number of records of the union)."""
+    membres: list[str] = []
+    annees = set()
+    for cle, valeur in lignes:
+        if cle is None:
+            if valeur:
+                return None
+            continue
+        annees.add(cle[2])
+        membres.extend(cle[3])
+    if len(annees) != 1 or len(set(membres)) != len(membres):
+        return None
+    premiere = next(c for c, _ in lignes if c is not None)
+    return ("L", premiere[1], premiere[2], tuple(sorted(membres)))
+
+
+def totaux_publics(vue: Vue, etats: np.ndarray) -> dict[str, set[int]]:
+    """Per share column, the rows of the partition groups whose total is a shown cell: there a
+    share of a shown count is that count over a shown figure, and it is shown (masked only where
+    its own count is)."""
+    return {
+        part: {i for groupe, u in groupes if etats[u] == VISIBLE for i in groupe}
+        for part, groupes in vue.totaux.items()
+    }
 
 
 def _en_enfants(membres: list[str], annee: int | None, alias: dict) -> list[str]:
@@ -330,7 +373,7 @@ def _forcees(vue: Vue, etats: np.ndarray) -> dict[tuple[int, str], int]:
 
 def _etats_vue(vue: Vue, etats: np.ndarray, seuil: int) -> pl.DataFrame:
     decision = _etat_protege(vue.cadre, vue.regles, seuil, _forcees(vue, etats))
-    return _cadre_protege(_montrer_zeros(decision))
+    return _cadre_protege(_montrer_zeros(decision), totaux_publics(vue, etats))
 
 
 def _montrer_zeros(decision: _Etat) -> _Etat:
@@ -424,7 +467,8 @@ def _relations_declarees(vue: Vue, seuil: int) -> list[tuple[list[tuple[int, int
     """The view's declared row sums and stock-flow identities, over its cells.
 
     Partition totals are not declared: a share of a group total is masked on the whole group as
-    soon as one of its cells is (`share=`), and a total shown elsewhere is a cell of its own.
+    soon as one of its cells is (`share=`), unless the total is a shown cell (`totaux_publics`),
+    and a total shown elsewhere is a cell of its own.
     """
     if not vue.regles.sums and vue.regles.stock_flow is None:
         return []
@@ -1690,7 +1734,7 @@ def calculer(
     cadres = {}
     for v, vue in enumerate(vues_):
         if v in decisions and decisions[v][0] == _forcees(vue, etats):
-            protege = _cadre_protege(decisions[v][1])
+            protege = _cadre_protege(decisions[v][1], totaux_publics(vue, etats))
         else:
             protege = _etats_vue(vue, etats, seuil)
         for (i, colonne), u in vue.cellules.items():
