@@ -62,6 +62,7 @@ if filtres:
         sections=tuple(sections),
         copil=comparaison == "copil",
         quartier=bool(filtres.qpv),
+        commune=bool(filtres.commune),
     )
     ui.sous_titre(filtres.territoire, f"année {filtres.annee}", ui.legende_donnees())
     if not sections:

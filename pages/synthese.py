@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pre_pilotage import formats, graphiques, ui
+from pre_pilotage import formats, graphiques, rapport, ui
 from pre_pilotage.requetes import run
 
 filtres = ui.debut_page("Synthèse")
@@ -47,11 +47,7 @@ if filtres:
             precision=perimetre_budget,
         )
     if filtres.commune or filtres.qpv:
-        ui.note(
-            "Enfants par référent : calculé sur l'ensemble du programme. Budget : fiches-action "
-            "communales de la commune retenue, ou de celle du quartier (les fiches ne sont pas "
-            "réparties par quartier, ni les fiches intercommunales par commune)."
-        )
+        ui.note(rapport.NOTE_PERIMETRE)
 
     par_annee = run("beneficiaires_par_annee", **filtres.parametres(annee=False))
     ui.afficher_graphique(

@@ -25,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pre_pilotage import formats, lots
 from pre_pilotage.confidentialite import SUFFIXE_SECRET
-from pre_pilotage.exports import neutraliser
+from pre_pilotage.exports import texte_xlsx
 from pre_pilotage.indicateurs import indicateur
 
 FEUILLE_SOURCES = "Sources et définitions"
@@ -255,8 +255,7 @@ class _Redacteur:
         self.ligne = 1
 
     def texte(self, colonne: int, texte: str, police: Font | None = None) -> None:
-        cellule = self.feuille.cell(row=self.ligne, column=colonne, value=neutraliser(texte))
-        cellule.data_type = "s"
+        cellule = texte_xlsx(self.feuille.cell(row=self.ligne, column=colonne), texte)
         if police is not None:
             cellule.font = police
 

@@ -89,6 +89,18 @@ def neutraliser(texte: str) -> str:
     return texte
 
 
+def texte_xlsx(cellule, texte: str):
+    """A text cell of a workbook: stored as text (never a formula), and, when a spreadsheet
+    would take it for one on editing (« +0,8 pt », « =… »), with Excel's own quote prefix (a
+    style, not shown) instead of an apostrophe written in the text (an outside reader saw
+    « '+0,8 pt »). Returns the cell."""
+    cellule.value = texte
+    cellule.data_type = "s"
+    if neutraliser(texte) != texte:
+        cellule.quotePrefix = True
+    return cellule
+
+
 def csv_francais(cadre: pl.DataFrame, entetes: dict[str, str] | None = None) -> bytes:
     """CSV for French Excel: `;` separator, UTF-8 with BOM, formula-looking cells neutralised."""
     entetes = entetes or {c: c for c in cadre.columns}
@@ -131,6 +143,20 @@ def jetons(*cadres: pl.DataFrame) -> set[str]:
 def note_secret(*cadres: pl.DataFrame) -> str:
     """What the tokens present in the frames mean; empty when no cell is masked."""
     return formats.note_secret(jetons(*cadres))
+
+
+def phrase_sans_donnees(territoire: str, periode: str) -> str:
+    """What a chart with nothing to show says instead, in one French sentence."""
+    return f"Aucune donnée à représenter pour {territoire} en {periode}."
+
+
+def phrase_tout_masque(territoire: str, periode: str, *cadres: pl.DataFrame) -> str:
+    """What a chart whose every figure is masked says instead (why, token by token)."""
+    phrase = (
+        f"Aucun chiffre de ce graphique n'est diffusé pour {territoire} en {periode} : ils "
+        "portent sur trop peu d'enfants ou permettraient d'en recalculer (secret statistique)."
+    )
+    return " ".join(p for p in (phrase, note_secret(*cadres)) if p)
 
 
 def a_des_masques(cadre: pl.DataFrame) -> bool:
@@ -424,9 +450,8 @@ def _ecrire(feuille, ligne: int, colonne: int, valeur, jeton: str | None, unite:
     """Write one cell; returns the width its displayed text needs."""
     cellule = feuille.cell(row=ligne, column=colonne)
     if jeton or valeur is None or unite == "texte" or isinstance(valeur, str):
-        texte = jeton or ("" if valeur is None else neutraliser(str(valeur)))
-        cellule.value = texte
-        cellule.data_type = "s"
+        texte = jeton or ("" if valeur is None else str(valeur))
+        texte_xlsx(cellule, texte)
         if jeton:
             cellule.alignment = _A_DROITE
         return len(texte)
@@ -452,7 +477,7 @@ def xlsx_tableau(
     feuille.title = "Tableau"
     largeurs = []
     for k, (entete, _) in enumerate(colonnes.values(), start=1):
-        cellule = feuille.cell(row=1, column=k, value=neutraliser(entete))
+        cellule = texte_xlsx(feuille.cell(row=1, column=k), entete)
         cellule.font, cellule.fill = _GRAS, _ENTETE
         cellule.alignment = Alignment(wrap_text=True, vertical="top")
         largeurs.append(min(max(len(entete), 8), 40))
@@ -466,7 +491,7 @@ def xlsx_tableau(
         feuille.auto_filter.ref = f"A1:{get_column_letter(len(colonnes))}{cadre.height + 1}"
 
     notes = livre.create_sheet("Filtres et définitions")
-    notes.cell(row=1, column=1, value=neutraliser(legende.titre)).font = _TITRE
+    texte_xlsx(notes.cell(row=1, column=1), legende.titre).font = _TITRE
     lignes = [
         ("Territoire", legende.territoire),
         ("Période", legende.periode),
@@ -481,7 +506,7 @@ def xlsx_tableau(
     n = 3
     for libelle, texte in lignes:
         notes.cell(row=n, column=1, value=libelle).font = _GRAS
-        notes.cell(row=n, column=2, value=neutraliser(texte)).alignment = _RENVOI
+        texte_xlsx(notes.cell(row=n, column=2), texte).alignment = _RENVOI
         n += 1
     n += 1
     for k, entete in enumerate(("Colonne", "Unité", "Définition", "Formule"), start=1):
@@ -501,7 +526,7 @@ def xlsx_tableau(
             ),
             start=1,
         ):
-            notes.cell(row=n, column=k, value=neutraliser(texte)).alignment = _RENVOI
+            texte_xlsx(notes.cell(row=n, column=k), texte).alignment = _RENVOI
     for code in codes:
         definition = registre[code]
         n += 2

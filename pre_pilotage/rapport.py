@@ -78,6 +78,21 @@ class Contexte:
     copil: bool = False
     # A report on one quartier: its map section covers the quartier's commune.
     quartier: bool = False
+    # A report on one commune (or a quartier inside a chosen commune).
+    commune: bool = False
+
+    @property
+    def filtre(self) -> bool:
+        """A commune or a quartier is chosen: the budget is a commune's communal fiches, the
+        children per référent the whole programme's."""
+        return self.commune or self.quartier
+
+    @property
+    def budget_de(self) -> str:
+        """What the budget covers, after « programmation », when it is not the territory's."""
+        if self.quartier:
+            return " de la commune du quartier"
+        return " de la commune" if self.commune else ""
 
 
 # ------------------------------------------------------------------------------------ reading
@@ -199,8 +214,15 @@ def _valeur(cadre: pl.DataFrame, code: str, annee: int, colonne: str | None = No
     return jeton or formats.selon_unite(valeur, indicateur(code).unite)
 
 
-def _chiffre(cadre: pl.DataFrame, code: str, annee: int, colonne: str | None = None):
-    """A key figure: label, value (or token), change from the year before (or « – »)."""
+def _chiffre(
+    cadre: pl.DataFrame,
+    code: str,
+    annee: int,
+    colonne: str | None = None,
+    precision: str | None = None,
+):
+    """A key figure: label, value (or token), change from the year before (or « – »).
+    `precision`: what it covers when it is not the report's territory (« tout le programme »)."""
     definition = indicateur(code)
     valeur, jeton = _cellule(cadre, colonne or code, annee)
     avant, jeton_avant = _cellule(cadre, colonne or code, annee - 1)
@@ -211,7 +233,7 @@ def _chiffre(cadre: pl.DataFrame, code: str, annee: int, colonne: str | None = N
         else:
             ecart = formats.variation(valeur, avant)
     return (
-        definition.libelle,
+        f"{definition.libelle} ({precision})" if precision else definition.libelle,
         jeton or formats.selon_unite(valeur, definition.unite),
         f"{ecart} par rapport à {annee - 1}" if ecart else formats.VIDE,
     )
@@ -225,10 +247,15 @@ def _reference(cadres, code: str) -> str | None:
     return documentee.removesuffix(".") if documentee else None
 
 
-def _chiffres(section: Section, cadres, annee: int, codes_et_cadres) -> None:
-    """Key figures of a section: value, change on a year and national reference."""
+def _chiffres(
+    section: Section, cadres, annee: int, codes_et_cadres, precisions: dict | None = None
+) -> None:
+    """Key figures of a section: value, change on a year and national reference.
+    `precisions`: per code, what the figure covers when it is not the report's territory."""
     for code, cadre in codes_et_cadres:
-        section.chiffres.append(_chiffre(cadre, code, annee))
+        section.chiffres.append(
+            _chiffre(cadre, code, annee, precision=(precisions or {}).get(code))
+        )
         section.references.append(_reference(cadres, code))
         section.codes.append(code)
 
@@ -239,10 +266,9 @@ def effectif(valeur, jeton: str | None, nom: str, seuil: int) -> str:
     if jeton == f"< {seuil}":
         return f"moins de {seuil} {nom}"
     if jeton:
-        return (
-            f"un nombre {francais.de(nom)} masqué pour qu'un petit effectif ne puisse pas être "
-            "recalculé à partir des autres"
-        )
+        # Short: the long explanation of « s » is in the report's secrecy note (an outside
+        # reader stumbled over it in the middle of a sentence).
+        return f"un nombre {francais.de(nom)} non diffusé"
     singulier = " ".join(mot.removesuffix("s") for mot in nom.split())
     return f"{formats.nombre(valeur)} {francais.accord(valeur, singulier, nom)}"
 
@@ -256,12 +282,46 @@ def _legende(contexte: Contexte, source: str, *cadres: pl.DataFrame) -> str:
     return " ".join(parties)
 
 
-def _graphique(code: str, figure, contexte: Contexte, source: str, *cadres, periode=None):
+def _graphique(
+    code: str, figure, contexte: Contexte, source: str, *cadres, periode=None, perimetre=None
+):
+    """A chart of the report, titled as on its page. `perimetre`: what it covers when it is not
+    the territory (« budget de toute la commune » on a quartier's report). A chart with nothing
+    to draw, or only masked cells' tokens, is one sentence instead, as on the pages (an outside
+    reader found the report's charts of a small quartier drawn as tokens on empty axes)."""
     definition = indicateur(code)
-    titre = f"{definition.libelle} – {contexte.territoire}, {periode or contexte.annee}"
+    periode = str(periode or contexte.annee)
+    territoire = f"{contexte.territoire}, {perimetre}" if perimetre else contexte.territoire
+    titre = f"{definition.libelle} – {territoire}, {periode}"
+    masque = graphiques.tout_masque(figure)
+    if masque or not graphiques.a_des_donnees(figure):
+        phrase = (
+            exports.phrase_tout_masque(territoire, periode, *cadres)
+            if masque
+            else exports.phrase_sans_donnees(territoire, periode)
+        )
+        return Graphique(titre, go.Figure(), phrase, phrase)
     return Graphique(
         titre, figure, _legende(contexte, source, *cadres), f"{titre}. {definition.definition}"
     )
+
+
+NOTE_PERIMETRE = (
+    "Enfants par référent : calculé sur l'ensemble du programme. Budget : fiches-action "
+    "communales de la commune retenue, ou de celle du quartier (les fiches ne sont pas réparties "
+    "par quartier, ni les fiches intercommunales par commune)."
+)
+
+
+def _precisions(contexte: Contexte) -> dict[str, str]:
+    """Labels' precisions of a quartier's report, as on the pages: its budget is its
+    commune's."""
+    precisions: dict[str, str] = {}
+    if contexte.quartier:
+        for code in ("budget_programme", "part_cofinancee", "fiches_action", "montant_verse"):
+            precisions[code] = "toute la commune"
+        precisions["taux_execution"] = "toute la commune"
+    return precisions
 
 
 def _synthese(cadres, contexte: Contexte) -> Section:
@@ -282,7 +342,12 @@ def _synthese(cadres, contexte: Contexte) -> Section:
             ("enfants_par_etp", equipe),
             ("part_cofinancee", cadres["synthese_budget"]),
         ),
+        _precisions(contexte),
     )
+    if contexte.filtre:
+        # The Synthèse page's note under the same figures (an outside reader took the
+        # programme's children per référent for the quartier's).
+        section.phrases.append(NOTE_PERIMETRE)
     actifs, jeton = _cellule(publics, "actifs", annee)
     avant, jeton_avant = _cellule(publics, "actifs", annee - 1)
     phrase = (
@@ -490,6 +555,10 @@ def _case(ligne: dict, colonne: str, unite: str) -> str:
     return ligne.get(f"{colonne}{SUFFIXE_SECRET}") or formats.selon_unite(ligne[colonne], unite)
 
 
+def _perimetre_budget(contexte: Contexte) -> str | None:
+    return "budget de toute la commune" if contexte.quartier else None
+
+
 def _budgets(cadres, contexte: Contexte) -> Section:
     annee = contexte.annee
     budget, financeurs = cadres["budget"], cadres["financeurs"]
@@ -509,6 +578,7 @@ def _budgets(cadres, contexte: Contexte) -> Section:
                 "cout_par_beneficiaire",
             )
         ),
+        _precisions(contexte),
     )
     montant, _ = _cellule(budget, "budget_programme", annee)
     part, _ = _cellule(budget, "part_cofinancee", annee)
@@ -540,6 +610,7 @@ def _budgets(cadres, contexte: Contexte) -> Section:
             contexte,
             SOURCE_PROGRAMME,
             financeurs,
+            perimetre=_perimetre_budget(contexte),
         )
     )
     annees = cadres["budget_annees"]
@@ -551,6 +622,7 @@ def _budgets(cadres, contexte: Contexte) -> Section:
             contexte,
             SOURCE_PROGRAMME,
             periode=formats.periode(liste) if liste else None,
+            perimetre=_perimetre_budget(contexte),
         )
     )
     section.codes += ["budget_par_financeur", "evolution_budget"]
@@ -698,11 +770,17 @@ def _cite(cadres, contexte: Contexte) -> Section:
         )
         section.phrases.append(
             f"{sujet} {formats.euros(cite['montant_prevu'][0])} de la "
-            f"programmation {contexte.annee} ({formats.pourcentage(cite['part'][0])} du total)."
+            f"programmation {contexte.annee}{contexte.budget_de} "
+            f"({formats.pourcentage(cite['part'][0])} du total)."
         )
     elif not cites.is_empty():
+        # A commune's budget is its communal fiches: the Cités' tables below cover the whole
+        # programme (an outside reader read « aucune » beside them as a contradiction).
+        fiches = (
+            f"fiche-action communale{contexte.budget_de}" if contexte.filtre else "fiche-action"
+        )
         section.phrases.append(
-            "Aucune fiche-action n'est cofinancée par "
+            f"Aucune {fiches} n'est cofinancée par "
             f"{'les Cités éducatives' if cites.height > 1 else 'la Cité éducative'} "
             f"en {contexte.annee}."
         )
@@ -1246,6 +1324,10 @@ def _ecrire_section(
         document.add_paragraph(phrase)
     for graphique in section.graphiques:
         document.add_heading(graphique.titre, level=sous)
+        if not graphique.figure.data:
+            # Nothing drawn (no data, or only masked cells): the sentence that says why.
+            document.add_paragraph(graphique.legende)
+            continue
         image_paragraphe = document.add_paragraph()
         _garder_avec_suivant(image_paragraphe)
         # Its size is set from the figure, not read from the image: the draft of `documents`
@@ -1397,12 +1479,13 @@ def _png_blanc() -> bytes:
 
 
 def _figures(sections: list[Section]) -> list[go.Figure]:
-    """Every chart of the sections and their sub-sections, in the document's order."""
+    """Every chart of the sections and their sub-sections, in the document's order (a chart
+    with nothing drawn is a sentence in the document: no image)."""
     return [
         figure
         for section in sections
         for figure in (
-            *(g.figure for g in section.graphiques),
+            *(g.figure for g in section.graphiques if g.figure.data),
             *_figures(section.sous_sections),
         )
     ]

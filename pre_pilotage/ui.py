@@ -458,18 +458,9 @@ def _journal(objet: str) -> dict:
     }
 
 
-def phrase_sans_donnees(territoire: str, periode: str) -> str:
-    """What a chart with nothing to show says instead, in one French sentence."""
-    return f"Aucune donnée à représenter pour {territoire} en {periode}."
-
-
-def phrase_tout_masque(territoire: str, periode: str, cadre: pl.DataFrame) -> str:
-    """What a chart whose every figure is masked says instead (why, token by token)."""
-    phrase = (
-        f"Aucun chiffre de ce graphique n'est diffusé pour {territoire} en {periode} : ils "
-        "portent sur trop peu d'enfants ou permettraient d'en recalculer (secret statistique)."
-    )
-    return " ".join(p for p in (phrase, note_secret(cadre)) if p)
+# The pages and the report say the same sentence instead of an empty or wholly masked chart.
+phrase_sans_donnees = exports.phrase_sans_donnees
+phrase_tout_masque = exports.phrase_tout_masque
 
 
 def afficher_graphique(

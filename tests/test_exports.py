@@ -95,8 +95,9 @@ def test_svg_legende_francaise_et_masquage(images):
     assert "Source : données du programme ; ANCT, enquête nationale PRE 2022." in legende
     assert "Données au 31/12/2025." in legende
     assert NOTE_SECRET in legende
-    # The masked bar is labelled with its token, never with the hidden count or share.
-    assert "< 11" in contenu
+    # The masked bar is labelled with its token and unit (a bare « < 11 » on a percentage
+    # axis reads « less than 11 % »), never with the hidden count or share.
+    assert "< 11 enfants" in contenu
     assert not VALEURS_MASQUEES & set(contenu)
     assert "100,0 %" in contenu  # 2023: the 20 children, all aged 6 to 10, shown
 
@@ -106,7 +107,7 @@ def test_pdf_une_page_avec_le_jeton(images):
     assert len(lecteur.pages) == 1
     texte = lecteur.pages[0].extract_text().replace("\u202f", " ").replace("\u00a0", " ")
     assert "Répartition par tranche d'âge" in texte and "Données au 31/12/2025" in texte
-    assert "< 11" in texte
+    assert "< 11 enfants" in texte
     assert not VALEURS_MASQUEES & {ligne.strip() for ligne in texte.splitlines()}
     # Its properties carry the chart's French title, not the drawing browser's page title.
     assert lecteur.metadata.title == "Répartition par tranche d'âge – PRE de test, 2024"
@@ -153,7 +154,26 @@ def test_csv_neutralise_les_formules():
         "'@A1;1,0",
         "Beta;0,0",
     ]
-    assert enquete.neutraliser is exports.neutraliser
+    # The survey workbook writes its text cells as the exports' workbooks do.
+    assert enquete.texte_xlsx is exports.texte_xlsx
+
+
+def test_xlsx_texte_pris_pour_une_formule_sans_apostrophe_ecrite():
+    """An outside reader found « '+0,8 pt » in a key-figures workbook: the apostrophe that
+    protects a CSV cell was written into the text. In a workbook the text is stored as text,
+    with Excel's own quote prefix (a style, not shown) where a spreadsheet would read a formula
+    on editing; never a formula."""
+    cadre = pl.DataFrame({"texte": ["+0,8\u00a0pt", '=HYPERLINK("x")', "@A1", "Beta"]})
+    livre = openpyxl.load_workbook(
+        io.BytesIO(exports.xlsx_tableau(cadre, {"texte": ("Écart", "texte")}, LEGENDE, ()))
+    )
+    cellules = [ligne[0] for ligne in livre.worksheets[0].iter_rows(min_row=2)]
+    assert [(c.value, c.data_type, c.quotePrefix) for c in cellules] == [
+        ("+0,8\u00a0pt", "s", True),
+        ('=HYPERLINK("x")', "s", True),
+        ("@A1", "s", True),
+        ("Beta", "s", False),
+    ]
 
 
 @pytest.mark.parametrize(

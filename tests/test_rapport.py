@@ -265,10 +265,27 @@ def test_petit_quartier_aucun_effectif_revele(sections_beta_2024):
         ("Durée médiane des parcours", "s", "–"),
     ]
     assert "Part résidant en QPV" not in [c[0] for c in synthese.chiffres]
+    # What the figures cover, as on the Synthèse page (an outside reader took the programme's
+    # children per référent and the commune's budget for the quartier's).
+    assert synthese.chiffres[3][0] == "Part cofinancée (toute la commune)"
     assert synthese.phrases == [
+        rapport.NOTE_PERIMETRE,
         "En 2024, le programme a accompagné moins de 11 enfants sur le territoire « PRE de test ».",
         "Il y a eu moins de 11 entrées dans le programme et moins de 11 sorties.",
     ]
+    # A chart whose every figure is masked is the pages' sentence, not tokens on empty axes.
+    (par_annee,) = [g for g in synthese.graphiques if g.titre.startswith("Enfants accompagnés")]
+    assert not par_annee.figure.data
+    assert par_annee.legende.startswith(
+        "Aucun chiffre de ce graphique n'est diffusé pour PRE de test en 2023–2025 : ils portent "
+        "sur trop peu d'enfants"
+    )
+    (budgets,) = [s for s in sections_beta_2024 if s.titre == "Budgets"]
+    assert [g.titre for g in budgets.graphiques] == [
+        "Budget par financeur – PRE de test, budget de toute la commune, 2024",
+        "Évolution de la programmation – PRE de test, budget de toute la commune, 2023–2025",
+    ]
+    assert budgets.chiffres[0][0] == "Budget programmé (toute la commune)"
     carte = sections_beta_2024[1]
     assert carte.tableaux[0].lignes == [
         ["Alpha Nord (QN09690N)", "Alpha", "s", "s"],
@@ -337,8 +354,14 @@ def test_docx_sections_chiffres_et_masquage(sections_beta_2024):
     ]
     assert "< 11" in cellules and "s" in cellules and "4" not in cellules
     images = document.inline_shapes
-    graphiques = sum(len(s.graphiques) for s in sections_beta_2024)
-    assert len(images) == graphiques == 9
+    graphiques = [g for s in sections_beta_2024 for g in s.graphiques]
+    dessines = [g for g in graphiques if g.figure.data]
+    # 9 charts: 3 drawn, 6 with every figure masked or nothing to draw, written as the
+    # sentence that says so under their title (outside test: tokens on empty axes).
+    assert (len(graphiques), len(images), len(dessines)) == (9, 3, 3)
+    for graphique in graphiques:
+        if not graphique.figure.data:
+            assert graphique.legende in paragraphes
     assert all(i._inline.docPr.get("descr") for i in images)
     assert document.core_properties.language == "fr-FR"
     legendes = [p.text for p in document.paragraphs if p.style.name == "Caption"]
@@ -351,7 +374,9 @@ def test_docx_sections_chiffres_et_masquage(sections_beta_2024):
     assert not [
         p.text
         for p in document.paragraphs
-        if "(secret statistique)" in p.text and p.style.name != "List Bullet"
+        if "(secret statistique)" in p.text
+        and p.style.name != "List Bullet"
+        and not p.text.startswith("Aucun chiffre de ce graphique")  # the pages' sentence
     ]
 
 
@@ -569,11 +594,13 @@ def test_pluriels_calcules():
     assert rapport.effectif(1, None, "entrées", 11) == "1 entrée"
     assert rapport.effectif(12, None, "sorties", 11) == "12 sorties"
     # « d' » before a vowel (an outside reader met « un nombre de enfants masqué »).
+    # Short (outside test): the secrecy note says what « s » means.
     assert rapport.effectif(None, "s", "enfants", 11) == (
-        "un nombre d'enfants masqué pour qu'un petit effectif ne puisse pas être recalculé à "
-        "partir des autres"
+        "un nombre d'enfants non diffusé (secret statistique)"
     )
-    assert rapport.effectif(None, "s", "sorties", 11).startswith("un nombre de sorties masqué")
+    assert rapport.effectif(None, "s", "sorties", 11) == (
+        "un nombre de sorties non diffusé (secret statistique)"
+    )
 
 
 def test_rapport_de_la_demo_lu_comme_la_page_montre_les_cellules_protegees(con_demo):
