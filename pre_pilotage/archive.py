@@ -196,6 +196,12 @@ def lisez_moi(sections: list[rapport.Section], contexte: rapport.Contexte) -> st
         "Fichiers :",
         *(f"- {nom}" for nom in noms(sections)[1:]),
     ]
+    # A chart with nothing drawn (every figure masked, or no data) has no image: said here, in
+    # the report's words, so that no one looks for it.
+    absents = [g for s in sections for p in _parties(s) for g in p.graphiques if not g.figure.data]
+    if absents:
+        lignes += ["", "Graphiques sans image :"]
+        lignes += [f"- {g.titre} : {g.legende}" for g in absents]
     return "\r\n".join(lignes) + "\r\n"
 
 

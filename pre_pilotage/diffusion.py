@@ -371,6 +371,12 @@ def menu_tableau(cadre, colonnes: dict, legende: exports.Legende, journal: dict)
             rang,
             journal,
         )
+        # A CSV holds the rows only (lines of notes would break its reading by a spreadsheet):
+        # said where it is chosen (an outside reader found it without source or secrecy note).
+        st.caption(
+            "Le CSV ne contient que les données : la source, la date des données et le sens de "
+            "« < 11 » et « s » sont dans le classeur XLSX."
+        )
 
 
 def _image_carte(figure, legende: exports.Legende) -> bytes:

@@ -595,12 +595,8 @@ def test_pluriels_calcules():
     assert rapport.effectif(12, None, "sorties", 11) == "12 sorties"
     # « d' » before a vowel (an outside reader met « un nombre de enfants masqué »).
     # Short (outside test): the secrecy note says what « s » means.
-    assert rapport.effectif(None, "s", "enfants", 11) == (
-        "un nombre d'enfants non diffusé (secret statistique)"
-    )
-    assert rapport.effectif(None, "s", "sorties", 11) == (
-        "un nombre de sorties non diffusé (secret statistique)"
-    )
+    assert rapport.effectif(None, "s", "enfants", 11) == ("un nombre d'enfants non diffusé")
+    assert rapport.effectif(None, "s", "sorties", 11) == ("un nombre de sorties non diffusé")
 
 
 def test_rapport_de_la_demo_lu_comme_la_page_montre_les_cellules_protegees(con_demo):
