@@ -685,9 +685,16 @@ def _carte(cadres, contexte: Contexte) -> Section:
         & pl.col("beneficiaires__secret").is_null()
     ).height
     reseaux = etablissements.filter(pl.col("education_prioritaire").is_not_null()).height
-    # On one quartier's report the map is its commune's: said so (« 0 sur 4 » for a single
-    # quartier puzzled an outside reader).
-    de_la_commune = " de la commune" if contexte.quartier else ""
+    # On one quartier's report the map is its commune's when a commune is chosen, else the
+    # whole programme's: said so (« 0 sur 4 » for a single quartier puzzled an outside reader;
+    # « de la commune » above the programme's 15 quartiers puzzled another).
+    perimetre = None
+    de_la_commune = ""
+    if contexte.quartier:
+        perimetre = (
+            "carte de toute la commune" if contexte.commune else "carte de tout le programme"
+        )
+        de_la_commune = " de la commune" if contexte.commune else " du programme"
     section.phrases.append(
         f"Quartiers prioritaires{de_la_commune} sans enfant accompagné en {annee} : {lacunes} "
         f"sur {qpv.height}. Écoles et collèges REP+ ou REP{de_la_commune} sans enfant "
@@ -703,6 +710,7 @@ def _carte(cadres, contexte: Contexte) -> Section:
             f"{SOURCE_PROGRAMME} ; contours : IGN, ANCT, INSEE ; écoles : Éducation nationale",
             qpv,
             etablissements,
+            perimetre=perimetre,
         )
     )
     section.tableaux.append(

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from pre_pilotage import config, formats, rapport
 from pre_pilotage.administration import Utilisateur
 from pre_pilotage.requetes import executer
-from tests.fixture_base import PRE, QPV_BETA
+from tests.fixture_base import BETA, PRE, QPV_BETA
 
 CAPTURES = config.RACINE / "tests" / "captures"
 
@@ -250,14 +250,35 @@ NOTE_SECRET = (
 )
 
 
-def test_petit_quartier_aucun_effectif_revele(sections_beta_2024):
+def test_petit_quartier_aucun_effectif_revele(sections_beta_2024, con_fixture):
     synthese = sections_beta_2024[0]
-    # The map section of one quartier's report covers its commune, and says so.
+    # The map section of one quartier's report (no commune chosen) covers the whole programme
+    # (its two quartiers in two communes), and says so in its sentence and its map's title.
     (carte,) = [s for s in sections_beta_2024 if s.titre == "Carte"]
-    assert carte.phrases[0].startswith(
-        "Quartiers prioritaires de la commune sans enfant accompagné en 2024 : "
+    assert carte.phrases[0] == (
+        "Quartiers prioritaires du programme sans enfant accompagné en 2024 : 0 sur 2. Écoles "
+        "et collèges REP+ ou REP du programme sans enfant accompagné : 0 sur 0."
     )
-    assert "Écoles et collèges REP+ ou REP de la commune sans enfant accompagné" in carte.phrases[0]
+    assert [ligne[:2] for ligne in carte.tableaux[0].lignes] == [
+        ["Alpha Nord (QN09690N)", "Alpha"],
+        ["Beta Sud (QN09691N)", "Beta"],
+    ]
+    assert carte.graphiques[0].titre == (
+        "Enfants accompagnés par quartier prioritaire – PRE de test, carte de tout le programme, "
+        "2024"
+    )
+    # With its commune chosen, the map is the commune's.
+    avec_commune = rapport.contenu(
+        rapport.lire(
+            lambda nom, **p: executer(con_fixture, nom, 11, **p), PRE, BETA, QPV_BETA, 2024
+        ),
+        contexte(2024, quartier=True, commune=True),
+    )
+    (carte_beta,) = [s for s in avec_commune if s.titre == "Carte"]
+    assert carte_beta.phrases[0].startswith(
+        "Quartiers prioritaires de la commune sans enfant accompagné en 2024 : 0 sur 1."
+    )
+    assert [ligne[0] for ligne in carte_beta.tableaux[0].lignes] == ["Beta Sud (QN09691N)"]
     # A quartier's children all live in it: no « Part résidant en QPV » (100 % or « s »).
     assert synthese.titre_chiffres == "Quatre chiffres clés pour les élus"
     assert synthese.chiffres[:2] == [
