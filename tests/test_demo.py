@@ -179,6 +179,21 @@ def test_echelle_nationale_reduite(tmp_path):
         assert 480 <= actifs <= 720
 
 
+def test_tailles_par_programme(tmp_path):
+    """`actifs_par_programme` (the benchmark of the real PRE geography): one size per programme."""
+    chemin = generer_base(
+        tmp_path / "tailles.duckdb", actifs_par_programme=[60, 400], proteger=False
+    )
+    with duckdb.connect(str(chemin), read_only=True) as con:
+        actifs = con.execute(
+            "select pre_id, count(distinct beneficiaire_id) from parcours"
+            " where actif_dans_annee(date_entree, date_sortie, 2025) group by 1 order by 1"
+        ).fetchall()
+    assert [p for p, _ in actifs] == ["pre-90001", "pre-90002"]
+    assert 45 <= actifs[0][1] <= 75
+    assert 300 <= actifs[1][1] <= 500
+
+
 def test_make_run_reconstruit_une_demo_d_un_ancien_generateur(
     chemin_demo, tmp_path, capsys, monkeypatch
 ):

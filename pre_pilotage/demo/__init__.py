@@ -97,8 +97,12 @@ def generer_base(
     beneficiaires_par_an: int | None = None,
     graine: int = GRAINE,
     proteger: bool = True,
+    actifs_par_programme: list[int] | None = None,
 ) -> Path:
     """Build the demo database at `chemin` (replaced if present); same seed, same database.
+
+    `actifs_par_programme`: children active in the last year of each programme (then
+    `programmes` is its length), instead of `beneficiaires_par_an` shared out evenly.
 
     `proteger`: compute the statistical protection the app reads (`pre_pilotage.protection`);
     without it the app refuses to show figures until an administrator computes it.
@@ -107,6 +111,8 @@ def generer_base(
     chemin.parent.mkdir(parents=True, exist_ok=True)
     provisoire = chemin.with_name(chemin.name + ".construction")
     provisoire.unlink(missing_ok=True)
+    if actifs_par_programme is not None:
+        programmes = len(actifs_par_programme)
     cibles = _actifs_cibles(programmes, beneficiaires_par_an)
     with duckdb.connect(str(provisoire)) as con:
         migrer(con)
@@ -116,6 +122,8 @@ def generer_base(
         for indice in range(programmes):
             rng = np.random.default_rng([graine, indice])
             territoire = construire_territoire(indice, rng)
+            if actifs_par_programme is not None:
+                cibles = _actifs_cibles(1, actifs_par_programme[indice])
             tables = _lignes_geographie(territoire) | generer_programme(territoire, rng, cibles)
             for table, lignes in tables.items():
                 lot.setdefault(table, []).extend(lignes)
