@@ -367,7 +367,9 @@ def section_communale(c: dict) -> list[str]:
         f"shared out in proportion to the programmes' QPV ({c['par_qpv']:.0f} children per QPV,"
         " at least 20 per programme), and protected alone through the national path (a worker "
         "process per programme, two at once). The sizes are an assumption: no public figure "
-        "gives the children of each PRE.",
+        "gives the children of each PRE. Reading one programme at a time costs more per "
+        "programme than the national path's groups of 5 (each query runs once per group): "
+        "the reading times below are an upper bound.",
         "",
         "| QPV | children a year | programmes of the list | reading the views "
         "| per-view pass + linear programs | cells | shown |",
