@@ -6,7 +6,7 @@ reference; the « Enquête nationale PRE » workbook holds the same (masked) fra
 
 import streamlit as st
 
-from pre_pilotage import acces, enquete, formats, graphiques, telechargements, ui
+from pre_pilotage import acces, enquete, formats, graphiques, rapport, telechargements, ui
 from pre_pilotage.requetes import run, run_au_seuil
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -41,6 +41,8 @@ if filtres:
     for colonne, code in zip(st.columns(4), ui.chiffres_publics(filtres), strict=False):
         with colonne:
             ui.chiffre_cle(code, publics, annee)
+    if filtres.commune or filtres.qpv:
+        ui.note(rapport.NOTE_REPARTITIONS)
     for colonne, code in zip(st.columns(2), ("part_sexe", "part_tranche_age"), strict=True):
         with colonne:
             repartition(code)

@@ -49,6 +49,11 @@ __all__ = ["SUFFIXE_SECRET", "TOKEN_SECONDAIRE", "Regles", "lire_regles", "prote
 
 SUFFIXE_SECRET = "__secret"
 TOKEN_SECONDAIRE = "s"
+# A commune's or QPV's breakdowns of its children (sex, age band, level, profile, orientation,
+# parcours) are published only for the years it has at least this many children: below, they
+# are mostly small counts whose protection masked the programme's own figures, and took most
+# of the protection's time (docs/secret-statistique.md). `protection.moteur` applies it.
+ENFANTS_MIN_REPARTITIONS = 50
 
 # Cell states.
 _VISIBLE = 0

@@ -42,7 +42,7 @@ from pre_pilotage import (
     references_nationales,
 )
 from pre_pilotage import cite as cite_module
-from pre_pilotage.confidentialite import SUFFIXE_SECRET
+from pre_pilotage.confidentialite import ENFANTS_MIN_REPARTITIONS, SUFFIXE_SECRET
 from pre_pilotage.indicateurs import indicateur
 
 SECTIONS = {
@@ -306,10 +306,17 @@ def _graphique(
     )
 
 
+# Said wherever a commune's or quartier's figures are shown (`confidentialite.ENFANTS_MIN_REPARTITIONS`).
+NOTE_REPARTITIONS = (
+    "Répartitions des enfants d'une commune ou d'un quartier (sexe, âge, niveau, profil, "
+    "orientation, parcours) : publiées les années où son nombre d'enfants accompagnés est "
+    f"affiché et atteint au moins {ENFANTS_MIN_REPARTITIONS}, masquées (« s ») les autres années."
+)
+
 NOTE_PERIMETRE = (
     "Enfants par référent : calculé sur l'ensemble du programme. Budget : fiches-action "
     "communales de la commune retenue, ou de celle du quartier (les fiches ne sont pas réparties "
-    "par quartier, ni les fiches intercommunales par commune)."
+    "par quartier, ni les fiches intercommunales par commune). " + NOTE_REPARTITIONS
 )
 
 

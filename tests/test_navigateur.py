@@ -284,14 +284,14 @@ def test_filtre_dans_l_url_et_lien_partage(serveur, navigateur):
 
 
 def test_petit_quartier_aucun_effectif_sous_le_seuil(serveur, navigateur):
-    # In the demo, QPV "Les Coteaux" (QN09610N) has 9 entries and 6 exits in 2025. The 9
-    # entries also protect another figure (their stored range is widened above 10), so they
-    # read « s », not « < 11 », which would tell they are at most 10.
+    # In the demo, QPV "Les Coteaux" (QN09610N) has 9 entries and 6 exits in 2025: « < 11 »
+    # both (they read « s » when the quartier's breakdowns, which it has too few children to
+    # publish, needed them to protect another figure).
     contexte, page, erreurs = ouvrir(navigateur, f"{serveur}/synthese?qpv=QN09610N")
     try:
         capturer(page, "synthese-petit-quartier")
         chiffres = chiffres_cles(page)
-        assert chiffres["Entrées dans le programme"] == "s"
+        assert chiffres["Entrées dans le programme"] == "< 11"
         assert chiffres["Sorties du programme"] == "< 11"
         assert chiffres["Durée médiane des parcours"] == "s"
         for libelle in ("Enfants accompagnés", "Entrées dans le programme", "Sorties du programme"):

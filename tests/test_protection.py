@@ -13,6 +13,7 @@ import math
 import shutil
 import sys
 import types
+from collections import defaultdict
 
 import duckdb
 import numpy as np
@@ -20,6 +21,7 @@ import polars as pl
 import pytest
 
 from pre_pilotage import protection, requetes
+from pre_pilotage.confidentialite import ENFANTS_MIN_REPARTITIONS
 from pre_pilotage.protection import audit, catalogue, moteur
 
 PRE_TEST = "pre-test"
@@ -108,7 +110,41 @@ def test_un_zero_est_montre_zero_dans_toutes_les_vues(con_fixture):
     # A count of zero is « 0 » on every page: the per-view pass could pick one as a
     # complementary cell (commune 96901's exits of 2024 to « droit commun », none, were « s »
     # on Publics in 2025 and « 0 » in 2024), which hid nothing since the joint pass counts
-    # every zero as known.
+    # every zero as known. Not in the rows of a breakdown that is not published (below
+    # `ENFANTS_MIN_REPARTITIONS` children): they are no cells of the models, and show nothing.
+    vues_, _ = audit.publiees(con_fixture, 11)
+    masques_a_zero = []
+    zeros = 0
+    for vue in vues_:
+        cadre = protection.lire_vue(con_fixture, vue.nom, vue.params, 11)
+        for colonne in vue.regles.counts:
+            for i, (valeur, jeton) in enumerate(
+                zip(vue.cadre[colonne], cadre[colonne + "__secret"], strict=True)
+            ):
+                if valeur == 0 and i not in vue.non_diffusees:
+                    zeros += 1
+                    if jeton is not None:
+                        masques_a_zero.append((vue.nom, vue.cle, i, colonne))
+    assert masques_a_zero == []
+    assert zeros > 100
+
+
+def test_repartitions_d_un_petit_territoire_non_publiees(con_fixture):
+    """A commune's or QPV's breakdowns (sex, age…) of a year are published only when its number
+    of children of that year is shown and at least `ENFANTS_MIN_REPARTITIONS`; otherwise every
+    count is « s », every share masked, zeros included. Commune 96901 of the fixture: 27
+    children in 2025, so its rows of 2025 are never cells of the protection; 50 in 2024, but
+    that count is masked (« s ») to protect the small counts of that year, so its rows of 2024,
+    cells of the protection, are left unpublished at the end (`moteur.retirer_non_diffusees`)."""
+    assert ENFANTS_MIN_REPARTITIONS == 50
+    effectifs = requetes.lire_protege(
+        con_fixture, "beneficiaires_par_annee", 11, pre_id=PRE_TEST, commune="96901", qpv=None
+    )
+    assert effectifs.select("annee", "actifs", "actifs__secret").rows() == [
+        (2023, 20, None),
+        (2024, None, "s"),
+        (2025, 27, None),
+    ]
     sorties = requetes.lire_protege(
         con_fixture,
         "publics_motifs_sortie",
@@ -118,22 +154,127 @@ def test_un_zero_est_montre_zero_dans_toutes_les_vues(con_fixture):
         qpv=None,
         annee=2025,
     )
-    ligne = sorties.filter(
+    assert set(sorties["annee"].to_list()) == {2024, 2025}
+    assert set(sorties["effectif__secret"].to_list()) == {"s"}
+    assert sorties["effectif"].null_count() == sorties.height
+    assert sorties["part"].null_count() == sorties.height
+    # The programme's own breakdown is published as before (the programme is no territory of
+    # the rule): its zero of 2024 is « 0 ».
+    programme = requetes.lire_protege(
+        con_fixture,
+        "publics_motifs_sortie",
+        11,
+        pre_id=PRE_TEST,
+        commune=None,
+        qpv=None,
+        annee=2025,
+    )
+    ligne = programme.filter(
         (pl.col("annee") == 2024) & (pl.col("modalite") == "relais_droit_commun")
     ).row(0, named=True)
     assert (ligne["effectif"], ligne["effectif__secret"]) == (0, None)
-    # Every stored view: the unmasked value of each count shown as a token is never zero.
+    sexe = requetes.lire_protege(
+        con_fixture,
+        "publics_par_sexe",
+        11,
+        pre_id=PRE_TEST,
+        commune=None,
+        qpv="QN09691N",
+        annee=2025,
+    )
+    assert set(sexe["effectif__secret"].to_list()) == {"s"}
+    assert sexe["part"].null_count() == sexe.height
+
+    def vue_sexe(vues_, commune):
+        cles = {"pre_id": PRE_TEST, "commune": commune, "qpv": None, "annee": 2025}
+        return next(v for v in vues_ if v.nom == "publics_par_sexe" and v.params == cles)
+
+    # Before the protection: the commune's rows of 2025 are no cells, those of 2024 are.
     vues_, _ = moteur.collecter(con_fixture)
-    masques_a_zero = []
-    for vue in vues_:
-        cadre = protection.lire_vue(con_fixture, vue.nom, vue.params, 11)
-        for colonne in vue.regles.counts:
-            for i, (valeur, jeton) in enumerate(
-                zip(vue.cadre[colonne], cadre[colonne + "__secret"], strict=True)
-            ):
-                if valeur == 0 and jeton is not None:
-                    masques_a_zero.append((vue.nom, vue.cle, i, colonne))
-    assert masques_a_zero == []
+    assert vue_sexe(vues_, None).non_diffusees == set()
+    commune = vue_sexe(vues_, "96901")
+    annees = commune.cadre["annee"].to_list()
+    assert commune.non_diffusees == {i for i, a in enumerate(annees) if a == 2025}
+    assert {annees[i] for i, _ in commune.cellules} == {2024}
+    # As published: none.
+    vues_, _ = audit.publiees(con_fixture, 11)
+    commune = vue_sexe(vues_, "96901")
+    assert commune.non_diffusees == set(range(len(annees)))
+    assert commune.cellules == {}
+    assert vue_sexe(vues_, None).non_diffusees == set()
+
+
+def test_retirer_non_diffusees_renumerote_les_cellules(con_demo):
+    """A territory's count masked by the protection though of 50 children or more hides its
+    breakdown rows of that year: they leave their views' cells, cells shown nowhere else go,
+    and the others are renumbered with every view still pointing at its own values (on the
+    demo, as if every count of its commune 96001 were masked)."""
+    vues_, cellules = moteur.collecter(con_demo)
+    avant = len(cellules)
+    valeurs = {
+        (v, c): cellules.valeur[u] for v, vue in enumerate(vues_) for c, u in vue.cellules.items()
+    }
+
+    def montre(vue, i):
+        return None if vue.params.get("commune") == "96001" else vue.cadre["actifs"][i]
+
+    gardees = moteur.retirer_non_diffusees(vues_, cellules, montre)
+    assert len(gardees) == len(cellules) < avant - 100
+    touchees = 0
+    for v, vue in enumerate(vues_):
+        if moteur._repartition(vue) and vue.params.get("commune") == "96001":
+            assert vue.non_diffusees == set(range(vue.cadre.height))
+            assert vue.cellules == {}
+            touchees += 1
+        for c, u in vue.cellules.items():
+            assert (v, *c) in cellules.occurrences[u]
+            assert cellules.valeur[u] == valeurs[(v, c)]
+        for groupes in vue.totaux.values():
+            assert all(0 <= u < len(cellules) for _, u in groupes)
+    assert touchees > 5
+    assert all(cellules.occurrences)
+    assert len(cellules.records) == len(cellules.total) == len(cellules.annee) == len(cellules)
+
+
+def test_repartitions_publiees_seulement_si_l_effectif_l_est(con_fixture, con_demo):
+    """The final rule, on the stored protections of the fixture and of the demo: a territory's
+    breakdown row of a year shows a figure exactly when that year's number of children of the
+    territory is shown and at least `ENFANTS_MIN_REPARTITIONS`, so that the rule tells nothing a
+    reader does not see (a count masked by the protection hides its breakdowns too)."""
+    for con in (con_fixture, con_demo):
+        vues_, _ = moteur.collecter(con)
+        effectifs = {}
+        for vue in vues_:
+            if vue.nom == "beneficiaires_par_annee":
+                cadre = protection.lire_vue(con, vue.nom, vue.params, 11)
+                for annee, valeur, jeton in cadre.select(
+                    "annee", "actifs", "actifs__secret"
+                ).iter_rows():
+                    effectifs[(*moteur._territoire(vue), annee)] = (
+                        jeton is None and valeur >= ENFANTS_MIN_REPARTITIONS
+                    )
+        publiees = non_publiees = 0
+        ecarts = []
+        for vue in vues_:
+            if not moteur._repartition(vue):
+                continue
+            cadre = protection.lire_vue(con, vue.nom, vue.params, 11)
+            jetons = defaultdict(set)  # year -> tokens of its counts (None: a figure)
+            for i, annee in enumerate(cadre["annee"].to_list()):
+                for c in vue.regles.counts:
+                    jetons[annee].add(cadre[c + "__secret"][i])
+            for annee, vus in jetons.items():
+                regle = effectifs.get((*moteur._territoire(vue), annee), False)
+                publiees += regle
+                non_publiees += not regle
+                # Unpublished: only « s »; published: some figure or « < 11 » (a year of few
+                # exits can have all its counts small).
+                if (vus == {"s"}) == regle:
+                    ecarts.append((vue.nom, vue.cle, annee, vus))
+        assert ecarts == []
+        assert non_publiees > 0
+        # The fixture's territories have fewer than 50 children, or a masked count (above).
+        assert publiees > 0 if con is con_demo else publiees == 0
 
 
 def test_un_chiffre_d_enfants_n_est_jamais_recalcule_par_une_vue(con_fixture, monkeypatch):
@@ -240,7 +381,7 @@ def test_aucun_s_redonne_par_sa_propre_repartition(con_demo):
     cell has exactly one masked part of 11 or more (`moteur.republier` shows it again)."""
     from pre_pilotage.protection import moteur
 
-    vues_, cellules = moteur.collecter(con_demo)
+    vues_, cellules = audit.publiees(con_demo, 11)  # as published: the protection's cells
     statuts = dict(
         con_demo.execute("select cellule, statut from secret_cellule where seuil = 11").fetchall()
     )

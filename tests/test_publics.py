@@ -473,7 +473,9 @@ def test_page_petit_quartier_aucun_petit_effectif(page_publics):
     valeurs = metriques(at)
     assert valeurs["Enfants accompagnés"] == "< 11"
     assert valeurs["Situations examinées en EPS"] == "< 11"
-    assert valeurs["Enfants suivis par l'ASE"] == "< 11"
+    # A breakdown of the quartier (its children by profile): not published, it has fewer than
+    # 50 children (`confidentialite.ENFANTS_MIN_REPARTITIONS`).
+    assert valeurs["Enfants suivis par l'ASE"] == "s"
     # Meetings and professionals are not children: only counts of children are masked.
     assert valeurs["Réunions d'EPS"] == "1" and valeurs["Professionnels par réunion"] == "5,0"
     professionnels = ("Réunions d'EPS", "Professionnels par réunion")

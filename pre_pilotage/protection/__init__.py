@@ -25,7 +25,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from pre_pilotage import config
+from pre_pilotage import confidentialite, config
 from pre_pilotage.db import DOSSIER_MIGRATIONS
 from pre_pilotage.protection import catalogue, moteur
 from pre_pilotage.protection.catalogue import cle_parametres, requetes_protegees
@@ -87,7 +87,9 @@ def valeurs_min() -> int:
 
 def empreinte_regles(seuil: int) -> str:
     """What the protection depends on apart from the data: queries, macros, engine, rules."""
-    h = hashlib.sha256(f"{VERSION}|{seuil}|{valeurs_min()}".encode())
+    h = hashlib.sha256(
+        f"{VERSION}|{seuil}|{valeurs_min()}|{confidentialite.ENFANTS_MIN_REPARTITIONS}".encode()
+    )
     # With the query telling which parcours stands for its child in the cells.
     for nom in [*requetes_protegees(), "protection_parcours_enfants"]:
         h.update((config.DOSSIER_REQUETES / f"{nom}.sql").read_bytes())

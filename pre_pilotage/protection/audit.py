@@ -32,7 +32,12 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from pre_pilotage.confidentialite import SUFFIXE_SECRET, _groupes, proteger
+from pre_pilotage.confidentialite import (
+    ENFANTS_MIN_REPARTITIONS,
+    SUFFIXE_SECRET,
+    _groupes,
+    proteger,
+)
 from pre_pilotage.protection import lire_vue, moteur
 from pre_pilotage.protection.moteur import PRIMAIRE, SECONDAIRE, VISIBLE
 
@@ -109,6 +114,26 @@ class Audit:
 def _exemple(vues_, cellules, u: int) -> str:
     v, i, colonne = cellules.occurrences[u][0]
     return f"{vues_[v].nom} {vues_[v].cle} ligne {i + 1} {colonne}"
+
+
+def publiees(
+    con: duckdb.DuckDBPyConnection, seuil: int, collecte: tuple | None = None
+) -> tuple[list[moteur.Vue], moteur.Cellules]:
+    """The views and cells as published by the stored protection at `seuil`: the breakdown rows
+    of a territory are published only for the years its shown number of children reaches the
+    threshold (`moteur.retirer_non_diffusees`, the same rule as the protection, read here from
+    the stored tokens). `collecte` (`moteur.collecter`) is changed in place."""
+    vues_, cellules = collecte or moteur.collecter(con, parallele=True)
+    stockes: dict[str, object] = {}
+
+    def montre(vue: moteur.Vue, i: int) -> int | None:
+        if vue.cle not in stockes:
+            stockes[vue.cle] = lire_vue(con, vue.nom, vue.params, seuil)
+        cadre = stockes[vue.cle]
+        return cadre["actifs"][i] if cadre["actifs" + SUFFIXE_SECRET][i] is None else None
+
+    moteur.retirer_non_diffusees(vues_, cellules, montre)
+    return vues_, cellules
 
 
 def _publie(vues_, cellules, con, seuil: int, audit: Audit) -> np.ndarray:
@@ -212,7 +237,7 @@ def auditer(
     debut = time.perf_counter()
     budget = _Entiers(math.inf if budget_entiers is None else debut + budget_entiers)
     audit = Audit(seuil, valeurs_min)
-    vues_, cellules = collecte or moteur.collecter(con, parallele=True)
+    vues_, cellules = publiees(con, seuil, collecte)
     etats = _publie(vues_, cellules, con, seuil, audit)
     audit.vues, audit.cellules = len(vues_), len(cellules)
     audit.primaires = int((etats == PRIMAIRE).sum())
@@ -473,6 +498,19 @@ def rapport(audits: dict[str, Audit], commande: str) -> str:
         "test, on 03/12/2026, narrowed a « < 11 » of a quartier's age bands to 4 values by "
         "adding « s » ≥ 1 to a partition; with this bound the demo masks about 1,100 more "
         "cells).",
+        "- A commune's or QPV's breakdowns of its children (`moteur.REPARTITIONS`: Publics by "
+        "sex, age band, level, profile, orientation, residence, motives, duration, actions, "
+        "indicators) are published, year by year, only when the territory's number of "
+        "children of that year is shown and at least "
+        f"{ENFANTS_MIN_REPARTITIONS} (`confidentialite.ENFANTS_MIN_REPARTITIONS`); otherwise "
+        "every count of those rows is « s », zeros included, and they are no cells of the "
+        "models. The protection leaves out the rows of territories below the threshold on the "
+        "raw count, treats the others as published, then drops those whose count it masked "
+        "(`moteur.retirer_non_diffusees`): publishing fewer figures only widens what a reader "
+        "can recompute, so every proof holds, and the rule, decided on shown figures only, "
+        "tells a reader nothing more. The audit applies the same rule from the stored tokens "
+        "(`audit.publiees`). Those breakdowns were mostly small counts whose protection masked "
+        "the programme's own figures and took most of the protection's time.",
         "- Assumptions written down: a rate whose denominator is not a column of its row (the "
         "programme's children, a QPV's population) uses a denominator published elsewhere; "
         "a child and its parcours active in a year are one record of that year (the latest "

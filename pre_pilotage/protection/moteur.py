@@ -31,6 +31,7 @@ import time
 import warnings
 import zlib
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -39,6 +40,7 @@ import numpy as np
 import polars as pl
 
 from pre_pilotage.confidentialite import (
+    ENFANTS_MIN_REPARTITIONS,
     SUFFIXE_SECRET,
     Regles,
     _cadre_protege,
@@ -91,6 +93,25 @@ VARIABLES_POINT_INTERIEUR = 1_000
 # is the cheapest cell left to mask.
 VUES_CONVERSION_GROUPEE = 8
 
+# Breakdowns of one commune's or QPV's children published only from
+# `ENFANTS_MIN_REPARTITIONS` children in the year (`confidentialite`).
+REPARTITIONS = frozenset(
+    {
+        "beneficiaires_par_tranche_age",
+        "publics_duree_parcours",
+        "publics_indicateurs",
+        "publics_motifs_orientation",
+        "publics_motifs_sortie",
+        "publics_par_niveau_scolaire",
+        "publics_par_orienteur",
+        "publics_par_profil",
+        "publics_par_residence",
+        "publics_par_sexe",
+        "publics_par_tranche_age",
+        "publics_types_action",
+    }
+)
+
 # Cells of these columns, in views without a commune or QPV filter, are the programme's headline
 # figures: suppressed last.
 _TOTAUX = {"actifs", "entrees", "sorties", "beneficiaires", "enfants_programme", "effectif"}
@@ -109,6 +130,8 @@ class Vue:
     # share column -> (rows of a partition group, the cell its total is, when its rows count
     # distinct records whose union is a cell of the database).
     totaux: dict[str, list[tuple[list[int], int]]] = field(default_factory=dict)
+    # Rows of a territory's breakdown not published (`ENFANTS_MIN_REPARTITIONS`): « s », no cells.
+    non_diffusees: set[int] = field(default_factory=set)
 
     def modele(self, seuil: int) -> _Etat:
         """The frame's values and relations for the per-view protection, computed once."""
@@ -266,6 +289,16 @@ def identifier(
         (annee, parcours): enfant
         for annee, parcours, enfant in enfants.select("annee", "parcours", "enfant").iter_rows()
     }
+    # Children of each territory (programme, commune, QPV) and year: what decides whether its
+    # breakdowns of that year are published.
+    effectifs: dict[tuple, int] = {}
+    for (nom, params), brut in zip(demandes, bruts, strict=True):
+        if nom == "beneficiaires_par_annee":
+            territoire = (params["pre_id"], params.get("commune"), params.get("qpv"))
+            for annee, actifs in zip(
+                brut["annee"].to_list(), brut["actifs"].to_list(), strict=True
+            ):
+                effectifs[(*territoire, annee)] = int(actifs or 0)
     for (nom, params), brut in zip(demandes, bruts, strict=True):
         regles = charger(nom).regles
         lignage = {c: c + SUFFIXE_IDS for c in regles.counts if c + SUFFIXE_IDS in brut.columns}
@@ -275,11 +308,15 @@ def identifier(
         liste_vues.append(vue)
         annees = cadre["annee"].to_list() if "annee" in cadre.columns else None
         sans_filtre = params.get("commune") is None and params.get("qpv") is None
+        if _repartition(vue):
+            for i, annee in enumerate(annees):
+                if effectifs.get((*_territoire(vue), annee), 0) < ENFANTS_MIN_REPARTITIONS:
+                    vue.non_diffusees.add(i)
         for colonne in regles.counts:
             valeurs = cadre[colonne].to_list()
             ids = brut[lignage[colonne]].to_list() if colonne in lignage else None
             for i, valeur in enumerate(valeurs):
-                if valeur is None:
+                if valeur is None or i in vue.non_diffusees:
                     continue
                 valeur = int(valeur)
                 annee = annees[i] if annees is not None else params.get("annee")
@@ -330,6 +367,69 @@ def identifier(
     return liste_vues, cellules
 
 
+def _territoire(vue: Vue) -> tuple:
+    return (vue.params["pre_id"], vue.params.get("commune"), vue.params.get("qpv"))
+
+
+def _repartition(vue: Vue) -> bool:
+    """A breakdown of one commune's or QPV's children by year (`REPARTITIONS`)."""
+    return (
+        vue.nom in REPARTITIONS
+        and (vue.params.get("commune") is not None or vue.params.get("qpv") is not None)
+        and "annee" in vue.cadre.columns
+    )
+
+
+def retirer_non_diffusees(
+    vues_: list[Vue], cellules: Cellules, montre: Callable[[Vue, int], int | None]
+) -> list[int]:
+    """The final publication rule of breakdowns: a commune's or QPV's breakdown rows of a year
+    are published only when that year's number of children of the territory
+    (`beneficiaires_par_annee`, column actifs) is shown and at least `ENFANTS_MIN_REPARTITIONS`.
+
+    `identifier` leaves out the rows of territories below the threshold (on the raw count); the
+    protection then treats the others as published, and this drops those whose count it masked:
+    publishing fewer figures only widens what a reader can recompute, so every proof holds. The
+    rule then depends only on shown figures and tells a reader nothing more. `montre(vue, i)`:
+    the shown value of row i's count in that view, None when masked (the protection's states,
+    or the stored tokens for the audit). Rows dropped become `Vue.non_diffusees`; cells left in
+    no view are removed and the others renumbered in place. Returns the kept cells' old numbers
+    (in order)."""
+    effectifs: dict[tuple, tuple[Vue, int]] = {}
+    for vue in vues_:
+        if vue.nom == "beneficiaires_par_annee":
+            for i, annee in enumerate(vue.cadre["annee"].to_list()):
+                effectifs[(*_territoire(vue), annee)] = (vue, i)
+    for v, vue in enumerate(vues_):
+        if not _repartition(vue):
+            continue
+        for i, annee in enumerate(vue.cadre["annee"].to_list()):
+            if i in vue.non_diffusees:
+                continue
+            source = effectifs.get((*_territoire(vue), annee))
+            valeur = None if source is None else montre(*source)
+            if valeur is not None and valeur >= ENFANTS_MIN_REPARTITIONS:
+                continue
+            vue.non_diffusees.add(i)
+            for colonne in vue.regles.counts:
+                u = vue.cellules.pop((i, colonne), None)
+                if u is not None:
+                    cellules.occurrences[u].remove((v, i, colonne))
+    gardees = [u for u in range(len(cellules)) if cellules.occurrences[u]]
+    if len(gardees) < len(cellules):
+        nouveau = {u: k for k, u in enumerate(gardees)}
+        for nom in ("valeur", "pre_id", "annee", "records", "occurrences", "total"):
+            liste = getattr(cellules, nom)
+            liste[:] = [liste[u] for u in gardees]
+        for vue in vues_:
+            vue.cellules = {c: nouveau[u] for c, u in vue.cellules.items()}
+            vue.totaux = {
+                part: [(groupe, nouveau[u]) for groupe, u in groupes if u in nouveau]
+                for part, groupes in vue.totaux.items()
+            }
+    return gardees
+
+
 def _cle_union(lignes: list[tuple[tuple | None, int | None]]) -> tuple | None:
     """Key of the cell that a partition group's total would be: the union of its rows' records,
     when every non-zero row has its records, all of one year, and no record is in two rows
@@ -368,22 +468,28 @@ def _en_enfants(membres: list[str], annee: int | None, alias: dict) -> list[str]
 
 
 def _forcees(vue: Vue, etats: np.ndarray) -> dict[tuple[int, str], int]:
-    return {cell: int(etats[u]) for cell, u in vue.cellules.items() if etats[u] != VISIBLE}
+    forcees = {cell: int(etats[u]) for cell, u in vue.cellules.items() if etats[u] != VISIBLE}
+    for i in vue.non_diffusees:
+        for colonne in vue.regles.counts:
+            if vue.cadre[colonne][i] is not None:
+                forcees[(i, colonne)] = SECONDAIRE
+    return forcees
 
 
 def _etats_vue(vue: Vue, etats: np.ndarray, seuil: int) -> pl.DataFrame:
     decision = _etat_protege(vue.cadre, vue.regles, seuil, _forcees(vue, etats))
-    return _cadre_protege(_montrer_zeros(decision), totaux_publics(vue, etats))
+    return _cadre_protege(_montrer_zeros(decision, vue.non_diffusees), totaux_publics(vue, etats))
 
 
-def _montrer_zeros(decision: _Etat) -> _Etat:
+def _montrer_zeros(decision: _Etat, non_diffusees: set[int] | frozenset = frozenset()) -> _Etat:
     """A view's decision with its counts of zero shown, even where its own protection chose
     one as a complementary cell: a zero is « 0 » in every view (not a cell, `identifier`), so
     masking it in one hides nothing (a quartier without a child was « 0 » on the map and « s »
     on the Publics page); the joint pass, which counts every zero as known, masks what the
     small counts need instead."""
     for (i, k), etat in decision.etat.items():
-        if etat == SECONDAIRE and decision.valeurs[k][i] == 0:
+        # A row not published (`non_diffusees`) shows no zero: it is no cell of the models.
+        if etat == SECONDAIRE and decision.valeurs[k][i] == 0 and i not in non_diffusees:
             decision.etat[(i, k)] = VISIBLE
     return decision
 
@@ -425,7 +531,8 @@ def passe_par_vue(
                         for (i, colonne), u in vue.cellules.items()
                     }
                 decision = _montrer_zeros(
-                    _etat_protege(vue.cadre, vue.regles, seuil, forcees, modele)
+                    _etat_protege(vue.cadre, vue.regles, seuil, forcees, modele),
+                    vue.non_diffusees,
                 )
                 if decisions is not None:
                     decisions[v] = (forcees, decision)
@@ -1731,6 +1838,16 @@ def calculer(
         if not passe_par_vue(vues_, cellules, etats, seuil, sales, decisions) and not ajoutees:
             break
     republier(blocs, liantes, cellules, etats, seuil, vues_)
+
+    def montre(vue: Vue, i: int) -> int | None:
+        u = vue.cellules.get((i, "actifs"))
+        return None if u is None or etats[u] != VISIBLE else cellules.valeur[u]
+
+    gardees = retirer_non_diffusees(vues_, cellules, montre)
+    if len(gardees) < len(etats):
+        nouveau = {u: k for k, u in enumerate(gardees)}
+        etats = etats[gardees]
+        intervalles = {nouveau[u]: b for u, b in intervalles.items() if u in nouveau}
     cadres = {}
     for v, vue in enumerate(vues_):
         if v in decisions and decisions[v][0] == _forcees(vue, etats):
