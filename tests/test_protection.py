@@ -250,7 +250,7 @@ def test_repartitions_publiees_seulement_si_l_effectif_l_est(con_fixture, con_de
                 for annee, valeur, jeton in cadre.select(
                     "annee", "actifs", "actifs__secret"
                 ).iter_rows():
-                    effectifs[(*moteur._territoire(vue), annee)] = (
+                    effectifs[(*moteur._territoire(vue.params), annee)] = (
                         jeton is None and valeur >= ENFANTS_MIN_REPARTITIONS
                     )
         publiees = non_publiees = 0
@@ -264,7 +264,7 @@ def test_repartitions_publiees_seulement_si_l_effectif_l_est(con_fixture, con_de
                 for c in vue.regles.counts:
                     jetons[annee].add(cadre[c + "__secret"][i])
             for annee, vus in jetons.items():
-                regle = effectifs.get((*moteur._territoire(vue), annee), False)
+                regle = effectifs.get((*moteur._territoire(vue.params), annee), False)
                 publiees += regle
                 non_publiees += not regle
                 # Unpublished: only « s »; published: some figure or « < 11 » (a year of few

@@ -294,11 +294,10 @@ def identifier(
     effectifs: dict[tuple, int] = {}
     for (nom, params), brut in zip(demandes, bruts, strict=True):
         if nom == "beneficiaires_par_annee":
-            territoire = (params["pre_id"], params.get("commune"), params.get("qpv"))
             for annee, actifs in zip(
                 brut["annee"].to_list(), brut["actifs"].to_list(), strict=True
             ):
-                effectifs[(*territoire, annee)] = int(actifs or 0)
+                effectifs[(*_territoire(params), annee)] = int(actifs or 0)
     for (nom, params), brut in zip(demandes, bruts, strict=True):
         regles = charger(nom).regles
         lignage = {c: c + SUFFIXE_IDS for c in regles.counts if c + SUFFIXE_IDS in brut.columns}
@@ -310,7 +309,7 @@ def identifier(
         sans_filtre = params.get("commune") is None and params.get("qpv") is None
         if _repartition(vue):
             for i, annee in enumerate(annees):
-                if effectifs.get((*_territoire(vue), annee), 0) < ENFANTS_MIN_REPARTITIONS:
+                if effectifs.get((*_territoire(vue.params), annee), 0) < ENFANTS_MIN_REPARTITIONS:
                     vue.non_diffusees.add(i)
         for colonne in regles.counts:
             valeurs = cadre[colonne].to_list()
@@ -367,8 +366,9 @@ def identifier(
     return liste_vues, cellules
 
 
-def _territoire(vue: Vue) -> tuple:
-    return (vue.params["pre_id"], vue.params.get("commune"), vue.params.get("qpv"))
+def _territoire(params: dict) -> tuple:
+    """A view's territory: programme, commune, QPV (None when not filtered)."""
+    return (params["pre_id"], params.get("commune"), params.get("qpv"))
 
 
 def _repartition(vue: Vue) -> bool:
@@ -399,14 +399,14 @@ def retirer_non_diffusees(
     for vue in vues_:
         if vue.nom == "beneficiaires_par_annee":
             for i, annee in enumerate(vue.cadre["annee"].to_list()):
-                effectifs[(*_territoire(vue), annee)] = (vue, i)
+                effectifs[(*_territoire(vue.params), annee)] = (vue, i)
     for v, vue in enumerate(vues_):
         if not _repartition(vue):
             continue
         for i, annee in enumerate(vue.cadre["annee"].to_list()):
             if i in vue.non_diffusees:
                 continue
-            source = effectifs.get((*_territoire(vue), annee))
+            source = effectifs.get((*_territoire(vue.params), annee))
             valeur = None if source is None else montre(*source)
             if valeur is not None and valeur >= ENFANTS_MIN_REPARTITIONS:
                 continue
