@@ -293,7 +293,9 @@ def _valeurs(df: pl.DataFrame, colonne: str, *, compte: bool) -> list[int | floa
     dtype = df.schema[colonne]
     if not (dtype.is_numeric() or dtype == pl.Null):
         raise ValueError(f"column {colonne!r} must be numeric, got {dtype}")
-    valeurs = [_nombre(v, colonne) for v in df.get_column(colonne).to_list()]
+    brutes = df.get_column(colonne).to_list()
+    # Integer columns hold Python ints or None already (the common case: counts).
+    valeurs = brutes if dtype.is_integer() else [_nombre(v, colonne) for v in brutes]
     if compte:
         for v in valeurs:
             if v is not None and (not isinstance(v, int) or v < 0):
@@ -331,18 +333,13 @@ def _groupes(df: pl.DataFrame, cles: Sequence[str]) -> list[list[int]]:
         return []
     if not cles:
         return [list(range(df.height))]
-    index = "__ligne__"
-    while index in cles:
-        index += "_"
-    groupes = (
-        df.select(cles)
-        .with_row_index(index)
-        .group_by(list(cles), maintain_order=True)
-        .agg(pl.col(index))
-        .get_column(index)
-        .to_list()
-    )
-    return [sorted(g) for g in groupes]
+    # Plain Python over the key columns: the frames are small (a view's rows), where a polars
+    # group_by costs more in query planning than the grouping itself. Keys are codes, labels
+    # and years (no NaN to tell apart).
+    groupes: dict[tuple, list[int]] = {}
+    for i, cle in enumerate(zip(*(df.get_column(c).to_list() for c in cles), strict=True)):
+        groupes.setdefault(cle, []).append(i)
+    return list(groupes.values())
 
 
 class _Etat:
@@ -789,13 +786,19 @@ def _cadre_protege(etat: _Etat, totaux_publics: dict[str, set[int]] | None = Non
         masques[part] = masque
         secrets[part] = [TOKEN_SECONDAIRE if m else None for m in masque]
 
-    resultat = df.with_columns(
-        pl.when(pl.lit(pl.Series(masques[col], dtype=pl.Boolean)))
-        .then(None)
-        .otherwise(pl.col(col))
-        .alias(col)
-        for col in masques
-    )
-    return resultat.with_columns(
-        pl.Series(col + SUFFIXE_SECRET, secrets[col], dtype=pl.String) for col in secrets
+    # Built eagerly, column by column (no expression to plan: one call per view shown).
+    resultat = df.clone()
+    for col, masque in masques.items():
+        if any(masque):
+            serie = df.get_column(col)
+            resultat.replace_column(
+                df.get_column_index(col),
+                pl.Series(
+                    col,
+                    [None if m else v for v, m in zip(serie.to_list(), masque, strict=True)],
+                    dtype=serie.dtype,
+                ),
+            )
+    return resultat.hstack(
+        [pl.Series(col + SUFFIXE_SECRET, secrets[col], dtype=pl.String) for col in secrets]
     )

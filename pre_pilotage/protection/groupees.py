@@ -139,7 +139,9 @@ def executer(
     finally:
         con.unregister("prm_cadre")
     sortie = {c: t for c, t in cadre.schema.items() if c != _CLE}
-    resultat = [pl.DataFrame(schema=sortie) for _ in liste]
-    for (k,), morceau in cadre.partition_by(_CLE, as_dict=True, maintain_order=True).items():
-        resultat[k] = morceau.drop(_CLE)
+    vide = pl.DataFrame(schema=sortie)
+    resultat = [vide.clone() for _ in liste]
+    morceaux = cadre.partition_by(_CLE, as_dict=True, maintain_order=True, include_key=False)
+    for (k,), morceau in morceaux.items():
+        resultat[k] = morceau
     return resultat

@@ -301,7 +301,7 @@ def identifier(
     for (nom, params), brut in zip(demandes, bruts, strict=True):
         regles = charger(nom).regles
         lignage = {c: c + SUFFIXE_IDS for c in regles.counts if c + SUFFIXE_IDS in brut.columns}
-        cadre = brut.drop([c for c in brut.columns if c.endswith(SUFFIXE_IDS)])
+        cadre = brut[[c for c in brut.columns if not c.endswith(SUFFIXE_IDS)]]
         vue = Vue(nom, params, regles, cadre)
         v = len(liste_vues)
         liste_vues.append(vue)
