@@ -133,9 +133,10 @@ def test_repartitions_d_un_petit_territoire_non_publiees(con_fixture):
     """A commune's or QPV's breakdowns (sex, age…) of a year are published only when its number
     of children of that year is shown and at least `ENFANTS_MIN_REPARTITIONS`; otherwise every
     count is « s », every share masked, zeros included. Commune 96901 of the fixture: 27
-    children in 2025, so its rows of 2025 are never cells of the protection; 50 in 2024, but
+    children in 2025, so its rows of 2025 are never published; 50 in 2024, but
     that count is masked (« s ») to protect the small counts of that year, so its rows of 2024,
-    cells of the protection, are left unpublished at the end (`moteur.retirer_non_diffusees`)."""
+    cells of the protection, are left unpublished at the end (`moteur.retirer_non_diffusees`).
+    Cells shown only in unpublished rows are hidden cells, protected like any masked cell."""
     assert ENFANTS_MIN_REPARTITIONS == 50
     effectifs = requetes.lire_protege(
         con_fixture, "beneficiaires_par_annee", 11, pre_id=PRE_TEST, commune="96901", qpv=None
@@ -189,28 +190,34 @@ def test_repartitions_d_un_petit_territoire_non_publiees(con_fixture):
         cles = {"pre_id": PRE_TEST, "commune": commune, "qpv": None, "annee": 2025}
         return next(v for v in vues_ if v.nom == "publics_par_sexe" and v.params == cles)
 
-    # Before the protection: the commune's rows of 2025 are no cells, those of 2024 are.
-    vues_, _ = moteur.collecter(con_fixture)
+    # Before the protection: the commune's rows of 2025 are unpublished, their cells hidden
+    # (or, when the same children are shown elsewhere, left to that other view); those of
+    # 2024 are published cells.
+    vues_, cellules = moteur.collecter(con_fixture)
     assert vue_sexe(vues_, None).non_diffusees == set()
     commune = vue_sexe(vues_, "96901")
     annees = commune.cadre["annee"].to_list()
     assert commune.non_diffusees == {i for i, a in enumerate(annees) if a == 2025}
-    assert {annees[i] for i, _ in commune.cellules} == {2024}
-    # As published: none.
-    vues_, _ = audit.publiees(con_fixture, 11)
+    assert {annees[i] for (i, _), u in commune.cellules.items() if not cellules.cachee[u]} == {2024}
+    assert all(cellules.cachee[u] for (i, _), u in commune.cellules.items() if annees[i] == 2025)
+    # As published: every row unpublished; the cells left in them are all hidden (its 2024
+    # rows' children are shown elsewhere: the programme's boys, a « < 11 » of a quartier).
+    vues_, cellules = audit.publiees(con_fixture, 11)
     commune = vue_sexe(vues_, "96901")
     assert commune.non_diffusees == set(range(len(annees)))
-    assert commune.cellules == {}
+    assert all(cellules.cachee[u] for u in commune.cellules.values())
     assert vue_sexe(vues_, None).non_diffusees == set()
 
 
-def test_retirer_non_diffusees_renumerote_les_cellules(con_demo):
+def test_retirer_non_diffusees_cache_les_cellules(con_demo):
     """A territory's count masked by the protection though of 50 children or more hides its
-    breakdown rows of that year: they leave their views' cells, cells shown nowhere else go,
-    and the others are renumbered with every view still pointing at its own values (on the
-    demo, as if every count of its commune 96001 were masked)."""
+    breakdown rows of that year: a cell also shown in a published row leaves them, the others
+    become hidden cells (never shown, still protected); no cell is lost and every view still
+    points at its own values (on the demo, as if every count of its commune 96001 were
+    masked)."""
     vues_, cellules = moteur.collecter(con_demo)
     avant = len(cellules)
+    caches_avant = sum(cellules.cachee)
     valeurs = {
         (v, c): cellules.valeur[u] for v, vue in enumerate(vues_) for c, u in vue.cellules.items()
     }
@@ -218,22 +225,101 @@ def test_retirer_non_diffusees_renumerote_les_cellules(con_demo):
     def montre(vue, i):
         return None if vue.params.get("commune") == "96001" else vue.cadre["actifs"][i]
 
-    gardees = moteur.retirer_non_diffusees(vues_, cellules, montre)
-    assert len(gardees) == len(cellules) < avant - 100
+    nouvelles = moteur.retirer_non_diffusees(vues_, cellules, montre)
+    assert len(cellules) == avant
+    assert len(nouvelles) > 100
+    assert sum(cellules.cachee) == caches_avant + len(nouvelles)
     touchees = 0
     for v, vue in enumerate(vues_):
         if moteur._repartition(vue) and vue.params.get("commune") == "96001":
             assert vue.non_diffusees == set(range(vue.cadre.height))
-            assert vue.cellules == {}
+            assert all(cellules.cachee[u] for u in vue.cellules.values())
             touchees += 1
         for c, u in vue.cellules.items():
             assert (v, *c) in cellules.occurrences[u]
             assert cellules.valeur[u] == valeurs[(v, c)]
-        for groupes in vue.totaux.values():
-            assert all(0 <= u < len(cellules) for _, u in groupes)
+            # A cell of a published row is never hidden; a hidden one is in no published row.
+            assert cellules.cachee[u] == (c[0] in vue.non_diffusees)
     assert touchees > 5
     assert all(cellules.occurrences)
-    assert len(cellules.records) == len(cellules.total) == len(cellules.annee) == len(cellules)
+
+
+def _deux_communes(source, chemin) -> None:
+    """The demo reduced to two communes: 96010 (about 30 children a year, so its breakdowns
+    are never published) and 96001, which takes the children, QPV, EPS and fiches-action of
+    every other commune (several hundred children); protected again."""
+    shutil.copy(source, chemin)
+    with duckdb.connect(str(chemin)) as con:
+        autres = [
+            c
+            for (c,) in con.execute(
+                "select code_insee from programme_commune "
+                "where code_insee not in ('96001', '96010')"
+            ).fetchall()
+        ]
+        con.execute(
+            "update qpv_commune set code_insee = '96001' where list_contains(?, code_insee)",
+            [autres],
+        )
+        for requete in (
+            "update beneficiaire set code_insee_residence = '96001' "
+            "where list_contains(?, code_insee_residence)",
+            "update eps set code_insee = '96001' where list_contains(?, code_insee)",
+            "update fiche_action set code_insee = '96001' where list_contains(?, code_insee)",
+            "delete from programme_commune where list_contains(?, code_insee)",
+            "delete from cite_educative_commune where list_contains(?, code_insee)",
+        ):
+            con.execute(requete, [autres])
+    protection.proteger_fichier(chemin, [11])
+
+
+def test_une_petite_commune_n_est_pas_la_difference_de_deux_repartitions(chemin_demo, tmp_path):
+    """Measured on main of 03/12/2026: in a programme of two communes, the breakdowns of the
+    smaller one (fewer than 50 children) were not published, but the programme's and the
+    larger commune's were, and their difference gave them: 235 girls in the programme in 2025,
+    225 in commune 96001, so 10 in commune 96010. Its cells are now hidden cells of the
+    protection: no small count of 96010 is the difference of two shown figures, and the audit
+    finds none of them narrowed."""
+    chemin = tmp_path / "deux.duckdb"
+    _deux_communes(chemin_demo, chemin)
+    con = duckdb.connect(str(chemin), read_only=True)
+    try:
+        vues_, cellules = moteur.collecter(con)
+        petites = paires = 0
+        for vue in vues_:
+            if not moteur._repartition(vue) or vue.params.get("qpv") is not None:
+                continue
+            if vue.params.get("commune") != "96010":
+                continue
+            lus = {
+                commune: protection.lire_vue(con, vue.nom, {**vue.params, "commune": commune}, 11)
+                for commune in (None, "96001", "96010")
+            }
+            cles = [c for c in ("annee", "modalite") if c in vue.cadre.columns]
+            for colonne in vue.regles.counts:
+                assert set(lus["96010"][colonne + "__secret"].to_list()) == {"s"}
+                for i, valeur in enumerate(vue.cadre[colonne].to_list()):
+                    if not valeur or valeur >= 11:
+                        continue
+                    petites += 1
+                    montres = []
+                    for commune in (None, "96001"):
+                        cadre = lus[commune]
+                        for c in cles:
+                            cadre = cadre.filter(pl.col(c) == vue.cadre[c][i])
+                        if cadre.height == 1 and cadre[colonne + "__secret"][0] is None:
+                            montres.append(cadre[colonne][0])
+                    if len(montres) == 2:
+                        paires += 1
+                        assert montres[0] - montres[1] != valeur, (vue.nom, vue.cle, i, colonne)
+        assert petites > 50
+        cibles = {u for u in range(len(cellules)) if cellules.cachee[u]}
+        assert len(cibles) > 100
+        resultat = audit.auditer(con, 11, entiers=False, cibles=cibles, echantillon=150)
+        assert resultat.auditees == 150
+        assert resultat.dangereuses == []
+    finally:
+        con.close()
 
 
 def test_repartitions_publiees_seulement_si_l_effectif_l_est(con_fixture, con_demo):
@@ -347,14 +433,18 @@ def test_un_s_compte_au_moins_un_enfant(con_demo, lire_demo):
     """A zero is « 0 » everywhere, so a reader knows every « s » is at least 1. An outside test
     on Publics, QPV La Cité des Fleurs, 2025 (age bands): 37 children, 19 and 12 shown, so
     « 2 à 5 ans » (« < 11 ») + « 17 ans et plus » (« s ») = 6; with the models' « s » ≥ 0 the
-    first was left [2 ; 6], with « s » ≥ 1 only [2 ; 5]: 4 values. The models now know it."""
+    first was left [2 ; 6], with « s » ≥ 1 only [2 ; 5]: 4 values. The models now know it.
+    Not in a breakdown that is not published: there a zero is « s » too, so its hidden cells
+    (`moteur.cacher`) can be 0 for a reader, and their ranges start from 0."""
     etats = con_demo.execute(
-        "select statut, count(*), min(bas), count(*) filter (where bas < 1) "
-        "from secret_cellule where seuil = 11 and statut <> 'visible' group by 1 order by 1"
+        "select statut, raison like 'répartition non publiée%' as cachee, min(bas), "
+        "count(*) filter (where bas < 1) from secret_cellule "
+        "where seuil = 11 and statut <> 'visible' group by all order by all"
     ).fetchall()
-    assert [(statut, bas, sous_un) for statut, _, bas, sous_un in etats] == [
-        ("primaire", 1, 0),
-        ("secondaire", 1, 0),
+    assert [(statut, cachee, bas, sous_un > 0) for statut, cachee, bas, sous_un in etats] == [
+        ("primaire", False, 1, False),
+        ("secondaire", False, 1, False),
+        ("secondaire", True, 0, True),
     ]
     ages = lire_demo("publics_par_tranche_age", commune=None, qpv="QN09607N", annee=2025)
     ages = ages.filter(pl.col("annee") == 2025)
@@ -928,6 +1018,7 @@ def test_republier_montre_ce_qu_une_somme_donne_deja():
         records=[None] * 7,
         occurrences=[[] for _ in range(7)],
         total=[False] * 7,
+        cachee=[False] * 7,
     )
     etats = np.array(
         [VISIBLE, VISIBLE, SECONDAIRE, PRIMAIRE, SECONDAIRE, VISIBLE, SECONDAIRE], dtype=np.int8
@@ -1035,6 +1126,7 @@ def _cycle_pair(k: int) -> tuple[moteur.Solveur, int]:
         records=records,
         occurrences=[[] for _ in records],
         total=[False] * 4,
+        cachee=[False] * 4,
     )
     (modele,) = moteur.modeles([], cellules, 11)[0].values()
     etats = np.array([moteur.VISIBLE] * 3 + [moteur.SECONDAIRE])
@@ -1100,6 +1192,7 @@ def _chaine_de_stocks() -> tuple[moteur.Cellules, dict, dict, dict[int, tuple[in
         records=records,
         occurrences=[[] for _ in valeurs],
         total=[False] * len(valeurs),
+        cachee=[False] * len(valeurs),
     )
     relations = [
         ([(par_annee[a][0], 1), (par_annee[a - 1][0], -1), (par_annee[a][1], -1)], 0.0)

@@ -484,6 +484,11 @@ def _raison(resultat: moteur.Resultat, u: int) -> str:
     valeur = resultat.cellules.valeur[u]
     if etat == moteur.VISIBLE:
         return "diffusé"
+    if resultat.cellules.cachee[u]:
+        return (
+            "répartition non publiée (territoire de moins de "
+            f"{confidentialite.ENFANTS_MIN_REPARTITIONS} enfants ou à l'effectif masqué)"
+        )
     if etat == moteur.PRIMAIRE:
         return f"moins de {resultat.seuil} enfants"
     if 1 <= valeur < resultat.seuil:

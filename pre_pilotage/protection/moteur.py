@@ -130,7 +130,8 @@ class Vue:
     # share column -> (rows of a partition group, the cell its total is, when its rows count
     # distinct records whose union is a cell of the database).
     totaux: dict[str, list[tuple[list[int], int]]] = field(default_factory=dict)
-    # Rows of a territory's breakdown not published (`ENFANTS_MIN_REPARTITIONS`): « s », no cells.
+    # Rows of a territory's breakdown not published (`ENFANTS_MIN_REPARTITIONS`): all « s »;
+    # their cells shown nowhere else are hidden cells (`cacher`).
     non_diffusees: set[int] = field(default_factory=set)
 
     def modele(self, seuil: int) -> _Etat:
@@ -154,6 +155,9 @@ class Cellules:
     records: list[tuple[int, ...] | None] = field(default_factory=list)  # None: no lineage
     occurrences: list[list[tuple[int, int, str]]] = field(default_factory=list)  # (view, row, col)
     total: list[bool] = field(default_factory=list)
+    # Shown only in rows not published (`Vue.non_diffusees`): never shown, protected as any
+    # masked cell (`cacher`).
+    cachee: list[bool] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.valeur)
@@ -315,7 +319,7 @@ def identifier(
             valeurs = cadre[colonne].to_list()
             ids = brut[lignage[colonne]].to_list() if colonne in lignage else None
             for i, valeur in enumerate(valeurs):
-                if valeur is None or i in vue.non_diffusees:
+                if valeur is None:
                     continue
                 valeur = int(valeur)
                 annee = annees[i] if annees is not None else params.get("annee")
@@ -342,6 +346,7 @@ def identifier(
                     cellules.annee.append(annee)
                     cellules.occurrences.append([])
                     cellules.total.append(False)
+                    cellules.cachee.append(False)
                     if membres is None:
                         cellules.records.append(None)
                     else:
@@ -363,6 +368,7 @@ def identifier(
                 cle = _cle_union([(cles_lignes.get((v, i, colonne)), valeurs[i]) for i in groupe])
                 if cle is not None and cle in index:
                     vue.totaux.setdefault(part, []).append((groupe, index[cle]))
+    cacher(liste_vues, cellules, range(len(liste_vues)))
     return liste_vues, cellules
 
 
@@ -380,6 +386,35 @@ def _repartition(vue: Vue) -> bool:
     )
 
 
+def cacher(vues_: list[Vue], cellules: Cellules, a_voir) -> list[int]:
+    """The cells of the unpublished rows (`Vue.non_diffusees`) of the views `a_voir`.
+
+    A cell also shown in a published row leaves the unpublished ones (its figure is out anyway;
+    the row shows « s »). A cell shown only there is hidden (`Cellules.cachee`): never shown,
+    and protected like any masked cell, since the published figures around it can give it away
+    (measured: in a programme of two communes, the girls of the smaller one, whose breakdowns
+    are not published, were the programme's girls minus the larger commune's). Returns the
+    cells newly hidden."""
+    candidates = set()
+    for v in a_voir:
+        vue = vues_[v]
+        if vue.non_diffusees:
+            candidates.update(u for (i, _), u in vue.cellules.items() if i in vue.non_diffusees)
+    nouvelles = []
+    for u in sorted(candidates):
+        occurrences = cellules.occurrences[u]
+        publiees = [(v, i, c) for v, i, c in occurrences if i not in vues_[v].non_diffusees]
+        if publiees:
+            for v, i, c in occurrences:
+                if i in vues_[v].non_diffusees:
+                    del vues_[v].cellules[(i, c)]
+            cellules.occurrences[u] = publiees
+        elif not cellules.cachee[u]:
+            cellules.cachee[u] = True
+            nouvelles.append(u)
+    return nouvelles
+
+
 def retirer_non_diffusees(
     vues_: list[Vue], cellules: Cellules, montre: Callable[[Vue, int], int | None]
 ) -> list[int]:
@@ -387,19 +422,19 @@ def retirer_non_diffusees(
     are published only when that year's number of children of the territory
     (`beneficiaires_par_annee`, column actifs) is shown and at least `ENFANTS_MIN_REPARTITIONS`.
 
-    `identifier` leaves out the rows of territories below the threshold (on the raw count); the
-    protection then treats the others as published, and this drops those whose count it masked:
+    `identifier` hides the rows of territories below the threshold (on the raw count); the
+    protection treats the others as published, and this hides those whose count it masked:
     publishing fewer figures only widens what a reader can recompute, so every proof holds. The
     rule then depends only on shown figures and tells a reader nothing more. `montre(vue, i)`:
     the shown value of row i's count in that view, None when masked (the protection's states,
-    or the stored tokens for the audit). Rows dropped become `Vue.non_diffusees`; cells left in
-    no view are removed and the others renumbered in place. Returns the kept cells' old numbers
-    (in order)."""
+    or the stored tokens for the audit). Rows hidden become `Vue.non_diffusees`, their cells
+    go through `cacher`. Returns the cells newly hidden (the caller masks them)."""
     effectifs: dict[tuple, tuple[Vue, int]] = {}
     for vue in vues_:
         if vue.nom == "beneficiaires_par_annee":
             for i, annee in enumerate(vue.cadre["annee"].to_list()):
                 effectifs[(*_territoire(vue.params), annee)] = (vue, i)
+    touchees = set()
     for v, vue in enumerate(vues_):
         if not _repartition(vue):
             continue
@@ -411,23 +446,8 @@ def retirer_non_diffusees(
             if valeur is not None and valeur >= ENFANTS_MIN_REPARTITIONS:
                 continue
             vue.non_diffusees.add(i)
-            for colonne in vue.regles.counts:
-                u = vue.cellules.pop((i, colonne), None)
-                if u is not None:
-                    cellules.occurrences[u].remove((v, i, colonne))
-    gardees = [u for u in range(len(cellules)) if cellules.occurrences[u]]
-    if len(gardees) < len(cellules):
-        nouveau = {u: k for k, u in enumerate(gardees)}
-        for nom in ("valeur", "pre_id", "annee", "records", "occurrences", "total"):
-            liste = getattr(cellules, nom)
-            liste[:] = [liste[u] for u in gardees]
-        for vue in vues_:
-            vue.cellules = {c: nouveau[u] for c, u in vue.cellules.items()}
-            vue.totaux = {
-                part: [(groupe, nouveau[u]) for groupe, u in groupes if u in nouveau]
-                for part, groupes in vue.totaux.items()
-            }
-    return gardees
+            touchees.add(v)
+    return cacher(vues_, cellules, touchees)
 
 
 def _cle_union(lignes: list[tuple[tuple | None, int | None]]) -> tuple | None:
@@ -488,7 +508,7 @@ def _montrer_zeros(decision: _Etat, non_diffusees: set[int] | frozenset = frozen
     on the Publics page); the joint pass, which counts every zero as known, masks what the
     small counts need instead."""
     for (i, k), etat in decision.etat.items():
-        # A row not published (`non_diffusees`) shows no zero: it is no cell of the models.
+        # A row not published (`non_diffusees`) shows no zero: « s » like its other counts.
         if etat == SECONDAIRE and decision.valeurs[k][i] == 0 and i not in non_diffusees:
             decision.etat[(i, k)] = VISIBLE
     return decision
@@ -765,14 +785,20 @@ class Solveur:
         for debut, (_, points) in zip(poids_points, modele.enveloppe or [], strict=True):
             haut_v[debut : debut + points.shape[0]] = 1.0
         h.addVars(total, bas_v, haut_v)
+        # A hidden cell (`Cellules.cachee`) has no row: never shown, not even as « s » beside
+        # shown zeros, it tells a reader nothing (its row would be a sum of non-negative
+        # variables, at least 0). It stays a target, through its columns.
+        self.avec_ligne = [u for u in modele.cellules if not cellules.cachee[u]]
+        self.rang = {u: j for j, u in enumerate(self.avec_ligne)}
         bas, haut, debuts, indices, valeurs = [], [], [], [], []
-        for j, u in enumerate(modele.cellules):
+        for u in self.avec_ligne:
             lo, hi = self._bornes(u, etats[u])
+            colonnes = modele.colonnes_cellule[modele.lignes[u]]
             bas.append(lo)
             haut.append(hi)
             debuts.append(len(indices))
-            indices.extend(modele.colonnes_cellule[j].tolist())
-            valeurs.extend([1.0] * len(modele.colonnes_cellule[j]))
+            indices.extend(colonnes.tolist())
+            valeurs.extend([1.0] * len(colonnes))
         enveloppe_de = {
             r: (debut, q, points)
             for debut, (rels, points) in zip(poids_points, modele.enveloppe or [], strict=True)
@@ -855,12 +881,14 @@ class Solveur:
             return v, v
         if etat == PRIMAIRE:
             return 1.0, float(self.seuil - 1)
+        if self.cellules.cachee[u]:
+            return 0.0, self.hs.kHighsInf  # « s » for its zeros too
         return float(BAS_SECONDAIRE), self.hs.kHighsInf
 
     def changer_etat(self, u: int, etat: int) -> None:
         lo, hi = self._bornes(u, etat)
         for h in self.copies.values():
-            h.changeRowBounds(self.modele.lignes[u], lo, hi)
+            h.changeRowBounds(self.rang[u], lo, hi)
 
     def _optimiser(self, u: int, sens: int) -> tuple[float, np.ndarray]:
         colonnes = self.modele.colonnes_cellule[self.modele.lignes[u]].astype(np.int32)
@@ -1542,9 +1570,11 @@ def _passe_bloc(
             # figure lost: it was masked already), unless many views show it (a quartier's
             # children on the map: « < 11 » tells more than « s »); then one cell at a time,
             # the cheapest first.
-            candidats = _primaires_liantes(modele, cellules, etats, duaux_bas, duaux_haut)
+            candidats = _primaires_liantes(
+                solveur.avec_ligne, cellules, etats, duaux_bas, duaux_haut
+            )
             if not candidats:
-                candidat = _candidat(modele, cellules, etats, duaux_bas, duaux_haut)
+                candidat = _candidat(solveur.avec_ligne, cellules, etats, duaux_bas, duaux_haut)
                 if candidat is None:
                     candidat = _voisine(modele, cellules, etats, u)
                 candidats = [] if candidat is None else [candidat]
@@ -1609,7 +1639,7 @@ def republier(
             if len(masques) != 1:
                 continue
             u = masques[0]
-            if etats[u] == SECONDAIRE and cellules.valeur[u] >= seuil:
+            if etats[u] == SECONDAIRE and cellules.valeur[u] >= seuil and not cellules.cachee[u]:
                 etats[u] = VISIBLE
                 if not coherente(u):
                     etats[u] = SECONDAIRE
@@ -1675,7 +1705,9 @@ def passe_inter_annees(
             return cellules.valeur[u], cellules.valeur[u]
         if u in intervalles:
             return intervalles[u]
-        return (1, seuil - 1) if etats[u] == PRIMAIRE else (BAS_SECONDAIRE, math.inf)
+        if etats[u] == PRIMAIRE:
+            return 1, seuil - 1
+        return (0 if cellules.cachee[u] else BAS_SECONDAIRE), math.inf
 
     ajoutees = 0
     change = True
@@ -1733,34 +1765,36 @@ def _cout(cellules: Cellules, etats: np.ndarray, u: int) -> float:
 
 
 def _primaires_liantes(
-    modele: Programme, cellules: Cellules, etats: np.ndarray, *duaux: np.ndarray
+    avec_ligne: list[int], cellules: Cellules, etats: np.ndarray, *duaux: np.ndarray
 ) -> list[int]:
     """The « < seuil » cells shown in fewer than `VUES_CONVERSION_GROUPEE` views whose range
-    binds an optimum (non-zero dual), in model order."""
+    binds an optimum (non-zero dual), in model order. `avec_ligne`: the cells of the model's
+    first rows (`Solveur.avec_ligne`)."""
     lignes: set[int] = set()
     for d in duaux:
         if d.size:
-            lignes.update(np.nonzero(np.abs(d[: len(modele.cellules)]) > 1e-9)[0].tolist())
+            lignes.update(np.nonzero(np.abs(d[: len(avec_ligne)]) > 1e-9)[0].tolist())
     return [
         u
-        for u in (modele.cellules[j] for j in sorted(lignes))
+        for u in (avec_ligne[j] for j in sorted(lignes))
         if etats[u] == PRIMAIRE and len(cellules.occurrences[u]) < VUES_CONVERSION_GROUPEE
     ]
 
 
 def _candidat(
-    modele: Programme,
+    avec_ligne: list[int],
     cellules: Cellules,
     etats: np.ndarray,
     *duaux: np.ndarray,
 ) -> int | None:
-    """Among the cells whose range binds the optimum (non-zero dual), the cheapest to mask."""
+    """Among the cells whose range binds the optimum (non-zero dual), the cheapest to mask
+    (`avec_ligne` as in `_primaires_liantes`)."""
     meilleur, cout_min = None, math.inf
     for d in duaux:
         if d.size == 0:
             continue
-        for j in np.nonzero(np.abs(d[: len(modele.cellules)]) > 1e-9)[0]:
-            u = modele.cellules[j]
+        for j in np.nonzero(np.abs(d[: len(avec_ligne)]) > 1e-9)[0]:
+            u = avec_ligne[j]
             if etats[u] == SECONDAIRE:
                 continue
             cout = _cout(cellules, etats, u)
@@ -1794,6 +1828,7 @@ def calculer(
     )
     if seuil == 2:
         etats[etats == PRIMAIRE] = SECONDAIRE
+    etats[np.array(cellules.cachee, dtype=bool)] = SECONDAIRE
     decisions: dict[int, tuple[dict, _Etat]] = {}
     passe_par_vue(vues_, cellules, etats, seuil, decisions=decisions)
     # Per-year models do the bulk of the work (fast); the cells that identities between years
@@ -1843,11 +1878,7 @@ def calculer(
         u = vue.cellules.get((i, "actifs"))
         return None if u is None or etats[u] != VISIBLE else cellules.valeur[u]
 
-    gardees = retirer_non_diffusees(vues_, cellules, montre)
-    if len(gardees) < len(etats):
-        nouveau = {u: k for k, u in enumerate(gardees)}
-        etats = etats[gardees]
-        intervalles = {nouveau[u]: b for u, b in intervalles.items() if u in nouveau}
+    etats[retirer_non_diffusees(vues_, cellules, montre)] = SECONDAIRE
     cadres = {}
     for v, vue in enumerate(vues_):
         if v in decisions and decisions[v][0] == _forcees(vue, etats):
