@@ -90,6 +90,7 @@ class Audit:
     cellules: int = 0
     primaires: int = 0
     secondaires: int = 0
+    cachees: int = 0  # « s » only in unpublished breakdowns (`moteur.cacher`), never shown
     sensibles: int = 0
     auditees: int = 0
     prouvees_par_echantillon: int = 0
@@ -242,6 +243,7 @@ def auditer(
     audit.vues, audit.cellules = len(vues_), len(cellules)
     audit.primaires = int((etats == PRIMAIRE).sum())
     audit.secondaires = int((etats == SECONDAIRE).sum())
+    audit.cachees = sum(cellules.cachee)
     sensibles = [u for u in range(len(cellules)) if moteur.sensible(cellules, etats, u, seuil)]
     audit.sensibles = len(sensibles)
     if cibles is not None:
@@ -650,7 +652,10 @@ def rapport(audits: dict[str, Audit], commande: str) -> str:
             f"| distinct cells | {_nombre(audit.cellules)} |",
             f"| primary « < {audit.seuil} » | {_nombre(audit.primaires)} |",
             f"| secondary « s » | {_nombre(audit.secondaires)} |",
+            f"| of which only in unpublished breakdowns (never shown) | {_nombre(audit.cachees)} |",
             f"| share of cells masked | {_pourcent(audit.primaires + audit.secondaires, audit.cellules)} |",
+            "| share masked among the cells of published rows | "
+            f"{_pourcent(audit.primaires + audit.secondaires - audit.cachees, audit.cellules - audit.cachees)} |",
             f"| masked small counts | {_nombre(audit.sensibles)} |",
             f"| audited | {_nombre(audit.auditees)}"
             + (" (random sample)" if audit.auditees < audit.sensibles else " (all)")
