@@ -322,6 +322,42 @@ def test_une_petite_commune_n_est_pas_la_difference_de_deux_repartitions(chemin_
         con.close()
 
 
+def test_les_chiffres_du_programme_restent_affiches(tmp_path):
+    """Two programmes of one commune each, with 7 and 8 QPV and 460 and 526 children a year
+    (`bench/protection_nationale.py`, the real geography's benchmark): measured on 03/12/2026,
+    the first one's children of 2024 (396) and entries (177) were « s », masked for a
+    quartier's 1-child count that its year's model could not prove (held by the bounds of
+    other years' cells) by the cheapest cells sharing its children, one after the other, the
+    programme's own figures last. Every headline figure of both is now shown, and their small
+    counts keep at least 5 values (the audit, on a sample)."""
+    from bench.protection_nationale import base_communale
+
+    chemin = tmp_path / "communes.duckdb"
+    pre_ids = base_communale(chemin, [7, 8], 460 / 7)
+    protection.proteger_fichier(chemin, [11])
+    con = duckdb.connect(str(chemin), read_only=True)
+    try:
+        masques = []
+        for pre_id in pre_ids:
+            cadre = protection.lire_vue(
+                con,
+                "beneficiaires_par_annee",
+                {"pre_id": pre_id, "commune": None, "qpv": None},
+                11,
+            )
+            assert cadre.height == 5
+            for colonne in ("actifs", "entrees", "sorties"):
+                for annee, jeton in zip(cadre["annee"], cadre[colonne + "__secret"], strict=True):
+                    if jeton is not None:
+                        masques.append((pre_id, annee, colonne, jeton))
+        assert masques == []
+        resultat = audit.auditer(con, 11, entiers=False, echantillon=100)
+        assert resultat.auditees == 100
+        assert resultat.dangereuses == []
+    finally:
+        con.close()
+
+
 def test_repartitions_publiees_seulement_si_l_effectif_l_est(con_fixture, con_demo):
     """The final rule, on the stored protections of the fixture and of the demo: a territory's
     breakdown row of a year shows a figure exactly when that year's number of children of the
