@@ -593,7 +593,11 @@ def rapport(audits: dict[str, Audit], commande: str) -> str:
         "integer checks that all ran out of time on one thread; with its year models' "
         "envelopes and no more integer checks after 10 in a row out of time, 398 s in the same "
         "session (02/12/2026), the same 0 unsafe cells; 65 s with the breakdown rule "
-        "(03/12/2026).",
+        "(03/12/2026). On 04/12/2026 (Intel Xeon, about 1.7 times slower) the cells of "
+        "unpublished breakdowns became hidden cells, audited and protected (9,124 cells and "
+        "5,997 masked small counts again, without rows in the linear models): the demo's "
+        "protection about 70 s instead of about 62 s on that machine, its full audit about "
+        "150 s.",
         "- Information loss: complementary cells of a view are chosen by value times the number of views "
         "showing them, so that a quartier's children (on the map, in its Cité, its commune) "
         "stay visible before a cell of a single breakdown; the demo map's QPV counts went from "
@@ -630,10 +634,13 @@ def rapport(audits: dict[str, Audit], commande: str) -> str:
         "about 55 % with 2 to 7, 22 to 27 % from 8 on (9 to 19 % before the breakdown rule); "
         "on 03/12/2026 one of 7 QPV and 460 children a year had its children of 2024 and "
         "2025, and some of their entries and exits, masked (with the breakdown rule, its "
-        "children and entries of 2024 still): a « < 11 » count of a "
-        "QPV's age band whose range only the lower bound 1 of « s » cells and a stock-flow "
-        "identity bind, so that the cheapest cell sharing its children left to mask "
-        "(`moteur._voisine`) was the programme's.",
+        "children and entries of 2024 still): a 1-child count of a QPV whose range in its "
+        "year's model only the lower bound 1 of « s » cells and the bounds of other years' "
+        "masked cells bind, so that the cheapest cells sharing its children were masked one "
+        "after the other (`moteur._voisine`), the programme's last. Since 04/12/2026 such a "
+        "count is left to the model of all years, where those cells are cells of the model: "
+        "every headline figure of both programmes of 7 and 8 QPV is shown "
+        "(`tests/test_protection.py::test_les_chiffres_du_programme_restent_affiches`).",
         "- Records are modelled year by year (a parcours counted in 2023 and in 2024 is two "
         "records, linked only through the declared stock-flow identities): a figure of parcours "
         "under way on a date, which mixes parcours of several years, is therefore not published "
