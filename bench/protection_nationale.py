@@ -6,7 +6,7 @@ Protects (collect every view, per-view pass, per-year linear programs in threads
 written) the first N programmes of data/bench/national.duckdb (built by bench/national.py, which
 `make bench` runs first) as one group, the way `protection.proteger` does group by group, then
 the demo database's one programme for comparison, in one run. Reports the time per programme,
-the national time it implies (530 programmes, groups of `PROGRAMMES_PAR_LOT`), the peak memory,
+the national time it implies (530 programmes, groups of `protection._lots`), the peak memory,
 and writes its section of docs/performance.md. Machines here are shared: compare the ratios.
 """
 
@@ -170,6 +170,23 @@ POURQUOI = (
     "computation of the 1, 2, 3, 7 and 8-QPV programmes 2.6, 1.6, 1.8, 7.4 and 11.2 s before,"
     " 3.1, 1.8, 2.2, 9.0 and 9.7 s after, with 280, 479, 592, 1,281 and 1,223 figures shown "
     "instead of 281, 478, 594, 1,290 and 1,223."
+    " On 04/12/2026 (Intel Xeon), the whole ANCT list was generated (522 programmes, before "
+    "only one per number of QPV, each protected alone) and protected through the national "
+    "path with groups of 5 programmes: 1,362 s of wall clock, the caller reading for 707 s and "
+    "the workers computing for 2,245 s (both measured while the three processes shared the two "
+    "cores); peak memory 4,184 MiB in the caller and 2,725 MiB in a worker (the largest PRE, "
+    "up to 2,696 children a year, weigh far more than the generator's programmes of 160). "
+    "Then: groups by views × parcours instead of 5 programmes (`protection.VOLUME_PAR_LOT`: "
+    "25 small programmes read together, a large one alone); `publics_indicateurs.sql` and "
+    "`cite_dedans_dehors.sql` count a parcours' actions through a join instead of `IN "
+    "(subquery)` (for 20 programmes of one QPV, 1,000 filters of `publics_indicateurs` batched "
+    "in 0.39 s instead of 3.7 s; a page's single run unchanged, about 50 ms on this database); "
+    "the sidebar's territories read once per programme instead of once per query "
+    "(`catalogue.vues`); the workers import the solvers before their first group. A group of "
+    "20 programmes of one QPV, measured alone on one thread: reading 5.5 s instead of 9 to 15 "
+    "s, computing 32 s (identifying the cells 2.7 s, the linear programs 16 s: about 860 "
+    "solves of 1 ms per programme, whose year pass masks about 300 of its 1,270 cells one at "
+    "a time, 24 % of them shown in the end)."
 )
 
 
@@ -191,14 +208,19 @@ def mesurer(chemin: Path, pre_ids: list[str] | None) -> dict:
     }
 
 
-def mesurer_en_processus(chemin: Path, pre_ids: list[str], par_lot: int) -> dict:
-    """The national path of `protection.proteger`: groups of `par_lot` programmes read here
-    and protected in worker processes (nothing written)."""
-    groupes = [pre_ids[k : k + par_lot] for k in range(0, len(pre_ids), par_lot)]
+def mesurer_en_processus(chemin: Path, pre_ids: list[str]) -> dict:
+    """The national path of `protection.proteger`: its groups of programmes (`protection._lots`)
+    read here and protected in worker processes (nothing written)."""
+    with duckdb.connect(str(chemin), read_only=True) as con:
+        debut = time.perf_counter()
+        groupes = protection._lots(con, pre_ids)
+        lots_s = time.perf_counter() - debut
     processus = min(moteur.fils_de_protection(), len(groupes))
-    bilan = {"vues": 0, "cellules": 0, "calcul_s": 0.0, "lecture_s": 0.0}
+    bilan = {"vues": 0, "cellules": 0, "calcul_s": 0.0, "lecture_s": lots_s}
     # Per group, in order: (reading s, computing s, cells, cells shown).
     bilan["groupes_detail"] = []
+    # Per programme: (cells, cells shown).
+    bilan["programmes_detail"] = {}
     lectures: list[float] = []
     lire = protection.requeter
 
@@ -218,6 +240,11 @@ def mesurer_en_processus(chemin: Path, pre_ids: list[str], par_lot: int) -> dict
         k = len(bilan["groupes_detail"])
         montrees = cellules.filter(cellules["statut"] == "visible").height
         bilan["groupes_detail"].append((lectures[k], duree, cellules.height, montrees))
+        for (pre_id,), lignes in cellules.group_by("pre_id"):
+            bilan["programmes_detail"][pre_id] = (
+                lignes.height,
+                lignes.filter(lignes["statut"] == "visible").height,
+            )
 
     protection.requeter = requeter
     try:
@@ -226,10 +253,16 @@ def mesurer_en_processus(chemin: Path, pre_ids: list[str], par_lot: int) -> dict
             protection._en_processus(
                 con, groupes, [11], protection.valeurs_min(), processus, ecrire
             )
-            bilan["total_s"] = time.perf_counter() - debut
+            # Grouping the programmes is part of the national path's time.
+            bilan["total_s"] = time.perf_counter() - debut + lots_s
     finally:
         protection.requeter = lire
-    bilan.update(programmes=len(pre_ids), groupes=len(groupes), processus=processus)
+    bilan.update(
+        programmes=len(pre_ids),
+        groupes=len(groupes),
+        processus=processus,
+        par_groupe=max(len(g) for g in groupes),
+    )
     return bilan
 
 
@@ -327,82 +360,75 @@ def base_communale(chemin: Path, qpv: list[int], par_qpv: float) -> list[str]:
 
 
 def mesurer_communale(dossier: Path) -> dict:
-    """The national path on programmes of the real geography: one programme per number of QPV
-    met in the ANCT list, each protected alone (groups of one), and the national time they
-    imply (each programme of the list counted with the time of its number of QPV)."""
+    """The national path on the real geography: one programme per PRE of the ANCT list, each
+    with its number of QPV, protected the way `protection.proteger` does (groups read here,
+    worker processes computing); the wall clock scaled to the 530 programmes."""
     qpv = qpv_des_programmes()
-    valeurs = sorted(set(qpv))
     par_qpv = enfants_par_qpv(qpv)
     chemin = dossier / "communale.duckdb"
-    pre_ids = base_communale(chemin, valeurs, par_qpv)
-    mesure = mesurer_en_processus(chemin, pre_ids, 1)
+    debut = time.perf_counter()
+    pre_ids = base_communale(chemin, qpv, par_qpv)
+    construction_s = time.perf_counter() - debut
+    mesure = mesurer_en_processus(chemin, pre_ids)
     lignes = []
-    for n, (lecture, calcul, cellules, montrees) in zip(
-        valeurs, mesure["groupes_detail"], strict=True
-    ):
+    for n in sorted(set(qpv)):
+        details = [
+            mesure["programmes_detail"][p] for p, q in zip(pre_ids, qpv, strict=True) if q == n
+        ]
         lignes.append(
             {
                 "qpv": n,
                 "enfants": max(20, round(par_qpv * n)),
-                "programmes": qpv.count(n),
-                "lecture_s": lecture,
-                "calcul_s": calcul,
-                "cellules": cellules,
-                "montrees": montrees,
+                "programmes": len(details),
+                "cellules": sum(c for c, _ in details) / len(details),
+                "montrees": sum(m for _, m in details) / len(details),
             }
         )
-    # CPU time of the list's programmes, scaled to the 530; the sample's own wall clock over its
-    # CPU time tells how well the reading and the workers overlap on this machine.
-    cpu = sum((ligne["lecture_s"] + ligne["calcul_s"]) * ligne["programmes"] for ligne in lignes)
-    cpu *= PROGRAMMES / len(qpv)
-    cpu_echantillon = sum(ligne["lecture_s"] + ligne["calcul_s"] for ligne in lignes)
     return {
         "lignes": lignes,
         "liste": len(qpv),
         "par_qpv": par_qpv,
+        "construction_s": construction_s,
         "mesure": mesure,
-        "cpu_s": cpu,
-        "mur_s": cpu * mesure["total_s"] / cpu_echantillon,
+        "mur_s": mesure["total_s"] * PROGRAMMES / len(qpv),
     }
 
 
 def section_communale(c: dict) -> list[str]:
     """The lines of the real-geography measurement (`mesurer_communale`)."""
+    mesure = c["mesure"]
     lignes = [
         "### National database with the real geography of the PRE",
         "",
         f"The ANCT list of the PRE by commune (January 2024, {c['liste']} programmes, "
         "`../shared/data/pre_communes_anct_2024`) names each programme by one commune; the QPV "
         "2024 by commune (`../shared/data/qpv2024_communes`) give it its number of QPV (1 when "
-        "its code has none: Paris 10e, merged communes). One programme per number of QPV met in "
-        "the list was generated (the demo generator's agglomeration gathered onto its "
-        f"ville-centre, at most {QPV_TERRITOIRE} QPV), with the national 85,000 children a year "
-        f"shared out in proportion to the programmes' QPV ({c['par_qpv']:.0f} children per QPV,"
-        " at least 20 per programme), and protected alone through the national path (a worker "
-        "process per programme, two at once). The sizes are an assumption: no public figure "
-        "gives the children of each PRE. Reading one programme at a time costs more per "
-        "programme than the national path's groups of 5 (each query runs once per group): "
-        "the reading times below are an upper bound.",
+        "its code has none: Paris 10e, merged communes). One programme was generated for each "
+        "PRE of the list (the demo generator's agglomeration gathered onto its ville-centre, at "
+        f"most {QPV_TERRITOIRE} QPV), with the national 85,000 children a year shared out in "
+        f"proportion to the programmes' QPV ({c['par_qpv']:.0f} children per QPV, at least 20 "
+        f"per programme; built in {_s(c['construction_s'])}), and the whole database protected "
+        "through the national path: groups of programmes of at most "
+        f"{_n(protection.VOLUME_PAR_LOT)} views × parcours (`protection._lots`; here "
+        f"{mesure['groupes']} groups of up to {mesure['par_groupe']} programmes) read by the "
+        f"caller while {mesure['processus']} worker processes protect the groups read before. "
+        "The sizes are an assumption: no public figure gives the children of each PRE.",
         "",
-        "| QPV | children a year | programmes of the list | reading the views "
-        "| per-view pass + linear programs | cells | shown |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| QPV | children a year | programmes | cells per programme | shown |",
+        "|---:|---:|---:|---:|---:|",
     ]
     for ligne in c["lignes"]:
         part = 100 * ligne["montrees"] / ligne["cellules"] if ligne["cellules"] else 0
         lignes.append(
             f"| {ligne['qpv']} | {_n(ligne['enfants'])} | {ligne['programmes']} | "
-            f"{ligne['lecture_s']:.1f} s | {ligne['calcul_s']:.1f} s | {_n(ligne['cellules'])} | "
-            f"{part:.0f} % |".replace(".", ",")
+            f"{_n(ligne['cellules'])} | {part:.0f} % |"
         )
-    mesure = c["mesure"]
     lignes += [
         "",
-        f"- The {len(c['lignes'])} programmes above: {_s(mesure['total_s'])} of wall clock "
-        f"({mesure['processus']} worker processes).",
-        f"- Implied for {PROGRAMMES} programmes (each of the list with the time of its number of "
-        f"QPV, scaled to {PROGRAMMES}): {_s(c['cpu_s'])} of reading and computing, "
-        f"≈ {_s(c['mur_s'])} of wall clock at the sample's overlap (target "
+        f"- The {c['liste']} programmes: {_s(mesure['total_s'])} of wall clock; reading the "
+        f"views {_s(mesure['lecture_s'])} (in the caller, grouping included), computing "
+        f"{_s(mesure['calcul_s'])} (sum over the groups, in the workers).",
+        f"- Scaled to {PROGRAMMES} programmes: ≈ {_s(c['mur_s'])} (target "
         f"{OBJECTIF_NATIONAL_S // 60} minutes: "
         + ("met" if c["mur_s"] <= OBJECTIF_NATIONAL_S else "**not met**")
         + ").",
@@ -420,7 +446,7 @@ def _s(x: float) -> str:
 
 def main() -> int:
     analyseur = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    analyseur.add_argument("--programmes", type=int, default=5 * protection.PROGRAMMES_PAR_LOT)
+    analyseur.add_argument("--programmes", type=int, default=25)
     analyseur.add_argument("--sans-ecrire", action="store_true")
     options = analyseur.parse_args()
     # The national database of bench/national.py (built here when it is not there yet).
@@ -432,7 +458,7 @@ def main() -> int:
     # The national sample first: the peak memory of this process and of its worker processes
     # is then the national path's alone (the demo is protected in this process, the real
     # geography's programmes in workers of their own).
-    national = mesurer_en_processus(nationale, echantillon, protection.PROGRAMMES_PAR_LOT)
+    national = mesurer_en_processus(nationale, echantillon)
     memoire = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     memoire_processus = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     memoire_totale = memoire + national["processus"] * memoire_processus
@@ -456,7 +482,7 @@ def main() -> int:
             "| per programme |",
             "|---|---:|---:|---:|---:|---:|---:|---:|",
             f"| national ({len(tous)} programmes, first {national['programmes']}: "
-            f"{national['groupes']} groups of {protection.PROGRAMMES_PAR_LOT}, "
+            f"{national['groupes']} groups of up to {national['par_groupe']}, "
             f"{national['processus']} worker processes) | "
             f"{national['programmes']} | {_n(national['vues'])} | {_n(national['cellules'])} | "
             f"{_s(national['lecture_s'])} | {_s(national['calcul_s'])} | "

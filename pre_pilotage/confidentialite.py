@@ -290,10 +290,12 @@ def _nombre(valeur: object, colonne: str) -> int | float | None:
 
 
 def _valeurs(df: pl.DataFrame, colonne: str, *, compte: bool) -> list[int | float | None]:
-    dtype = df.schema[colonne]
+    # The column's own dtype: `df.schema` builds the whole frame's schema at each call.
+    serie = df.get_column(colonne)
+    dtype = serie.dtype
     if not (dtype.is_numeric() or dtype == pl.Null):
         raise ValueError(f"column {colonne!r} must be numeric, got {dtype}")
-    brutes = df.get_column(colonne).to_list()
+    brutes = serie.to_list()
     # Integer columns hold Python ints or None already (the common case: counts).
     valeurs = brutes if dtype.is_integer() else [_nombre(v, colonne) for v in brutes]
     if compte:

@@ -19,13 +19,15 @@ actifs as (
     where actif_dans_annee(p.date_entree, p.date_sortie, $annee)
 ),
 
+-- A join rather than IN (subquery): the protection runs this file for thousands of filters at
+-- once (protection/groupees.py), where the IN form cost more.
 actions as (
     select
-        a.parcours_id,
+        x.parcours_id,
         count(*) as nb_actions
-    from action_parcours as a
-    where a.parcours_id in (select x.parcours_id from actifs as x)
-    group by a.parcours_id
+    from actifs as x
+    inner join action_parcours as a on a.parcours_id = x.parcours_id
+    group by x.parcours_id
 ),
 
 -- Each active parcours of the programme, for each Cité: is its child in the Cité's perimeter?

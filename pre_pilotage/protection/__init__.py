@@ -56,10 +56,15 @@ _RATTACHEES = {
     "left join eps as p using (eps_id) group by 1",
 }
 PARTAGEES = ""  # secret_empreinte.pre_id of the shared tables' fingerprint
-# Programmes protected together (`proteger`): about 150 MiB each at national scale (views,
-# cells, models) in the worker process protecting the group (docs/performance.md). Groups of 6
-# peaked at 4,191 MiB together on the national bench (target 4 GiB), groups of 5 at 3,716 MiB.
-PROGRAMMES_PAR_LOT = 5
+# Programmes protected together (`proteger`, `_lots`). A group's memory, in the caller reading
+# it and in the worker protecting it, grows with its views times their children (results with
+# their lineage, cells, models): about 150 MiB per programme of the national benchmark (3,874
+# views, 413 parcours), where groups of 6 peaked at 4,191 MiB together (target 4 GiB) and
+# groups of 5 at 3,716 MiB (docs/performance.md). A group takes programmes until
+# `VOLUME_PAR_LOT` views × parcours, five such programmes: many more small ones (most real PRE
+# are small, and every group reads each query once), a large one alone.
+VOLUME_PAR_LOT = 5 * 3_874 * 413
+PROGRAMMES_PAR_LOT = 25
 _STATUTS = {moteur.VISIBLE: "visible", moteur.PRIMAIRE: "primaire", moteur.SECONDAIRE: "secondaire"}
 
 
@@ -239,8 +244,8 @@ def _proteger(
 
     Programmes are independent populations (a child belongs to one programme, every view to
     one programme): only those whose data changed since the stored protection are recomputed
-    (all of them when the shared tables or the rules changed), by groups of
-    `PROGRAMMES_PAR_LOT`, so that memory stays bounded at national scale. With more than one
+    (all of them when the shared tables or the rules changed), by groups (`_lots`), so that
+    memory stays bounded at national scale. With more than one
     group, worker processes (`_en_processus`) protect the groups while this connection reads
     the next one; with one group, it is protected here, its per-year models solved in threads.
     `collecte` (tests): the views already collected, all programmes at once (everything is
@@ -286,9 +291,7 @@ def _proteger(
     if collecte is not None:
         ecrire(_proteger_collecte(collecte, seuils, minimum))
     else:
-        groupes = [
-            a_faire[k : k + PROGRAMMES_PAR_LOT] for k in range(0, len(a_faire), PROGRAMMES_PAR_LOT)
-        ]
+        groupes = _lots(con, a_faire)
         processus = min(moteur.fils_de_protection(), len(groupes))
         if processus <= 1:
             for groupe in groupes:
@@ -342,6 +345,22 @@ def _proteger(
             ],
         )
     return bilans
+
+
+def _lots(con: duckdb.DuckDBPyConnection, pre_ids: list[str]) -> list[list[str]]:
+    """The programmes in consecutive groups of at most `VOLUME_PAR_LOT` views × parcours (a
+    larger programme is a group alone) and `PROGRAMMES_PAR_LOT` programmes."""
+    parcours = dict(con.execute("select pre_id, count(*) from parcours group by 1").fetchall())
+    lots: list[list[str]] = []
+    volume = 0
+    for pre_id in pre_ids:
+        n = len(catalogue.vues(con, [pre_id])) * max(1, parcours.get(pre_id, 0))
+        if not lots or volume + n > VOLUME_PAR_LOT or len(lots[-1]) >= PROGRAMMES_PAR_LOT:
+            lots.append([])
+            volume = 0
+        lots[-1].append(pre_id)
+        volume += n
+    return lots
 
 
 def requeter(
@@ -425,6 +444,11 @@ def _proteger_paquets(
 def _processus_pret() -> None:
     # Each worker protects its group on one thread: the processes share the cores.
     os.environ["PRE_PROTECTION_FILS"] = "1"
+    # The solvers' modules, imported while the caller reads the first group (about 1 s, once
+    # per worker) rather than inside the first group's computation.
+    import highspy  # noqa: F401
+    import scipy.optimize  # noqa: F401
+    import scipy.sparse  # noqa: F401
 
 
 @contextmanager

@@ -82,6 +82,9 @@ def vues(
             int(g) for g in _colonne(con, "carte_geographies", "annee_geographie", pre_id=pre_id)
         ]
         quartiers = _colonne(con, "protection_quartiers", "code_qp", pre_id=pre_id)
+        # The sidebar's filters depend on which of commune and QPV a query takes: read once
+        # per programme and kind, not once per query.
+        filtres: dict[tuple[bool, bool], list[dict]] = {}
         for nom in protegees:
             declares = set(charger(nom).parametres)
             inconnus = declares - {"pre_id", "commune", "qpv", "annee", "geographie", "niveau"}
@@ -93,7 +96,10 @@ def vues(
             if "qpv" in declares and "commune" not in declares:
                 territoires = [{"qpv": q} for q in quartiers]
             else:
-                territoires = _territoires(con, pre_id, "commune" in declares, "qpv" in declares)
+                sorte = ("commune" in declares, "qpv" in declares)
+                if sorte not in filtres:
+                    filtres[sorte] = _territoires(con, pre_id, *sorte)
+                territoires = filtres[sorte]
             autres: list[list[tuple[str, object]]] = []
             if "annee" in declares:
                 autres.append([("annee", a) for a in annees])

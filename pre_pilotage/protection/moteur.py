@@ -133,6 +133,8 @@ class Vue:
     # Rows of a territory's breakdown not published (`ENFANTS_MIN_REPARTITIONS`): all « s »;
     # their cells shown nowhere else are hidden cells (`cacher`).
     non_diffusees: set[int] = field(default_factory=set)
+    # seuil -> the declared identities over its cells (`_relations_declarees`).
+    declarees: dict[int, list] = field(default_factory=dict, repr=False)
 
     def modele(self, seuil: int) -> _Etat:
         """The frame's values and relations for the per-view protection, computed once."""
@@ -309,15 +311,15 @@ def identifier(
         vue = Vue(nom, params, regles, cadre)
         v = len(liste_vues)
         liste_vues.append(vue)
-        annees = cadre["annee"].to_list() if "annee" in cadre.columns else None
+        annees = cadre.get_column("annee").to_list() if "annee" in cadre.columns else None
         sans_filtre = params.get("commune") is None and params.get("qpv") is None
         if _repartition(vue):
             for i, annee in enumerate(annees):
                 if effectifs.get((*_territoire(vue.params), annee), 0) < ENFANTS_MIN_REPARTITIONS:
                     vue.non_diffusees.add(i)
         for colonne in regles.counts:
-            valeurs = cadre[colonne].to_list()
-            ids = brut[lignage[colonne]].to_list() if colonne in lignage else None
+            valeurs = cadre.get_column(colonne).to_list()
+            ids = brut.get_column(lignage[colonne]).to_list() if colonne in lignage else None
             for i, valeur in enumerate(valeurs):
                 if valeur is None:
                     continue
@@ -408,6 +410,7 @@ def cacher(vues_: list[Vue], cellules: Cellules, a_voir) -> list[int]:
             for v, i, c in occurrences:
                 if i in vues_[v].non_diffusees:
                     del vues_[v].cellules[(i, c)]
+                    vues_[v].declarees.clear()  # they name the view's cells
             cellules.occurrences[u] = publiees
         elif not cellules.cachee[u]:
             cellules.cachee[u] = True
@@ -489,15 +492,17 @@ def _en_enfants(membres: list[str], annee: int | None, alias: dict) -> list[str]
 
 def _forcees(vue: Vue, etats: np.ndarray) -> dict[tuple[int, str], int]:
     forcees = {cell: int(etats[u]) for cell, u in vue.cellules.items() if etats[u] != VISIBLE}
-    for i in vue.non_diffusees:
+    if vue.non_diffusees:
         for colonne in vue.regles.counts:
-            if vue.cadre[colonne][i] is not None:
-                forcees[(i, colonne)] = SECONDAIRE
+            valeurs = vue.cadre.get_column(colonne).to_list()
+            for i in vue.non_diffusees:
+                if valeurs[i] is not None:
+                    forcees[(i, colonne)] = SECONDAIRE
     return forcees
 
 
 def _etats_vue(vue: Vue, etats: np.ndarray, seuil: int) -> pl.DataFrame:
-    decision = _etat_protege(vue.cadre, vue.regles, seuil, _forcees(vue, etats))
+    decision = _etat_protege(vue.cadre, vue.regles, seuil, _forcees(vue, etats), vue.modele(seuil))
     return _cadre_protege(_montrer_zeros(decision, vue.non_diffusees), totaux_publics(vue, etats))
 
 
@@ -599,6 +604,12 @@ def _relations_declarees(vue: Vue, seuil: int) -> list[tuple[list[tuple[int, int
     """
     if not vue.regles.sums and vue.regles.stock_flow is None:
         return []
+    if seuil not in vue.declarees:
+        vue.declarees[seuil] = _declarees(vue, seuil)
+    return vue.declarees[seuil]
+
+
+def _declarees(vue: Vue, seuil: int) -> list[tuple[list[tuple[int, int]], float]]:
     regles = Regles(
         counts=vue.regles.counts, sums=vue.regles.sums, stock_flow=vue.regles.stock_flow
     )
@@ -1891,10 +1902,10 @@ def calculer(
             protege = _cadre_protege(decisions[v][1], totaux_publics(vue, etats))
         else:
             protege = _etats_vue(vue, etats, seuil)
+        jetons = {c: protege.get_column(c + SUFFIXE_SECRET).to_list() for c in vue.regles.counts}
         for (i, colonne), u in vue.cellules.items():
-            jeton = protege[colonne + SUFFIXE_SECRET][i]
             attendu = {VISIBLE: None, PRIMAIRE: f"< {seuil}", SECONDAIRE: "s"}[int(etats[u])]
-            if jeton != attendu:
+            if jetons[colonne][i] != attendu:
                 raise RuntimeError(
                     f"Protection incohérente : {vue.nom} {vue.cle} ligne {i + 1} {colonne}"
                 )
