@@ -910,6 +910,34 @@ def test_protection_par_groupes_de_programmes_identique(tmp_path, monkeypatch):
         assert protection.etat(con, 11) is None
 
 
+def test_lots_bornes_par_vues_et_parcours(tmp_path, monkeypatch):
+    """Programmes are grouped in order until the group's views × parcours would pass
+    `VOLUME_PAR_LOT` (a larger programme alone) or it holds `PROGRAMMES_PAR_LOT`: small
+    programmes share each query's run, a large one does not weigh on another's memory."""
+    from tests import fixture_programmes
+
+    chemin = fixture_programmes.construire(tmp_path / "programmes.duckdb")
+    with duckdb.connect(str(chemin), read_only=True) as con:
+        programmes = catalogue.programmes(con)
+        # 45 views each; parcours: 60, 25, 30, 6, 12, 20, 45.
+        assert [len(catalogue.vues(con, [p])) for p in programmes] == [45] * 7
+        monkeypatch.setattr(protection, "VOLUME_PAR_LOT", 2_500)
+        assert protection._lots(con, programmes) == [
+            ["pre-dunkerque"],  # 2,700 alone
+            ["pre-lens", "pre-lille"],  # 1,125 + 1,350
+            ["pre-maubeuge", "pre-roubaix", "pre-tourcoing"],  # 270 + 540 + 900
+            ["pre-valenciennes"],  # 2,025: with the group before, 3,735
+        ]
+        monkeypatch.setattr(protection, "PROGRAMMES_PAR_LOT", 2)
+        assert protection._lots(con, programmes) == [
+            ["pre-dunkerque"],
+            ["pre-lens", "pre-lille"],
+            ["pre-maubeuge", "pre-roubaix"],
+            ["pre-tourcoing"],
+            ["pre-valenciennes"],
+        ]
+
+
 def test_echec_dans_un_processus_laisse_la_protection(tmp_path, monkeypatch):
     """A group that fails in a worker process raises in the caller, which rolls back: the
     stored protection and the data stay as they were, and the workers are gone."""
