@@ -678,7 +678,7 @@ def test_annexe_dit_la_protection_et_sa_verification(con_fixture):
         "(select strftime(calculee_le, '%d/%m/%Y') from secret_protection where seuil = 11) "
         "from secret_cellule where seuil = 11 and pre_id = ?",
         [PRE],
-    ).fetchone()
+    ).fetchall()[0]  # fetched to the end: the connection is shared with other test files
     assert cellules > 50 and primaires > 0 and secondaires > 0 and etroite >= 5
     phrase = rapport.verification(cadres, 11)
     assert phrase == (
