@@ -350,6 +350,8 @@ def _proteger(
 def _lots(con: duckdb.DuckDBPyConnection, pre_ids: list[str]) -> list[list[str]]:
     """The programmes in consecutive groups of at most `VOLUME_PAR_LOT` views × parcours (a
     larger programme is a group alone) and `PROGRAMMES_PAR_LOT` programmes."""
+    if len(pre_ids) <= 1:
+        return [list(pre_ids)] if pre_ids else []  # an import of one programme: nothing to weigh
     parcours = dict(con.execute("select pre_id, count(*) from parcours group by 1").fetchall())
     lots: list[list[str]] = []
     volume = 0
